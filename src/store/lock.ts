@@ -1,0 +1,58 @@
+// One writer per run directory. The lock file holds the owner's pid; a lock whose process is gone
+// (a crash, SIGKILL, a reboot) is stale and taken over instead of blocking the user forever.
+import { openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+
+export class RunLockedError extends Error {
+  constructor(readonly dir: string, readonly pid: number) {
+    super(`run ${dir} is in use by process ${pid} (another search is writing it); stop that one first`);
+    this.name = 'RunLockedError';
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === 'EPERM';
+  }
+}
+
+export interface RunLock {
+  release(): void;
+  /** Set when an earlier owner died holding the lock. */
+  stalePid?: number;
+}
+
+export function acquireRunLock(dir: string): RunLock {
+  const path = join(dir, 'run.lock');
+  let stalePid: number | undefined;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, 'wx', 0o644);
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      let released = false;
+      return {
+        stalePid,
+        release() {
+          if (released) return;
+          released = true;
+          try {
+            if (readFileSync(path, 'utf8').trim() === String(process.pid)) rmSync(path, { force: true });
+          } catch {
+            // already gone
+          }
+        },
+      };
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'EEXIST') throw err;
+      const pid = Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw new RunLockedError(dir, pid);
+      stalePid = Number.isInteger(pid) ? pid : -1;
+      rmSync(path, { force: true });
+    }
+  }
+  throw new Error(`could not take the lock ${path}`);
+}

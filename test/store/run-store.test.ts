@@ -1,0 +1,89 @@
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { RunStore, RunStoreError, readTrials } from '../../src/store/run-store.js';
+import { RunLockedError, acquireRunLock } from '../../src/store/lock.js';
+import { writeFileAtomic } from '../../src/store/atomic.js';
+import type { TrialRecord } from '../../src/store/records.js';
+import { sampleCells } from '../../src/cells/sample.js';
+import { Rng } from '../../src/util/random.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'nascent-store-'));
+const trial = (episode: number, accuracy: number | null): TrialRecord => ({
+  episode,
+  strategy: 'random',
+  cells: sampleCells(new Rng(episode)),
+  key: `k${episode}`,
+  explored: true,
+  accuracy,
+  valAccuracies: accuracy === null ? [] : [accuracy],
+  reward: 0,
+  baseline: 0.1,
+  params: 10,
+  seconds: 1,
+  backend: 'cpu',
+  time: new Date(0).toISOString(),
+});
+
+describe('RunStore', () => {
+  it('creates a run, appends trials as whole lines and replaces best-cells atomically', () => {
+    const dir = join(tmp(), 'run');
+    const store = RunStore.create(dir, { episodes: 2 });
+    store.appendTrial(trial(1, 0.3));
+    store.appendTrial(trial(2, null));
+    const best = store.writeBest(trial(1, 0.3), { episodes: 2 });
+    expect(best).toMatchObject({ format: 'nascent.best-cells', version: 1, accuracy: 0.3, episode: 1 });
+    const lines = readFileSync(store.path('trials'), 'utf8').split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[2]).toBe('');
+    expect(store.readTrials().trials.map((t) => t.episode)).toEqual([1, 2]);
+    expect(JSON.parse(readFileSync(store.path('best'), 'utf8')).cells).toEqual(trial(1, 0.3).cells);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(() => store.writeBest(trial(2, null), {})).toThrow(RunStoreError);
+    store.close();
+    expect(() => RunStore.create(dir, {})).toThrow(/already holds a run/);
+  });
+
+  it('reports and discards a torn last line but refuses damage elsewhere', () => {
+    const dir = tmp();
+    const path = join(dir, 'trials.jsonl');
+    writeFileSync(path, JSON.stringify(trial(1, 0.2)) + '\n');
+    appendFileSync(path, JSON.stringify(trial(2, 0.4)).slice(0, 40));
+    const read = readTrials(path);
+    expect(read.trials.map((t) => t.episode)).toEqual([1]);
+    expect(read.tornLine).toBe(JSON.stringify(trial(2, 0.4)).slice(0, 40));
+    writeFileSync(path, '{"broken\n' + JSON.stringify(trial(1, 0.2)) + '\n');
+    expect(() => readTrials(path)).toThrow(/trials\.jsonl:1: not a JSON record/);
+  });
+
+  it('locks a run against a second writer and takes over a stale lock', () => {
+    const dir = tmp();
+    const lock = acquireRunLock(dir);
+    expect(() => acquireRunLock(dir)).not.toThrow(); // same process: re-entrant by pid
+    lock.release();
+    // A lock held by a live other process blocks.
+    const sleeper = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
+    const deadPid = Number(sleeper.stdout.trim());
+    writeFileSync(join(dir, 'run.lock'), `${process.ppid}\n`);
+    expect(() => acquireRunLock(dir)).toThrow(RunLockedError);
+    // A lock whose process is gone is stale.
+    writeFileSync(join(dir, 'run.lock'), `${deadPid}\n`);
+    const taken = acquireRunLock(dir);
+    expect(taken.stalePid).toBe(deadPid);
+    expect(readFileSync(join(dir, 'run.lock'), 'utf8').trim()).toBe(String(process.pid));
+    taken.release();
+    expect(existsSync(join(dir, 'run.lock'))).toBe(false);
+  });
+
+  it('writeFileAtomic leaves the old content when the write fails', () => {
+    const dir = tmp();
+    const path = join(dir, 'f.json');
+    writeFileAtomic(path, 'old');
+    expect(() => writeFileAtomic(join(dir, 'missing-dir', 'f.json'), 'x')).toThrow();
+    expect(readFileSync(path, 'utf8')).toBe('old');
+    writeFileAtomic(path, 'new');
+    expect(readFileSync(path, 'utf8')).toBe('new');
+  });
+});
