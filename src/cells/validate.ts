@@ -256,7 +256,9 @@ function checkUnknownKeys(
     if (known.includes(key)) continue;
     const near = known.find((k) => editDistance(k, key) <= 2);
     const suggestion = near === undefined ? '' : `; did you mean "${near}"?`;
-    errors.push({ path: path === '' ? keyPath(key) : `${path}.${keyPath(key)}`, message: `unknown key (${hint}${suggestion})` });
+    const k = keyPath(key);
+    const at = path === '' || k.startsWith('[') ? `${path}${k}` : `${path}.${k}`;
+    errors.push({ path: at, message: `unknown key (${hint}${suggestion})` });
   }
 }
 
