@@ -74,7 +74,7 @@ export interface EnsureCifar10Options {
   readTimeoutMs?: number;
   /** Keep the verified .tar.gz after extracting (default: delete it, it is 170 MB). */
   keepArchive?: boolean;
-  onProgress?: (p: DownloadProgress) => void;
+  onProgress?: DownloadProgress;
   log?: (msg: string) => void;
   signal?: AbortSignal;
 }

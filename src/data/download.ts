@@ -9,12 +9,12 @@ import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request, type Dispatcher } from 'undici';
 
-export interface DownloadProgress {
-  /** Bytes of the file on disk so far, resumed bytes included. */
-  bytes: number;
-  /** Size of the whole file when the server told it. */
-  total: number | undefined;
-}
+/**
+ * Called as bytes arrive: `bytes` is how much of the file is on disk, resumed bytes included (it
+ * drops back to 0 when a server that ignores Range forces a restart); `total` is the whole file's
+ * size when the server told it.
+ */
+export type DownloadProgress = (bytes: number, total: number | undefined) => void;
 
 export interface DownloadOptions {
   url: string;
@@ -33,7 +33,7 @@ export interface DownloadOptions {
   readTimeoutMs?: number;
   /** Longest wait for the response headers (default 30 s). */
   headersTimeoutMs?: number;
-  onProgress?: (p: DownloadProgress) => void;
+  onProgress?: DownloadProgress;
   log?: (msg: string) => void;
   signal?: AbortSignal;
 }
@@ -221,7 +221,7 @@ async function attempt(url: URL, part: string, opts: DownloadOptions, dispatcher
     const remoteSize = unsatisfied ? Number(unsatisfied[1]) : state.total;
     if (remoteSize === have) {
       state.total = have;
-      opts.onProgress?.({ bytes: have, total: have });
+      opts.onProgress?.(have, have);
       return;
     }
     await truncate(part, 0);
@@ -239,13 +239,13 @@ async function attempt(url: URL, part: string, opts: DownloadOptions, dispatcher
   state.total = total;
   const bodyLength = parseContentLength(res);
   let bytes = startAt;
-  opts.onProgress?.({ bytes, total });
+  opts.onProgress?.(bytes, total);
   await pipeline(
     res.body,
     async function* (source: AsyncIterable<Buffer>) {
       for await (const chunk of source) {
         bytes += chunk.length;
-        opts.onProgress?.({ bytes, total });
+        opts.onProgress?.(bytes, total);
         yield chunk;
       }
     },

@@ -84,7 +84,7 @@ describe('ensureCifar10', () => {
     server = await serve((req, res) => sendFile(req, res, archive));
     const cache = join(dir.path, 'cache');
     let last = { bytes: 0, total: undefined as number | undefined };
-    const got = await ensureCifar10({ ...FAST, dataDir: cache, url: server.url, md5: md5(archive), onProgress: (p) => (last = p) });
+    const got = await ensureCifar10({ ...FAST, dataDir: cache, url: server.url, md5: md5(archive), onProgress: (bytes, total) => (last = { bytes, total }) });
     expect(got).toBe(join(cache, 'cifar-10-batches-bin'));
     expect(last).toEqual({ bytes: archive.length, total: archive.length });
     expect(readdirSync(cache)).toEqual(['cifar-10-batches-bin']);
