@@ -3,10 +3,12 @@ import * as tfd from '@tensorflow/tfjs-data';
 import { Rng } from '../util/random.js';
 import type { ImageSet } from './types.js';
 
-export interface Batch {
+// A type alias rather than an interface: tfjs-data's TensorContainer needs the implicit index
+// signature that only object type aliases get.
+export type Batch = {
   xs: tf.Tensor4D; // float32 in [0, 1], NHWC
   ys: tf.Tensor2D; // one-hot, float32
-}
+};
 
 export interface BatchOptions {
   batchSize: number;
