@@ -1,0 +1,110 @@
+// Access to the internals of the tfjs wasm backend that our kernels need: tensor memory offsets,
+// output allocation, the WebAssembly.Memory, and the backend's own kernels (called directly, so
+// intermediates stay TensorInfos that we dispose ourselves instead of engine-tracked tensors).
+
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { simdKernelsFor, type SimdKernels } from './simd/kernels.js';
+
+export type { BackendWasm };
+export type Info = tf.TensorInfo;
+export type NamedAttrs = Record<string, unknown>;
+
+interface EmscriptenHeap {
+  HEAPU8: Uint8Array;
+  wasmMemory?: WebAssembly.Memory;
+  asm?: { memory?: WebAssembly.Memory };
+  _malloc(bytes: number): number;
+  _free(ptr: number): void;
+}
+
+function heap(backend: BackendWasm): EmscriptenHeap {
+  return backend.wasm as unknown as EmscriptenHeap;
+}
+
+/** Byte offset of a tensor's data in the wasm heap. */
+export function offsetOf(backend: BackendWasm, t: Info): number {
+  return backend.dataIdMap.get(t.dataId)!.memoryOffset;
+}
+
+export function memoryOf(backend: BackendWasm): WebAssembly.Memory {
+  const h = heap(backend);
+  const memory = h.wasmMemory ?? h.asm?.memory;
+  if (!memory) throw new Error('wasm training kernels: cannot find the WebAssembly.Memory of the wasm backend');
+  return memory;
+}
+
+export function simd(backend: BackendWasm): SimdKernels {
+  return simdKernelsFor(memoryOf(backend));
+}
+
+/** Runs `body` with `bytes` of scratch heap memory, freed afterwards. */
+export function withScratch<T>(backend: BackendWasm, bytes: number, body: (ptr: number) => T): T {
+  const h = heap(backend);
+  const ptr = h._malloc(bytes) >>> 0;
+  try {
+    return body(ptr);
+  } finally {
+    h._free(ptr);
+  }
+}
+
+/** Writes int32 values to the heap at `ptr` (fresh view: the heap may have grown). */
+export function writeInt32(backend: BackendWasm, ptr: number, values: ArrayLike<number>): void {
+  new Int32Array(memoryOf(backend).buffer, ptr, values.length).set(values);
+}
+
+export function dispose(backend: BackendWasm, ...infos: Array<Info | null | undefined>): void {
+  for (const t of infos) if (t) backend.disposeData(t.dataId);
+}
+
+type KernelFn = (args: { inputs: Record<string, Info>; attrs?: NamedAttrs; backend: BackendWasm }) => Info | Info[];
+
+const originals = new Map<string, tf.KernelConfig>();
+const setUpFor = new Map<string, WeakSet<object>>();
+
+/** Remembers a wasm kernel before we replace it, so the replacement can still delegate to it. */
+export function rememberOriginal(kernelName: string): void {
+  if (originals.has(kernelName)) return;
+  const config = tf.getKernel(kernelName, 'wasm');
+  if (config) originals.set(kernelName, config);
+}
+
+/**
+ * The replaced wasm kernel, if any. Its setupFunc (which binds the C++ entry point) only runs for
+ * kernels registered when the backend starts, so run it here once per backend instance.
+ */
+export function original(kernelName: string, backend: BackendWasm): KernelFn | undefined {
+  const config = originals.get(kernelName);
+  if (!config) return undefined;
+  if (config.setupFunc) {
+    let done = setUpFor.get(kernelName);
+    if (!done) setUpFor.set(kernelName, (done = new WeakSet()));
+    if (!done.has(backend)) {
+      config.setupFunc(backend);
+      done.add(backend);
+    }
+  }
+  return config.kernelFunc as unknown as KernelFn;
+}
+
+/** Calls a kernel of the wasm backend (the original one if we replaced it). */
+export function run(backend: BackendWasm, kernelName: string, inputs: Record<string, Info>, attrs: NamedAttrs = {}): Info {
+  const fn = original(kernelName, backend) ?? (tf.getKernel(kernelName, 'wasm')?.kernelFunc as unknown as KernelFn | undefined);
+  if (!fn) throw new Error(`wasm training kernels: kernel '${kernelName}' is not registered for the wasm backend`);
+  const out = fn({ inputs, attrs, backend });
+  return Array.isArray(out) ? out[0]! : out;
+}
+
+export function reshape(backend: BackendWasm, x: Info, shape: number[]): Info {
+  return run(backend, tf.Reshape, { x }, { shape });
+}
+
+export function transpose(backend: BackendWasm, x: Info, perm: number[]): Info {
+  return run(backend, tf.Transpose, { x }, { perm });
+}
+
+/** A float32 output of `shape` allocated on the wasm heap (uninitialised). */
+export function alloc(backend: BackendWasm, shape: number[]): Info {
+  return backend.makeOutput(shape, 'float32');
+}

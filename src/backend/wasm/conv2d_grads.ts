@@ -1,0 +1,168 @@
+// Gradients of a regular 2-D convolution, expressed as forward convolutions so that XNNPACK
+// (the wasm backend's Conv2D) does the arithmetic.
+//
+// Filter gradient: dW[kh, kw, ci, co] = sum_{n, oh, ow} x[n, oh*s + kh - p, ow*s + kw - p, ci] * dy[n, oh, ow, co]
+// is a convolution of x viewed as `inChannels` images of N channels ([Ci, H, W, N]) with dy viewed
+// as an OH x OW filter ([OH, OW, N, Co]) dilated by the stride: no im2col buffer is materialised.
+// A 1x1 stride-1 filter gradient is a plain matrix product x^T . dy.
+//
+// Input gradient: the (zero-inserted, for stride > 1) output gradient correlated with the
+// 180°-rotated filter whose in/out channels are swapped.
+
+import * as tf from '@tensorflow/tfjs-core';
+import { backend_util, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
+import { alloc, dispose, offsetOf, original, reshape, run, simd, transpose, type BackendWasm, type Info } from './backend_access.js';
+import { allNonNegative, filterGradPads, inputGradPads, type ConvInfo } from './geometry.js';
+
+interface Conv2DBackpropFilterAttrs {
+  strides: [number, number] | number;
+  pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
+  dataFormat: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  filterShape: [number, number, number, number];
+}
+
+interface Conv2DBackpropInputAttrs {
+  strides: [number, number] | number;
+  pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
+  dataFormat: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  inputShape: [number, number, number, number];
+}
+
+function requireChannelsLast(kernel: string, dataFormat: string | undefined): void {
+  if (dataFormat != null && dataFormat !== 'NHWC' && dataFormat !== 'channelsLast') {
+    throw new Error(`wasm ${kernel}: only dataFormat 'NHWC' is supported, got '${dataFormat}'`);
+  }
+}
+
+function explicitPad(top: number, bottom: number, left: number, right: number): backend_util.ExplicitPadding {
+  return [[0, 0], [top, bottom], [left, right], [0, 0]];
+}
+
+/** dW = x^T . dy for 1x1 stride-1 unpadded convolutions. */
+function pointwiseFilterGrad(backend: BackendWasm, x: Info, dy: Info, info: ConvInfo): Info {
+  const rows = info.batchSize * info.outHeight * info.outWidth;
+  const ci = info.inChannels;
+  const co = info.outChannels;
+  // XNNPACK's matmul needs both operands untransposed; transpose whichever side is narrower.
+  const x2 = reshape(backend, x, [rows, ci]);
+  const dy2 = reshape(backend, dy, [rows, co]);
+  let result: Info;
+  if (ci <= co) {
+    const xT = transpose(backend, x2, [1, 0]);
+    const a = reshape(backend, xT, [1, ci, rows]);
+    const b = reshape(backend, dy2, [1, rows, co]);
+    const prod = run(backend, tf.BatchMatMul, { a, b }, { transposeA: false, transposeB: false });
+    result = reshape(backend, prod, [1, 1, ci, co]);
+    dispose(backend, xT, a, b, prod);
+  } else {
+    const dyT = transpose(backend, dy2, [1, 0]);
+    const a = reshape(backend, dyT, [1, co, rows]);
+    const b = reshape(backend, x2, [1, rows, ci]);
+    const prod = run(backend, tf.BatchMatMul, { a, b }, { transposeA: false, transposeB: false });
+    const prod2 = reshape(backend, prod, [co, ci]);
+    const t = transpose(backend, prod2, [1, 0]);
+    result = reshape(backend, t, [1, 1, ci, co]);
+    dispose(backend, dyT, a, b, prod, prod2, t);
+  }
+  dispose(backend, x2, dy2);
+  return result;
+}
+
+function convFilterGrad(backend: BackendWasm, x: Info, dy: Info, info: ConvInfo): Info {
+  let pads = filterGradPads(info);
+  let input = x;
+  // Trailing rows/columns that no output reads would need negative padding: crop them instead.
+  if (pads[1] < 0 || pads[3] < 0) {
+    const h = info.inHeight + Math.min(0, pads[1]);
+    const w = info.inWidth + Math.min(0, pads[3]);
+    input = run(backend, tf.Slice, { x }, { begin: [0, 0, 0, 0], size: [info.batchSize, h, w, info.inChannels] });
+    pads = [pads[0], Math.max(0, pads[1]), pads[2], Math.max(0, pads[3])];
+  }
+  const xT = transpose(backend, input, [3, 1, 2, 0]); // [Ci, H, W, N]
+  const dyT = transpose(backend, dy, [1, 2, 0, 3]); // [OH, OW, N, Co]
+  const conv = run(backend, tf.Conv2D, { x: xT, filter: dyT }, {
+    strides: [1, 1],
+    pad: explicitPad(...pads),
+    dataFormat: 'NHWC',
+    dilations: [info.strideHeight, info.strideWidth],
+  }); // [Ci, KH, KW, Co]
+  const dW = transpose(backend, conv, [1, 2, 0, 3]);
+  dispose(backend, xT, dyT, conv);
+  if (input !== x) dispose(backend, input);
+  return dW;
+}
+
+const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
+  const wasm = backend as BackendWasm;
+  const { x, dy } = inputs as { x: Info; dy: Info };
+  const a = attrs as unknown as Conv2DBackpropFilterAttrs;
+  requireChannelsLast('Conv2DBackpropFilter', a.dataFormat);
+  const info = backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number], a.filterShape, a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast',
+  );
+  const pointwise =
+    info.filterHeight === 1 && info.filterWidth === 1 && info.strideHeight === 1 && info.strideWidth === 1 &&
+    info.padInfo.top === 0 && info.padInfo.left === 0 && info.outHeight === info.inHeight && info.outWidth === info.inWidth;
+  return pointwise ? pointwiseFilterGrad(wasm, x, dy, info) : convFilterGrad(wasm, x, dy, info);
+};
+
+/** Zero-inserts dy [N, OH, OW, C] to [N, (OH-1)*sH+1, (OW-1)*sW+1, C]. */
+export function dilateGradient(backend: BackendWasm, dy: Info, strideH: number, strideW: number): Info {
+  const [n, oh, ow, c] = dy.shape as [number, number, number, number];
+  const hd = (oh - 1) * strideH + 1;
+  const wd = (ow - 1) * strideW + 1;
+  const out = alloc(backend, [n, hd, wd, c]);
+  const cBytes = c * 4;
+  simd(backend).dilate(
+    offsetOf(backend, dy), offsetOf(backend, out), n * hd * wd * cBytes,
+    n, oh, ow, cBytes, hd * wd * cBytes, strideH * wd * cBytes, strideW * cBytes, 0,
+  );
+  return out;
+}
+
+const conv2DBackpropInput: KernelFunc = (args) => {
+  const { inputs, backend, attrs } = args;
+  const wasm = backend as BackendWasm;
+  const { dy, filter } = inputs as { dy: Info; filter: Info };
+  const a = attrs as unknown as Conv2DBackpropInputAttrs;
+  requireChannelsLast('Conv2DBackpropInput', a.dataFormat);
+  const info = backend_util.computeConv2DInfo(
+    a.inputShape, filter.shape as [number, number, number, number], a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast',
+  );
+  const pads = inputGradPads(info);
+  if (!allNonNegative(pads)) {
+    // Paddings larger than the filter: leave it to the backend's own (slow, general) kernel.
+    const fallback = original(tf.Conv2DBackpropInput, wasm);
+    if (!fallback) throw new Error(`wasm Conv2DBackpropInput: unsupported paddings ${JSON.stringify(a.pad)}`);
+    return fallback({ inputs: inputs as Record<string, Info>, attrs: attrs as Record<string, unknown>, backend: wasm }) as Info;
+  }
+  const strided = info.strideHeight > 1 || info.strideWidth > 1;
+  const src = strided ? dilateGradient(wasm, dy, info.strideHeight, info.strideWidth) : dy;
+  const swapped = transpose(wasm, filter, [0, 1, 3, 2]); // [KH, KW, Co, Ci]
+  const rotated =
+    info.filterHeight > 1 || info.filterWidth > 1 ? run(wasm, tf.Reverse, { x: swapped }, { dims: [0, 1] }) : swapped;
+  const dx = run(wasm, tf.Conv2D, { x: src, filter: rotated }, {
+    strides: [1, 1],
+    pad: explicitPad(pads[0], pads[1], pads[2], pads[3]),
+    dataFormat: 'NHWC',
+    dilations: [1, 1],
+  });
+  if (rotated !== swapped) dispose(wasm, rotated);
+  dispose(wasm, swapped);
+  if (src !== dy) dispose(wasm, src);
+  return dx;
+};
+
+export const conv2DBackpropFilterConfig: KernelConfig = {
+  kernelName: tf.Conv2DBackpropFilter,
+  backendName: 'wasm',
+  kernelFunc: conv2DBackpropFilter,
+};
+
+export const conv2DBackpropInputConfig: KernelConfig = {
+  kernelName: tf.Conv2DBackpropInput,
+  backendName: 'wasm',
+  kernelFunc: conv2DBackpropInput,
+};

@@ -1,0 +1,61 @@
+// Kernels that let tfjs's wasm backend train the child network. tfjs-backend-wasm 4.22 runs the
+// forward pass with XNNPACK but has no Conv2DBackpropFilter and no depthwise gradients, and its
+// Conv2DBackpropInput is a scalar loop; these replacements route the work to XNNPACK convolutions
+// or to the SIMD microkernels in simd/.
+
+import * as tf from '@tensorflow/tfjs-core';
+import { rememberOriginal } from './backend_access.js';
+import { useThreadedWasm } from './threads.js';
+import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from './conv2d_grads.js';
+import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise_grads.js';
+
+export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
+  conv2DBackpropFilterConfig,
+  conv2DBackpropInputConfig,
+  depthwiseBackpropInputConfig,
+  depthwiseBackpropFilterConfig,
+];
+
+/** Names of the kernels registered (or replaced) for the 'wasm' backend. */
+export const WASM_TRAINING_KERNEL_NAMES: readonly string[] = WASM_TRAINING_KERNELS.map((k) => k.kernelName);
+
+const registered = new Set<tf.KernelConfig>();
+
+/**
+ * Registers the gradient kernels for backendName 'wasm'. Idempotent. Kernels the wasm package
+ * already has are replaced (the original stays reachable as a fallback); call after importing
+ * '@tensorflow/tfjs-backend-wasm', before or after the backend is initialised.
+ */
+export function registerWasmTrainingKernels(): void {
+  for (const config of WASM_TRAINING_KERNELS) {
+    if (registered.has(config)) continue;
+    const existing = tf.getKernel(config.kernelName, 'wasm');
+    if (existing === config) {
+      registered.add(config);
+      continue;
+    }
+    if (existing) {
+      rememberOriginal(config.kernelName);
+      tf.unregisterKernel(config.kernelName, 'wasm');
+    }
+    tf.registerKernel(config);
+    registered.add(config);
+  }
+}
+
+export { useThreadedWasm, type WasmThreadsResult } from './threads.js';
+
+/**
+ * Called by the backend chooser before it activates 'wasm': starts XNNPACK on every core unless
+ * NASCENT_WASM_THREADS says otherwise (a positive integer; 1 keeps the single-threaded build).
+ * Returns a note for the log.
+ */
+export function configureWasmThreads(wasm: typeof import('@tensorflow/tfjs-backend-wasm')): string {
+  const fromEnv = process.env['NASCENT_WASM_THREADS'];
+  const requested = fromEnv ? Number(fromEnv) : undefined;
+  if (requested !== undefined && (!Number.isInteger(requested) || requested < 1)) {
+    throw new Error(`NASCENT_WASM_THREADS must be a positive integer, got '${fromEnv}'`);
+  }
+  const result = useThreadedWasm(wasm, requested);
+  return result.threads > 1 ? `${result.threads} XNNPACK threads` : `1 thread (${result.reason})`;
+}
