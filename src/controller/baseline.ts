@@ -1,0 +1,98 @@
+// A moving-average baseline for REINFORCE: the reward of an architecture is how much better it
+// did than the recent ones. The average must not include the episode being scored, otherwise the
+// reward is shrunk by (1 - 1/window) and a lone good child is partly its own baseline.
+
+import { mean } from 'mathjs';
+
+export interface MovingBaselineOptions {
+  window?: number;
+  initial?: number;
+}
+
+export interface MovingBaselineState {
+  window: number;
+  initial: number;
+  history: number[];
+}
+
+function checkAccuracy(accuracy: number, what: string): void {
+  if (typeof accuracy !== 'number' || !Number.isFinite(accuracy)) {
+    throw new RangeError(`${what}: accuracy must be a finite number, got ${String(accuracy)}`);
+  }
+}
+
+function checkWindow(window: number): void {
+  if (!Number.isInteger(window) || window < 1) {
+    throw new RangeError(`MovingBaseline: window must be a positive integer, got ${window}`);
+  }
+}
+
+export class MovingBaseline {
+  private window_: number;
+  private initial_: number;
+  private history: number[] = [];
+
+  constructor({ window = 20, initial = 0.1 }: MovingBaselineOptions = {}) {
+    checkWindow(window);
+    checkAccuracy(initial, 'MovingBaseline initial');
+    this.window_ = window;
+    this.initial_ = initial;
+  }
+
+  get window(): number {
+    return this.window_;
+  }
+
+  get initial(): number {
+    return this.initial_;
+  }
+
+  /** Mean of the last `window` accuracies pushed, or `initial` before any. */
+  value(): number {
+    if (this.history.length === 0) return this.initial;
+    return Number(mean(this.history));
+  }
+
+  /** Advantage of `accuracy` over the baseline as it stands, before this accuracy is pushed. */
+  reward(accuracy: number): number {
+    checkAccuracy(accuracy, 'MovingBaseline.reward');
+    return accuracy - this.value();
+  }
+
+  push(accuracy: number): void {
+    checkAccuracy(accuracy, 'MovingBaseline.push');
+    this.history.push(accuracy);
+    if (this.history.length > this.window) this.history.splice(0, this.history.length - this.window);
+  }
+
+  /** Number of accuracies currently averaged (at most `window`). */
+  get size(): number {
+    return this.history.length;
+  }
+
+  getState(): MovingBaselineState {
+    return { window: this.window, initial: this.initial, history: [...this.history] };
+  }
+
+  /** Replaces window, initial value and history with a saved state's. */
+  setState(state: MovingBaselineState): void {
+    if (state === null || typeof state !== 'object' || !Array.isArray(state.history)) {
+      throw new TypeError('MovingBaseline state must be {window, initial, history[]}');
+    }
+    checkWindow(state.window);
+    checkAccuracy(state.initial, 'MovingBaseline state initial');
+    if (state.history.length > state.window) {
+      throw new RangeError(`MovingBaseline state: history has ${state.history.length} entries, window is ${state.window}`);
+    }
+    state.history.forEach((a) => checkAccuracy(a, 'MovingBaseline state history'));
+    this.window_ = state.window;
+    this.initial_ = state.initial;
+    this.history = [...state.history];
+  }
+
+  static fromState(state: MovingBaselineState): MovingBaseline {
+    const b = new MovingBaseline();
+    b.setState(state);
+    return b;
+  }
+}
