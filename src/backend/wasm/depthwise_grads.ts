@@ -9,8 +9,9 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
-import { alloc, dispose, memoryOf, offsetOf, run, simd, withScratch, writeInt32, type BackendWasm, type Info } from './backend_access.js';
-import { allNonNegative, depthwiseTapTable, inputGradPads, tapRanges, type ConvInfo } from './geometry.js';
+import { alloc, dispose, memoryOf, offsetOf, run, type BackendWasm, type Info } from './backend_access.js';
+import { allNonNegative, inputGradPads, tapRanges, type ConvInfo } from './geometry.js';
+import { runTapKernel } from './tap_kernels.js';
 
 interface DepthwiseGradAttrs {
   strides: [number, number] | number;
@@ -29,30 +30,8 @@ function simdFriendly(info: ConvInfo, filterShape: Shape4): boolean {
   return filterShape[3] === 1 && info.inChannels % 4 === 0;
 }
 
-function heapF32(backend: BackendWasm, t: Info): Float32Array {
+export function heapF32(backend: BackendWasm, t: Info): Float32Array {
   return new Float32Array(memoryOf(backend).buffer, offsetOf(backend, t), tf.util.sizeFromShape(t.shape));
-}
-
-/** Runs one of the tap-table SIMD kernels over every image, row and valid filter tap. */
-function runTapKernel(
-  backend: BackendWasm,
-  kernel: 'dwFilterGrad' | 'dwInputGrad',
-  img: Info,
-  dy: Info,
-  acc: Info,
-  info: ConvInfo,
-): void {
-  const table = depthwiseTapTable(info);
-  const c = info.inChannels;
-  withScratch(backend, table.byteLength, (tablePtr) => {
-    writeInt32(backend, tablePtr, table);
-    simd(backend)[kernel](
-      offsetOf(backend, img), offsetOf(backend, dy), offsetOf(backend, acc), tablePtr,
-      info.batchSize, info.inHeight * info.inWidth * c * 4, info.inWidth * c * 4, info.strideWidth * c * 4,
-      info.outHeight, info.outWidth * c * 4, info.filterHeight, info.filterWidth,
-      info.strideHeight, c * 4, Math.floor(c / 16) * 64,
-    );
-  });
 }
 
 /** Reference loops for any channel multiplier; used only off the fast paths. */
@@ -91,32 +70,39 @@ function genericDepthwiseGrad(backend: BackendWasm, mode: 'filter' | 'input', in
   }
 }
 
-const depthwiseBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
-  const wasm = backend as BackendWasm;
-  const { dy, filter } = inputs as { dy: Info; filter: Info };
-  const a = attrs as unknown as DepthwiseGradAttrs & { inputShape: Shape4 };
+/**
+ * dx of a depthwise convolution (or of an average pool, with a constant filter) given its geometry;
+ * `filter` is [KH, KW, C, M].
+ */
+export function depthwiseInputGrad(backend: BackendWasm, dy: Info, filter: Info, info: ConvInfo): Info {
   const filterShape = filter.shape as Shape4;
-  const info = depthwiseInfo(a.inputShape, filterShape, a);
   const unitSteps = info.strideHeight === 1 && info.strideWidth === 1 && info.dilationHeight === 1 && info.dilationWidth === 1;
   const pads = inputGradPads(info);
   if (unitSteps && filterShape[3] === 1 && allNonNegative(pads)) {
-    const rotated = run(wasm, tf.Reverse, { x: filter }, { dims: [0, 1] });
-    const dx = run(wasm, tf.DepthwiseConv2dNative, { x: dy, filter: rotated }, {
+    const rotated = run(backend, tf.Reverse, { x: filter }, { dims: [0, 1] });
+    const dx = run(backend, tf.DepthwiseConv2dNative, { x: dy, filter: rotated }, {
       strides: [1, 1],
       dilations: [1, 1],
       pad: [[0, 0], [pads[0], pads[1]], [pads[2], pads[3]], [0, 0]],
     });
-    dispose(wasm, rotated);
+    dispose(backend, rotated);
     return dx;
   }
-  const dx = alloc(wasm, a.inputShape);
+  const dx = alloc(backend, [info.batchSize, info.inHeight, info.inWidth, info.inChannels]);
   if (simdFriendly(info, filterShape)) {
-    heapF32(wasm, dx).fill(0);
-    runTapKernel(wasm, 'dwInputGrad', dx, dy, filter, info);
+    heapF32(backend, dx).fill(0);
+    runTapKernel(backend, 'dwInputGrad', dx, dy, filter, info);
   } else {
-    genericDepthwiseGrad(wasm, 'input', info, filter, dy, dx);
+    genericDepthwiseGrad(backend, 'input', info, filter, dy, dx);
   }
   return dx;
+}
+
+const depthwiseBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { dy, filter } = inputs as { dy: Info; filter: Info };
+  const a = attrs as unknown as DepthwiseGradAttrs & { inputShape: Shape4 };
+  const info = depthwiseInfo(a.inputShape, filter.shape as Shape4, a);
+  return depthwiseInputGrad(backend as BackendWasm, dy, filter, info);
 };
 
 const depthwiseBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {

@@ -1,19 +1,35 @@
 // Kernels that let tfjs's wasm backend train the child network. tfjs-backend-wasm 4.22 runs the
 // forward pass with XNNPACK but has no Conv2DBackpropFilter and no depthwise gradients, and its
-// Conv2DBackpropInput is a scalar loop; these replacements route the work to XNNPACK convolutions
-// or to the SIMD microkernels in simd/.
+// Conv2DBackpropInput, pooling gradients, leading-axis reductions, Slice/Concat/Tile are scalar
+// loops or extra copies; these replacements route the work to XNNPACK convolutions or to the SIMD
+// microkernels in simd/.
 
 import * as tf from '@tensorflow/tfjs-core';
+import { castConfig, identityConfig } from './aliasing.js';
 import { rememberOriginal } from './backend_access.js';
 import { useThreadedWasm } from './threads.js';
 import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from './conv2d_grads.js';
+import { concatConfig, sliceConfig, splitVConfig, tileConfig } from './copy.js';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise_grads.js';
+import { avgPoolGradConfig, maxPoolGradConfig } from './pool_grads.js';
+import { meanConfig, sumConfig } from './reduce.js';
 
 export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
   conv2DBackpropFilterConfig,
   conv2DBackpropInputConfig,
   depthwiseBackpropInputConfig,
   depthwiseBackpropFilterConfig,
+  // Not missing, but slow enough in tfjs-backend-wasm 4.22 to dominate a training step.
+  identityConfig,
+  castConfig,
+  maxPoolGradConfig,
+  avgPoolGradConfig,
+  sumConfig,
+  meanConfig,
+  sliceConfig,
+  splitVConfig,
+  concatConfig,
+  tileConfig,
 ];
 
 /** Names of the kernels registered (or replaced) for the 'wasm' backend. */

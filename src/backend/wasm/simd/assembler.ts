@@ -156,6 +156,19 @@ export class FunctionBuilder {
   f32x4Mul(): this {
     return this.emit(0xfd, ...uleb(0xe6));
   }
+  f32x4Eq(): this {
+    return this.emit(0xfd, ...uleb(0x41));
+  }
+  v128And(): this {
+    return this.emit(0xfd, ...uleb(0x4e));
+  }
+  /** a & ~b */
+  v128AndNot(): this {
+    return this.emit(0xfd, ...uleb(0x4f));
+  }
+  v128Or(): this {
+    return this.emit(0xfd, ...uleb(0x50));
+  }
   v128Zero(): this {
     return this.emit(0xfd, ...uleb(0x0c), ...new Array(16).fill(0));
   }

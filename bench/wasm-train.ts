@@ -1,0 +1,146 @@
+// Training throughput of a NASNet-style child on the wasm backend (with nascent's gradient
+// kernels) against the pure-JS cpu backend.
+//
+//   npx tsx bench/wasm-train.ts [--backends wasm,cpu] [--batches 32,128] [--steps 3]
+//                               [--threads N] [--channels 16,32,32,64,64] [--model child|mini]
+//                               [--profile]
+//
+// --model child uses src/child/build.ts on the reference cells (the project's real network);
+// --model mini is a self-contained smaller net with the same op set (separable 3/5/7, 1x1 and
+// strided 3x3 convs, BN, pools, add/concat). --profile prints the kernels that take the time.
+
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import '@tensorflow/tfjs-backend-cpu';
+import * as wasm from '@tensorflow/tfjs-backend-wasm';
+import * as fs from 'node:fs';
+import { registerWasmTrainingKernels, useThreadedWasm } from '../src/backend/wasm/index.js';
+import { cpuMs, KernelProfiler } from './wasm-profile.js';
+
+tf.env().set('PROD', true);
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1]! : fallback;
+}
+const flag = (name: string) => process.argv.includes(`--${name}`);
+const list = (s: string) => s.split(',').map((v) => v.trim()).filter(Boolean);
+
+type ST = tfl.SymbolicTensor;
+
+/** A small net with every op of the child: enough to compare backends quickly. */
+function miniModel(c: number): tfl.LayersModel {
+  const relu = (x: ST) => tfl.layers.reLU().apply(x) as ST;
+  const bn = (x: ST) => tfl.layers.batchNormalization().apply(x) as ST;
+  const conv = (x: ST, f: number, k: number, s: number) => {
+    const input = s > 1 && k > 1 ? (tfl.layers.zeroPadding2d({ padding: k >> 1 }).apply(x) as ST) : x;
+    return tfl.layers.conv2d({ filters: f, kernelSize: k, strides: s, padding: s > 1 ? 'valid' : 'same', useBias: false }).apply(input) as ST;
+  };
+  const rcb = (x: ST, f: number, k: number, s: number) => bn(conv(relu(x), f, k, s));
+  const sep = (x: ST, k: number, f: number) =>
+    bn(conv(tfl.layers.depthwiseConv2d({ kernelSize: k, padding: 'same', useBias: false }).apply(relu(x)) as ST, f, 1, 1));
+  const avg = (x: ST) => tfl.layers.averagePooling2d({ poolSize: 3, strides: 1, padding: 'same' }).apply(x) as ST;
+  const max = (x: ST) => tfl.layers.maxPooling2d({ poolSize: 3, strides: 1, padding: 'same' }).apply(x) as ST;
+  const add = (a: ST, b: ST) => tfl.layers.add().apply([a, b]) as ST;
+  const cat = (xs: ST[]) => tfl.layers.concatenate().apply(xs) as ST;
+  const cell = (h0: ST, h1: ST, f: number): ST => {
+    const a = rcb(h0, f, 1, 1);
+    const b = rcb(h1, f, 1, 1);
+    const o1 = add(sep(a, 3, f), b);
+    const o2 = add(sep(b, 5, f), avg(b));
+    const o3 = rcb(cat([max(a), sep(a, 3, f)]), f, 1, 1);
+    const o4 = add(sep(b, 7, f), a);
+    return rcb(cat([o1, o2, o3, o4]), f, 1, 1);
+  };
+  const image = tfl.input({ shape: [32, 32, 3] });
+  const stem = bn(conv(image, c, 3, 1));
+  const c0 = cell(stem, stem, c);
+  const r = rcb(c0, 2 * c, 3, 2);
+  const c1 = cell(r, r, 2 * c);
+  const pooled = tfl.layers.globalAveragePooling2d({}).apply(c1) as ST;
+  const out = tfl.layers.dense({ units: 10, activation: 'softmax' }).apply(pooled) as ST;
+  return tfl.model({ inputs: image, outputs: out });
+}
+
+async function childModel(channels: number[]): Promise<tfl.LayersModel> {
+  const { buildChild } = await import('../src/child/build.js');
+  const cells = JSON.parse(fs.readFileSync('/work/shared/reference/cells-example.json', 'utf8'));
+  return buildChild(cells, { channels, seed: 1 });
+}
+
+interface Throughput {
+  /** images per wall-clock second */
+  wall: number;
+  /** images per second of this process's CPU time: robust to other load on a shared machine */
+  cpu: number;
+}
+
+async function measure(backend: string, batch: number, steps: number, profiler?: KernelProfiler): Promise<Throughput> {
+  await tf.setBackend(backend);
+  const kind = arg('model', 'child');
+  const channels = list(arg('channels', '16,32,32,64,64')).map(Number);
+  const model = kind === 'mini' ? miniModel(channels[0]!) : await childModel(channels);
+  model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+  const xs = tf.randomUniform([batch, 32, 32, 3], 0, 1, 'float32', 7);
+  const ys = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32', 8), 10);
+  await model.trainOnBatch(xs, ys); // warm-up: operator creation, first allocations
+  if (profiler) {
+    profiler.reset();
+    profiler.enabled = true;
+  }
+  const t0 = performance.now();
+  const c0 = cpuMs();
+  for (let i = 0; i < steps; i++) await model.trainOnBatch(xs, ys);
+  const seconds = (performance.now() - t0) / 1000;
+  const cpuSeconds = (cpuMs() - c0) / 1000;
+  if (profiler) profiler.enabled = false;
+  tf.dispose([xs, ys]);
+  model.dispose();
+  return { wall: (batch * steps) / seconds, cpu: (batch * steps) / cpuSeconds };
+}
+
+async function main(): Promise<void> {
+  const backends = list(arg('backends', 'wasm,cpu'));
+  const batches = list(arg('batches', '32,128')).map(Number);
+  const steps = Number(arg('steps', '3'));
+  const threads = Number(arg('threads', '1'));
+  if (threads > 1) console.log('threads:', useThreadedWasm(wasm, threads));
+  registerWasmTrainingKernels();
+  const profiler = flag('profile') ? new KernelProfiler('wasm') : undefined;
+  profiler?.install();
+  if (profiler && flag('detail')) profiler.detail = true;
+  for (const backend of backends) {
+    for (const batch of batches) {
+      // The cpu backend manages ~2 images/s; one step is plenty to know it.
+      const n = backend === 'cpu' ? 1 : steps;
+      const ips = await measure(backend, batch, n, backend === 'wasm' ? profiler : undefined);
+      const extra = backend === 'wasm' ? ` threads=${wasm.getThreadsCount()}` : '';
+      console.log(
+        `${backend} model=${arg('model', 'child')} batch=${batch} steps=${n}${extra}: ` +
+          `${ips.wall.toFixed(1)} images/s wall, ${ips.cpu.toFixed(1)} images/cpu-s`,
+      );
+      if (profiler && backend === 'wasm') {
+        const total = profiler.totalMs();
+        console.log(`  kernel time ${(total / n).toFixed(0)} ms/step; top kernels (ms/step, calls/step):`);
+        for (const s of profiler.top(25)) {
+          console.log(`  ${s.name.padEnd(36)} ${(s.ms / n).toFixed(1).padStart(8)} ${(s.calls / n).toFixed(0).padStart(6)}  ${((100 * s.ms) / total).toFixed(1)}%`);
+        }
+        if (profiler.detail) {
+          console.log('  by input shapes:');
+          for (const s of profiler.topDetailed(40)) {
+            console.log(`  ${s.name.slice(0, 90).padEnd(90)} ${(s.ms / n).toFixed(1).padStart(8)} ${(s.calls / n).toFixed(0).padStart(6)}`);
+          }
+        }
+        profiler.reset();
+      }
+    }
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error('bench failed:', String((err as Error)?.stack ?? err).slice(0, 2000));
+    process.exit(1);
+  },
+);
