@@ -2,7 +2,7 @@
 import { sampleCells } from '../cells/sample.js';
 import { DEFAULT_SPACE, type SearchSpace } from '../cells/types.js';
 import { Rng, type RngState } from '../util/random.js';
-import type { Proposal, Strategy } from './types.js';
+import type { Feedback, Proposal, Strategy } from './types.js';
 
 export class RandomStrategy implements Strategy {
   readonly name = 'random';
@@ -19,7 +19,8 @@ export class RandomStrategy implements Strategy {
     return { cells: sampleCells(this.rng, this.space), explored: true };
   }
 
-  async observe(): Promise<void> {}
+  /** Random search learns nothing from feedback. */
+  async observe(_proposal: Proposal, _feedback: Feedback): Promise<void> {}
 
   async getState(): Promise<{ rng: RngState }> {
     return { rng: this.rng.state() };
