@@ -57,7 +57,8 @@ export function validateCells(cells: CellPair, hierarchical = false): void {
   }
 }
 
-function validateOptions(opts: BuildOptions): void {
+/** Throws an error naming the first bad option. */
+export function validateBuildOptions(opts: BuildOptions): void {
   const { channels, numClasses = 10, inputShape = [32, 32, 3] } = opts;
   if (!Array.isArray(channels) || channels.length !== CELL_STACK.length || !channels.every((c) => Number.isInteger(c) && c > 0)) {
     throw new Error(`channels must be ${CELL_STACK.length} positive integers, got ${JSON.stringify(channels)}`);
@@ -196,7 +197,7 @@ export function liveCells(cells: CellPair): boolean[] {
 
 /** The child network for `cells`, taking NHWC images in [0, 1] and giving class probabilities. */
 export function buildChild(cells: CellPair, opts: BuildOptions): tfl.LayersModel {
-  validateOptions(opts);
+  validateBuildOptions(opts);
   const hierarchical = opts.hierarchical ?? false;
   validateCells(cells, hierarchical);
   const { channels, numClasses = 10, inputShape = [32, 32, 3] } = opts;

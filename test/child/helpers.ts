@@ -6,8 +6,6 @@ import type { CellPair } from '../../src/cells/types.js';
 import type { ImageSet } from '../../src/data/types.js';
 import { Rng } from '../../src/util/random.js';
 
-export const EXAMPLE_CELLS_PATH = '/work/shared/reference/cells-example.json';
-
 /** The spec's example cells (a copy lives beside the tests so they do not depend on /work/shared). */
 export function exampleCells(): CellPair {
   return JSON.parse(readFileSync(fileURLToPath(new URL('./fixtures/cells-example.json', import.meta.url)), 'utf8')) as CellPair;

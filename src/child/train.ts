@@ -1,0 +1,188 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { batchCount, batchDataset, type Batch } from '../data/pipeline.js';
+import type { Cifar10Splits, ImageSet } from '../data/types.js';
+
+export interface EpochStats {
+  /** Mean training loss over the epoch's images. */
+  loss: number;
+  /** Accuracy of the training-mode forward passes during the epoch. */
+  trainAccuracy: number;
+  valAccuracy: number;
+}
+
+/** Progress callbacks; epochs and batches count from 0. */
+export interface TrainHooks {
+  onEpochStart?(epoch: number): void;
+  onBatch?(epoch: number, batch: number, batches: number, loss: number): void;
+  onEpochEnd?(epoch: number, stats: EpochStats): void;
+  /** Aborting makes training reject with the signal's reason (it is not a failed child). */
+  signal?: AbortSignal;
+}
+
+export interface TrainConfig {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  numClasses: number;
+  shuffleSeed: number;
+  /** Training batches whose statistics replace the BN moving statistics before each validation. */
+  bnRecalibrationBatches: number;
+}
+
+export interface TrainOutcome {
+  valAccuracies: number[];
+  trainAccuracies: number[];
+  losses: number[];
+  trainImages: number;
+  /** Set when the loss stopped being finite; training stopped there. */
+  failed?: string;
+}
+
+const CLIP = 1e-7;
+
+/** Keras's categorical cross-entropy on probabilities, averaged over the batch. */
+export function categoricalCrossEntropy(probs: tf.Tensor2D, labels: tf.Tensor2D): tf.Scalar {
+  return tf.tidy(() => tf.mean(tf.neg(tf.sum(tf.mul(labels, tf.log(tf.clipByValue(probs, CLIP, 1 - CLIP))), -1))) as tf.Scalar);
+}
+
+function correctCount(probs: tf.Tensor2D, labels: tf.Tensor2D): tf.Scalar {
+  return tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(probs, -1), tf.argMax(labels, -1)), 'int32')) as tf.Scalar);
+}
+
+/** One Adam step on a batch; returns the batch's loss and number of correct predictions. */
+export function trainStep(model: tfl.LayersModel, optimizer: tf.Optimizer, batch: Batch): { loss: tf.Scalar; correct: tf.Scalar } {
+  let correct: tf.Scalar | undefined;
+  try {
+    const loss = tf.tidy(() =>
+      optimizer.minimize(() => {
+        const probs = model.apply(batch.xs, { training: true }) as tf.Tensor2D;
+        correct = tf.keep(correctCount(probs, batch.ys));
+        return categoricalCrossEntropy(probs, batch.ys);
+      }, true)!,
+    );
+    return { loss, correct: correct! };
+  } catch (err) {
+    correct?.dispose();
+    throw err;
+  }
+}
+
+export function batchNormLayers(model: tfl.LayersModel): tfl.layers.Layer[] {
+  return model.layers.filter((l) => l.getClassName() === 'BatchNormalization');
+}
+
+/**
+ * "Precise BN": replaces every BN layer's moving mean and variance by the exact average of the
+ * batch statistics of up to `maxBatches` training-mode forward passes, without touching the
+ * weights. tfjs's BatchNormalization.call(training) updates moving = moving * m + batch * (1 - m)
+ * with m read from the layer on every call, so m = (k - 1) / k on the k-th pass keeps a running
+ * mean. Evaluating with the moving averages of a short training run reads as chance even when
+ * the weights have learned; after this, inference mode sees the statistics the weights expect.
+ * Disposes the batches it consumes; returns how many it used.
+ */
+export async function recalibrateBatchNorm(model: tfl.LayersModel, batches: AsyncIterable<Batch> | Iterable<Batch>, maxBatches: number): Promise<number> {
+  if (maxBatches <= 0) return 0;
+  const layers = batchNormLayers(model) as unknown as Array<{ momentum: number }>;
+  const saved = layers.map((l) => l.momentum);
+  let k = 0;
+  try {
+    for await (const batch of batches) {
+      k++;
+      for (const l of layers) l.momentum = (k - 1) / k;
+      try {
+        tf.tidy(() => {
+          model.apply(batch.xs, { training: true });
+        });
+      } finally {
+        tf.dispose([batch.xs, batch.ys]);
+      }
+      if (k >= maxBatches) break;
+    }
+  } finally {
+    layers.forEach((l, i) => (l.momentum = saved[i]));
+  }
+  return k;
+}
+
+/** Accuracy of inference-mode predictions (BN uses its moving statistics). */
+export async function evaluate(model: tfl.LayersModel, set: ImageSet, batchSize: number, numClasses: number): Promise<number> {
+  let correct = 0;
+  for await (const batch of iterate(batchDataset(set, { batchSize, numClasses }))) {
+    const c = tf.tidy(() => correctCount(model.apply(batch.xs, { training: false }) as tf.Tensor2D, batch.ys));
+    correct += (await c.data())[0];
+    tf.dispose([c, batch.xs, batch.ys]);
+  }
+  return correct / set.count;
+}
+
+// On cpu every kernel runs synchronously and awaiting a resolved promise never leaves the
+// microtask queue, so without a real turn of the event loop an abort or a redraw never gets in.
+const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+function throwIfAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw signal.reason ?? new Error('training aborted');
+}
+
+/** Trains `model` in place with Adam; validates (after BN recalibration) at every epoch's end. */
+export async function trainModel(model: tfl.LayersModel, data: Cifar10Splits, cfg: TrainConfig, hooks: TrainHooks = {}): Promise<TrainOutcome> {
+  const outcome: TrainOutcome = { valAccuracies: [], trainAccuracies: [], losses: [], trainImages: 0 };
+  const { batchSize, numClasses } = cfg;
+  const batches = batchCount(data.train, batchSize);
+  const trainSet = batchDataset(data.train, { batchSize, numClasses, shuffleSeed: cfg.shuffleSeed });
+  const recalibrationSet = batchDataset(data.train, { batchSize, numClasses, shuffleSeed: cfg.shuffleSeed + 1 });
+  // PyTorch's Adam defaults (tfjs would take the backend's epsilon, 1e-7 on float32 backends)
+  const optimizer = tf.train.adam(cfg.learningRate, 0.9, 0.999, 1e-8);
+  try {
+    for (let epoch = 0; epoch < cfg.epochs; epoch++) {
+      throwIfAborted(hooks.signal);
+      hooks.onEpochStart?.(epoch);
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      const iterator = await trainSet.iterator();
+      for (let b = 0; ; b++) {
+        const r = await iterator.next();
+        if (r.done) break;
+        const batch = r.value;
+        const n = batch.xs.shape[0];
+        let step: { loss: tf.Scalar; correct: tf.Scalar };
+        try {
+          step = trainStep(model, optimizer, batch);
+        } finally {
+          tf.dispose([batch.xs, batch.ys]);
+        }
+        const [loss, right] = await Promise.all([step.loss.data(), step.correct.data()]).finally(() => tf.dispose([step.loss, step.correct]));
+        outcome.trainImages += n;
+        if (!Number.isFinite(loss[0])) {
+          outcome.failed = `loss became ${loss[0]} at epoch ${epoch} batch ${b}`;
+          return outcome;
+        }
+        lossSum += loss[0] * n;
+        correct += right[0];
+        seen += n;
+        hooks.onBatch?.(epoch, b, batches, loss[0]);
+        await nextTurn();
+        throwIfAborted(hooks.signal);
+      }
+      if (cfg.bnRecalibrationBatches > 0) {
+        await recalibrateBatchNorm(model, iterate(recalibrationSet), cfg.bnRecalibrationBatches);
+      }
+      const valAccuracy = await evaluate(model, data.val, batchSize, numClasses);
+      const stats: EpochStats = { loss: lossSum / seen, trainAccuracy: correct / seen, valAccuracy };
+      outcome.losses.push(stats.loss);
+      outcome.trainAccuracies.push(stats.trainAccuracy);
+      outcome.valAccuracies.push(valAccuracy);
+      hooks.onEpochEnd?.(epoch, stats);
+    }
+    return outcome;
+  } finally {
+    optimizer.dispose();
+  }
+}
+
+/** A tfjs-data dataset as an async iterator (one fresh pass). */
+export async function* iterate(set: ReturnType<typeof batchDataset>): AsyncGenerator<Batch> {
+  const iterator = await set.iterator();
+  for (let r = await iterator.next(); !r.done; r = await iterator.next()) yield r.value;
+}
