@@ -64,12 +64,20 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     const key = cellsHash(proposal.cells);
     emit({ type: 'episode-start', episode, episodes: o.episodes, explored: proposal.explored, key });
 
-    const outcome = await o.evaluator.train(proposal.cells, {
-      signal: o.childSignal,
-      onEpochStart: (epoch) => emit({ type: 'epoch-start', episode, epoch }),
-      onBatch: (epoch, batch, batches, loss) => emit({ type: 'batch', episode, epoch, batch, batches, loss }),
-      onEpochEnd: (epoch, s) => emit({ type: 'epoch-end', episode, epoch, valAccuracy: s.valAccuracy, loss: s.loss }),
-    });
+    // Evaluators count epochs and batches from 0; events count them from 1, as people do.
+    let outcome;
+    try {
+      outcome = await o.evaluator.train(proposal.cells, {
+        signal: o.childSignal,
+        onEpochStart: (epoch) => emit({ type: 'epoch-start', episode, epoch: epoch + 1 }),
+        onBatch: (epoch, batch, batches, loss) => emit({ type: 'batch', episode, epoch: epoch + 1, batch: batch + 1, batches, loss }),
+        onEpochEnd: (epoch, s) => emit({ type: 'epoch-end', episode, epoch: epoch + 1, valAccuracy: s.valAccuracy, loss: s.loss }),
+      });
+    } catch (err) {
+      // An aborted child is not a result: the episode is dropped and will run again on resume.
+      if (o.childSignal?.aborted) return { episodesDone: done, best, stopped: true };
+      throw err;
+    }
     if (o.childSignal?.aborted) return { episodesDone: done, best, stopped: true };
 
     // The baseline is read before this episode's accuracy joins it (the seed's bug included it).

@@ -17,11 +17,11 @@ class CountingEvaluator implements Evaluator {
   constructor(private readonly failOn: number[] = []) {}
   async train(cells: CellPair, hooks?: Parameters<Evaluator['train']>[1]): Promise<ChildOutcome> {
     this.calls++;
-    hooks?.onEpochStart?.(1);
-    hooks?.onBatch?.(1, 1, 1, 2.3);
+    hooks?.onEpochStart?.(0);
+    hooks?.onBatch?.(0, 0, 1, 2.3);
     const n = [...cells.normal, ...cells.reduction].flatMap((b) => b.ops).filter((o) => o === 'sep_3x3').length;
     const accuracy = 0.1 + n / 20;
-    hooks?.onEpochEnd?.(1, { loss: 2.3, valAccuracy: accuracy });
+    hooks?.onEpochEnd?.(0, { loss: 2.3, valAccuracy: accuracy });
     if (this.failOn.includes(this.calls)) return { accuracy: 0, valAccuracies: [], params: 5, seconds: 0.01, failed: 'loss became NaN at epoch 1 batch 1' };
     return { accuracy, valAccuracies: [accuracy], params: 100 + n, seconds: 0.01 };
   }
@@ -40,9 +40,9 @@ describe('runSearch', () => {
   it('records every episode, rewards against the earlier episodes only, and keeps best-cells in step', async () => {
     const store = newRun();
     const strategy = new RecordingStrategy(undefined, 3);
-    const events: SearchEvent['type'][] = [];
+    const events: SearchEvent[] = [];
     const baseline = new MovingBaseline({ window: 2, initial: 0.1 });
-    const out = await runSearch({ store, strategy, evaluator: new CountingEvaluator(), baseline, episodes: 6, backend: 'test', settings: { s: 1 }, onEvent: (e) => events.push(e.type) });
+    const out = await runSearch({ store, strategy, evaluator: new CountingEvaluator(), baseline, episodes: 6, backend: 'test', settings: { s: 1 }, onEvent: (e) => events.push(e) });
     expect(out).toMatchObject({ episodesDone: 6, stopped: false });
     const { trials } = store.readTrials();
     expect(trials.map((t) => t.episode)).toEqual([1, 2, 3, 4, 5, 6]);
@@ -62,7 +62,10 @@ describe('runSearch', () => {
     const ckpt = store.readCheckpoint<SearchCheckpoint>()!;
     expect(ckpt.episode).toBe(6);
     expect(ckpt.pending).toEqual(trials[5]);
-    expect(events.filter((e) => e === 'episode-end')).toHaveLength(6);
+    expect(events.filter((e) => e.type === 'episode-end')).toHaveLength(6);
+    // Evaluators count from 0, events from 1.
+    expect(events.find((e) => e.type === 'batch')).toMatchObject({ episode: 1, epoch: 1, batch: 1, batches: 1 });
+    expect(events.find((e) => e.type === 'epoch-end')).toMatchObject({ episode: 1, epoch: 1 });
     store.close();
   });
 

@@ -1,0 +1,192 @@
+// `nascent search cifar10`: the main job. It wires the pieces together and nothing more: data,
+// backend, evaluator (ChildManager), strategy, baseline and store, then hands them to runSearch.
+import { join, resolve } from 'node:path';
+import { prepareBackend, BACKEND_CHOICES, type BackendChoice } from '../../backend/index.js';
+import { formatCells } from '../../cells/format.js';
+import { ChildManager } from '../../child/manager.js';
+import { MovingBaseline } from '../../controller/baseline.js';
+import { ensureCifar10, isSyntheticCifar10, loadCifar10 } from '../../data/cifar10.js';
+import { ControllerStrategy } from '../../search/controller-strategy.js';
+import { runSearch } from '../../search/loop.js';
+import { RandomStrategy } from '../../search/random-strategy.js';
+import type { Strategy } from '../../search/types.js';
+import { RunStore } from '../../store/run-store.js';
+import { type CommandSpec, type ParsedArgs, UsageError } from '../flags.js';
+import { SearchProgress, formatDuration } from '../progress.js';
+import { downloadBar } from '../download-bar.js';
+
+export const STRATEGIES = ['controller', 'random'] as const;
+
+export const searchCommand: CommandSpec = {
+  name: 'search',
+  summary:
+    'Search for a normal and a reduction cell on CIFAR-10. Each episode samples cells, trains the child\n' +
+    'network they define, and rewards the strategy with its validation accuracy minus a moving baseline.',
+  positionals: [{ name: 'dataset', help: 'the data set to search on: cifar10', required: true }],
+  flags: [
+    { name: 'episodes', type: 'int', default: 150, min: 1, help: 'children to train' },
+    { name: 'epochs', type: 'int', default: 6, min: 1, help: 'training epochs per child' },
+    { name: 'batch-size', type: 'int', default: 128, min: 1, max: 65536, help: 'child training batch size' },
+    { name: 'lr', type: 'number', default: 1e-3, min: 0, exclusiveMin: true, max: 10, help: "child's Adam learning rate" },
+    { name: 'controller-lr', type: 'number', default: 1e-3, min: 0, exclusiveMin: true, max: 10, help: "controller's Adam learning rate" },
+    { name: 'epsilon', type: 'number', default: 0.5, min: 0, max: 1, help: 'probability of drawing a uniformly random architecture' },
+    { name: 'window', type: 'int', default: 20, min: 1, help: 'episodes in the moving-average baseline' },
+    { name: 'baseline', type: 'number', default: 0.1, min: 0, max: 1, help: 'baseline accuracy before any child has finished' },
+    { name: 'units', type: 'int', default: 32, min: 1, max: 4096, help: "controller LSTM units" },
+    { name: 'channels', type: 'int-list', default: [4, 16, 16, 256, 256], length: 5, min: 1, max: 4096, help: 'filters of the stem-side cells, 5 values' },
+    { name: 'blocks', type: 'int', default: 5, min: 1, max: 10, help: 'blocks per cell' },
+    { name: 'hierarchical', type: 'bool', default: false, help: 'let blocks take earlier blocks of the cell as inputs (NASNet)' },
+    { name: 'strategy', type: 'enum', choices: STRATEGIES, default: 'controller', help: 'how architectures are chosen' },
+    { name: 'seed', type: 'int', min: 0, max: 2 ** 31 - 1, defaultLabel: 'random, recorded in config.json', help: 'seed of every random choice' },
+    { name: 'train-limit', type: 'int', min: 1, max: 40000, defaultLabel: 'all 40000', help: 'training images per child (low fidelity)' },
+    { name: 'val-limit', type: 'int', min: 1, max: 10000, defaultLabel: 'all 10000', help: 'validation images per child' },
+    { name: 'backend', type: 'enum', choices: BACKEND_CHOICES, default: 'auto', help: 'tfjs backend' },
+    { name: 'data-dir', type: 'string', defaultLabel: '$NASCENT_DATA or ~/.cache/nascent/cifar-10', help: 'CIFAR-10 cache or extracted copy' },
+    { name: 'out', type: 'string', defaultLabel: 'runs/<timestamp>', help: 'run directory to write' },
+  ],
+  examples: [
+    'npm run search:cifar',
+    'npm run search:cifar -- --episodes 3 --epochs 1 --train-limit 2000 --val-limit 1000 --channels 8,16,16,32,32',
+    'nascent search cifar10 --strategy random --seed 7 --out runs/random-7',
+  ],
+};
+
+function timestamp(d = new Date()): string {
+  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z').replace('T', '-');
+}
+
+export interface SearchSettings {
+  dataset: 'cifar10';
+  episodes: number;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  controllerLr: number;
+  epsilon: number;
+  window: number;
+  baseline: number;
+  units: number;
+  channels: number[];
+  blocks: number;
+  hierarchical: boolean;
+  strategy: (typeof STRATEGIES)[number];
+  seed: number;
+  trainLimit?: number;
+  valLimit?: number;
+  backend: BackendChoice;
+  dataDir?: string;
+}
+
+export function settingsFromArgs(args: ParsedArgs): SearchSettings {
+  const f = args.flags;
+  const dataset = args.positionals[0];
+  if (dataset !== 'cifar10') throw new UsageError(`unknown dataset ${JSON.stringify(dataset)}: the only one is cifar10`, searchCommand);
+  return {
+    dataset,
+    episodes: f.episodes as number,
+    epochs: f.epochs as number,
+    batchSize: f['batch-size'] as number,
+    lr: f.lr as number,
+    controllerLr: f['controller-lr'] as number,
+    epsilon: f.epsilon as number,
+    window: f.window as number,
+    baseline: f.baseline as number,
+    units: f.units as number,
+    channels: f.channels as number[],
+    blocks: f.blocks as number,
+    hierarchical: f.hierarchical as boolean,
+    strategy: f.strategy as SearchSettings['strategy'],
+    seed: (f.seed as number | undefined) ?? Math.floor(Math.random() * 2 ** 31),
+    ...(f['train-limit'] !== undefined ? { trainLimit: f['train-limit'] as number } : {}),
+    ...(f['val-limit'] !== undefined ? { valLimit: f['val-limit'] as number } : {}),
+    backend: f.backend as BackendChoice,
+    ...(f['data-dir'] !== undefined ? { dataDir: resolve(f['data-dir'] as string) } : {}),
+  };
+}
+
+function makeStrategy(s: SearchSettings): Strategy {
+  const space = { blocks: s.blocks, hierarchical: s.hierarchical };
+  if (s.strategy === 'random') return new RandomStrategy(space, s.seed);
+  return ControllerStrategy.create({
+    space,
+    units: s.units,
+    learningRate: s.controllerLr,
+    epsilon: s.epsilon,
+    seed: s.seed,
+  });
+}
+
+export async function runSearchCommand(args: ParsedArgs, log: (line: string) => void = console.log): Promise<number> {
+  const settings = settingsFromArgs(args);
+  const out = resolve((args.flags.out as string | undefined) ?? join('runs', timestamp()));
+
+  const backend = await prepareBackend(settings.backend);
+  log(`backend: ${backend.name} — ${backend.detail}`);
+  for (const reason of backend.skipped ?? []) log(`  (passed over: ${reason})`);
+
+  const dataDir = await ensureCifar10({ dataDir: settings.dataDir, onProgress: downloadBar(), log });
+  const data = loadCifar10(dataDir, { trainLimit: settings.trainLimit, valLimit: settings.valLimit, splitSeed: 0 });
+  log(`data: ${data.train.count} training and ${data.val.count} validation images (disjoint) from ${dataDir}`);
+
+  const config = { format: 'nascent.search-config', version: 1, ...settings, dataDir, synthetic: isSyntheticCifar10(dataDir), backendUsed: backend.name, created: new Date().toISOString() };
+  const store = RunStore.create(out, config);
+  log(`run: ${store.dir}`);
+
+  const strategy = makeStrategy(settings);
+  const evaluator = new ChildManager({
+    data,
+    channels: settings.channels,
+    epochs: settings.epochs,
+    batchSize: settings.batchSize,
+    learningRate: settings.lr,
+    seed: settings.seed,
+    hierarchical: settings.hierarchical,
+  });
+  const baseline = new MovingBaseline({ window: settings.window, initial: settings.baseline });
+  const progress = new SearchProgress({ epochs: settings.epochs, episodes: settings.episodes });
+  // First Ctrl-C: finish the episode in progress and its writes. Second: drop that episode now
+  // (the run stays consistent at the previous one).
+  const stop = new AbortController();
+  const stopChild = new AbortController();
+  const onSigint = () => {
+    progress.clear();
+    if (!stop.signal.aborted) {
+      stop.abort();
+      log('\nstopping after the current episode (Ctrl-C again to stop now)...');
+    } else if (!stopChild.signal.aborted) {
+      stopChild.abort(new Error('interrupted'));
+      log('\nstopping now; the unfinished episode is not recorded.');
+    }
+  };
+  process.on('SIGINT', onSigint);
+  const started = Date.now();
+  try {
+    const result = await runSearch({
+      store,
+      strategy,
+      evaluator,
+      baseline,
+      episodes: settings.episodes,
+      backend: backend.name,
+      settings: config,
+      onEvent: (e) => progress.handle(e),
+      signal: stop.signal,
+      childSignal: stopChild.signal,
+    });
+    progress.clear();
+    const took = formatDuration((Date.now() - started) / 1000);
+    if (result.stopped) log(`stopped after ${result.episodesDone} episodes (${took}).`);
+    else log(`finished ${result.episodesDone} episodes in ${took}.`);
+    if (result.best && result.best.accuracy !== null) {
+      log(`best: episode ${result.best.episode}, validation accuracy ${result.best.accuracy.toFixed(4)}, ${result.best.params} parameters`);
+      log(formatCells(result.best.cells));
+      log(`best cells: ${store.path('best')}`);
+    } else log('no child trained successfully.');
+    log(`trials: ${store.path('trials')}`);
+    return 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+    strategy.dispose();
+    store.close();
+  }
+}

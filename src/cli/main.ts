@@ -1,0 +1,84 @@
+// nascent's command line: `nascent <command> [args] [flags]`. A wrong command, flag or value prints
+// what is wrong and the usage and exits 2; a failure while working prints one clear line, exits 1.
+import { type CommandSpec, type ParsedArgs, UsageError, closest, parseArgs, usage } from './flags.js';
+import { runSearchCommand, searchCommand } from './commands/search.js';
+
+interface Command {
+  spec: CommandSpec;
+  run(args: ParsedArgs): Promise<number>;
+}
+
+const COMMANDS: Command[] = [{ spec: searchCommand, run: (a) => runSearchCommand(a) }];
+
+const PROGRAM = 'nascent';
+
+function overview(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.spec.name.length)) + 2;
+  return [
+    `usage: ${PROGRAM} <command> [arguments] [flags]`,
+    '',
+    'NASNet-style convolutional cell search with TensorFlow.js.',
+    '',
+    'commands:',
+    ...COMMANDS.map((c) => `  ${c.spec.name.padEnd(width)} ${c.spec.summary.split('\n')[0]}`),
+    `  ${'help'.padEnd(width)} show help for a command`,
+    '',
+    `Run \`${PROGRAM} <command> --help\` for a command's flags.`,
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h') {
+    console.log(overview());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === 'help') {
+    const target = rest[0] === undefined ? undefined : COMMANDS.find((c) => c.spec.name === rest[0]);
+    if (rest[0] !== undefined && !target) {
+      console.error(`${PROGRAM}: unknown command ${JSON.stringify(rest[0])}\n\n${overview()}`);
+      return 2;
+    }
+    console.log(target ? usage(target.spec, PROGRAM) : overview());
+    return 0;
+  }
+  if (name === '--version') {
+    const { readFileSync } = await import('node:fs');
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    console.log(pkg.version);
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.spec.name === name);
+  if (!command) {
+    const hint = closest(name, COMMANDS.map((c) => c.spec.name));
+    console.error(`${PROGRAM}: unknown command ${JSON.stringify(name)}${hint ? ` (did you mean ${hint}?)` : ''}\n\n${overview()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(usage(command.spec, PROGRAM));
+    return 0;
+  }
+  try {
+    return await command.run(parseArgs(command.spec, rest));
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`${PROGRAM} ${name}: ${err.message}\n\n${usage(err.command ?? command.spec, PROGRAM)}`);
+      return 2;
+    }
+    const e = err as Error;
+    console.error(`${PROGRAM} ${name}: error: ${e?.message ?? String(err)}`);
+    if (process.env.NASCENT_DEBUG) console.error(e?.stack);
+    return 1;
+  }
+}
+
+// Run when executed directly (`tsx src/cli/main.ts`), not when imported by bin/nascent.mjs or tests.
+if (/[\\/]src[\\/]cli[\\/]main\.ts$/.test(process.argv[1] ?? '')) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}

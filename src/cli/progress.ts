@@ -1,0 +1,123 @@
+// What a person watching a search sees. On a terminal: one status line redrawn in place (episode,
+// epoch, batch bar, loss, last and best accuracy, ETA) above which finished episodes scroll. When
+// stdout is a file or a pipe: plain lines, one per epoch and one per episode, nothing redrawn.
+import type { SearchEvent } from '../search/loop.js';
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '?';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  const h = Math.floor(m / 60);
+  return `${h}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+export function bar(fraction: number, width = 20): string {
+  const f = Math.max(0, Math.min(1, fraction));
+  const full = Math.round(f * width);
+  return '█'.repeat(full) + '░'.repeat(width - full);
+}
+
+const pct = (x: number | null | undefined) => (x === null || x === undefined ? '  -  ' : x.toFixed(4));
+
+export interface ProgressOptions {
+  epochs: number;
+  episodes: number;
+  /** Episodes finished before this process started (resume). */
+  done?: number;
+  write?: (text: string) => void;
+  isTTY?: boolean;
+  now?: () => number;
+}
+
+export class SearchProgress {
+  private readonly write: (text: string) => void;
+  private readonly tty: boolean;
+  private readonly now: () => number;
+  private readonly started: number;
+  private readonly startDone: number;
+  private episode = 0;
+  private epoch = 0;
+  private explored = false;
+  private last: number | null = null;
+  private best: number | null = null;
+  private lastDraw = 0;
+  private statusShown = false;
+
+  constructor(private readonly o: ProgressOptions) {
+    this.write = o.write ?? ((t) => process.stdout.write(t));
+    this.tty = o.isTTY ?? Boolean(process.stdout.isTTY);
+    this.now = o.now ?? (() => Date.now());
+    this.started = this.now();
+    this.startDone = o.done ?? 0;
+  }
+
+  /** Seconds left, from the mean time of the episodes this process has run, counting the current one's progress. */
+  eta(fractionOfEpisode = 0): number {
+    const ran = this.episode - 1 - this.startDone + fractionOfEpisode;
+    if (ran <= 0) return NaN;
+    const perEpisode = (this.now() - this.started) / 1000 / ran;
+    return perEpisode * (this.o.episodes - (this.episode - 1) - fractionOfEpisode);
+  }
+
+  private line(text: string): void {
+    if (this.tty && this.statusShown) this.write('\r\x1b[2K');
+    this.statusShown = false;
+    this.write(text + '\n');
+  }
+
+  private status(text: string): void {
+    const cols = process.stdout.columns ?? 120;
+    this.write('\r\x1b[2K' + (text.length > cols - 1 ? text.slice(0, cols - 1) : text));
+    this.statusShown = true;
+  }
+
+  handle(e: SearchEvent): void {
+    switch (e.type) {
+      case 'episode-start':
+        this.episode = e.episode;
+        this.explored = e.explored;
+        if (!this.tty) this.line(`episode ${e.episode}/${e.episodes} start ${e.explored ? 'explored' : 'policy'} cells ${e.key}`);
+        break;
+      case 'epoch-start':
+        this.epoch = e.epoch;
+        break;
+      case 'batch': {
+        if (!this.tty) break;
+        const t = this.now();
+        if (t - this.lastDraw < 100 && e.batch < e.batches) break;
+        this.lastDraw = t;
+        const frac = (e.epoch - 1 + e.batch / e.batches) / this.o.epochs;
+        this.status(
+          `episode ${e.episode}/${this.o.episodes} ${this.explored ? '(explore)' : '(policy) '} ` +
+            `epoch ${e.epoch}/${this.o.epochs} ${bar(e.batch / e.batches)} ${e.batch}/${e.batches} ` +
+            `loss ${e.loss.toFixed(3)} | last ${pct(this.last)} best ${pct(this.best)} | ETA ${formatDuration(this.eta(frac))}`,
+        );
+        break;
+      }
+      case 'epoch-end':
+        if (!this.tty)
+          this.line(`episode ${e.episode}/${this.o.episodes} epoch ${e.epoch}/${this.o.epochs} loss ${e.loss.toFixed(4)} val_acc ${e.valAccuracy.toFixed(4)}`);
+        break;
+      case 'episode-end': {
+        const t = e.trial;
+        this.last = t.accuracy;
+        this.best = e.best?.accuracy ?? this.best;
+        const outcome = t.failed ? `FAILED (${t.failed})` : `acc ${pct(t.accuracy)}`;
+        this.line(
+          `episode ${t.episode}/${this.o.episodes} ${outcome} reward ${t.reward >= 0 ? '+' : ''}${t.reward.toFixed(4)} ` +
+            `baseline ${t.baseline.toFixed(4)} params ${t.params} ${formatDuration(t.seconds)} | best ${pct(this.best)}` +
+            (this.episode < this.o.episodes ? ` | ETA ${formatDuration(this.eta(1))}` : ''),
+        );
+        break;
+      }
+    }
+  }
+
+  /** Leaves the terminal on a clean line (before other output, or at exit). */
+  clear(): void {
+    if (this.tty && this.statusShown) this.write('\r\x1b[2K');
+    this.statusShown = false;
+  }
+}

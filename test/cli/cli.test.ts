@@ -1,0 +1,86 @@
+// The command line as a user meets it: the real executable, real data files, a real (tiny) search.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateCells } from '../../src/cells/validate.js';
+import { writeLearnableCifar } from '../helpers/learnable-cifar.js';
+
+const ROOT = resolve(__dirname, '../..');
+const BIN = join(ROOT, 'bin', 'nascent.mjs');
+
+function nascent(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 240_000,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+let work: string;
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'nascent-cli-'));
+  writeLearnableCifar(join(work, 'data'), 200);
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('nascent CLI', () => {
+  it('prints an overview, per-command help, and exits 2 on what it does not understand', () => {
+    const overview = nascent(['--help']);
+    expect(overview.code).toBe(0);
+    expect(overview.out).toMatch(/usage: nascent <command>/);
+    expect(overview.out).toMatch(/search/);
+    const help = nascent(['search', '--help']);
+    expect(help.code).toBe(0);
+    for (const flag of ['--episodes', '--epochs', '--batch-size', '--lr', '--epsilon', '--window', '--baseline', '--units', '--channels', '--seed', '--train-limit', '--val-limit', '--backend', '--data-dir', '--out'])
+      expect(help.out).toContain(flag);
+    const unknown = nascent(['serch']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/unknown command "serch" \(did you mean search\?\)/);
+    const badValue = nascent(['search', 'cifar10', '--epsilon', '2']);
+    expect(badValue.code).toBe(2);
+    expect(badValue.err).toMatch(/--epsilon: expected a number ≥ 0 and ≤ 1, got "2"/);
+    expect(badValue.err).toMatch(/usage: nascent search <dataset>/);
+    const badFlag = nascent(['search', 'cifar10', '--epoch', '2']);
+    expect(badFlag.code).toBe(2);
+    expect(badFlag.err).toMatch(/unknown flag --epoch \(did you mean --epochs\?\)/);
+    const badDataset = nascent(['search', 'mnist']);
+    expect(badDataset.code).toBe(2);
+    expect(badDataset.err).toMatch(/unknown dataset "mnist"/);
+  });
+
+  it('runs a small search on wasm that writes trials, config and valid best cells, and beats chance', () => {
+    const out = join(work, 'run');
+    const r = nascent([
+      'search', 'cifar10', '--episodes', '3', '--epochs', '2', '--batch-size', '32', '--train-limit', '320', '--val-limit', '160',
+      '--channels', '4,8,8,16,16', '--data-dir', join(work, 'data'), '--out', out, '--seed', '3', '--backend', 'wasm',
+    ]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/backend: wasm/);
+    expect(r.out).toMatch(/finished 3 episodes/);
+    const lines = readFileSync(join(out, 'trials.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((t) => t.episode)).toEqual([1, 2, 3]);
+    for (const t of lines) {
+      expect(t).toMatchObject({ strategy: 'controller', backend: 'wasm' });
+      for (const k of ['cells', 'explored', 'accuracy', 'reward', 'baseline', 'params', 'seconds']) expect(t).toHaveProperty(k);
+      expect(t.params).toBeGreaterThan(1000);
+    }
+    expect(lines[0].baseline).toBe(0.1);
+    const best = JSON.parse(readFileSync(join(out, 'best-cells.json'), 'utf8'));
+    expect(() => validateCells(best)).not.toThrow();
+    expect(best.accuracy).toBe(Math.max(...lines.map((t) => t.accuracy)));
+    expect(best.accuracy).toBeGreaterThan(0.15);
+    expect(best.settings).toMatchObject({ episodes: 3, epochs: 2, seed: 3, channels: [4, 8, 8, 16, 16] });
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect(config).toMatchObject({ episodes: 3, batchSize: 32, trainLimit: 320, valLimit: 160, backendUsed: 'wasm', seed: 3 });
+    expect(existsSync(join(out, 'run.lock'))).toBe(false);
+    // The same --out again is refused rather than mixed into the finished run.
+    const again = nascent(['search', 'cifar10', '--episodes', '1', '--data-dir', join(work, 'data'), '--out', out, '--backend', 'wasm']);
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(/already holds a run/);
+  });
+});
