@@ -6,6 +6,7 @@ export {
   assertSpace,
   extractCells,
   parseCellsJson,
+  validateCell,
   validateCells,
   type CellsIssue,
   type ExtractedCells,

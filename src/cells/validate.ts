@@ -101,6 +101,19 @@ export function extractCells(json: unknown, space: SearchSpace = DEFAULT_SPACE, 
   return wrapper === undefined ? { cells } : { cells, wrapper };
 }
 
+/**
+ * One cell checked on its own, with as many blocks as it has (at least one): for code that builds
+ * a cell outside a search space's fixed block count, such as the child network builder.
+ */
+export function validateCell(json: unknown, path: string, hierarchical: boolean): Cell {
+  if (Array.isArray(json) && json.length === 0) throw new CellsValidationError([{ path, message: 'expected at least one block, got none' }]);
+  const errors: CellsIssue[] = [];
+  const blocks = Array.isArray(json) ? json.length : 1;
+  const cell = checkCell({ cell: json }, 'cell', path, { blocks, hierarchical }, errors);
+  if (errors.length > 0 || cell === undefined) throw new CellsValidationError(errors);
+  return cell;
+}
+
 /** JSON text to validated cells; a syntax error names `source` (a file name) like any other issue. */
 export function parseCellsJson(text: string, source?: string, space: SearchSpace = DEFAULT_SPACE): CellPair {
   let json: unknown;

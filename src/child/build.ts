@@ -1,5 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import { COMBINES, OPERATIONS, type Block, type Cell, type CellKind, type CellPair, type Operation } from '../cells/types.js';
+import { type Block, type Cell, type CellKind, type CellPair, type Operation } from '../cells/types.js';
+import { validateCell } from '../cells/validate.js';
 import { Rng } from '../util/random.js';
 import { AvgPool3x3ExcludePad } from './avg_pool.js';
 
@@ -34,27 +35,10 @@ export const CELL_STACK: ReadonlyArray<{ kind: CellKind; stride: 1 | 2 }> = [
 export const BN_EPSILON = 1e-5;
 export const BN_MOMENTUM = 0.9;
 
-/** Throws an error naming the first thing wrong with `cells`. */
-export function validateCells(cells: CellPair, hierarchical = false): void {
-  for (const kind of ['normal', 'reduction'] as const) {
-    const cell: Cell | undefined = cells?.[kind];
-    if (!Array.isArray(cell) || cell.length === 0) throw new Error(`cells.${kind} must be a non-empty array of blocks`);
-    cell.forEach((block: Block, b) => {
-      const where = `cells.${kind}[${b}]`;
-      const choices = hierarchical ? 2 + b : 2;
-      if (!Array.isArray(block?.inputs) || block.inputs.length !== 2) throw new Error(`${where}.inputs must be two indices`);
-      for (const i of block.inputs) {
-        if (!Number.isInteger(i) || i < 0 || i >= choices) {
-          throw new Error(`${where}.inputs has ${i}; a ${hierarchical ? 'hierarchical ' : ''}block ${b} takes 0..${choices - 1}`);
-        }
-      }
-      if (!Array.isArray(block.ops) || block.ops.length !== 2) throw new Error(`${where}.ops must be two operations`);
-      for (const op of block.ops) {
-        if (!OPERATIONS.includes(op)) throw new Error(`${where}.ops has unknown operation '${op}' (known: ${OPERATIONS.join(', ')})`);
-      }
-      if (!COMBINES.includes(block.combine)) throw new Error(`${where}.combine is '${block.combine}', not one of ${COMBINES.join(', ')}`);
-    });
-  }
+/** Throws the search space's CellsValidationError (every problem, by path) unless both cells are valid. */
+export function validateChildCells(cells: CellPair, hierarchical = false): void {
+  if (cells === null || typeof cells !== 'object') throw new TypeError(`cells must be {normal, reduction}, got ${String(cells)}`);
+  for (const kind of ['normal', 'reduction'] as const) validateCell(cells[kind], kind, hierarchical);
 }
 
 /** Throws an error naming the first bad option. */
@@ -199,7 +183,7 @@ export function liveCells(cells: CellPair): boolean[] {
 export function buildChild(cells: CellPair, opts: BuildOptions): tfl.LayersModel {
   validateBuildOptions(opts);
   const hierarchical = opts.hierarchical ?? false;
-  validateCells(cells, hierarchical);
+  validateChildCells(cells, hierarchical);
   const { channels, numClasses = 10, inputShape = [32, 32, 3] } = opts;
   const f = new LayerFactory(opts.seed);
 

@@ -126,18 +126,18 @@ describe('buildChild', () => {
     expect(() => buildChild(cells, { ...ok, inputShape: [32, 32] as never })).toThrow(/inputShape/);
     const withOp = structuredClone(cells);
     withOp.normal[2].ops[1] = 'conv_9x9' as never;
-    expect(() => buildChild(withOp, ok)).toThrow(/cells\.normal\[2\]\.ops has unknown operation 'conv_9x9'/);
+    expect(() => buildChild(withOp, ok)).toThrow(/normal\[2\]\.ops\[1\]: "conv_9x9" is not an operation/);
     const deep = structuredClone(cells);
     deep.reduction[3].inputs = [0, 4];
-    expect(() => buildChild(deep, ok)).toThrow(/cells\.reduction\[3\]\.inputs has 4; a block 3 takes 0\.\.1/);
+    expect(() => buildChild(deep, ok)).toThrow(/reduction\[3\]\.inputs\[1\]: 4 is out of range/);
     const hierarchicalOk = buildChild(deep, { ...ok, hierarchical: true });
     hierarchicalOk.dispose();
     deep.reduction[1].inputs = [3, 0];
-    expect(() => buildChild(deep, { ...ok, hierarchical: true })).toThrow(/cells\.reduction\[1\]\.inputs has 3; a hierarchical block 1 takes 0\.\.2/);
+    expect(() => buildChild(deep, { ...ok, hierarchical: true })).toThrow(/reduction\[1\]\.inputs\[0\]: 3 is out of range/);
     const combine = structuredClone(cells);
     combine.normal[0].combine = 'mul' as never;
-    expect(() => buildChild(combine, ok)).toThrow(/combine is 'mul'/);
-    expect(() => buildChild({ normal: [], reduction: cells.reduction }, ok)).toThrow(/cells\.normal must be a non-empty array/);
+    expect(() => buildChild(combine, ok)).toThrow(/normal\[0\]\.combine: "mul"/);
+    expect(() => buildChild({ normal: [], reduction: cells.reduction }, ok)).toThrow(/normal: expected at least one block, got none/);
   });
 });
 

@@ -72,7 +72,7 @@ describe('ChildManager.train', () => {
     const cells = exampleCells();
     cells.reduction[4].ops[0] = 'conv_9x9' as never;
     const bad = await new ChildManager(base).train(cells);
-    expect(bad.failed).toMatch(/cells\.reduction\[4\]\.ops has unknown operation 'conv_9x9'/);
+    expect(bad.failed).toMatch(/reduction\[4\]\.ops\[0\]: "conv_9x9" is not an operation/);
     expect(bad.accuracy).toBe(0);
     const thrown = await new ChildManager(base).train(exampleCells(), {
       onBatch: (_, b) => {
