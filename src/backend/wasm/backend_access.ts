@@ -4,7 +4,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { simdKernelsFor, type SimdKernels } from './simd/kernels.js';
+import { simdKernelsFor, type Kernels } from './simd/kernels.js';
 
 export type { BackendWasm };
 export type Info = tf.TensorInfo;
@@ -27,6 +27,12 @@ export function offsetOf(backend: BackendWasm, t: Info): number {
   return backend.dataIdMap.get(t.dataId)!.memoryOffset;
 }
 
+/** Size of XNNPACK's thread pool in this backend instance (1 unless the threaded build runs). */
+export function xnnpackThreads(backend: BackendWasm): number {
+  const tfjs = (backend.wasm as unknown as { tfjs?: { getThreadsCount?: () => number } }).tfjs;
+  return tfjs?.getThreadsCount?.() ?? 1;
+}
+
 export function memoryOf(backend: BackendWasm): WebAssembly.Memory {
   const h = heap(backend);
   const memory = h.wasmMemory ?? h.asm?.memory;
@@ -34,7 +40,7 @@ export function memoryOf(backend: BackendWasm): WebAssembly.Memory {
   return memory;
 }
 
-export function simd(backend: BackendWasm): SimdKernels {
+export function simd(backend: BackendWasm): Kernels {
   return simdKernelsFor(memoryOf(backend));
 }
 

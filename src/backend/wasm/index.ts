@@ -10,8 +10,10 @@ import { rememberOriginal } from './backend_access.js';
 import { useThreadedWasm } from './threads.js';
 import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from './conv2d_grads.js';
 import { concatConfig, sliceConfig, splitVConfig, tileConfig } from './copy.js';
-import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise_grads.js';
+import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig, depthwiseConv2dConfig } from './depthwise_grads.js';
 import { avgPoolGradConfig, maxPoolGradConfig } from './pool_grads.js';
+import { fusedBatchNormConfig } from './batch_norm.js';
+import { addConfig, multiplyConfig, realDivConfig, subConfig } from './elementwise.js';
 import { meanConfig, sumConfig } from './reduce.js';
 
 export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
@@ -20,6 +22,7 @@ export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
   depthwiseBackpropInputConfig,
   depthwiseBackpropFilterConfig,
   // Not missing, but slow enough in tfjs-backend-wasm 4.22 to dominate a training step.
+  depthwiseConv2dConfig,
   identityConfig,
   castConfig,
   maxPoolGradConfig,
@@ -30,6 +33,11 @@ export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
   splitVConfig,
   concatConfig,
   tileConfig,
+  addConfig,
+  subConfig,
+  multiplyConfig,
+  realDivConfig,
+  fusedBatchNormConfig,
 ];
 
 /** Names of the kernels registered (or replaced) for the 'wasm' backend. */
@@ -62,16 +70,18 @@ export function registerWasmTrainingKernels(): void {
 export { useThreadedWasm, type WasmThreadsResult } from './threads.js';
 
 /**
- * Called by the backend chooser before it activates 'wasm': starts XNNPACK on every core unless
- * NASCENT_WASM_THREADS says otherwise (a positive integer; 1 keeps the single-threaded build).
+ * Called by the backend chooser before it activates 'wasm'. Training runs single-threaded by
+ * default: on the 2-core machine the threaded build trained the child ~20% slower (XNNPACK's
+ * elementwise operators pay thread-pool overhead on every call, and the convolutions gain little
+ * when the other core is busy). NASCENT_WASM_THREADS=N (N > 1) opts into N XNNPACK threads.
  * Returns a note for the log.
  */
 export function configureWasmThreads(wasm: typeof import('@tensorflow/tfjs-backend-wasm')): string {
   const fromEnv = process.env['NASCENT_WASM_THREADS'];
-  const requested = fromEnv ? Number(fromEnv) : undefined;
-  if (requested !== undefined && (!Number.isInteger(requested) || requested < 1)) {
+  const requested = fromEnv ? Number(fromEnv) : 1;
+  if (!Number.isInteger(requested) || requested < 1) {
     throw new Error(`NASCENT_WASM_THREADS must be a positive integer, got '${fromEnv}'`);
   }
   const result = useThreadedWasm(wasm, requested);
-  return result.threads > 1 ? `${result.threads} XNNPACK threads` : `1 thread (${result.reason})`;
+  return result.threads > 1 ? `${result.threads} XNNPACK threads` : '1 thread';
 }

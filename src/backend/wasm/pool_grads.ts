@@ -8,7 +8,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { backend_util, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
 import { alloc, dispose, original, withScratch, type BackendWasm, type Info } from './backend_access.js';
 import { depthwiseInputGrad, heapF32 } from './depthwise_grads.js';
-import { runTapKernel } from './tap_kernels.js';
+import { tapRanges } from './geometry.js';
+import { runDepthwiseKernel } from './tap_kernels.js';
 
 interface PoolGradAttrs {
   filterSize: [number, number] | number;
@@ -29,15 +30,55 @@ function delegate(kernelName: string, args: Parameters<KernelFunc>[0]): Info {
   return fallback({ inputs: args.inputs as Record<string, Info>, attrs: args.attrs as Record<string, unknown>, backend: args.backend as BackendWasm }) as Info;
 }
 
+/**
+ * Plain loops for channel counts the SIMD kernel cannot take (the wasm package's own kernel routes
+ * gradients differently from tfjs's cpu reference at 'same' borders).
+ */
+function genericMaxPoolGrad(backend: BackendWasm, info: backend_util.Conv2DInfo, x: Info, dy: Info, dxInfo: Info): void {
+  const xs = heapF32(backend, x);
+  const dys = heapF32(backend, dy);
+  const dx = heapF32(backend, dxInfo);
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
+  const rows = tapRanges(H, OH, info.filterHeight, info.strideHeight, info.dilationHeight, info.padInfo.top);
+  const cols = tapRanges(W, OW, info.filterWidth, info.strideWidth, info.dilationWidth, info.padInfo.left);
+  for (let n = 0; n < N; n++) {
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow++) {
+        for (let c = 0; c < C; c++) {
+          let best = -Infinity;
+          let at = -1;
+          for (let kh = 0; kh < info.filterHeight; kh++) {
+            if (oh < rows.lo[kh]! || oh >= rows.hi[kh]!) continue;
+            const ih = oh * info.strideHeight + rows.base[kh]!;
+            for (let kw = 0; kw < info.filterWidth; kw++) {
+              if (ow < cols.lo[kw]! || ow >= cols.hi[kw]!) continue;
+              const i = ((n * H + ih) * W + ow * info.strideWidth + cols.base[kw]!) * C + c;
+              if (xs[i]! > best || at < 0) {
+                best = xs[i]!;
+                at = i;
+              }
+            }
+          }
+          if (at >= 0) dx[at]! += dys[((n * OH + oh) * OW + ow) * C + c]!;
+        }
+      }
+    }
+  }
+}
+
 const maxPoolGrad: KernelFunc = (args) => {
   const wasm = args.backend as BackendWasm;
   const { dy, input, output } = args.inputs as { dy: Info; input: Info; output: Info };
   const info = poolInfo(input.shape, args.attrs as unknown as PoolGradAttrs);
-  if (input.dtype !== 'float32' || info.inChannels % 4 !== 0 || !output) return delegate(tf.MaxPoolGrad, args);
+  if (input.dtype !== 'float32') return delegate(tf.MaxPoolGrad, args);
   const dx = alloc(wasm, input.shape);
   heapF32(wasm, dx).fill(0);
+  if (info.inChannels % 4 !== 0 || !output) {
+    genericMaxPoolGrad(wasm, info, input, dy, dx);
+    return dx;
+  }
   withScratch(wasm, info.outWidth * info.inChannels * 4, (found) => {
-    runTapKernel(wasm, 'maxPoolGrad', input, dy, found, info, { dx, out: output });
+    runDepthwiseKernel(wasm, 'maxPoolGrad', input, dy, found, info, { dx, out: output });
   });
   return dx;
 };

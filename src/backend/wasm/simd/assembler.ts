@@ -108,6 +108,12 @@ export class FunctionBuilder {
   i32GeS(): this {
     return this.emit(0x4e);
   }
+  i32ShrU(): this {
+    return this.emit(0x76);
+  }
+  i32And(): this {
+    return this.emit(0x71);
+  }
   i32Eqz(): this {
     return this.emit(0x45);
   }
@@ -153,8 +159,15 @@ export class FunctionBuilder {
   f32x4Add(): this {
     return this.emit(0xfd, ...uleb(0xe4));
   }
+  f32x4Sub(): this {
+    return this.emit(0xfd, ...uleb(0xe5));
+  }
   f32x4Mul(): this {
     return this.emit(0xfd, ...uleb(0xe6));
+  }
+  /** Any SIMD instruction without immediates, by its opcode after the 0xfd prefix. */
+  simdOp(code: number): this {
+    return this.emit(0xfd, ...uleb(code));
   }
   f32x4Eq(): this {
     return this.emit(0xfd, ...uleb(0x41));

@@ -5,47 +5,45 @@
 // NHWC keeps contiguous, so each kernel requires the channel count to be a multiple of 4.
 
 import { encodeModule, FunctionBuilder, type Local } from './assembler.js';
+import { emitTapLoops, type TapRun } from './tap_loops.js';
 
-type TapMode = 'filterGrad' | 'inputGrad' | 'maxPoolGrad';
+/** Parameters of every tap kernel, in this order (all i32, byte sizes). */
+const TAP_PARAMS = [
+  'img', 'dy', 'acc', 'table',
+  'N', 'imgBatchBytes', 'imgRowBytes', 'imgColStepBytes',
+  'OH', 'dyRowBytes', 'KH', 'KW',
+  'strideH', 'cBytes', 'cBlockBytes', 'aux0', 'aux1',
+] as const;
 
-const TAP_KERNEL_NAMES: Record<TapMode, string> = {
+type TapParamName = (typeof TAP_PARAMS)[number];
+
+function tapFunction(name: string): { f: FunctionBuilder; p: Record<TapParamName, Local> } {
+  const f = new FunctionBuilder(name, TAP_PARAMS.map(() => 'i32' as const));
+  const p = Object.fromEntries(TAP_PARAMS.map((n, i) => [n, f.params[i]!])) as Record<TapParamName, Local>;
+  return { f, p };
+}
+
+type DepthwiseMode = 'forward' | 'filterGrad' | 'inputGrad' | 'maxPoolGrad';
+
+const DEPTHWISE_NAMES: Record<DepthwiseMode, string> = {
+  forward: 'dwForward',
   filterGrad: 'dwFilterGrad',
   inputGrad: 'dwInputGrad',
   maxPoolGrad: 'maxPoolGrad',
 };
 
 /**
- * Shared loop nest of the window gradients. For every row `oh` of dy and every filter tap (kh, kw)
- * whose input row/columns fall inside the image, it walks the valid output columns:
+ * Per-channel window kernels (img and dy have the same C channels; cBlockBytes = bytes of the
+ * channels handled 16 at a time):
+ * - 'forward':     dy[n, oh, ow, c] += img[n, ih, iw, c] * acc[kh, kw, c]   (img = x, dy = y, acc = W)
  * - 'filterGrad':  acc[kh, kw, c] += img[n, ih, iw, c] * dy[n, oh, ow, c]  (img = x, acc = dW)
  * - 'inputGrad':   img[n, ih, iw, c] += dy[n, oh, ow, c] * acc[kh, kw, c]  (img = dx, acc = W)
- * - 'maxPoolGrad': img = x; dx (at img + dxDelta) receives dy at the first tap, in row-major scan
- *   order, whose x equals the pooled output (at dy + outDelta), as tfjs's reference kernel does;
+ * - 'maxPoolGrad': img = x; dx (at img + aux0) receives dy at the first tap, in row-major scan
+ *   order, whose x equals the pooled output (at dy + aux1), as tfjs's reference kernel does;
  *   `acc` is a scratch row of OW*C floats marking the outputs already routed.
- * The per-tap ranges come from a table the caller fills (`depthwiseTapTable` in geometry.ts).
  */
-function tapKernel(mode: TapMode): FunctionBuilder {
-  const f = new FunctionBuilder(TAP_KERNEL_NAMES[mode], [
-    'i32', 'i32', 'i32', 'i32', // img, dy, acc, table
-    'i32', 'i32', 'i32', 'i32', // N, imgBatchBytes, imgRowBytes, imgColStepBytes
-    'i32', 'i32', 'i32', 'i32', // OH, dyRowBytes, KH, KW
-    'i32', 'i32', 'i32', // strideH, cBytes, c16Bytes
-    'i32', 'i32', // dxDelta, outDelta (maxPoolGrad only)
-  ]);
-  const [img, dy, acc, table, N, imgBatch, imgRow, imgColStep, OH, dyRow, KH, KW, strideH, cBytes, c16Bytes, dxDelta, outDelta] =
-    f.params as Local[];
-  const n = f.local('i32');
-  const oh = f.local('i32');
-  const kh = f.local('i32');
-  const kw = f.local('i32');
-  const imgN = f.local('i32');
-  const dyN = f.local('i32');
-  const dyRowPtr = f.local('i32');
-  const imgRowPtr = f.local('i32');
-  const lo = f.local('i32');
-  const cnt = f.local('i32');
-  const imgP0 = f.local('i32');
-  const dyP0 = f.local('i32');
+function depthwiseKernel(mode: DepthwiseMode): FunctionBuilder {
+  const { f, p } = tapFunction(DEPTHWISE_NAMES[mode]);
   const accP = f.local('i32');
   const cb = f.local('i32');
   const i = f.local('i32');
@@ -56,27 +54,24 @@ function tapKernel(mode: TapMode): FunctionBuilder {
   const eq = f.local('v128');
   const found = f.local('v128');
 
-  // table layout (i32): ohLo[KH], ohHi[KH], rowBase[KH], owLo[KW], owHi[KW], colOffBytes[KW]
-  const tableAt = (slot: () => void) => {
-    f.get(table!);
-    slot();
-    f.i32(4).i32Mul().i32Add().i32Load();
-  };
-
-  const vectorBlock = (lanes: number) => {
-    if (mode !== 'maxPoolGrad') {
-      // acc holds running sums (filterGrad) or filter weights (inputGrad) for this tap.
-      for (let j = 0; j < lanes; j++) f.get(accP).get(cb).i32Add().v128Load(16 * j).set(v[j]!);
-    } else {
+  const vectorBlock = (run: TapRun, lanes: number) => {
+    if (mode === 'maxPoolGrad') {
       f.get(accP).get(cb).i32Add().set(foundP);
+    } else {
+      // acc holds running sums (filterGrad) or filter weights (forward, inputGrad) for this tap.
+      for (let j = 0; j < lanes; j++) f.get(accP).get(cb).i32Add().v128Load(16 * j).set(v[j]!);
     }
-    f.get(imgP0).get(cb).i32Add().set(imgP);
-    f.get(dyP0).get(cb).i32Add().set(dyP);
-    f.forUp(i, () => f.i32(0), () => f.get(cnt), 1, () => {
+    f.get(run.imgStart).get(cb).i32Add().set(imgP);
+    f.get(run.dyStart).get(cb).i32Add().set(dyP);
+    f.forUp(i, () => f.i32(0), () => f.get(run.cnt), 1, () => {
       for (let j = 0; j < lanes; j++) {
         const o = 16 * j;
         if (mode === 'filterGrad') {
           f.get(v[j]!).get(imgP).v128Load(o).get(dyP).v128Load(o).f32x4Mul().f32x4Add().set(v[j]!);
+        } else if (mode === 'forward') {
+          f.get(dyP);
+          f.get(dyP).v128Load(o).get(imgP).v128Load(o).get(v[j]!).f32x4Mul().f32x4Add();
+          f.v128Store(o);
         } else if (mode === 'inputGrad') {
           f.get(imgP);
           f.get(imgP).v128Load(o).get(dyP).v128Load(o).get(v[j]!).f32x4Mul().f32x4Add();
@@ -84,72 +79,274 @@ function tapKernel(mode: TapMode): FunctionBuilder {
         } else {
           // eq = (x == out) & ~found; dx += eq & dy; found |= eq
           f.get(foundP).v128Load(o).set(found);
-          f.get(imgP).v128Load(o).get(dyP).get(outDelta!).i32Add().v128Load(o).f32x4Eq().get(found).v128AndNot().set(eq);
-          f.get(imgP).get(dxDelta!).i32Add();
-          f.get(imgP).get(dxDelta!).i32Add().v128Load(o).get(dyP).v128Load(o).get(eq).v128And().f32x4Add();
+          f.get(imgP).v128Load(o).get(dyP).get(p.aux1).i32Add().v128Load(o).f32x4Eq().get(found).v128AndNot().set(eq);
+          f.get(imgP).get(p.aux0).i32Add();
+          f.get(imgP).get(p.aux0).i32Add().v128Load(o).get(dyP).v128Load(o).get(eq).v128And().f32x4Add();
           f.v128Store(o);
           f.get(foundP).get(found).get(eq).v128Or().v128Store(o);
         }
       }
-      f.inc(imgP, imgColStep!).inc(dyP, cBytes!);
-      if (mode === 'maxPoolGrad') f.inc(foundP, cBytes!);
+      f.inc(imgP, p.imgColStepBytes).inc(dyP, p.cBytes);
+      if (mode === 'maxPoolGrad') f.inc(foundP, p.cBytes);
     });
     if (mode === 'filterGrad') {
       for (let j = 0; j < lanes; j++) f.get(accP).get(cb).i32Add().get(v[j]!).v128Store(16 * j);
     }
   };
 
-  f.forUp(n, () => f.i32(0), () => f.get(N!), 1, () => {
-    f.get(img!).get(n).get(imgBatch!).i32Mul().i32Add().set(imgN);
-    f.get(dy!).get(n).get(OH!).i32Mul().get(dyRow!).i32Mul().i32Add().set(dyN);
-    f.forUp(oh, () => f.i32(0), () => f.get(OH!), 1, () => {
-      f.get(dyN).get(oh).get(dyRow!).i32Mul().i32Add().set(dyRowPtr);
-      if (mode === 'maxPoolGrad') f.get(acc!).i32(0).get(dyRow!).memoryFill();
-      f.forUp(kh, () => f.i32(0), () => f.get(KH!), 1, () => {
-        // if (ohLo[kh] <= oh && oh < ohHi[kh])
-        f.ifThen(
-          () => {
-            f.get(oh);
-            tableAt(() => f.get(kh));
-            f.i32GeS();
-            f.get(oh);
-            tableAt(() => f.get(KH!).get(kh).i32Add());
-            f.i32LtS();
-            f.emit(0x71); // i32.and
-          },
-          () => {
-            // imgRowPtr = imgN + (oh * strideH + rowBase[kh]) * imgRow
-            f.get(imgN).get(oh).get(strideH!).i32Mul();
-            tableAt(() => f.get(KH!).i32(2).i32Mul().get(kh).i32Add());
-            f.i32Add().get(imgRow!).i32Mul().i32Add().set(imgRowPtr);
-            f.forUp(kw, () => f.i32(0), () => f.get(KW!), 1, () => {
-              const kwSlot = (base: number) => () =>
-                f.get(KH!).i32(3).i32Mul().get(KW!).i32(base).i32Mul().i32Add().get(kw).i32Add();
-              tableAt(kwSlot(0));
-              f.set(lo);
-              tableAt(kwSlot(1));
-              f.get(lo).i32Sub().set(cnt);
-              f.ifThen(
-                () => f.i32(0).get(cnt).i32LtS(),
-                () => {
-                  f.get(imgRowPtr);
-                  tableAt(kwSlot(2));
-                  f.i32Add().set(imgP0);
-                  f.get(dyRowPtr).get(lo).get(cBytes!).i32Mul().i32Add().set(dyP0);
-                  if (mode === 'maxPoolGrad') {
-                    f.get(acc!).get(lo).get(cBytes!).i32Mul().i32Add().set(accP);
-                  } else {
-                    f.get(acc!).get(kh).get(KW!).i32Mul().get(kw).i32Add().get(cBytes!).i32Mul().i32Add().set(accP);
-                  }
-                  f.forUp(cb, () => f.i32(0), () => f.get(c16Bytes!), 64, () => vectorBlock(4));
-                  f.forUp(cb, () => f.get(c16Bytes!), () => f.get(cBytes!), 16, () => vectorBlock(1));
-                },
-              );
-            });
-          },
-        );
-      });
+  emitTapLoops(
+    f,
+    { ...p, dyPixelBytes: p.cBytes },
+    (run) => {
+      if (mode === 'maxPoolGrad') {
+        f.get(p.acc).get(run.lo).get(p.cBytes).i32Mul().i32Add().set(accP);
+      } else {
+        f.get(p.acc).get(run.kh).get(p.KW).i32Mul().get(run.kw).i32Add().get(p.cBytes).i32Mul().i32Add().set(accP);
+      }
+      f.forUp(cb, () => f.i32(0), () => f.get(p.cBlockBytes), 64, () => vectorBlock(run, 4));
+      f.forUp(cb, () => f.get(p.cBlockBytes), () => f.get(p.cBytes), 16, () => vectorBlock(run, 1));
+    },
+    mode === 'maxPoolGrad' ? () => f.get(p.acc).i32(0).get(p.dyRowBytes).memoryFill() : undefined,
+  );
+  return f;
+}
+
+/**
+ * Filter gradient of a regular convolution, dW[kh, kw, ci, co] += sum x[n, ih, iw, ci] * dy[n, oh, ow, co],
+ * as register-tiled outer products: tiles of 4 input channels x 8 output channels stay in
+ * registers while a run of output columns streams by. cBytes = Cin * 4, aux0 = Cout * 4,
+ * cBlockBytes = bytes of the output channels handled 8 at a time; Cout must be a multiple of 4.
+ */
+function convFilterGradKernel(): FunctionBuilder {
+  const { f, p } = tapFunction('convFilterGrad');
+  const coutBytes = p.aux0;
+  const tapW = f.local('i32');
+  const ci = f.local('i32');
+  const cob = f.local('i32');
+  const i = f.local('i32');
+  const xp = f.local('i32');
+  const dp = f.local('i32');
+  const wp = f.local('i32');
+  const acc = Array.from({ length: 8 }, () => f.local('v128'));
+  const b = [f.local('v128'), f.local('v128')];
+  const a = f.local('v128');
+  const xStart = f.local('i32');
+  const dStart = f.local('i32');
+  const cnt = f.local('i32');
+  const cin = f.local('i32');
+  const cin4 = f.local('i32');
+
+  const tile = (rows: number, vecs: number) => {
+    // wp = tapW + ci * coutBytes + cob
+    f.get(tapW).get(ci).get(coutBytes).i32Mul().i32Add().get(cob).i32Add().set(wp);
+    for (let r = 0; r < rows; r++) {
+      for (let v = 0; v < vecs; v++) {
+        f.get(wp);
+        if (r > 0) f.get(coutBytes).i32(r).i32Mul().i32Add();
+        f.v128Load(16 * v).set(acc[r * 2 + v]!);
+      }
+    }
+    f.get(xStart).get(ci).i32(4).i32Mul().i32Add().set(xp);
+    f.get(dStart).get(cob).i32Add().set(dp);
+    f.forUp(i, () => f.i32(0), () => f.get(cnt), 1, () => {
+      for (let v = 0; v < vecs; v++) f.get(dp).v128Load(16 * v).set(b[v]!);
+      for (let r = 0; r < rows; r++) {
+        f.get(xp).f32Load(4 * r).f32x4Splat().set(a);
+        for (let v = 0; v < vecs; v++) {
+          f.get(acc[r * 2 + v]!).get(a).get(b[v]!).f32x4Mul().f32x4Add().set(acc[r * 2 + v]!);
+        }
+      }
+      f.inc(xp, p.imgColStepBytes).inc(dp, coutBytes);
     });
+    for (let r = 0; r < rows; r++) {
+      for (let v = 0; v < vecs; v++) {
+        f.get(wp);
+        if (r > 0) f.get(coutBytes).i32(r).i32Mul().i32Add();
+        f.get(acc[r * 2 + v]!).v128Store(16 * v);
+      }
+    }
+  };
+
+  // cin = cBytes / 4; cin4 = cin rounded down to a multiple of 4
+  f.get(p.cBytes).i32(2).i32ShrU().set(cin);
+  f.get(cin).i32(-4).i32And().set(cin4);
+
+  emitTapLoops(f, { ...p, dyPixelBytes: coutBytes }, (run) => {
+    f.get(run.imgStart).set(xStart);
+    f.get(run.dyStart).set(dStart);
+    f.get(run.cnt).set(cnt);
+    // tapW = dW + (kh * KW + kw) * Cin * Cout * 4
+    f.get(p.acc).get(run.kh).get(p.KW).i32Mul().get(run.kw).i32Add().get(cin).i32Mul().get(coutBytes).i32Mul().i32Add().set(tapW);
+    f.forUp(ci, () => f.i32(0), () => f.get(cin4), 4, () => {
+      f.forUp(cob, () => f.i32(0), () => f.get(p.cBlockBytes), 32, () => tile(4, 2));
+      f.forUp(cob, () => f.get(p.cBlockBytes), () => f.get(coutBytes), 16, () => tile(4, 1));
+    });
+    f.forUp(ci, () => f.get(cin4), () => f.get(cin), 1, () => {
+      f.forUp(cob, () => f.i32(0), () => f.get(p.cBlockBytes), 32, () => tile(1, 2));
+      f.forUp(cob, () => f.get(p.cBlockBytes), () => f.get(coutBytes), 16, () => tile(1, 1));
+    });
+  });
+  return f;
+}
+
+/**
+ * Input gradient of a regular convolution, dx[n, ih, iw, ci] += sum_co dy[n, oh, ow, co] * Wt[kh, kw, co, ci]
+ * (Wt is the filter with its channel axes swapped), as register tiles of 4 run pixels x 8 input
+ * channels accumulated over the output channels. Used for strided convolutions, where it skips
+ * the zeros a dilated dy would feed XNNPACK. cBytes = Cin * 4, aux0 = Cout * 4, cBlockBytes =
+ * bytes of the input channels handled 8 at a time; Cin must be a multiple of 4. dx starts zeroed.
+ */
+function convInputGradKernel(): FunctionBuilder {
+  const { f, p } = tapFunction('convInputGrad');
+  const coutBytes = p.aux0;
+  const tapW = f.local('i32');
+  const px = f.local('i32');
+  const cnt4 = f.local('i32');
+  const cib = f.local('i32');
+  const co = f.local('i32');
+  const dxP = f.local('i32');
+  const dyP = f.local('i32');
+  const wp = f.local('i32');
+  const dp = f.local('i32');
+  const xStart = f.local('i32');
+  const dStart = f.local('i32');
+  const cnt = f.local('i32');
+  const coCount = f.local('i32');
+  const acc = Array.from({ length: 8 }, () => f.local('v128'));
+  const b = [f.local('v128'), f.local('v128')];
+  const a = f.local('v128');
+
+  const dxAddr = (r: number) => {
+    f.get(dxP);
+    if (r > 0) f.get(p.imgColStepBytes).i32(r).i32Mul().i32Add();
+  };
+  const tile = (pixels: number, vecs: number) => {
+    for (let r = 0; r < pixels; r++) {
+      for (let v = 0; v < vecs; v++) {
+        dxAddr(r);
+        f.get(cib).i32Add().v128Load(16 * v).set(acc[r * 2 + v]!);
+      }
+    }
+    f.get(tapW).get(cib).i32Add().set(wp);
+    f.get(dyP).set(dp);
+    f.forUp(co, () => f.i32(0), () => f.get(coCount), 1, () => {
+      for (let v = 0; v < vecs; v++) f.get(wp).v128Load(16 * v).set(b[v]!);
+      for (let r = 0; r < pixels; r++) {
+        f.get(dp);
+        if (r > 0) f.get(coutBytes).i32(r).i32Mul().i32Add();
+        f.f32Load().f32x4Splat().set(a);
+        for (let v = 0; v < vecs; v++) {
+          f.get(acc[r * 2 + v]!).get(a).get(b[v]!).f32x4Mul().f32x4Add().set(acc[r * 2 + v]!);
+        }
+      }
+      f.inc(wp, p.cBytes).inc(dp, 4);
+    });
+    for (let r = 0; r < pixels; r++) {
+      for (let v = 0; v < vecs; v++) {
+        dxAddr(r);
+        f.get(cib).i32Add().get(acc[r * 2 + v]!).v128Store(16 * v);
+      }
+    }
+  };
+  const pixelBlock = (pixels: number) => {
+    f.get(xStart).get(px).get(p.imgColStepBytes).i32Mul().i32Add().set(dxP);
+    f.get(dStart).get(px).get(coutBytes).i32Mul().i32Add().set(dyP);
+    f.forUp(cib, () => f.i32(0), () => f.get(p.cBlockBytes), 32, () => tile(pixels, 2));
+    f.forUp(cib, () => f.get(p.cBlockBytes), () => f.get(p.cBytes), 16, () => tile(pixels, 1));
+  };
+
+  f.get(coutBytes).i32(2).i32ShrU().set(coCount);
+  emitTapLoops(f, { ...p, dyPixelBytes: coutBytes }, (run) => {
+    f.get(run.imgStart).set(xStart);
+    f.get(run.dyStart).set(dStart);
+    f.get(run.cnt).set(cnt);
+    f.get(cnt).i32(-4).i32And().set(cnt4);
+    // tapW = Wt + (kh * KW + kw) * Cout * Cin * 4
+    f.get(p.acc).get(run.kh).get(p.KW).i32Mul().get(run.kw).i32Add().get(coCount).i32Mul().get(p.cBytes).i32Mul().i32Add().set(tapW);
+    f.forUp(px, () => f.i32(0), () => f.get(cnt4), 4, () => pixelBlock(4));
+    f.forUp(px, () => f.get(cnt4), () => f.get(cnt), 1, () => pixelBlock(1));
+  });
+  return f;
+}
+
+type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
+const BINARY_OPS: BinaryOp[] = ['add', 'sub', 'mul', 'div'];
+export type OperandMode = 'v' | 's';
+
+/**
+ * out = a OP b over `blocks` blocks of `len` elements; per block a and b advance by aStep/bStep
+ * bytes (0 repeats a broadcast operand). An operand in mode 's' is one scalar. Named e.g. "mul_vs".
+ */
+function binaryKernel(op: BinaryOp, aMode: OperandMode, bMode: OperandMode): FunctionBuilder {
+  const f = new FunctionBuilder(`${op}_${aMode}${bMode}`, ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
+  const [a, aStep, b, bStep, out, blocks, len] = f.params as Local[];
+  const blk = f.local('i32');
+  const i = f.local('i32');
+  const len4 = f.local('i32');
+  const ap = f.local('i32');
+  const bp = f.local('i32');
+  const op4 = f.local('i32');
+  const av = f.local('v128');
+  const bv = f.local('v128');
+  const as = f.local('f32');
+  const bs = f.local('f32');
+  const vecOp = { add: 0xe4, sub: 0xe5, mul: 0xe6, div: 0xe7 }[op];
+  const scalarOp = { add: 0x92, sub: 0x93, mul: 0x94, div: 0x95 }[op];
+
+  if (aMode === 's') f.get(a!).f32Load().tee(as).f32x4Splat().set(av);
+  if (bMode === 's') f.get(b!).f32Load().tee(bs).f32x4Splat().set(bv);
+  f.get(len!).i32(-4).i32And().set(len4);
+  f.get(a!).set(ap);
+  f.get(b!).set(bp);
+  f.get(out!).set(op4);
+  f.forUp(blk, () => f.i32(0), () => f.get(blocks!), 1, () => {
+    f.forUp(i, () => f.i32(0), () => f.get(len4), 4, () => {
+      f.get(op4);
+      if (aMode === 's') f.get(av);
+      else f.get(ap).get(i).i32(4).i32Mul().i32Add().v128Load();
+      if (bMode === 's') f.get(bv);
+      else f.get(bp).get(i).i32(4).i32Mul().i32Add().v128Load();
+      f.simdOp(vecOp);
+      f.v128Store();
+      f.inc(op4, 16);
+    });
+    f.forUp(i, () => f.get(len4), () => f.get(len!), 1, () => {
+      f.get(op4);
+      if (aMode === 's') f.get(as);
+      else f.get(ap).get(i).i32(4).i32Mul().i32Add().f32Load();
+      if (bMode === 's') f.get(bs);
+      else f.get(bp).get(i).i32(4).i32Mul().i32Add().f32Load();
+      f.emit(scalarOp);
+      f.f32Store();
+      f.inc(op4, 4);
+    });
+    f.inc(ap, aStep!).inc(bp, bStep!);
+  });
+  return f;
+}
+
+/**
+ * out[r, c] = (x[r, c] - mean[c]) * mul[c] + add[c] over `rows` rows of C channels (C % 4 == 0):
+ * batch normalisation with mul = scale / sqrt(variance + epsilon) and add = offset.
+ */
+function channelAffineKernel(): FunctionBuilder {
+  const f = new FunctionBuilder('channelAffine', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
+  const [x, out, mean, mul, add, rows, cBytes] = f.params as Local[];
+  const r = f.local('i32');
+  const c = f.local('i32');
+  const xp = f.local('i32');
+  const op = f.local('i32');
+  f.get(x!).set(xp);
+  f.get(out!).set(op);
+  f.forUp(r, () => f.i32(0), () => f.get(rows!), 1, () => {
+    f.forUp(c, () => f.i32(0), () => f.get(cBytes!), 16, () => {
+      f.get(op).get(c).i32Add();
+      f.get(xp).get(c).i32Add().v128Load().get(mean!).get(c).i32Add().v128Load().f32x4Sub();
+      f.get(mul!).get(c).i32Add().v128Load().f32x4Mul();
+      f.get(add!).get(c).i32Add().v128Load().f32x4Add();
+      f.v128Store();
+    });
+    f.inc(xp, cBytes!).inc(op, cBytes!);
   });
   return f;
 }
@@ -269,19 +466,23 @@ function dilateKernel(): FunctionBuilder {
   return f;
 }
 
-/** Arguments shared by the tap-table kernels (byte sizes; see `tapKernel`). */
-type TapArgs = [
+/** Arguments of the tap kernels (byte sizes; see `TAP_PARAMS`). */
+export type TapArgs = [
   img: number, dy: number, acc: number, table: number,
   n: number, imgBatchBytes: number, imgRowBytes: number, imgColStepBytes: number,
   oh: number, dyRowBytes: number, kh: number, kw: number,
-  strideH: number, cBytes: number, c16Bytes: number,
-  dxDelta: number, outDelta: number,
+  strideH: number, cBytes: number, cBlockBytes: number,
+  aux0: number, aux1: number,
 ];
 
 export interface SimdKernels {
+  dwForward(...args: TapArgs): void;
   dwFilterGrad(...args: TapArgs): void;
   dwInputGrad(...args: TapArgs): void;
   maxPoolGrad(...args: TapArgs): void;
+  convFilterGrad(...args: TapArgs): void;
+  convInputGrad(...args: TapArgs): void;
+  channelAffine(x: number, out: number, mean: number, mul: number, add: number, rows: number, cBytes: number): void;
   sumRows(src: number, dst: number, a: number, r: number, cBytes: number, c16Bytes: number, scale: number): void;
   copy3d(
     src: number, dst: number, runBytes: number,
@@ -296,23 +497,34 @@ export interface SimdKernels {
   ): void;
 }
 
-const instances = new WeakMap<WebAssembly.Memory, SimdKernels>();
+export type BinaryKernelName = `${BinaryOp}_${'vv' | 'sv' | 'vs'}`;
+export type BinaryKernel = (a: number, aStep: number, b: number, bStep: number, out: number, blocks: number, len: number) => void;
+
+/** Every exported kernel of the module. */
+export type Kernels = SimdKernels & Record<BinaryKernelName, BinaryKernel>;
+
+const instances = new WeakMap<WebAssembly.Memory, Kernels>();
 
 /** Instantiates the microkernels over `memory` (once per memory). */
-export function simdKernelsFor(memory: WebAssembly.Memory): SimdKernels {
+export function simdKernelsFor(memory: WebAssembly.Memory): Kernels {
   const cached = instances.get(memory);
   if (cached) return cached;
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
   const bytes = encodeModule({ module: 'env', field: 'memory', shared, maximumPages: shared ? 65536 : undefined }, [
-    tapKernel('filterGrad'),
-    tapKernel('inputGrad'),
-    tapKernel('maxPoolGrad'),
+    depthwiseKernel('forward'),
+    depthwiseKernel('filterGrad'),
+    depthwiseKernel('inputGrad'),
+    depthwiseKernel('maxPoolGrad'),
+    convFilterGradKernel(),
+    convInputGradKernel(),
+    ...BINARY_OPS.flatMap((op) => [binaryKernel(op, 'v', 'v'), binaryKernel(op, 's', 'v'), binaryKernel(op, 'v', 's')]),
+    channelAffineKernel(),
     sumRowsKernel(),
     copy3dKernel(),
     dilateKernel(),
   ]);
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-  const kernels = instance.exports as unknown as SimdKernels;
+  const kernels = instance.exports as unknown as Kernels;
   instances.set(memory, kernels);
   return kernels;
 }
