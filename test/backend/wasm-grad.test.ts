@@ -10,7 +10,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerWasmTrainingKernels, WASM_TRAINING_KERNEL_NAMES } from '../../src/backend/wasm/index.js';
+import { registerWasmTrainingKernels, WASM_TRAINING_KERNEL_NAMES, WasmHeapExhaustedError } from '../../src/backend/wasm/index.js';
+import { guardHeap, type BackendWasm } from '../../src/backend/wasm/backend_access.js';
 import { Rng } from '../../src/util/random.js';
 
 tf.env().set('PROD', true);
@@ -110,6 +111,18 @@ describe('registerWasmTrainingKernels', () => {
       expect(WASM_TRAINING_KERNEL_NAMES).toContain(name);
     }
     expect(new Set(WASM_TRAINING_KERNEL_NAMES).size).toBe(WASM_TRAINING_KERNEL_NAMES.length);
+  });
+});
+
+describe('guardHeap', () => {
+  it('turns a failed malloc (0) into a clear error instead of a write over address 0', () => {
+    const wasmModule = { asm: { malloc: (n: number) => (n > 1000 ? 0 : 64) }, wasmMemory: new WebAssembly.Memory({ initial: 1 }), _malloc: (_n: number) => 0 };
+    const fake = { wasm: wasmModule } as unknown as BackendWasm;
+    guardHeap(fake);
+    guardHeap(fake); // idempotent
+    expect(wasmModule._malloc(16)).toBe(64);
+    expect(() => wasmModule._malloc(4096)).toThrow(WasmHeapExhaustedError);
+    expect(() => wasmModule._malloc(4096)).toThrow(/wasm heap exhausted.*micro-batches/);
   });
 });
 

@@ -13,7 +13,7 @@ export type NamedAttrs = Record<string, unknown>;
 interface EmscriptenHeap {
   HEAPU8: Uint8Array;
   wasmMemory?: WebAssembly.Memory;
-  asm?: { memory?: WebAssembly.Memory };
+  asm?: { memory?: WebAssembly.Memory; malloc?: (bytes: number) => number };
   _malloc(bytes: number): number;
   _free(ptr: number): void;
 }
@@ -41,7 +41,38 @@ export function memoryOf(backend: BackendWasm): WebAssembly.Memory {
 }
 
 export function simd(backend: BackendWasm): Kernels {
+  guardHeap(backend);
   return simdKernelsFor(memoryOf(backend));
+}
+
+/** Thrown when the wasm heap (at most 4 GiB) cannot hold a new tensor. */
+export class WasmHeapExhaustedError extends Error {
+  constructor(bytes: number, heapBytes: number) {
+    super(
+      `wasm heap exhausted: could not allocate ${(bytes / 2 ** 20).toFixed(1)} MiB with ${(heapBytes / 2 ** 30).toFixed(2)} GiB ` +
+        'in use (wasm memory stops at 4 GiB); train with a smaller batch or split it into micro-batches',
+    );
+    this.name = 'WasmHeapExhaustedError';
+  }
+}
+
+const guarded = new WeakSet<object>();
+
+/**
+ * Makes a failed allocation throw. Emscripten's malloc returns 0 when the heap cannot grow, and
+ * tfjs-backend-wasm would then write the tensor over address 0, corrupting the heap.
+ */
+export function guardHeap(backend: BackendWasm): void {
+  const h = heap(backend);
+  if (guarded.has(h)) return;
+  guarded.add(h);
+  // Module._malloc replaces itself with the raw export on first use: wrap the export itself.
+  const malloc = h.asm?.malloc ?? h._malloc.bind(h);
+  h._malloc = (bytes: number) => {
+    const ptr = malloc(bytes);
+    if (ptr === 0 && bytes > 0) throw new WasmHeapExhaustedError(bytes, memoryOf(backend).buffer.byteLength);
+    return ptr;
+  };
 }
 
 /** Runs `body` with `bytes` of scratch heap memory, freed afterwards. */
@@ -112,5 +143,6 @@ export function transpose(backend: BackendWasm, x: Info, perm: number[]): Info {
 
 /** A float32 output of `shape` allocated on the wasm heap (uninitialised). */
 export function alloc(backend: BackendWasm, shape: number[]): Info {
+  guardHeap(backend);
   return backend.makeOutput(shape, 'float32');
 }

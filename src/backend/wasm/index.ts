@@ -6,7 +6,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import { castConfig, identityConfig } from './aliasing.js';
-import { rememberOriginal } from './backend_access.js';
+import { guardHeap, rememberOriginal, type BackendWasm } from './backend_access.js';
 import { useThreadedWasm } from './threads.js';
 import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from './conv2d_grads.js';
 import { concatConfig, sliceConfig, splitVConfig, tileConfig } from './copy.js';
@@ -65,9 +65,12 @@ export function registerWasmTrainingKernels(): void {
     tf.registerKernel(config);
     registered.add(config);
   }
+  const running = (tf.engine() as unknown as { registry: Record<string, unknown> }).registry['wasm'];
+  if (running) guardHeap(running as BackendWasm);
 }
 
 export { useThreadedWasm, type WasmThreadsResult } from './threads.js';
+export { WasmHeapExhaustedError } from './backend_access.js';
 
 /**
  * Called by the backend chooser before it activates 'wasm'. Training runs single-threaded by
