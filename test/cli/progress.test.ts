@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { SearchProgress, bar, formatDuration } from '../../src/cli/progress.js';
+import type { TrialRecord } from '../../src/store/records.js';
+import { sampleCells } from '../../src/cells/sample.js';
+import { Rng } from '../../src/util/random.js';
+
+const trial = (episode: number, accuracy: number | null, failed?: string): TrialRecord => ({
+  episode, strategy: 'controller', cells: sampleCells(new Rng(1)), key: 'abc', explored: false, accuracy,
+  valAccuracies: [], reward: (accuracy ?? 0) - 0.1, baseline: 0.1, params: 1234, seconds: 65, backend: 'wasm', time: '', ...(failed ? { failed } : {}),
+});
+
+function run(isTTY: boolean) {
+  let text = '';
+  let clock = 0;
+  const p = new SearchProgress({ epochs: 2, episodes: 3, isTTY, write: (t) => (text += t), now: () => clock });
+  p.handle({ type: 'episode-start', episode: 1, episodes: 3, explored: true, key: 'abc' });
+  p.handle({ type: 'epoch-start', episode: 1, epoch: 1 });
+  clock = 1000;
+  p.handle({ type: 'batch', episode: 1, epoch: 1, batch: 5, batches: 10, loss: 2.25 });
+  p.handle({ type: 'epoch-end', episode: 1, epoch: 1, valAccuracy: 0.3, loss: 2.1 });
+  clock = 60_000;
+  p.handle({ type: 'episode-end', trial: trial(1, 0.42), best: trial(1, 0.42) });
+  p.handle({ type: 'episode-start', episode: 2, episodes: 3, explored: false, key: 'def' });
+  clock = 90_000;
+  p.handle({ type: 'episode-end', trial: trial(2, null, 'loss became NaN at epoch 0 batch 3'), best: trial(1, 0.42) });
+  return text;
+}
+
+describe('SearchProgress', () => {
+  it('writes plain lines without control characters when stdout is not a terminal', () => {
+    const text = run(false);
+    expect(text).not.toMatch(/\x1b|\r/);
+    expect(text.split('\n')).toEqual([
+      'episode 1/3 start explored cells abc',
+      'episode 1/3 epoch 1/2 loss 2.1000 val_acc 0.3000',
+      'episode 1/3 acc 0.4200 reward +0.3200 baseline 0.1000 params 1234 1m05s | best 0.4200 | ETA 2m00s',
+      'episode 2/3 start policy cells def',
+      'episode 2/3 FAILED (loss became NaN at epoch 0 batch 3) reward -0.1000 baseline 0.1000 params 1234 1m05s | best 0.4200 | ETA 45s',
+      '',
+    ]);
+  });
+
+  it('redraws one status line with a batch bar, last and best accuracy and an ETA on a terminal', () => {
+    const text = run(true);
+    expect(text).toContain('\r\x1b[2Kepisode 1/3 (explore) epoch 1/2 ██████████░░░░░░░░░░ 5/10 loss 2.250 | last   -   best   -   | ETA 11s');
+    expect(text).toContain('episode 1/3 acc 0.4200');
+  });
+
+  it('formats durations and bars', () => {
+    expect(formatDuration(5)).toBe('5s');
+    expect(formatDuration(65)).toBe('1m05s');
+    expect(formatDuration(3 * 3600 + 120)).toBe('3h02m');
+    expect(formatDuration(NaN)).toBe('?');
+    expect(bar(0.5, 4)).toBe('██░░');
+    expect(bar(2, 2)).toBe('██');
+  });
+});
