@@ -6,6 +6,7 @@ import { formatCells } from '../../cells/format.js';
 import { ChildManager } from '../../child/manager.js';
 import { MovingBaseline } from '../../controller/baseline.js';
 import { ensureCifar10, isSyntheticCifar10, loadCifar10 } from '../../data/cifar10.js';
+import { DownloadError } from '../../data/download.js';
 import { ControllerStrategy } from '../../search/controller-strategy.js';
 import { runSearch } from '../../search/loop.js';
 import { RandomStrategy } from '../../search/random-strategy.js';
@@ -124,7 +125,11 @@ export async function runSearchCommand(args: ParsedArgs, log: (line: string) => 
   log(`backend: ${backend.name} — ${backend.detail}`);
   for (const reason of backend.skipped ?? []) log(`  (passed over: ${reason})`);
 
-  const dataDir = await ensureCifar10({ dataDir: settings.dataDir, onProgress: downloadBar(), log });
+  const dataDir = await ensureCifar10({ dataDir: settings.dataDir, onProgress: downloadBar(), log }).catch((err: unknown) => {
+    if (err instanceof DownloadError)
+      err.message += '\n(no network? copy the extracted cifar-10-batches-bin/ to this machine and pass --data-dir DIR or set NASCENT_DATA)';
+    throw err;
+  });
   const data = loadCifar10(dataDir, { trainLimit: settings.trainLimit, valLimit: settings.valLimit, splitSeed: 0 });
   log(`data: ${data.train.count} training and ${data.val.count} validation images (disjoint) from ${dataDir}`);
 
