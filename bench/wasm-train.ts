@@ -1,13 +1,19 @@
 // Training throughput of a NASNet-style child on the wasm backend (with nascent's gradient
 // kernels) against the pure-JS cpu backend.
 //
-//   npx tsx bench/wasm-train.ts [--backends wasm,cpu] [--batches 32,128] [--steps 3]
+//   npx tsx bench/wasm-train.ts [--backends wasm,cpu] [--batches 32,128] [--steps 3] [--micro 64]
 //                               [--threads N] [--channels 16,32,32,64,64] [--model child|mini]
-//                               [--profile]
+//                               [--profile [--detail]]
 //
 // --model child uses src/child/build.ts on the reference cells (the project's real network);
 // --model mini is a self-contained smaller net with the same op set (separable 3/5/7, 1x1 and
-// strided 3x3 convs, BN, pools, add/concat). --profile prints the kernels that take the time.
+// strided 3x3 convs, BN, pools, add/concat). --profile prints the kernels that take the time
+// (process CPU time, so other load on the machine does not inflate it).
+//
+// A wasm heap stops at 4 GiB, and tfjs keeps every forward intermediate and every gradient of a
+// step alive until the step ends: the reference child needs ~2 GiB per 64 images, so on wasm a
+// batch larger than --micro (default 64) is trained as micro-batches whose gradients are summed
+// before one Adam update (BatchNorm then normalises each micro-batch). --micro 0 disables it.
 
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -75,28 +81,72 @@ interface Throughput {
   cpu: number;
 }
 
-async function measure(backend: string, batch: number, steps: number, profiler?: KernelProfiler): Promise<Throughput> {
+/** One Adam step over `xs` as micro-batches of `micro` images with summed gradients. */
+async function accumulatedStep(model: tfl.LayersModel, optimizer: tf.Optimizer, xs: tf.Tensor, ys: tf.Tensor, micro: number): Promise<number> {
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const n = xs.shape[0]!;
+  let total: tf.NamedTensorMap | undefined;
+  let loss = 0;
+  for (let start = 0; start < n; start += micro) {
+    const size = Math.min(micro, n - start);
+    const { value, grads } = tf.variableGrads(() => {
+      const x = tf.slice(xs, start, size);
+      const y = tf.slice(ys, start, size);
+      const probs = model.apply(x, { training: true }) as tf.Tensor;
+      const ce = tf.neg(tf.sum(tf.mul(y, tf.log(tf.clipByValue(probs, 1e-7, 1 - 1e-7))), -1));
+      return tf.mul(tf.sum(ce), 1 / n) as tf.Scalar;
+    }, vars);
+    loss += (await value.data())[0]!;
+    value.dispose();
+    if (!total) {
+      total = grads;
+    } else {
+      for (const name of Object.keys(grads)) {
+        const sum = tf.add(total[name]!, grads[name]!);
+        tf.dispose([total[name]!, grads[name]!]);
+        total[name] = sum;
+      }
+    }
+  }
+  optimizer.applyGradients(total!);
+  tf.dispose(Object.values(total!));
+  return loss;
+}
+
+async function measure(backend: string, batch: number, steps: number, micro: number, profiler?: KernelProfiler): Promise<Throughput> {
   await tf.setBackend(backend);
   const kind = arg('model', 'child');
   const channels = list(arg('channels', '16,32,32,64,64')).map(Number);
   const model = kind === 'mini' ? miniModel(channels[0]!) : await childModel(channels);
-  model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+  const optimizer = tf.train.adam(1e-3);
+  model.compile({ optimizer, loss: 'categoricalCrossentropy' });
   const xs = tf.randomUniform([batch, 32, 32, 3], 0, 1, 'float32', 7);
-  const ys = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32', 8), 10);
-  await model.trainOnBatch(xs, ys); // warm-up: operator creation, first allocations
+  const ys = tf.tidy(() => tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32', 8), 10));
+  const step = async () => {
+    if (micro > 0 && batch > micro) await accumulatedStep(model, optimizer, xs, ys, micro);
+    else await model.trainOnBatch(xs, ys);
+  };
+  // Warm-up (operator creation, heap growth); the cpu backend is too slow to spend a step on it.
+  if (backend !== 'cpu') await step();
   if (profiler) {
     profiler.reset();
     profiler.enabled = true;
   }
   const t0 = performance.now();
   const c0 = cpuMs();
-  for (let i = 0; i < steps; i++) await model.trainOnBatch(xs, ys);
+  for (let i = 0; i < steps; i++) await step();
   const seconds = (performance.now() - t0) / 1000;
   const cpuSeconds = (cpuMs() - c0) / 1000;
   if (profiler) profiler.enabled = false;
   tf.dispose([xs, ys]);
+  optimizer.dispose();
   model.dispose();
   return { wall: (batch * steps) / seconds, cpu: (batch * steps) / cpuSeconds };
+}
+
+function heapBytes(): number {
+  const w = tf.findBackend('wasm') as unknown as { wasm?: { HEAPU8: Uint8Array } } | undefined;
+  return w?.wasm?.HEAPU8.byteLength ?? 0;
 }
 
 async function main(): Promise<void> {
@@ -104,6 +154,7 @@ async function main(): Promise<void> {
   const batches = list(arg('batches', '32,128')).map(Number);
   const steps = Number(arg('steps', '3'));
   const threads = Number(arg('threads', '1'));
+  const micro = Number(arg('micro', '64'));
   if (threads > 1) console.log('threads:', useThreadedWasm(wasm, threads));
   registerWasmTrainingKernels();
   const profiler = flag('profile') ? new KernelProfiler('wasm') : undefined;
@@ -113,12 +164,17 @@ async function main(): Promise<void> {
     for (const batch of batches) {
       // The cpu backend manages ~2 images/s; one step is plenty to know it.
       const n = backend === 'cpu' ? 1 : steps;
-      const ips = await measure(backend, batch, n, backend === 'wasm' ? profiler : undefined);
-      const extra = backend === 'wasm' ? ` threads=${wasm.getThreadsCount()}` : '';
-      console.log(
-        `${backend} model=${arg('model', 'child')} batch=${batch} steps=${n}${extra}: ` +
-          `${ips.wall.toFixed(1)} images/s wall, ${ips.cpu.toFixed(1)} images/cpu-s`,
-      );
+      const m = backend === 'wasm' ? micro : 0;
+      const label = `${backend} model=${arg('model', 'child')} batch=${batch}${m > 0 && batch > m ? ` (micro-batches of ${m})` : ''} steps=${n}`;
+      let ips: Throughput;
+      try {
+        ips = await measure(backend, batch, n, m, backend === 'wasm' ? profiler : undefined);
+      } catch (err) {
+        console.log(`${label}: failed: ${(err as Error).message}`);
+        break; // a failed wasm step can leave the heap in an unknown state
+      }
+      const extra = backend === 'wasm' ? ` threads=${wasm.getThreadsCount()} heap=${(heapBytes() / 2 ** 30).toFixed(2)} GiB` : '';
+      console.log(`${label}${extra}: ${ips.wall.toFixed(1)} images/s wall, ${ips.cpu.toFixed(1)} images/cpu-s`);
       if (profiler && backend === 'wasm') {
         const total = profiler.totalMs();
         console.log(`  kernel time ${(total / n).toFixed(0)} ms/step; top kernels (ms/step, calls/step):`);

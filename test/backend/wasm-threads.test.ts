@@ -16,8 +16,11 @@ function gradsOf(backend: string): Float32Array[] {
     const x = tf.tensor4d(Array.from({ length: 2 * 9 * 9 * 8 }, (_, i) => Math.sin(i)), [2, 9, 9, 8]);
     const w = tf.tensor4d(Array.from({ length: 3 * 3 * 8 * 16 }, (_, i) => Math.cos(i)), [3, 3, 8, 16]);
     const dw = tf.tensor4d(Array.from({ length: 5 * 5 * 8 }, (_, i) => Math.cos(3 * i)), [5, 5, 8, 1]);
-    const loss = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
-      tf.sum(tf.square(tf.conv2d(tf.relu(tf.depthwiseConv2d(a as tf.Tensor4D, c as tf.Tensor4D, 1, 'same')), b as tf.Tensor4D, 2, 'same')));
+    // Stride 1 sends the input gradient to XNNPACK (threaded), stride 2 to the SIMD kernel.
+    const loss = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => {
+      const h = tf.relu(tf.depthwiseConv2d(a as tf.Tensor4D, c as tf.Tensor4D, 1, 'same'));
+      return tf.add(tf.sum(tf.square(tf.conv2d(h, b as tf.Tensor4D, 2, 'same'))), tf.sum(tf.square(tf.conv2d(h, b as tf.Tensor4D, 1, 'same'))));
+    };
     return tf.grads(loss)([x, w, dw]).map((g) => g.dataSync() as Float32Array);
   });
 }

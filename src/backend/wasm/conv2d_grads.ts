@@ -6,12 +6,13 @@
 // as an OH x OW filter ([OH, OW, N, Co]) dilated by the stride: no im2col buffer is materialised.
 // A 1x1 stride-1 filter gradient is a plain matrix product x^T . dy.
 //
-// Input gradient: the (zero-inserted, for stride > 1) output gradient correlated with the
-// 180°-rotated filter whose in/out channels are swapped.
+// Input gradient: dx[.., ih, iw, ci] += dy[.., oh, ow, co] * W[kh, kw, ci, co] as register-tiled
+// SIMD (simd/kernels.ts); or, with XNNPACK threads at stride 1, the output gradient correlated
+// with the 180°-rotated filter whose in/out channels are swapped.
 
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
-import { alloc, dispose, offsetOf, original, reshape, run, simd, transpose, xnnpackThreads, type BackendWasm, type Info } from './backend_access.js';
+import { alloc, dispose, reshape, run, transpose, xnnpackThreads, type BackendWasm, type Info } from './backend_access.js';
 import { heapF32 } from './depthwise_grads.js';
 import { allNonNegative, filterGradPads, inputGradPads, type ConvInfo } from './geometry.js';
 import { runConvFilterGrad, runConvInputGrad } from './tap_kernels.js';
@@ -116,20 +117,6 @@ const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   return pointwise ? pointwiseFilterGrad(wasm, x, dy, info) : convFilterGrad(wasm, x, dy, info);
 };
 
-/** Zero-inserts dy [N, OH, OW, C] to [N, (OH-1)*sH+1, (OW-1)*sW+1, C]. */
-export function dilateGradient(backend: BackendWasm, dy: Info, strideH: number, strideW: number): Info {
-  const [n, oh, ow, c] = dy.shape as [number, number, number, number];
-  const hd = (oh - 1) * strideH + 1;
-  const wd = (ow - 1) * strideW + 1;
-  const out = alloc(backend, [n, hd, wd, c]);
-  const cBytes = c * 4;
-  simd(backend).dilate(
-    offsetOf(backend, dy), offsetOf(backend, out), n * hd * wd * cBytes,
-    n, oh, ow, cBytes, hd * wd * cBytes, strideH * wd * cBytes, strideW * cBytes, 0,
-  );
-  return out;
-}
-
 const conv2DBackpropInput: KernelFunc = (args) => {
   const { inputs, backend, attrs } = args;
   const wasm = backend as BackendWasm;
@@ -139,29 +126,21 @@ const conv2DBackpropInput: KernelFunc = (args) => {
   const info = backend_util.computeConv2DInfo(
     a.inputShape, filter.shape as [number, number, number, number], a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast',
   );
-  const pads = inputGradPads(info);
-  if (!allNonNegative(pads)) {
-    // Paddings larger than the filter: leave it to the backend's own (slow, general) kernel.
-    const fallback = original(tf.Conv2DBackpropInput, wasm);
-    if (!fallback) throw new Error(`wasm Conv2DBackpropInput: unsupported paddings ${JSON.stringify(a.pad)}`);
-    return fallback({ inputs: inputs as Record<string, Info>, attrs: attrs as Record<string, unknown>, backend: wasm }) as Info;
-  }
+  const swapped = transpose(wasm, filter, [0, 1, 3, 2]); // [KH, KW, Co, Ci]
   const strided = info.strideHeight > 1 || info.strideWidth > 1;
-  // The SIMD kernel beats XNNPACK on one thread (and skips the zeros a dilated dy would feed it,
-  // 5x at stride 2); with XNNPACK threads on, stride-1 gradients stay with XNNPACK.
-  if (info.inChannels % 4 === 0 && dy.dtype === 'float32' && (strided || xnnpackThreads(wasm) <= 1)) {
-    const wt = transpose(wasm, filter, [0, 1, 3, 2]); // [KH, KW, Co, Ci]
+  const pads = inputGradPads(info);
+  // The SIMD kernel beats single-threaded XNNPACK and skips the zeros a dilated dy would feed it
+  // (5x at stride 2). With XNNPACK threads on, stride-1 gradients go to XNNPACK.
+  if (strided || xnnpackThreads(wasm) <= 1 || !allNonNegative(pads)) {
     const dx = alloc(wasm, a.inputShape);
     heapF32(wasm, dx).fill(0);
-    runConvInputGrad(wasm, dy, wt, dx, info);
-    dispose(wasm, wt);
+    runConvInputGrad(wasm, dy, swapped, dx, info);
+    dispose(wasm, swapped);
     return dx;
   }
-  const src = strided ? dilateGradient(wasm, dy, info.strideHeight, info.strideWidth) : dy;
-  const swapped = transpose(wasm, filter, [0, 1, 3, 2]); // [KH, KW, Co, Ci]
   const rotated =
     info.filterHeight > 1 || info.filterWidth > 1 ? run(wasm, tf.Reverse, { x: swapped }, { dims: [0, 1] }) : swapped;
-  const dx = run(wasm, tf.Conv2D, { x: src, filter: rotated }, {
+  const dx = run(wasm, tf.Conv2D, { x: dy, filter: rotated }, {
     strides: [1, 1],
     pad: explicitPad(pads[0], pads[1], pads[2], pads[3]),
     dataFormat: 'NHWC',
@@ -169,7 +148,6 @@ const conv2DBackpropInput: KernelFunc = (args) => {
   });
   if (rotated !== swapped) dispose(wasm, rotated);
   dispose(wasm, swapped);
-  if (src !== dy) dispose(wasm, src);
   return dx;
 };
 

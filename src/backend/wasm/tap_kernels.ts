@@ -65,14 +65,14 @@ export function runConvFilterGrad(backend: BackendWasm, x: Info, dy: Info, dW: I
 
 /**
  * dx (zeroed, NHWC) += input gradient of a regular convolution, from dy and the filter with its
- * channel axes swapped (wt: [KH, KW, Cout, Cin]); Cin % 4 == 0.
+ * channel axes swapped (wt: [KH, KW, Cout, Cin]).
  */
 export function runConvInputGrad(backend: BackendWasm, dy: Info, wt: Info, dx: Info, info: ConvInfo): void {
   const ci = info.inChannels;
   launch(backend, info, (table) => {
     const args: TapArgs = [
       offsetOf(backend, dx), offsetOf(backend, dy), offsetOf(backend, wt), table,
-      ...geometryArgs(info, info.outChannels * 4), ci * 4, Math.floor(ci / 8) * 32, info.outChannels * 4, 0,
+      ...geometryArgs(info, info.outChannels * 4), ci * 4, Math.floor(ci / 8) * 32, info.outChannels * 4, Math.floor(ci / 4) * 16,
     ];
     simd(backend).convInputGrad(...args);
   });

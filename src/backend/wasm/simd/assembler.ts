@@ -233,6 +233,18 @@ export class FunctionBuilder {
     return this.emit(0x0b);
   }
 
+  /** `if (cond) then else otherwise` where `cond` pushes an i32. */
+  ifElse(cond: () => void, then: () => void, otherwise: () => void): this {
+    cond();
+    this.emit(0x04, 0x40);
+    this.depth += 1;
+    then();
+    this.emit(0x05);
+    otherwise();
+    this.depth -= 1;
+    return this.emit(0x0b);
+  }
+
   emit(...bytes: number[]): this {
     for (const b of bytes) this.code.push(b);
     return this;

@@ -1,6 +1,7 @@
-// SIMD microkernels that run directly on the heap of the tfjs wasm backend, for the work XNNPACK
-// cannot express (depthwise and max-pool gradients, reductions over leading axes) and for strided
-// copies (slices, concatenation, zero-insertion of strided gradients).
+// SIMD microkernels that run directly on the heap of the tfjs wasm backend: window kernels
+// (depthwise convolution and its gradients, max-pool gradient, regular convolution gradients),
+// reductions over leading axes, elementwise arithmetic with broadcasting, per-channel affine maps
+// and strided copies.
 // All pointers are byte offsets into that heap; all loops are vectorised over channels, which
 // NHWC keeps contiguous, so each kernel requires the channel count to be a multiple of 4.
 
@@ -194,7 +195,8 @@ function convFilterGradKernel(): FunctionBuilder {
  * (Wt is the filter with its channel axes swapped), as register tiles of 4 run pixels x 8 input
  * channels accumulated over the output channels. Used for strided convolutions, where it skips
  * the zeros a dilated dy would feed XNNPACK. cBytes = Cin * 4, aux0 = Cout * 4, cBlockBytes =
- * bytes of the input channels handled 8 at a time; Cin must be a multiple of 4. dx starts zeroed.
+ * bytes of the input channels handled 8 at a time, aux1 = bytes of those handled 4 at a time (the
+ * rest, Cin % 4 of them, one at a time). dx starts zeroed.
  */
 function convInputGradKernel(): FunctionBuilder {
   const { f, p } = tapFunction('convInputGrad');
@@ -215,6 +217,8 @@ function convInputGradKernel(): FunctionBuilder {
   const acc = Array.from({ length: 8 }, () => f.local('v128'));
   const b = [f.local('v128'), f.local('v128')];
   const a = f.local('v128');
+  const sacc = Array.from({ length: 4 }, () => f.local('f32'));
+  const sw = f.local('f32');
 
   const dxAddr = (r: number) => {
     f.get(dxP);
@@ -248,11 +252,34 @@ function convInputGradKernel(): FunctionBuilder {
       }
     }
   };
+  /** One input channel (at byte offset cib) for `pixels` pixels, in scalar arithmetic. */
+  const scalarTile = (pixels: number) => {
+    for (let r = 0; r < pixels; r++) {
+      dxAddr(r);
+      f.get(cib).i32Add().f32Load().set(sacc[r]!);
+    }
+    f.get(tapW).get(cib).i32Add().set(wp);
+    f.get(dyP).set(dp);
+    f.forUp(co, () => f.i32(0), () => f.get(coCount), 1, () => {
+      f.get(wp).f32Load().set(sw);
+      for (let r = 0; r < pixels; r++) {
+        f.get(sacc[r]!).get(dp);
+        if (r > 0) f.get(coutBytes).i32(r).i32Mul().i32Add();
+        f.f32Load().get(sw).f32Mul().f32Add().set(sacc[r]!);
+      }
+      f.inc(wp, p.cBytes).inc(dp, 4);
+    });
+    for (let r = 0; r < pixels; r++) {
+      dxAddr(r);
+      f.get(cib).i32Add().get(sacc[r]!).f32Store();
+    }
+  };
   const pixelBlock = (pixels: number) => {
     f.get(xStart).get(px).get(p.imgColStepBytes).i32Mul().i32Add().set(dxP);
     f.get(dStart).get(px).get(coutBytes).i32Mul().i32Add().set(dyP);
     f.forUp(cib, () => f.i32(0), () => f.get(p.cBlockBytes), 32, () => tile(pixels, 2));
-    f.forUp(cib, () => f.get(p.cBlockBytes), () => f.get(p.cBytes), 16, () => tile(pixels, 1));
+    f.forUp(cib, () => f.get(p.cBlockBytes), () => f.get(p.aux1), 16, () => tile(pixels, 1));
+    f.forUp(cib, () => f.get(p.aux1), () => f.get(p.cBytes), 4, () => scalarTile(pixels));
   };
 
   f.get(coutBytes).i32(2).i32ShrU().set(coCount);
@@ -397,7 +424,11 @@ function sumRowsKernel(): FunctionBuilder {
   return f;
 }
 
-/** Up to three nested loops of memory.copy runs: the general strided copy behind slice/concat. */
+/**
+ * Up to three nested loops of contiguous runs: the general strided copy behind slice/concat.
+ * Runs of at most 256 bytes that are whole vectors (e.g. 16..64 channels of a pixel) are copied
+ * with v128 loads/stores; memory.copy costs more per call than such a run takes to move.
+ */
 function copy3dKernel(): FunctionBuilder {
   const f = new FunctionBuilder('copy3d', [
     'i32', 'i32', 'i32', // src, dst, runBytes
@@ -413,6 +444,10 @@ function copy3dKernel(): FunctionBuilder {
   const pd1 = f.local('i32');
   const ps2 = f.local('i32');
   const pd2 = f.local('i32');
+  const b = f.local('i32');
+  const vectorRuns = f.local('i32');
+  // vectorRuns = run % 16 == 0 && run <= 256
+  f.get(run!).i32(15).i32And().i32Eqz().get(run!).i32(257).i32LtS().i32And().set(vectorRuns);
   f.forUp(i0, () => f.i32(0), () => f.get(n0!), 1, () => {
     f.get(src!).get(i0).get(s0!).i32Mul().i32Add().set(ps1);
     f.get(dst!).get(i0).get(d0!).i32Mul().i32Add().set(pd1);
@@ -420,47 +455,18 @@ function copy3dKernel(): FunctionBuilder {
       f.get(ps1).set(ps2);
       f.get(pd1).set(pd2);
       f.forUp(i2, () => f.i32(0), () => f.get(n2!), 1, () => {
-        f.get(pd2).get(ps2).get(run!).memoryCopy();
+        f.ifElse(
+          () => f.get(vectorRuns),
+          () => {
+            f.forUp(b, () => f.i32(0), () => f.get(run!), 16, () => {
+              f.get(pd2).get(b).i32Add().get(ps2).get(b).i32Add().v128Load().v128Store();
+            });
+          },
+          () => f.get(pd2).get(ps2).get(run!).memoryCopy(),
+        );
         f.inc(ps2, s2!).inc(pd2, d2!);
       });
       f.inc(ps1, s1!).inc(pd1, d1!);
-    });
-  });
-  return f;
-}
-
-/**
- * Scatters pixels of src [N, OH, OW, C] to dst [N, Hd, Wd, C] at (oh * sH + offH, ow * sW + offW)
- * and zero-fills everything else: the zero-insertion that turns a strided convolution's gradient
- * into a stride-1 convolution.
- */
-function dilateKernel(): FunctionBuilder {
-  const f = new FunctionBuilder('dilate', [
-    'i32', 'i32', 'i32', // src, dst, dstTotalBytes
-    'i32', 'i32', 'i32', 'i32', // N, OH, OW, cBytes
-    'i32', 'i32', 'i32', // dstBatchBytes, dstRowStepBytes, dstColStepBytes
-    'i32', // dstOffsetBytes (of pixel (offH, offW) within an image)
-  ]);
-  const [src, dst, total, N, OH, OW, cBytes, dBatch, dRowStep, dColStep, dOff] = f.params as Local[] as [
-    Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local,
-  ];
-  const n = f.local('i32');
-  const oh = f.local('i32');
-  const ow = f.local('i32');
-  const s = f.local('i32');
-  const dRow = f.local('i32');
-  const d = f.local('i32');
-  f.get(dst).i32(0).get(total).memoryFill();
-  f.get(src).set(s);
-  f.forUp(n, () => f.i32(0), () => f.get(N), 1, () => {
-    f.get(dst).get(n).get(dBatch).i32Mul().i32Add().get(dOff).i32Add().set(dRow);
-    f.forUp(oh, () => f.i32(0), () => f.get(OH), 1, () => {
-      f.get(dRow).set(d);
-      f.forUp(ow, () => f.i32(0), () => f.get(OW), 1, () => {
-        f.get(d).get(s).get(cBytes).memoryCopy();
-        f.inc(s, cBytes).inc(d, dColStep);
-      });
-      f.inc(dRow, dRowStep);
     });
   });
   return f;
@@ -490,11 +496,6 @@ export interface SimdKernels {
     n1: number, srcStride1: number, dstStride1: number,
     n2: number, srcStride2: number, dstStride2: number,
   ): void;
-  dilate(
-    src: number, dst: number, dstTotalBytes: number,
-    n: number, oh: number, ow: number, cBytes: number,
-    dstBatchBytes: number, dstRowStepBytes: number, dstColStepBytes: number, dstOffsetBytes: number,
-  ): void;
 }
 
 export type BinaryKernelName = `${BinaryOp}_${'vv' | 'sv' | 'vs'}`;
@@ -521,7 +522,6 @@ export function simdKernelsFor(memory: WebAssembly.Memory): Kernels {
     channelAffineKernel(),
     sumRowsKernel(),
     copy3dKernel(),
-    dilateKernel(),
   ]);
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
   const kernels = instance.exports as unknown as Kernels;
