@@ -13,6 +13,7 @@ import { concatConfig, sliceConfig, splitVConfig, tileConfig } from './copy.js';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig, depthwiseConv2dConfig } from './depthwise_grads.js';
 import { avgPoolGradConfig, maxPoolGradConfig } from './pool_grads.js';
 import { fusedBatchNormConfig } from './batch_norm.js';
+import { batchNormGradConfig, batchNormStatsConfig } from './batch_norm_train.js';
 import { addConfig, multiplyConfig, realDivConfig, subConfig } from './elementwise.js';
 import { meanConfig, sumConfig } from './reduce.js';
 
@@ -38,6 +39,9 @@ export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
   multiplyConfig,
   realDivConfig,
   fusedBatchNormConfig,
+  // Kernels of batchNormTrain / FusedBatchNormalization (batch_norm_train.ts).
+  batchNormStatsConfig,
+  batchNormGradConfig,
 ];
 
 /** Names of the kernels registered (or replaced) for the 'wasm' backend. */
@@ -71,6 +75,7 @@ export function registerWasmTrainingKernels(): void {
 
 export { useThreadedWasm, type WasmThreadsResult } from './threads.js';
 export { WasmHeapExhaustedError } from './backend_access.js';
+export { batchNormTrain, FusedBatchNormalization, fusedBatchNormalization, type BatchNormTrainResult } from './batch_norm_train.js';
 
 /**
  * Called by the backend chooser before it activates 'wasm'. Training runs single-threaded by

@@ -379,6 +379,88 @@ function channelAffineKernel(): FunctionBuilder {
 }
 
 /**
+ * Per-channel sums over `rows` rows of C channels (C % 4 == 0) in chunks of 64 rows, for the
+ * BatchNorm statistics and gradient:
+ * - 'sumSqDev': out[c] = scale * sum_r (x[r, c] - mean[c])^2
+ * - 'gradSums': out[c] = sum_r dy[r, c], out[C + c] = sum_r dy[r, c] * (x[r, c] - mean[c])
+ */
+function channelSumsKernel(mode: 'sumSqDev' | 'gradSums'): FunctionBuilder {
+  const f = new FunctionBuilder(mode, ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'f32']);
+  const [x, dy, mean, out, rows, cBytes, scale] = f.params as Local[];
+  const cb = f.local('i32');
+  const chunk = f.local('i32');
+  const r = f.local('i32');
+  const rEnd = f.local('i32');
+  const xp = f.local('i32');
+  const dp = f.local('i32');
+  const m = f.local('v128');
+  const d = f.local('v128');
+  const g = f.local('v128');
+  const [t1, t2, p1, p2] = [f.local('v128'), f.local('v128'), f.local('v128'), f.local('v128')];
+  f.forUp(cb, () => f.i32(0), () => f.get(cBytes!), 16, () => {
+    f.get(mean!).get(cb).i32Add().v128Load().set(m);
+    f.v128Zero().set(t1);
+    f.v128Zero().set(t2);
+    f.forUp(chunk, () => f.i32(0), () => f.get(rows!), 64, () => {
+      f.v128Zero().set(p1);
+      f.v128Zero().set(p2);
+      f.get(chunk).i32(64).i32Add().set(rEnd);
+      f.ifThen(() => f.get(rows!).get(rEnd).i32LtS(), () => f.get(rows!).set(rEnd));
+      f.get(x!).get(chunk).get(cBytes!).i32Mul().i32Add().get(cb).i32Add().set(xp);
+      f.get(dy!).get(chunk).get(cBytes!).i32Mul().i32Add().get(cb).i32Add().set(dp);
+      f.forUp(r, () => f.get(chunk), () => f.get(rEnd), 1, () => {
+        f.get(xp).v128Load().get(m).f32x4Sub().set(d);
+        if (mode === 'sumSqDev') {
+          f.get(p1).get(d).get(d).f32x4Mul().f32x4Add().set(p1);
+        } else {
+          f.get(dp).v128Load().set(g);
+          f.get(p1).get(g).f32x4Add().set(p1);
+          f.get(p2).get(g).get(d).f32x4Mul().f32x4Add().set(p2);
+          f.inc(dp, cBytes!);
+        }
+        f.inc(xp, cBytes!);
+      });
+      f.get(t1).get(p1).f32x4Add().set(t1);
+      f.get(t2).get(p2).f32x4Add().set(t2);
+    });
+    f.get(out!).get(cb).i32Add().get(t1).get(scale!).f32x4Splat().f32x4Mul().v128Store();
+    if (mode === 'gradSums') f.get(out!).get(cBytes!).i32Add().get(cb).i32Add().get(t2).v128Store();
+  });
+  return f;
+}
+
+/**
+ * The BatchNorm input gradient, out[r, c] = dy[r, c] * A[c] + (x[r, c] - mean[c]) * B[c] + D[c],
+ * with coef = [A, B, D] (3C floats) computed from the gradient sums.
+ */
+function bnGradApplyKernel(): FunctionBuilder {
+  const f = new FunctionBuilder('bnGradApply', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
+  const [x, dy, mean, coef, out, rows, cBytes] = f.params as Local[];
+  const r = f.local('i32');
+  const c = f.local('i32');
+  const xp = f.local('i32');
+  const dp = f.local('i32');
+  const op = f.local('i32');
+  const co = f.local('i32');
+  f.get(x!).set(xp);
+  f.get(dy!).set(dp);
+  f.get(out!).set(op);
+  f.forUp(r, () => f.i32(0), () => f.get(rows!), 1, () => {
+    f.forUp(c, () => f.i32(0), () => f.get(cBytes!), 16, () => {
+      f.get(coef!).get(c).i32Add().set(co);
+      f.get(op).get(c).i32Add();
+      f.get(dp).get(c).i32Add().v128Load().get(co).v128Load().f32x4Mul();
+      f.get(xp).get(c).i32Add().v128Load().get(mean!).get(c).i32Add().v128Load().f32x4Sub();
+      f.get(co).get(cBytes!).i32Add().v128Load().f32x4Mul().f32x4Add();
+      f.get(co).get(cBytes!).i32Add().get(cBytes!).i32Add().v128Load().f32x4Add();
+      f.v128Store();
+    });
+    f.inc(xp, cBytes!).inc(dp, cBytes!).inc(op, cBytes!);
+  });
+  return f;
+}
+
+/**
  * out[a, c] = scale * sum_r src[a, r, c]: a reduction over the middle axis of [A, R, C], in
  * chunks of 64 rows so float32 rounding grows with R/64 + 64 rather than R.
  */
@@ -489,6 +571,9 @@ export interface SimdKernels {
   convFilterGrad(...args: TapArgs): void;
   convInputGrad(...args: TapArgs): void;
   channelAffine(x: number, out: number, mean: number, mul: number, add: number, rows: number, cBytes: number): void;
+  sumSqDev(x: number, unused: number, mean: number, out: number, rows: number, cBytes: number, scale: number): void;
+  gradSums(x: number, dy: number, mean: number, out: number, rows: number, cBytes: number, unused: number): void;
+  bnGradApply(x: number, dy: number, mean: number, coef: number, out: number, rows: number, cBytes: number): void;
   sumRows(src: number, dst: number, a: number, r: number, cBytes: number, c16Bytes: number, scale: number): void;
   copy3d(
     src: number, dst: number, runBytes: number,
@@ -520,6 +605,9 @@ export function simdKernelsFor(memory: WebAssembly.Memory): Kernels {
     convInputGradKernel(),
     ...BINARY_OPS.flatMap((op) => [binaryKernel(op, 'v', 'v'), binaryKernel(op, 's', 'v'), binaryKernel(op, 'v', 's')]),
     channelAffineKernel(),
+    channelSumsKernel('sumSqDev'),
+    channelSumsKernel('gradSums'),
+    bnGradApplyKernel(),
     sumRowsKernel(),
     copy3dKernel(),
   ]);
