@@ -3,12 +3,15 @@
 //
 //   npx tsx bench/wasm-train.ts [--backends wasm,cpu] [--batches 32,128] [--steps 3] [--micro 64]
 //                               [--threads N] [--channels 16,32,32,64,64] [--model child|mini]
-//                               [--profile [--detail]]
+//                               [--fused-bn] [--profile [--detail]]
 //
 // --model child uses src/child/build.ts on the reference cells (the project's real network);
 // --model mini is a self-contained smaller net with the same op set (separable 3/5/7, 1x1 and
 // strided 3x3 convs, BN, pools, add/concat). --profile prints the kernels that take the time
 // (process CPU time, so other load on the machine does not inflate it).
+//
+// --fused-bn builds the model with FusedBatchNormalization (src/backend/wasm/batch_norm_train.ts)
+// wherever it would use tfl.layers.batchNormalization.
 //
 // A wasm heap stops at 4 GiB, and tfjs keeps every forward intermediate and every gradient of a
 // step alive until the step ends: the reference child needs ~2 GiB per 64 images, so on wasm a
@@ -20,7 +23,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import * as wasm from '@tensorflow/tfjs-backend-wasm';
 import * as fs from 'node:fs';
-import { registerWasmTrainingKernels, useThreadedWasm } from '../src/backend/wasm/index.js';
+import { fusedBatchNormalization, registerWasmTrainingKernels, useThreadedWasm } from '../src/backend/wasm/index.js';
 import { cpuMs, KernelProfiler } from './wasm-profile.js';
 
 tf.env().set('PROD', true);
@@ -74,6 +77,18 @@ async function childModel(channels: number[]): Promise<tfl.LayersModel> {
   return buildChild(cells, { channels, seed: 1 });
 }
 
+/** Builds with FusedBatchNormalization standing in for tfl.layers.batchNormalization. */
+async function withFusedBatchNorm<T>(build: () => Promise<T>): Promise<T> {
+  const layers = tfl.layers as { batchNormalization: (args?: object) => tfl.layers.Layer };
+  const plain = layers.batchNormalization;
+  layers.batchNormalization = (args?: object) => fusedBatchNormalization(args);
+  try {
+    return await build();
+  } finally {
+    layers.batchNormalization = plain;
+  }
+}
+
 interface Throughput {
   /** images per wall-clock second */
   wall: number;
@@ -117,7 +132,8 @@ async function measure(backend: string, batch: number, steps: number, micro: num
   await tf.setBackend(backend);
   const kind = arg('model', 'child');
   const channels = list(arg('channels', '16,32,32,64,64')).map(Number);
-  const model = kind === 'mini' ? miniModel(channels[0]!) : await childModel(channels);
+  const make = async () => (kind === 'mini' ? miniModel(channels[0]!) : await childModel(channels));
+  const model = flag('fused-bn') ? await withFusedBatchNorm(make) : await make();
   const optimizer = tf.train.adam(1e-3);
   model.compile({ optimizer, loss: 'categoricalCrossentropy' });
   const xs = tf.randomUniform([batch, 32, 32, 3], 0, 1, 'float32', 7);
@@ -165,7 +181,7 @@ async function main(): Promise<void> {
       // The cpu backend manages ~2 images/s; one step is plenty to know it.
       const n = backend === 'cpu' ? 1 : steps;
       const m = backend === 'wasm' ? micro : 0;
-      const label = `${backend} model=${arg('model', 'child')} batch=${batch}${m > 0 && batch > m ? ` (micro-batches of ${m})` : ''} steps=${n}`;
+      const label = `${backend} model=${arg('model', 'child')}${flag('fused-bn') ? ' fused-bn' : ''} batch=${batch}${m > 0 && batch > m ? ` (micro-batches of ${m})` : ''} steps=${n}`;
       let ips: Throughput;
       try {
         ips = await measure(backend, batch, n, m, backend === 'wasm' ? profiler : undefined);

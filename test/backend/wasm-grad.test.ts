@@ -158,6 +158,21 @@ describe('convolution gradients match cpu', () => {
     }
   });
 
+  it('Conv2D and FusedConv2D (forward)', () => {
+    const rng = new Rng(15);
+    for (const c of convCases(rng, [3, 4, 6, 8, 16])) {
+      const x = input(rng, [c.n, c.h, c.w, c.cin]);
+      const filter = input(rng, [c.k, c.k, c.cin, c.cout]);
+      const attrs = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', dilations: 1 };
+      expectMatchesCpu('Conv2D', { x, filter }, attrs, `Conv2D ${JSON.stringify(c)}`);
+      expectMatchesCpu('FusedConv2D', { x, filter }, { ...attrs, activation: 'linear' }, `FusedConv2D ${JSON.stringify(c)}`);
+    }
+    // With a bias and an activation: the package's XNNPACK kernel.
+    const x = input(rng, [2, 6, 6, 4]);
+    const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1, activation: 'relu' };
+    expectMatchesCpu('FusedConv2D', { x, filter: input(rng, [3, 3, 4, 8]), bias: input(rng, [8]) }, attrs, 'FusedConv2D bias relu');
+  });
+
   it('Conv2DBackpropInput and Filter with explicit paddings', () => {
     const rng = new Rng(13);
     const pad = [[0, 0], [1, 2], [0, 1], [0, 0]];

@@ -86,6 +86,11 @@ export function withScratch<T>(backend: BackendWasm, bytes: number, body: (ptr: 
   }
 }
 
+/** Float32 view of a tensor's data (fresh: the heap may have grown since the last view). */
+export function heapF32(backend: BackendWasm, t: Info): Float32Array {
+  return new Float32Array(memoryOf(backend).buffer, offsetOf(backend, t), tf.util.sizeFromShape(t.shape));
+}
+
 /** Writes int32 values to the heap at `ptr` (fresh view: the heap may have grown). */
 export function writeInt32(backend: BackendWasm, ptr: number, values: ArrayLike<number>): void {
   new Int32Array(memoryOf(backend).buffer, ptr, values.length).set(values);

@@ -12,8 +12,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
-import { alloc, dispose, reshape, run, transpose, xnnpackThreads, type BackendWasm, type Info } from './backend_access.js';
-import { heapF32 } from './depthwise_grads.js';
+import { alloc, dispose, heapF32, reshape, run, transpose, xnnpackThreads, type BackendWasm, type Info } from './backend_access.js';
 import { allNonNegative, filterGradPads, inputGradPads, type ConvInfo } from './geometry.js';
 import { runConvFilterGrad, runConvInputGrad } from './tap_kernels.js';
 

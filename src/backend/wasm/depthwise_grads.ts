@@ -8,7 +8,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
-import { alloc, dispose, memoryOf, offsetOf, original, run, type BackendWasm, type Info } from './backend_access.js';
+import { alloc, dispose, heapF32, original, run, type BackendWasm, type Info } from './backend_access.js';
 import { allNonNegative, inputGradPads, tapRanges, type ConvInfo } from './geometry.js';
 import { runDepthwiseKernel } from './tap_kernels.js';
 
@@ -29,9 +29,6 @@ function simdFriendly(info: ConvInfo, filterShape: Shape4): boolean {
   return filterShape[3] === 1 && info.inChannels % 4 === 0;
 }
 
-export function heapF32(backend: BackendWasm, t: Info): Float32Array {
-  return new Float32Array(memoryOf(backend).buffer, offsetOf(backend, t), tf.util.sizeFromShape(t.shape));
-}
 
 /** Reference loops for any channel multiplier; used only off the fast paths. */
 function genericDepthwiseGrad(backend: BackendWasm, mode: 'filter' | 'input', info: ConvInfo, a: Info, dyInfo: Info, out: Info): void {

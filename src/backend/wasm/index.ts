@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { castConfig, identityConfig } from './aliasing.js';
 import { guardHeap, rememberOriginal, type BackendWasm } from './backend_access.js';
 import { useThreadedWasm } from './threads.js';
+import { conv2DConfig, fusedConv2DConfig } from './conv2d_forward.js';
 import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from './conv2d_grads.js';
 import { concatConfig, sliceConfig, splitVConfig, tileConfig } from './copy.js';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig, depthwiseConv2dConfig } from './depthwise_grads.js';
@@ -24,6 +25,8 @@ export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
   depthwiseBackpropFilterConfig,
   // Not missing, but slow enough in tfjs-backend-wasm 4.22 to dominate a training step.
   depthwiseConv2dConfig,
+  conv2DConfig,
+  fusedConv2DConfig,
   identityConfig,
   castConfig,
   maxPoolGradConfig,

@@ -6,8 +6,8 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
-import { alloc, dispose, original, withScratch, type BackendWasm, type Info } from './backend_access.js';
-import { depthwiseInputGrad, heapF32 } from './depthwise_grads.js';
+import { alloc, dispose, heapF32, original, withScratch, type BackendWasm, type Info } from './backend_access.js';
+import { depthwiseInputGrad } from './depthwise_grads.js';
 import { tapRanges } from './geometry.js';
 import { runDepthwiseKernel } from './tap_kernels.js';
 

@@ -77,3 +77,15 @@ export function runConvInputGrad(backend: BackendWasm, dy: Info, wt: Info, dx: I
     simd(backend).convInputGrad(...args);
   });
 }
+
+/** y (zeroed, NHWC) += forward convolution of x with the filter w [KH, KW, Cin, Cout]. */
+export function runConvForward(backend: BackendWasm, x: Info, w: Info, y: Info, info: ConvInfo): void {
+  const co = info.outChannels;
+  launch(backend, info, (table) => {
+    const args: TapArgs = [
+      offsetOf(backend, x), offsetOf(backend, y), offsetOf(backend, w), table,
+      ...geometryArgs(info, co * 4), co * 4, Math.floor(co / 8) * 32, info.inChannels * 4, Math.floor(co / 4) * 16,
+    ];
+    simd(backend).convForward(...args);
+  });
+}

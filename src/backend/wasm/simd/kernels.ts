@@ -191,105 +191,118 @@ function convFilterGradKernel(): FunctionBuilder {
 }
 
 /**
- * Input gradient of a regular convolution, dx[n, ih, iw, ci] += sum_co dy[n, oh, ow, co] * Wt[kh, kw, co, ci]
- * (Wt is the filter with its channel axes swapped), as register tiles of 4 run pixels x 8 input
- * channels accumulated over the output channels. Used for strided convolutions, where it skips
- * the zeros a dilated dy would feed XNNPACK. cBytes = Cin * 4, aux0 = Cout * 4, cBlockBytes =
- * bytes of the input channels handled 8 at a time, aux1 = bytes of those handled 4 at a time (the
- * rest, Cin % 4 of them, one at a time). dx starts zeroed.
+ * Register-tiled GEMM over the taps of a regular convolution: for every run of output columns,
+ * tiles of 4 pixels x 8 channels of the accumulated side are loaded, updated with the sum over K
+ * channels of the read side times the tap's weight rows, and stored back.
+ * - 'convInputGrad': dx[n, ih, iw, ci] += sum_co dy[n, oh, ow, co] * Wt[kh, kw, co, ci]
+ *   (accumulates on the img side; Wt is the filter with its channel axes swapped).
+ * - 'convForward':   y[n, oh, ow, co] += sum_ci x[n, ih, iw, ci] * W[kh, kw, ci, co]
+ *   (accumulates on the dy side).
+ * cBytes = bytes of the accumulated channels per pixel (Ci*4 resp. Co*4), aux0 = bytes of the K
+ * channels read per pixel, cBlockBytes = accumulated bytes handled 8 channels at a time, aux1 =
+ * those handled 4 at a time (the rest one at a time). The accumulated tensor starts zeroed.
  */
-function convInputGradKernel(): FunctionBuilder {
-  const { f, p } = tapFunction('convInputGrad');
-  const coutBytes = p.aux0;
+function convGemmKernel(mode: 'convInputGrad' | 'convForward'): FunctionBuilder {
+  const { f, p } = tapFunction(mode);
+  const kBytes = p.aux0;
   const tapW = f.local('i32');
   const px = f.local('i32');
   const cnt4 = f.local('i32');
   const cib = f.local('i32');
-  const co = f.local('i32');
-  const dxP = f.local('i32');
-  const dyP = f.local('i32');
+  const k = f.local('i32');
+  const accP = f.local('i32');
+  const readP = f.local('i32');
   const wp = f.local('i32');
-  const dp = f.local('i32');
-  const xStart = f.local('i32');
-  const dStart = f.local('i32');
+  const rp = f.local('i32');
+  const accStart = f.local('i32');
+  const readStart = f.local('i32');
   const cnt = f.local('i32');
-  const coCount = f.local('i32');
+  const kCount = f.local('i32');
+  const accStep = f.local('i32');
+  const readStep = f.local('i32');
   const acc = Array.from({ length: 8 }, () => f.local('v128'));
   const b = [f.local('v128'), f.local('v128')];
   const a = f.local('v128');
   const sacc = Array.from({ length: 4 }, () => f.local('f32'));
   const sw = f.local('f32');
 
-  const dxAddr = (r: number) => {
-    f.get(dxP);
-    if (r > 0) f.get(p.imgColStepBytes).i32(r).i32Mul().i32Add();
+  const accAddr = (r: number) => {
+    f.get(accP);
+    if (r > 0) f.get(accStep).i32(r).i32Mul().i32Add();
+  };
+  const readAddr = (r: number) => {
+    f.get(rp);
+    if (r > 0) f.get(readStep).i32(r).i32Mul().i32Add();
   };
   const tile = (pixels: number, vecs: number) => {
     for (let r = 0; r < pixels; r++) {
       for (let v = 0; v < vecs; v++) {
-        dxAddr(r);
+        accAddr(r);
         f.get(cib).i32Add().v128Load(16 * v).set(acc[r * 2 + v]!);
       }
     }
     f.get(tapW).get(cib).i32Add().set(wp);
-    f.get(dyP).set(dp);
-    f.forUp(co, () => f.i32(0), () => f.get(coCount), 1, () => {
+    f.get(readP).set(rp);
+    f.forUp(k, () => f.i32(0), () => f.get(kCount), 1, () => {
       for (let v = 0; v < vecs; v++) f.get(wp).v128Load(16 * v).set(b[v]!);
       for (let r = 0; r < pixels; r++) {
-        f.get(dp);
-        if (r > 0) f.get(coutBytes).i32(r).i32Mul().i32Add();
+        readAddr(r);
         f.f32Load().f32x4Splat().set(a);
         for (let v = 0; v < vecs; v++) {
           f.get(acc[r * 2 + v]!).get(a).get(b[v]!).f32x4Mul().f32x4Add().set(acc[r * 2 + v]!);
         }
       }
-      f.inc(wp, p.cBytes).inc(dp, 4);
+      f.inc(wp, p.cBytes).inc(rp, 4);
     });
     for (let r = 0; r < pixels; r++) {
       for (let v = 0; v < vecs; v++) {
-        dxAddr(r);
+        accAddr(r);
         f.get(cib).i32Add().get(acc[r * 2 + v]!).v128Store(16 * v);
       }
     }
   };
-  /** One input channel (at byte offset cib) for `pixels` pixels, in scalar arithmetic. */
+  /** One accumulated channel (at byte offset cib) for `pixels` pixels, in scalar arithmetic. */
   const scalarTile = (pixels: number) => {
     for (let r = 0; r < pixels; r++) {
-      dxAddr(r);
+      accAddr(r);
       f.get(cib).i32Add().f32Load().set(sacc[r]!);
     }
     f.get(tapW).get(cib).i32Add().set(wp);
-    f.get(dyP).set(dp);
-    f.forUp(co, () => f.i32(0), () => f.get(coCount), 1, () => {
+    f.get(readP).set(rp);
+    f.forUp(k, () => f.i32(0), () => f.get(kCount), 1, () => {
       f.get(wp).f32Load().set(sw);
       for (let r = 0; r < pixels; r++) {
-        f.get(sacc[r]!).get(dp);
-        if (r > 0) f.get(coutBytes).i32(r).i32Mul().i32Add();
+        f.get(sacc[r]!);
+        readAddr(r);
         f.f32Load().get(sw).f32Mul().f32Add().set(sacc[r]!);
       }
-      f.inc(wp, p.cBytes).inc(dp, 4);
+      f.inc(wp, p.cBytes).inc(rp, 4);
     });
     for (let r = 0; r < pixels; r++) {
-      dxAddr(r);
+      accAddr(r);
       f.get(cib).i32Add().get(sacc[r]!).f32Store();
     }
   };
   const pixelBlock = (pixels: number) => {
-    f.get(xStart).get(px).get(p.imgColStepBytes).i32Mul().i32Add().set(dxP);
-    f.get(dStart).get(px).get(coutBytes).i32Mul().i32Add().set(dyP);
+    f.get(accStart).get(px).get(accStep).i32Mul().i32Add().set(accP);
+    f.get(readStart).get(px).get(readStep).i32Mul().i32Add().set(readP);
     f.forUp(cib, () => f.i32(0), () => f.get(p.cBlockBytes), 32, () => tile(pixels, 2));
     f.forUp(cib, () => f.get(p.cBlockBytes), () => f.get(p.aux1), 16, () => tile(pixels, 1));
     f.forUp(cib, () => f.get(p.aux1), () => f.get(p.cBytes), 4, () => scalarTile(pixels));
   };
 
-  f.get(coutBytes).i32(2).i32ShrU().set(coCount);
-  emitTapLoops(f, { ...p, dyPixelBytes: coutBytes }, (run) => {
-    f.get(run.imgStart).set(xStart);
-    f.get(run.dyStart).set(dStart);
+  f.get(kBytes).i32(2).i32ShrU().set(kCount);
+  const forward = mode === 'convForward';
+  // Per pixel of a run, the img side moves by imgColStepBytes and the dy side by its pixel bytes.
+  f.get(forward ? p.cBytes : p.imgColStepBytes).set(accStep);
+  f.get(forward ? p.imgColStepBytes : kBytes).set(readStep);
+  emitTapLoops(f, { ...p, dyPixelBytes: forward ? p.cBytes : kBytes }, (run) => {
+    f.get(forward ? run.dyStart : run.imgStart).set(accStart);
+    f.get(forward ? run.imgStart : run.dyStart).set(readStart);
     f.get(run.cnt).set(cnt);
     f.get(cnt).i32(-4).i32And().set(cnt4);
-    // tapW = Wt + (kh * KW + kw) * Cout * Cin * 4
-    f.get(p.acc).get(run.kh).get(p.KW).i32Mul().get(run.kw).i32Add().get(coCount).i32Mul().get(p.cBytes).i32Mul().i32Add().set(tapW);
+    // tapW = W + (kh * KW + kw) * K * accumulated channels * 4
+    f.get(p.acc).get(run.kh).get(p.KW).i32Mul().get(run.kw).i32Add().get(kCount).i32Mul().get(p.cBytes).i32Mul().i32Add().set(tapW);
     f.forUp(px, () => f.i32(0), () => f.get(cnt4), 4, () => pixelBlock(4));
     f.forUp(px, () => f.get(cnt4), () => f.get(cnt), 1, () => pixelBlock(1));
   });
@@ -570,6 +583,7 @@ export interface SimdKernels {
   maxPoolGrad(...args: TapArgs): void;
   convFilterGrad(...args: TapArgs): void;
   convInputGrad(...args: TapArgs): void;
+  convForward(...args: TapArgs): void;
   channelAffine(x: number, out: number, mean: number, mul: number, add: number, rows: number, cBytes: number): void;
   sumSqDev(x: number, unused: number, mean: number, out: number, rows: number, cBytes: number, scale: number): void;
   gradSums(x: number, dy: number, mean: number, out: number, rows: number, cBytes: number, unused: number): void;
@@ -602,7 +616,8 @@ export function simdKernelsFor(memory: WebAssembly.Memory): Kernels {
     depthwiseKernel('inputGrad'),
     depthwiseKernel('maxPoolGrad'),
     convFilterGradKernel(),
-    convInputGradKernel(),
+    convGemmKernel('convInputGrad'),
+    convGemmKernel('convForward'),
     ...BINARY_OPS.flatMap((op) => [binaryKernel(op, 'v', 'v'), binaryKernel(op, 's', 'v'), binaryKernel(op, 'v', 's')]),
     channelAffineKernel(),
     channelSumsKernel('sumSqDev'),
