@@ -1,8 +1,13 @@
-// Kernels that let tfjs's wasm backend train the child network. tfjs-backend-wasm 4.22 runs the
-// forward pass with XNNPACK but has no Conv2DBackpropFilter and no depthwise gradients, and its
-// Conv2DBackpropInput, pooling gradients, leading-axis reductions, Slice/Concat/Tile are scalar
-// loops or extra copies; these replacements route the work to XNNPACK convolutions or to the SIMD
-// microkernels in simd/.
+// Kernels that let tfjs's wasm backend train the child network, fast. tfjs-backend-wasm 4.22 has
+// no Conv2DBackpropFilter and no depthwise gradients; its Conv2DBackpropInput, pooling gradients,
+// leading-axis reductions, Slice/Concat/Tile and FusedBatchNorm are scalar loops or extra copies,
+// its Identity copies every tensor tfjs saves for backprop, and XNNPACK's 7x7 depthwise runs at
+// ~1 GMAC/s. The replacements run SIMD microkernels assembled at run time over the wasm heap
+// (simd/), or XNNPACK where it is the faster choice.
+//
+// Entry points: registerWasmTrainingKernels(); useThreadedWasm()/configureWasmThreads() for the
+// threaded build; batchNormTrain()/FusedBatchNormalization, a training-mode batch norm with a fused
+// gradient that the child network can use in place of tfl.layers.batchNormalization.
 
 import * as tf from '@tensorflow/tfjs-core';
 import { castConfig, identityConfig } from './aliasing.js';
@@ -82,10 +87,11 @@ export { batchNormTrain, FusedBatchNormalization, fusedBatchNormalization, type 
 
 /**
  * Called by the backend chooser before it activates 'wasm'. Training runs single-threaded by
- * default: on the 2-core machine the threaded build trained the child ~20% slower (XNNPACK's
- * elementwise operators pay thread-pool overhead on every call, and the convolutions gain little
- * when the other core is busy). NASCENT_WASM_THREADS=N (N > 1) opts into N XNNPACK threads.
- * Returns a note for the log.
+ * default. On the 2-core machine the threaded build trained the reference child ~20% slower with
+ * tfjs-layers' BatchNormalization (XNNPACK's elementwise operators pay thread-pool overhead on
+ * every call) and 6-15% faster in wall time with FusedBatchNormalization on an otherwise idle
+ * machine, at ~15% more CPU per image; the SIMD kernels stay single-threaded either way.
+ * NASCENT_WASM_THREADS=N (N > 1) opts into N XNNPACK threads. Returns a note for the log.
  */
 export function configureWasmThreads(wasm: typeof import('@tensorflow/tfjs-backend-wasm')): string {
   const fromEnv = process.env['NASCENT_WASM_THREADS'];
