@@ -13,6 +13,8 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
+// Registers tfjs-layers' classes (BatchNormalization among them) and tfjs-core's gradients.
+import '@tensorflow/tfjs-layers';
 import type { BatchNormalization } from '@tensorflow/tfjs-layers/dist/layers/normalization.js';
 import { alloc, memoryOf, offsetOf, simd, withScratch, type BackendWasm, type Info } from './backend_access.js';
 
@@ -168,7 +170,7 @@ type BatchNormalizationClass = typeof BatchNormalization;
 const BatchNormalizationBase = (
   tf.serialization.SerializationMap.getMap().classNameMap as Record<string, [BatchNormalizationClass, unknown]>
 )['BatchNormalization']?.[0];
-if (!BatchNormalizationBase) throw new Error("tfjs-layers' BatchNormalization is not registered: import '@tensorflow/tfjs-layers' first");
+if (!BatchNormalizationBase) throw new Error("tfjs-layers' BatchNormalization class is not in tfjs's serialization registry");
 
 /** tfjs-layers' moving average: v <- v - (v - value) * (1 - momentum). */
 function movingAverage(variable: { read(): tf.Tensor; write(v: tf.Tensor): void }, value: tf.Tensor, momentum: number): void {
