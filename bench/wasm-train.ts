@@ -1,17 +1,18 @@
 // Training throughput of a NASNet-style child on the wasm backend (with nascent's gradient
 // kernels) against the pure-JS cpu backend.
 //
-//   npx tsx bench/wasm-train.ts [--backends wasm,cpu] [--batches 32,128] [--steps 3] [--micro 64]
-//                               [--threads N] [--channels 16,32,32,64,64] [--model child|mini]
-//                               [--fused-bn] [--profile [--detail]]
+//   npx tsx bench/wasm-train.ts [--backends wasm,cpu] [--batches 32,128] [--cpu-batches 8]
+//                               [--steps 3] [--micro 64] [--bn tfl,fused] [--threads N]
+//                               [--channels 16,32,32,64,64] [--model child|mini] [--profile [--detail]]
 //
 // --model child uses src/child/build.ts on the reference cells (the project's real network);
 // --model mini is a self-contained smaller net with the same op set (separable 3/5/7, 1x1 and
 // strided 3x3 convs, BN, pools, add/concat). --profile prints the kernels that take the time
 // (process CPU time, so other load on the machine does not inflate it).
 //
-// --fused-bn builds the model with FusedBatchNormalization (src/backend/wasm/batch_norm_train.ts)
-// wherever it would use tfl.layers.batchNormalization.
+// --bn fused builds the model with FusedBatchNormalization (src/backend/wasm/batch_norm_train.ts)
+// wherever it would use tfl.layers.batchNormalization; the default runs wasm both ways. The cpu
+// backend (~0.1 images/s on the reference child) runs one step of each --cpu-batches size.
 //
 // A wasm heap stops at 4 GiB, and tfjs keeps every forward intermediate and every gradient of a
 // step alive until the step ends: the reference child needs ~2 GiB per 64 images, so on wasm a
@@ -128,12 +129,19 @@ async function accumulatedStep(model: tfl.LayersModel, optimizer: tf.Optimizer, 
   return loss;
 }
 
-async function measure(backend: string, batch: number, steps: number, micro: number, profiler?: KernelProfiler): Promise<Throughput> {
+async function measure(
+  backend: string,
+  batch: number,
+  steps: number,
+  micro: number,
+  fusedBn: boolean,
+  profiler?: KernelProfiler,
+): Promise<Throughput> {
   await tf.setBackend(backend);
   const kind = arg('model', 'child');
   const channels = list(arg('channels', '16,32,32,64,64')).map(Number);
   const make = async () => (kind === 'mini' ? miniModel(channels[0]!) : await childModel(channels));
-  const model = flag('fused-bn') ? await withFusedBatchNorm(make) : await make();
+  const model = fusedBn ? await withFusedBatchNorm(make) : await make();
   const optimizer = tf.train.adam(1e-3);
   model.compile({ optimizer, loss: 'categoricalCrossentropy' });
   const xs = tf.randomUniform([batch, 32, 32, 3], 0, 1, 'float32', 7);
@@ -165,46 +173,63 @@ function heapBytes(): number {
   return w?.wasm?.HEAPU8.byteLength ?? 0;
 }
 
+interface Variant {
+  backend: string;
+  fusedBn: boolean;
+  batches: number[];
+}
+
+function printProfile(profiler: KernelProfiler, steps: number): void {
+  const total = profiler.totalMs();
+  console.log(`  kernel time ${(total / steps).toFixed(0)} ms/step; top kernels (ms/step, calls/step):`);
+  for (const s of profiler.top(25)) {
+    console.log(`  ${s.name.padEnd(36)} ${(s.ms / steps).toFixed(1).padStart(8)} ${(s.calls / steps).toFixed(0).padStart(6)}  ${((100 * s.ms) / total).toFixed(1)}%`);
+  }
+  if (profiler.detail) {
+    console.log('  by input shapes:');
+    for (const s of profiler.topDetailed(40)) {
+      console.log(`  ${s.name.slice(0, 90).padEnd(90)} ${(s.ms / steps).toFixed(1).padStart(8)} ${(s.calls / steps).toFixed(0).padStart(6)}`);
+    }
+  }
+  profiler.reset();
+}
+
 async function main(): Promise<void> {
   const backends = list(arg('backends', 'wasm,cpu'));
   const batches = list(arg('batches', '32,128')).map(Number);
+  // The cpu backend trains the reference child at ~0.1 images/s: one step of a small batch.
+  const cpuBatches = list(arg('cpu-batches', '8')).map(Number);
   const steps = Number(arg('steps', '3'));
   const threads = Number(arg('threads', '1'));
   const micro = Number(arg('micro', '64'));
+  const bn = list(arg('bn', flag('fused-bn') ? 'fused' : 'tfl,fused'));
   if (threads > 1) console.log('threads:', useThreadedWasm(wasm, threads));
   registerWasmTrainingKernels();
   const profiler = flag('profile') ? new KernelProfiler('wasm') : undefined;
   profiler?.install();
   if (profiler && flag('detail')) profiler.detail = true;
-  for (const backend of backends) {
-    for (const batch of batches) {
-      // The cpu backend manages ~2 images/s; one step is plenty to know it.
+  const variants: Variant[] = backends.flatMap((backend) =>
+    backend === 'wasm'
+      ? bn.map((b) => ({ backend, fusedBn: b === 'fused', batches }))
+      : [{ backend, fusedBn: false, batches: cpuBatches }],
+  );
+  for (const { backend, fusedBn, batches: sizes } of variants) {
+    for (const batch of sizes) {
       const n = backend === 'cpu' ? 1 : steps;
       const m = backend === 'wasm' ? micro : 0;
-      const label = `${backend} model=${arg('model', 'child')}${flag('fused-bn') ? ' fused-bn' : ''} batch=${batch}${m > 0 && batch > m ? ` (micro-batches of ${m})` : ''} steps=${n}`;
+      const label =
+        `${backend} model=${arg('model', 'child')} bn=${fusedBn ? 'fused' : 'tfjs-layers'} batch=${batch}` +
+        `${m > 0 && batch > m ? ` (micro-batches of ${m})` : ''} steps=${n}`;
       let ips: Throughput;
       try {
-        ips = await measure(backend, batch, n, m, backend === 'wasm' ? profiler : undefined);
+        ips = await measure(backend, batch, n, m, fusedBn, backend === 'wasm' ? profiler : undefined);
       } catch (err) {
         console.log(`${label}: failed: ${(err as Error).message}`);
         break; // a failed wasm step can leave the heap in an unknown state
       }
       const extra = backend === 'wasm' ? ` threads=${wasm.getThreadsCount()} heap=${(heapBytes() / 2 ** 30).toFixed(2)} GiB` : '';
       console.log(`${label}${extra}: ${ips.wall.toFixed(1)} images/s wall, ${ips.cpu.toFixed(1)} images/cpu-s`);
-      if (profiler && backend === 'wasm') {
-        const total = profiler.totalMs();
-        console.log(`  kernel time ${(total / n).toFixed(0)} ms/step; top kernels (ms/step, calls/step):`);
-        for (const s of profiler.top(25)) {
-          console.log(`  ${s.name.padEnd(36)} ${(s.ms / n).toFixed(1).padStart(8)} ${(s.calls / n).toFixed(0).padStart(6)}  ${((100 * s.ms) / total).toFixed(1)}%`);
-        }
-        if (profiler.detail) {
-          console.log('  by input shapes:');
-          for (const s of profiler.topDetailed(40)) {
-            console.log(`  ${s.name.slice(0, 90).padEnd(90)} ${(s.ms / n).toFixed(1).padStart(8)} ${(s.calls / n).toFixed(0).padStart(6)}`);
-          }
-        }
-        profiler.reset();
-      }
+      if (profiler && backend === 'wasm') printProfile(profiler, n);
     }
   }
 }
