@@ -17,6 +17,8 @@ export interface ChildManagerOptions {
   numClasses?: number;
   /** Training batches used to recompute BN statistics before each validation; 0 turns it off. */
   bnRecalibrationBatches?: number;
+  /** Largest slice of a batch trained at once, gradients summed over slices (0: whole batch). */
+  microBatch?: number;
 }
 
 export interface ChildResult {
@@ -34,7 +36,7 @@ export interface ChildResult {
   failed?: string;
 }
 
-export const CHILD_DEFAULTS = { epochs: 6, batchSize: 128, learningRate: 1e-3, bnRecalibrationBatches: 20 } as const;
+export const CHILD_DEFAULTS = { epochs: 6, batchSize: 128, learningRate: 1e-3, bnRecalibrationBatches: 20, microBatch: 0 } as const;
 
 function checkSet(name: string, set: ImageSet, numClasses: number): void {
   const what = `data.${name}`;
@@ -70,6 +72,7 @@ export class ChildManager {
     checkPositive('epochs', o.epochs, true);
     checkPositive('batchSize', o.batchSize, true);
     checkPositive('learningRate', o.learningRate, false);
+    if (!Number.isInteger(o.microBatch) || o.microBatch < 0) throw new Error(`microBatch must be a non-negative integer, got ${o.microBatch}`);
     if (!Number.isInteger(o.bnRecalibrationBatches) || o.bnRecalibrationBatches < 0) {
       throw new Error(`bnRecalibrationBatches must be a non-negative integer, got ${o.bnRecalibrationBatches}`);
     }

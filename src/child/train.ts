@@ -28,6 +28,8 @@ export interface TrainConfig {
   shuffleSeed: number;
   /** Training batches whose statistics replace the BN moving statistics before each validation. */
   bnRecalibrationBatches: number;
+  /** Largest slice of a batch trained at once (gradients summed over slices); 0: the whole batch. */
+  microBatch?: number;
 }
 
 export interface TrainOutcome {
@@ -50,8 +52,16 @@ function correctCount(probs: tf.Tensor2D, labels: tf.Tensor2D): tf.Scalar {
   return tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(probs, -1), tf.argMax(labels, -1)), 'int32')) as tf.Scalar);
 }
 
-/** One Adam step on a batch; returns the batch's loss and number of correct predictions. */
-export function trainStep(model: tfl.LayersModel, optimizer: tf.Optimizer, batch: Batch): { loss: tf.Scalar; correct: tf.Scalar } {
+/**
+ * One Adam step on a batch; returns the batch's loss and number of correct predictions.
+ * With `microBatch` > 0 and a larger batch, gradients of successive slices (each weighted by its
+ * share of the batch) are summed before the one update: tfjs keeps every activation of a step
+ * alive until its gradients are done, and wasm memory stops at 4 GiB. BatchNorm then normalizes
+ * each slice with its own statistics.
+ */
+export function trainStep(model: tfl.LayersModel, optimizer: tf.Optimizer, batch: Batch, microBatch = 0): { loss: tf.Scalar; correct: tf.Scalar } {
+  const n = batch.xs.shape[0];
+  if (microBatch > 0 && n > microBatch) return accumulatedStep(model, optimizer, batch, microBatch);
   let correct: tf.Scalar | undefined;
   try {
     const loss = tf.tidy(() =>
@@ -68,8 +78,47 @@ export function trainStep(model: tfl.LayersModel, optimizer: tf.Optimizer, batch
   }
 }
 
+function accumulatedStep(model: tfl.LayersModel, optimizer: tf.Optimizer, batch: Batch, microBatch: number): { loss: tf.Scalar; correct: tf.Scalar } {
+  const n = batch.xs.shape[0];
+  let grads: tf.NamedTensorMap = {};
+  let loss: tf.Scalar = tf.scalar(0);
+  let correct: tf.Scalar = tf.scalar(0, 'int32');
+  try {
+    for (let from = 0; from < n; from += microBatch) {
+      const size = Math.min(microBatch, n - from);
+      const part = tf.tidy(() => {
+        const xs = tf.slice(batch.xs, from, size);
+        const ys = tf.slice(batch.ys, from, size);
+        let right: tf.Scalar | undefined;
+        const { value, grads: g } = optimizer.computeGradients(() => {
+          const probs = model.apply(xs, { training: true }) as tf.Tensor2D;
+          right = tf.keep(correctCount(probs, ys));
+          return tf.mul(categoricalCrossEntropy(probs, ys), size / n) as tf.Scalar;
+        });
+        return { value, grads: g, right: right! };
+      });
+      const summed = tf.tidy(() => {
+        const out: tf.NamedTensorMap = {};
+        for (const [name, g] of Object.entries(part.grads)) out[name] = grads[name] ? tf.add(grads[name], g) : tf.clone(g);
+        return { grads: out, loss: tf.add(loss, part.value) as tf.Scalar, correct: tf.add(correct, part.right) as tf.Scalar };
+      });
+      tf.dispose([grads, loss, correct, part]);
+      ({ grads, loss, correct } = summed);
+    }
+    optimizer.applyGradients(grads);
+    return { loss, correct };
+  } catch (err) {
+    tf.dispose([loss, correct]);
+    throw err;
+  } finally {
+    tf.dispose(grads);
+  }
+}
+
+const BN_CLASSES = new Set(['BatchNormalization', 'NascentFusedBatchNormalization']);
+
 export function batchNormLayers(model: tfl.LayersModel): tfl.layers.Layer[] {
-  return model.layers.filter((l) => l.getClassName() === 'BatchNormalization');
+  return model.layers.filter((l) => BN_CLASSES.has(l.getClassName()));
 }
 
 /**
@@ -148,7 +197,7 @@ export async function trainModel(model: tfl.LayersModel, data: Cifar10Splits, cf
         const n = batch.xs.shape[0];
         let step: { loss: tf.Scalar; correct: tf.Scalar };
         try {
-          step = trainStep(model, optimizer, batch);
+          step = trainStep(model, optimizer, batch, cfg.microBatch ?? 0);
         } finally {
           tf.dispose([batch.xs, batch.ys]);
         }

@@ -44,7 +44,7 @@ export function fillWeights(model: tfl.LayersModel, seed: number): void {
   for (const layer of layers) {
     const old = layer.getWeights();
     if (old.length === 0) continue;
-    const bn = layer.getClassName() === 'BatchNormalization';
+    const bn = ['BatchNormalization', 'NascentFusedBatchNormalization'].includes(layer.getClassName());
     const fresh = old.map((w, i) => {
       const values = new Float32Array(w.size);
       for (let j = 0; j < values.length; j++) {

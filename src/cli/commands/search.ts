@@ -41,6 +41,7 @@ export const searchCommand: CommandSpec = {
     { name: 'seed', type: 'int', min: 0, max: 2 ** 31 - 1, defaultLabel: 'random, recorded in config.json', help: 'seed of every random choice' },
     { name: 'train-limit', type: 'int', min: 1, max: 40000, defaultLabel: 'all 40000', help: 'training images per child (low fidelity)' },
     { name: 'val-limit', type: 'int', min: 1, max: 10000, defaultLabel: 'all 10000', help: 'validation images per child' },
+    { name: 'micro-batch', type: 'int', min: 0, max: 65536, defaultLabel: '64 on wasm, else 0', help: 'train each batch in slices of this size, gradients summed (0: whole batch)' },
     { name: 'backend', type: 'enum', choices: BACKEND_CHOICES, default: 'auto', help: 'tfjs backend' },
     { name: 'data-dir', type: 'string', defaultLabel: '$NASCENT_DATA or ~/.cache/nascent/cifar-10', help: 'CIFAR-10 cache or extracted copy' },
     { name: 'out', type: 'string', defaultLabel: 'runs/<timestamp>', help: 'run directory to write' },
@@ -76,7 +77,12 @@ export interface SearchSettings {
   valLimit?: number;
   backend: BackendChoice;
   dataDir?: string;
+  microBatch?: number;
 }
+
+// wasm memory stops at 4 GiB and tfjs holds a whole step's activations: a batch of 128 of the
+// default child does not fit, 64 does.
+const WASM_MICRO_BATCH = 64;
 
 export function settingsFromArgs(args: ParsedArgs): SearchSettings {
   const f = args.flags;
@@ -102,6 +108,7 @@ export function settingsFromArgs(args: ParsedArgs): SearchSettings {
     ...(f['val-limit'] !== undefined ? { valLimit: f['val-limit'] as number } : {}),
     backend: f.backend as BackendChoice,
     ...(f['data-dir'] !== undefined ? { dataDir: resolve(f['data-dir'] as string) } : {}),
+    ...(f['micro-batch'] !== undefined ? { microBatch: f['micro-batch'] as number } : {}),
   };
 }
 
@@ -146,6 +153,7 @@ export async function runSearchCommand(args: ParsedArgs, log: (line: string) => 
     learningRate: settings.lr,
     seed: settings.seed,
     hierarchical: settings.hierarchical,
+    microBatch: settings.microBatch ?? (backend.name === 'wasm' ? WASM_MICRO_BATCH : 0),
   });
   const baseline = new MovingBaseline({ window: settings.window, initial: settings.baseline });
   const progress = new SearchProgress({ epochs: settings.epochs, episodes: settings.episodes });
