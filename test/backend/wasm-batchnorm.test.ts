@@ -9,6 +9,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { batchNormTrain, fusedBatchNormalization, registerWasmTrainingKernels } from '../../src/backend/wasm/index.js';
 import { Rng } from '../../src/util/random.js';
+import { relativeError } from './tolerance.js';
 
 tf.env().set('PROD', true);
 
@@ -16,15 +17,6 @@ function values(rng: Rng, n: number, offset = 0): Float32Array {
   return Float32Array.from({ length: n }, () => offset + 2 * rng.next() - 1);
 }
 
-function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  let maxRef = 0;
-  let maxDiff = 0;
-  for (let i = 0; i < want.length; i++) {
-    maxRef = Math.max(maxRef, Math.abs(want[i]!));
-    maxDiff = Math.max(maxDiff, Math.abs(got[i]! - want[i]!));
-  }
-  return maxDiff / Math.max(maxRef, 1e-30);
-}
 
 interface Case {
   x: Float32Array;

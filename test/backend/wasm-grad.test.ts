@@ -13,6 +13,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels, WASM_TRAINING_KERNEL_NAMES, WasmHeapExhaustedError } from '../../src/backend/wasm/index.js';
 import { guardHeap, type BackendWasm } from '../../src/backend/wasm/backend_access.js';
 import { Rng } from '../../src/util/random.js';
+import { relativeError } from './tolerance.js';
 
 tf.env().set('PROD', true);
 
@@ -45,15 +46,6 @@ function runOn(backend: string, kernel: string, inputs: Record<string, Input> | 
   });
 }
 
-function relativeError(got: Float32Array, want: Float32Array): number {
-  let maxRef = 0;
-  let maxDiff = 0;
-  for (let i = 0; i < want.length; i++) {
-    maxRef = Math.max(maxRef, Math.abs(want[i]!));
-    maxDiff = Math.max(maxDiff, Math.abs(got[i]! - want[i]!));
-  }
-  return maxDiff / Math.max(maxRef, 1e-30);
-}
 
 /** Asserts that `kernel` gives cpu's result on wasm (same output count, sizes and values). */
 function expectMatchesCpu(kernel: string, inputs: Record<string, Input> | Input[], attrs: Attrs, label: string): void {

@@ -8,6 +8,7 @@ import { avgPool3x3ExcludePad } from '../../src/child/avg_pool.js';
 import { buildChild, countParams, liveCells } from '../../src/child/build.js';
 import { Rng } from '../../src/util/random.js';
 import { exampleCells, fillWeights, randomImages } from './helpers.js';
+import type { TorchCase } from './fixtures/torch-cases.js';
 
 beforeAll(async () => {
   tf.env().set('PROD', true);
@@ -28,15 +29,7 @@ describe('buildChild', () => {
     }
   });
 
-  interface PeerCase {
-    name: string;
-    cells: CellPair;
-    hierarchical: boolean;
-    channels: number[];
-    size: number;
-    n: number;
-    weightSeed: number;
-    inputSeed: number;
+  interface PeerCase extends TorchCase {
     /** All of PyTorch's parameters, and those a backward pass reaches. */
     params: number;
     liveParams: number;
