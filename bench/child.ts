@@ -14,6 +14,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { prepareBackend, type BackendChoice } from '../src/backend/index.js';
 import { buildChild, countParams } from '../src/child/build.js';
 import { trainStep } from '../src/child/train.js';
+import { ChildManager } from '../src/child/manager.js';
+import { Rng } from '../src/util/random.js';
+import type { ImageSet } from '../src/data/types.js';
 import { validateCells } from '../src/cells/validate.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -79,5 +82,36 @@ for (const ch of schedules) {
   row('pytorch', p.imgs, '1.00', p.peakMiB, p.note ?? '');
 }
 console.log('(peak RSS of this process is cumulative over the rows; the peer runs in its own process)');
+
+// A whole low-fidelity episode through the ChildManager a search uses: batching from uint8 images,
+// build, one epoch, BN recalibration, validation, dispose. Time outside the training steps shows here.
+function randomSet(count: number, rng: Rng): ImageSet {
+  const images = new Uint8Array(count * 32 * 32 * 3).map(() => rng.nextUint32() & 0xff);
+  const labels = new Uint8Array(count).map(() => rng.int(10));
+  return { images, labels, count, height: 32, width: 32, channels: 3 };
+}
+{
+  const rng = new Rng(1);
+  const trainN = Number(arg('episode-train', '2000'));
+  const valN = Number(arg('episode-val', '1000'));
+  const channels = schedules[0].split(',').map(Number);
+  const manager = new ChildManager({ data: { train: randomSet(trainN, rng), val: randomSet(valN, rng) }, channels, epochs: 1, batchSize: batch, seed: 1, microBatch });
+  let stepMs = 0;
+  let last = performance.now();
+  const result = await manager.train(cells, {
+    onEpochStart: () => (last = performance.now()),
+    onBatch: () => {
+      const now = performance.now();
+      stepMs += now - last;
+      last = now;
+    },
+  });
+  const steps = stepMs / 1000;
+  console.log(
+    `episode at ${schedules[0]} (${trainN} train + ${valN} val images, 1 epoch): ${result.seconds.toFixed(1)} s in all, ` +
+      `${steps.toFixed(1)} s in training batches (${(trainN / steps).toFixed(1)} img/s incl. batching), ` +
+      `${(result.seconds - steps).toFixed(1)} s elsewhere (build, BN recalibration, validation, dispose)`,
+  );
+}
 console.log(headline === undefined ? 'ratio_to_pytorch unavailable' : `ratio_to_pytorch ${headline.toFixed(2)}`);
 process.exit(0);
