@@ -2,7 +2,7 @@
 // finished episode), best-cells.json and checkpoint.json (both replaced atomically).
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { appendLineDurable, writeFileAtomic, writeJsonAtomic } from './atomic.js';
+import { appendLineDurable, writeJsonAtomic } from './atomic.js';
 import { acquireRunLock, type RunLock } from './lock.js';
 import { BEST_CELLS_FORMAT, BEST_CELLS_VERSION, type BestCellsFile, type TrialRecord } from './records.js';
 
@@ -62,30 +62,11 @@ export class RunStore {
     const store = new RunStore(dir);
     mkdirSync(store.dir, { recursive: true });
     if (existsSync(store.path('trials')) || existsSync(store.path('config'))) {
-      throw new RunStoreError(`${store.dir} already holds a run; resume it with --resume or choose another --out`);
+      throw new RunStoreError(`${store.dir} already holds a run; choose another --out`);
     }
     store.lock = acquireRunLock(store.dir);
     writeJsonAtomic(store.path('config'), config);
     return store;
-  }
-
-  /** Opens an existing run to continue it. */
-  static open(dir: string): RunStore {
-    const store = new RunStore(dir);
-    if (!existsSync(store.path('config'))) throw new RunStoreError(`${store.dir} is not a nascent run (no config.json)`);
-    store.lock = acquireRunLock(store.dir);
-    return store;
-  }
-
-  /** Opens a run for reading only (reports), without the lock. */
-  static view(dir: string): RunStore {
-    const store = new RunStore(dir);
-    if (!existsSync(store.path('config'))) throw new RunStoreError(`${store.dir} is not a nascent run (no config.json)`);
-    return store;
-  }
-
-  readConfig<T = Record<string, unknown>>(): T {
-    return JSON.parse(readFileSync(this.path('config'), 'utf8')) as T;
   }
 
   readTrials(): TrialsRead {
@@ -94,12 +75,6 @@ export class RunStore {
 
   appendTrial(trial: TrialRecord): void {
     appendLineDurable(this.path('trials'), JSON.stringify(trial));
-  }
-
-  /** Rewrites trials.jsonl without a torn last line (atomically), so appends start on a clean line. */
-  rewriteTrials(trials: TrialRecord[]): void {
-    const text = trials.map((t) => JSON.stringify(t) + '\n').join('');
-    writeFileAtomic(this.path('trials'), text);
   }
 
   writeBest(trial: TrialRecord, settings: Record<string, unknown>): BestCellsFile {

@@ -61,7 +61,7 @@ describe('RunStore', () => {
   it('locks a run against a second writer and takes over a stale lock', () => {
     const dir = tmp();
     const lock = acquireRunLock(dir);
-    expect(() => acquireRunLock(dir)).not.toThrow(); // same process: re-entrant by pid
+    expect(() => acquireRunLock(dir)).not.toThrow(); // a lock naming this very process does not block it
     lock.release();
     // A lock held by a live other process blocks.
     const sleeper = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
