@@ -97,7 +97,7 @@ async function loadWebgpu(): Promise<PreparedBackend> {
 async function loadWasm(): Promise<PreparedBackend> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   const { registerWasmTrainingKernels, configureWasmThreads } = await import('./wasm/index.js');
-  const threads = configureWasmThreads?.(wasm);
+  const threads = configureWasmThreads(wasm);
   registerWasmTrainingKernels();
   await activate('wasm');
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
