@@ -2,6 +2,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { type Block, type Cell, type CellKind, type CellPair, type Operation } from '../cells/types.js';
 import { validateCell } from '../cells/validate.js';
 import { Rng } from '../util/random.js';
+import { Alias } from './alias.js';
 import { AvgPool3x3ExcludePad } from './avg_pool.js';
 import { fusedBatchNormalization } from '../backend/wasm/batch_norm_train.js';
 
@@ -152,7 +153,9 @@ function buildCell(f: LayerFactory, a: CellArgs): SymbolicTensor {
   cell.forEach((block, b) => {
     const at = `${name}/block${b}`;
     const pick = (i: number) => (i < 2 ? states[i]! : outputs[i - 2]);
-    const [x, y] = block.ops.map((op, j) => operation(f, pick(block.inputs[j]), op, c, `${at}/op${j}_${op}`));
+    const [x, y0] = block.ops.map((op, j) => operation(f, pick(block.inputs[j]), op, c, `${at}/op${j}_${op}`));
+    // identity(h) on both sides: one layer must not take the same tensor twice (see alias.ts).
+    const y = y0 === x ? (new Alias({ name: `${at}/op1_alias` }).apply(y0) as SymbolicTensor) : y0;
     if (block.combine === 'add') {
       outputs.push(tfl.layers.add({ name: `${at}/add` }).apply([x, y]) as SymbolicTensor);
     } else {

@@ -75,6 +75,26 @@ describe('buildChild', () => {
     }
   });
 
+  it('evaluates blocks that feed one tensor to both sides of their combine (identity(h) + identity(h))', () => {
+    // Regression: tfjs-layers' inference executor disposed such a tensor while other layers still read
+    // it, so about one architecture in eight failed at validation (see src/child/alias.ts).
+    const twin = (combine: 'add' | 'concat', input: number) => ({ inputs: [input, input] as [number, number], ops: ['identity', 'identity'] as ['identity', 'identity'], combine });
+    const flat: CellPair = {
+      normal: [twin('add', 0), { inputs: [0, 1], ops: ['sep_3x3', 'identity'], combine: 'add' }, twin('concat', 1)],
+      reduction: [twin('add', 1), { inputs: [0, 0], ops: ['sep_3x3', 'max_3x3'], combine: 'add' }],
+    };
+    const hierarchical: CellPair = {
+      normal: [{ inputs: [0, 1], ops: ['sep_3x3', 'avg_3x3'], combine: 'add' }, twin('add', 2), { inputs: [2, 0], ops: ['identity', 'sep_5x5'], combine: 'concat' }],
+      reduction: [twin('concat', 0), twin('add', 2)],
+    };
+    for (const [cells, h] of [[flat, false], [hierarchical, true]] as const) {
+      const model = buildChild(cells, { channels: [2, 4, 4, 4, 4], hierarchical: h, inputShape: [8, 8, 3] });
+      const probs = tf.tidy(() => (model.predict(randomImages(2, 8, 1)) as tf.Tensor).arraySync() as number[][]);
+      for (const row of probs) expect(row.reduce((a, b) => a + b)).toBeCloseTo(1, 5);
+      model.dispose();
+    }
+  });
+
   it('names layers after their cell, block and operation', () => {
     const model = buildChild(exampleCells(), { channels: [2, 2, 2, 2, 2] });
     // the example's normal block 3 is sep_7x7 (+ identity); reduction block 1 joins by concat
