@@ -1,11 +1,15 @@
 // One writer per run directory. The lock file holds the owner's pid; a lock whose process is gone
 // (a crash, SIGKILL, a reboot) is stale and taken over instead of blocking the user forever.
 import { openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 
 export class RunLockedError extends Error {
   constructor(readonly dir: string, readonly pid: number) {
-    super(`run ${dir} is in use by process ${pid} (another search is writing it); stop that one first`);
+    super(
+      pid === process.pid
+        ? `run ${dir} is already open for writing in this process`
+        : `run ${dir} is in use by process ${pid} (another search is writing it); stop that one first`,
+    );
     this.name = 'RunLockedError';
   }
 }
@@ -25,20 +29,27 @@ export interface RunLock {
   stalePid?: number;
 }
 
+// Locks this process holds. A lock file naming our own pid is ours only if it is in here; otherwise
+// an earlier process had the same pid (pids are reused, in containers often at once) and died.
+const held = new Set<string>();
+
 export function acquireRunLock(dir: string): RunLock {
-  const path = join(dir, 'run.lock');
+  const path = resolve(dir, 'run.lock');
+  if (held.has(path)) throw new RunLockedError(dir, process.pid);
   let stalePid: number | undefined;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(path, 'wx', 0o644);
       writeSync(fd, `${process.pid}\n`);
       closeSync(fd);
+      held.add(path);
       let released = false;
       return {
         stalePid,
         release() {
           if (released) return;
           released = true;
+          held.delete(path);
           try {
             if (readFileSync(path, 'utf8').trim() === String(process.pid)) rmSync(path, { force: true });
           } catch {

@@ -1,6 +1,6 @@
 // A run directory: config.json (the settings), trials.jsonl (append-only, one fsync'd line per
 // finished episode), best-cells.json and checkpoint.json (both replaced atomically).
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { appendLineDurable, writeJsonAtomic } from './atomic.js';
 import { acquireRunLock, type RunLock } from './lock.js';
@@ -62,11 +62,61 @@ export class RunStore {
     const store = new RunStore(dir);
     mkdirSync(store.dir, { recursive: true });
     if (existsSync(store.path('trials')) || existsSync(store.path('config'))) {
-      throw new RunStoreError(`${store.dir} already holds a run; choose another --out`);
+      throw new RunStoreError(`${store.dir} already holds a run; choose another --out, or continue it with --resume ${store.dir}`);
     }
     store.lock = acquireRunLock(store.dir);
     writeJsonAtomic(store.path('config'), config);
     return store;
+  }
+
+  /** Opens an existing run for writing (a resume): it must hold a config, and nobody else may hold it. */
+  static open(dir: string): RunStore {
+    const store = new RunStore(dir);
+    if (!existsSync(store.dir)) throw new RunStoreError(`${store.dir} does not exist`);
+    if (!existsSync(store.path('config'))) throw new RunStoreError(`${store.dir} is not a run directory: it has no ${RUN_FILES.config}`);
+    store.lock = acquireRunLock(store.dir);
+    return store;
+  }
+
+  /** The lock taken over from a process that died holding it, if any. */
+  get stalePid(): number | undefined {
+    return this.lock?.stalePid;
+  }
+
+  readConfig(): Record<string, unknown> {
+    const path = this.path('config');
+    let value: unknown;
+    try {
+      value = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (err) {
+      throw new RunStoreError(`${path}: ${(err as Error).message}`);
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new RunStoreError(`${path}: not a JSON object`);
+    return value as Record<string, unknown>;
+  }
+
+  writeConfig(config: Record<string, unknown>): void {
+    writeJsonAtomic(this.path('config'), config);
+  }
+
+  /**
+   * Cuts trials.jsonl back to its last complete line, dropping what a crash left half-written.
+   * Safe because a trial line is only appended after the checkpoint that holds the same trial.
+   */
+  discardTornLine(): string | undefined {
+    const path = this.path('trials');
+    if (!existsSync(path)) return undefined;
+    const text = readFileSync(path);
+    const end = text.lastIndexOf(0x0a) + 1;
+    if (end === text.length) return undefined;
+    const fd = openSync(path, 'r+');
+    try {
+      ftruncateSync(fd, end);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    return text.subarray(end).toString('utf8');
   }
 
   readTrials(): TrialsRead {
@@ -93,13 +143,28 @@ export class RunStore {
     return best;
   }
 
+  /** best-cells.json as it is on disk; undefined when it is missing or unreadable (it can be rebuilt). */
+  readBest(): BestCellsFile | undefined {
+    try {
+      return JSON.parse(readFileSync(this.path('best'), 'utf8')) as BestCellsFile;
+    } catch {
+      return undefined;
+    }
+  }
+
   writeCheckpoint(checkpoint: unknown): void {
     writeJsonAtomic(this.path('checkpoint'), checkpoint);
   }
 
   readCheckpoint<T>(): T | undefined {
     const path = this.path('checkpoint');
-    return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as T) : undefined;
+    if (!existsSync(path)) return undefined;
+    try {
+      return JSON.parse(readFileSync(path, 'utf8')) as T;
+    } catch (err) {
+      // Written atomically, so this is damage from outside, not a crash: say so rather than guess.
+      throw new RunStoreError(`${path}: ${(err as Error).message} (the checkpoint is replaced atomically, so it was damaged after it was written)`);
+    }
   }
 
   close(): void {

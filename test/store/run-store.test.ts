@@ -61,8 +61,15 @@ describe('RunStore', () => {
   it('locks a run against a second writer and takes over a stale lock', () => {
     const dir = tmp();
     const lock = acquireRunLock(dir);
-    expect(() => acquireRunLock(dir)).not.toThrow(); // a lock naming this very process does not block it
+    // Two writers inside one process are refused too.
+    expect(() => acquireRunLock(dir)).toThrow(/already open for writing in this process/);
     lock.release();
+    // A lock file naming this pid that this process does not hold was left by an earlier process
+    // that had the same pid (pids are reused, in containers often at once): stale.
+    writeFileSync(join(dir, 'run.lock'), `${process.pid}\n`);
+    const reused = acquireRunLock(dir);
+    expect(reused.stalePid).toBe(process.pid);
+    reused.release();
     // A lock held by a live other process blocks.
     const sleeper = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
     const deadPid = Number(sleeper.stdout.trim());
