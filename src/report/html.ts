@@ -1,0 +1,125 @@
+// index.html: one self-contained page (images inlined as data: URIs, CSS inline, no script, no
+// external reference) so it can be opened from disk, mailed or archived as a single file.
+import { formatCells } from '../cells/format.js';
+import type { TrialRecord } from '../store/records.js';
+import type { Architecture, RunData } from './run-data.js';
+
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+export function svgDataUri(svg: string): string {
+  return `data:image/svg+xml;base64,${Buffer.from(svg, 'utf8').toString('base64')}`;
+}
+
+export interface ReportPage {
+  run: RunData;
+  best?: TrialRecord;
+  top: Architecture[];
+  failed: number;
+  svgs: { accuracy: string; reward: string; normal: string; reduction: string };
+  generated: Date;
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+
+function settingText(v: unknown): string {
+  if (Array.isArray(v)) return v.map(settingText).join(', ');
+  if (v !== null && typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+function statusLine(p: ReportPage): string {
+  const { run } = p;
+  const planned = typeof run.config.episodes === 'number' ? run.config.episodes : undefined;
+  const done = run.trials.length;
+  const of = planned !== undefined ? ` of ${planned}` : '';
+  const state = run.inProgress ? 'search in progress (this page reloads every 30 s)' : planned !== undefined && done < planned ? 'search not running (stopped early)' : 'search finished';
+  const parts = [`${done}${of} episode${done === 1 ? '' : 's'} recorded`, state];
+  if (p.failed > 0) parts.push(`${p.failed} failed child${p.failed === 1 ? '' : 'ren'} (accuracy recorded as null, plotted at 0)`);
+  return parts.join(' · ');
+}
+
+function bestSection(p: ReportPage): string {
+  if (!p.best) {
+    const why = p.run.trials.length === 0 ? 'No episode has finished yet.' : 'No child has trained successfully yet: every recorded child failed.';
+    return `<p class="note">${why}</p>`;
+  }
+  const b = p.best;
+  return [
+    `<p>Best child: <b>${pct(b.accuracy!)}</b> validation accuracy at episode ${b.episode}, ${b.params.toLocaleString('en-US')} parameters, key <code>${escapeHtml(b.key)}</code>.</p>`,
+    `<pre>${escapeHtml(formatCells(b.cells))}</pre>`,
+  ].join('\n');
+}
+
+function topTable(top: Architecture[]): string {
+  if (top.length === 0) return '<p class="note">No architecture has finished yet.</p>';
+  const rows = top.map(
+    (a, i) =>
+      `<tr><td>${i + 1}</td><td>${pct(a.best.accuracy!)}</td><td>${a.best.params.toLocaleString('en-US')}</td><td>${a.best.episode}</td>` +
+      `<td>${a.trained}</td><td><code>${escapeHtml(a.key)}</code></td>` +
+      `<td><details><summary>cells</summary><pre>${escapeHtml(formatCells(a.best.cells))}</pre></details></td></tr>`,
+  );
+  return [
+    '<table id="top-architectures">',
+    '<thead><tr><th>#</th><th>accuracy</th><th>params</th><th>episode</th><th>times trained</th><th>key</th><th></th></tr></thead>',
+    `<tbody>\n${rows.join('\n')}\n</tbody>`,
+    '</table>',
+  ].join('\n');
+}
+
+function settingsTable(config: Record<string, unknown>): string {
+  const rows = Object.entries(config).map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(settingText(v))}</td></tr>`);
+  return `<table id="settings">\n${rows.join('\n')}\n</table>`;
+}
+
+function figure(svg: string, alt: string, id: string): string {
+  return `<figure><img id="${id}" src="${svgDataUri(svg)}" alt="${escapeHtml(alt)}"></figure>`;
+}
+
+const STYLE = `
+body { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; margin: 24px auto; max-width: 1100px; padding: 0 16px; color: #222; }
+h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 17px; margin-top: 28px; border-bottom: 1px solid #ddd; }
+.status { color: #555; } .note { color: #8a4b00; }
+figure { margin: 8px 0; } img { max-width: 100%; height: auto; }
+.cells { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; } .cells figure { flex: 1 1 400px; }
+table { border-collapse: collapse; font-size: 13px; } td, th { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
+#settings th { font-weight: normal; color: #555; } pre { font-size: 12px; background: #f6f6f6; padding: 6px; margin: 4px 0; }
+details summary { cursor: pointer; color: #1f77b4; }
+`;
+
+export function reportHtml(p: ReportPage): string {
+  const title = `nascent run ${p.run.name}`;
+  const notes: string[] = [];
+  if (p.run.tornLine) notes.push('<p class="note">The last line of trials.jsonl is incomplete (being written, or cut short by a crash); it is not shown.</p>');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+${p.run.inProgress ? '<meta http-equiv="refresh" content="30">\n' : ''}<title>${escapeHtml(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<h1>${escapeHtml(title)}</h1>
+<p class="status">${escapeHtml(statusLine(p))}</p>
+<p class="status">${escapeHtml(p.run.dir)} · report written ${escapeHtml(p.generated.toISOString())}</p>
+${notes.join('\n')}
+<h2>Best cells</h2>
+${bestSection(p)}
+<div class="cells">
+${figure(p.svgs.normal, 'normal cell diagram', 'normal')}
+${figure(p.svgs.reduction, 'reduction cell diagram', 'reduction')}
+</div>
+<h2>Accuracy</h2>
+${figure(p.svgs.accuracy, 'validation accuracy per episode', 'accuracy')}
+<h2>Reward</h2>
+${figure(p.svgs.reward, 'reward and baseline per episode', 'reward')}
+<h2>Top distinct architectures</h2>
+<p class="status">Up to 10, by best accuracy; an architecture trained again under another block order counts once (same key).</p>
+${topTable(p.top)}
+<h2>Settings</h2>
+${settingsTable(p.run.config)}
+</body>
+</html>
+`;
+}

@@ -1,0 +1,188 @@
+// Vega-Lite specs built from a run's episodes, and their rendering to SVG with vega's headless View
+// (no browser, no canvas). Each spec carries its data inline, so what a plot shows can be checked
+// against the run from the spec alone, and every point is labelled in the SVG (aria-label).
+import type { TopLevelSpec } from 'vega-lite';
+import { loadVega } from './engines.js';
+import type { EpisodePoint } from './run-data.js';
+
+/** The family every plot and diagram asks for; render.ts maps the generic one to DejaVu Sans. */
+export const FONT = 'DejaVu Sans, sans-serif';
+
+const WIDTH = 640;
+const HEIGHT = 300;
+
+// Fixed domains give every report the same colours and legend order, even before a kind of point
+// (a failed child, say) has occurred.
+export const CHILD_KINDS = { policy: 'policy sample', explored: 'explored (uniform)', failed: 'failed (plotted at 0)' } as const;
+const CHILD_COLORS = ['#1f77b4', '#ff7f0e', '#d62728'];
+const CHILD_SHAPES = ['circle', 'triangle-up', 'cross'];
+
+const baseConfig = {
+  font: FONT,
+  background: 'white',
+  axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#e6e6e6' },
+  legend: { labelFontSize: 11, titleFontSize: 11, orient: 'right', labelLimit: 400 },
+  title: { fontSize: 14, anchor: 'start' },
+  view: { stroke: '#cccccc' },
+} as const;
+
+const episodeAxis = { field: 'episode', type: 'quantitative', title: 'episode', axis: { format: 'd', tickMinStep: 1 } } as const;
+
+function runTitle(title: string, subtitle: string | undefined, empty: boolean) {
+  const sub = empty ? 'no finished episodes yet' : subtitle;
+  return sub ? { text: title, subtitle: sub } : { text: title };
+}
+
+export const rollingMeanName = (window: number) => `mean of last ${window} finished`;
+
+// Each plotted point carries a description, which vega writes as the point's aria-label in the SVG
+// (at full precision, unlike the axis-formatted default): screen readers read it, tests check it.
+export interface AccuracyRow {
+  episode: number;
+  accuracy: number;
+  child: string;
+  description: string;
+}
+export interface LineRow {
+  episode: number;
+  value: number;
+  series: string;
+  description?: string;
+}
+
+/** The points (one per child; failed ones at 0) and the lines (rolling mean, best so far). */
+export function accuracyData(points: EpisodePoint[], window: number): { children: AccuracyRow[]; lines: LineRow[] } {
+  const meanName = rollingMeanName(window);
+  const children = points.map((p) => {
+    const child = p.accuracy === null ? CHILD_KINDS.failed : p.explored ? CHILD_KINDS.explored : CHILD_KINDS.policy;
+    const description = p.accuracy === null ? `episode ${p.episode}: failed child` : `episode ${p.episode}: accuracy ${p.accuracy}, ${child}`;
+    return { episode: p.episode, accuracy: p.accuracy ?? 0, child, description };
+  });
+  const lines: LineRow[] = [];
+  for (const p of points) {
+    if (p.rollingMean !== null) lines.push({ episode: p.episode, value: p.rollingMean, series: meanName });
+    if (p.bestSoFar !== null) lines.push({ episode: p.episode, value: p.bestSoFar, series: 'best so far' });
+  }
+  return { children, lines };
+}
+
+export function accuracySpec(points: EpisodePoint[], window: number, subtitle?: string): TopLevelSpec {
+  const { children, lines } = accuracyData(points, window);
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: runTitle('Validation accuracy per episode', subtitle, points.length === 0),
+    width: WIDTH,
+    height: HEIGHT,
+    config: baseConfig,
+    layer: [
+      {
+        data: { values: children },
+        mark: { type: 'point', filled: true, size: 45, opacity: 0.85 },
+        encoding: {
+          x: episodeAxis,
+          y: { field: 'accuracy', type: 'quantitative', title: 'validation accuracy' },
+          color: { field: 'child', type: 'nominal', title: 'child', scale: { domain: Object.values(CHILD_KINDS), range: CHILD_COLORS } },
+          shape: { field: 'child', type: 'nominal', title: 'child', scale: { domain: Object.values(CHILD_KINDS), range: CHILD_SHAPES } },
+          description: { field: 'description' },
+        },
+      },
+      {
+        data: { values: lines },
+        mark: { type: 'line', strokeWidth: 2, interpolate: 'linear' },
+        encoding: {
+          x: episodeAxis,
+          y: { field: 'value', type: 'quantitative', title: 'validation accuracy' },
+          color: {
+            field: 'series',
+            type: 'nominal',
+            title: 'line',
+            scale: { domain: [rollingMeanName(window), 'best so far'], range: ['#555555', '#2ca02c'] },
+          },
+          strokeDash: {
+            field: 'series',
+            type: 'nominal',
+            title: 'line',
+            scale: { domain: [rollingMeanName(window), 'best so far'], range: [[5, 3], [1, 0]] },
+          },
+        },
+      },
+    ],
+    resolve: { scale: { color: 'independent', shape: 'independent', strokeDash: 'independent' } },
+  } as TopLevelSpec;
+}
+
+export function rewardData(points: EpisodePoint[]): LineRow[] {
+  return points.flatMap((p) => [
+    { episode: p.episode, value: p.reward, series: 'reward', description: `episode ${p.episode}: reward ${p.reward}` },
+    { episode: p.episode, value: p.baseline, series: 'baseline', description: `episode ${p.episode}: baseline ${p.baseline}` },
+  ]);
+}
+
+export function rewardSpec(points: EpisodePoint[], subtitle?: string): TopLevelSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: runTitle('Reward and baseline per episode', subtitle, points.length === 0),
+    width: WIDTH,
+    height: HEIGHT,
+    config: baseConfig,
+    layer: [
+      {
+        data: { values: [{ zero: 0 }] },
+        mark: { type: 'rule', color: '#999999', strokeDash: [2, 2] },
+        encoding: { y: { field: 'zero', type: 'quantitative' } },
+      },
+      {
+        data: { values: rewardData(points) },
+        mark: { type: 'line', point: { filled: true, size: 30 }, strokeWidth: 1.5 },
+        encoding: {
+          x: episodeAxis,
+          y: { field: 'value', type: 'quantitative', title: 'reward = accuracy − baseline' },
+          color: { field: 'series', type: 'nominal', title: null, scale: { domain: ['reward', 'baseline'], range: ['#9467bd', '#7f7f7f'] } },
+          description: { field: 'description' },
+        },
+      },
+    ],
+  } as TopLevelSpec;
+}
+
+export interface CompareRow {
+  run: string;
+  episode: number;
+  epochs: number;
+  best: number;
+  description: string;
+}
+
+/** Best-so-far against episode and against child-epochs spent, one line per run. */
+export function compareSpec(rows: CompareRow[], runs: string[]): TopLevelSpec {
+  const color = { field: 'run', type: 'nominal', title: 'run', scale: { domain: runs }, legend: { orient: 'bottom', columns: 1, labelLimit: 600 } } as const;
+  const y = { field: 'best', type: 'quantitative', title: 'best validation accuracy so far', scale: { zero: false } } as const;
+  const line = { type: 'line', interpolate: 'step-after', strokeWidth: 2, point: { size: 20, filled: true } } as const;
+  const description = { field: 'description' } as const;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: rows.length === 0 ? { text: 'Best accuracy so far', subtitle: 'no run has a finished child yet' } : 'Best accuracy so far',
+    data: { values: rows },
+    config: baseConfig,
+    hconcat: [
+      { width: 420, height: HEIGHT, mark: line, encoding: { x: { ...episodeAxis }, y, color, description } },
+      {
+        width: 420,
+        height: HEIGHT,
+        mark: line,
+        encoding: { x: { field: 'epochs', type: 'quantitative', title: 'child training epochs spent', axis: { format: 'd' } }, y, color, description },
+      },
+    ],
+  } as TopLevelSpec;
+}
+
+/** Renders a Vega-Lite spec to a standalone SVG document. */
+export async function renderSpec(spec: TopLevelSpec): Promise<string> {
+  const { vega, vl } = await loadVega();
+  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}

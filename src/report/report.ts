@@ -1,0 +1,74 @@
+// `<run>/report/`: the plots, the best cells' diagrams, and index.html tying them together. Written
+// after every episode of a search, so each file is replaced atomically (a browser or file watcher
+// sees the old version or the new one, never half a file) and the engines stay loaded in between.
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { CellKind } from '../cells/types.js';
+import { writeFileAtomic } from '../store/atomic.js';
+import { cellDot, placeholderDot, renderDot } from './diagram.js';
+import { reportHtml } from './html.js';
+import { accuracySpec, renderSpec, rewardSpec } from './plots.js';
+import { svgToPng } from './render.js';
+import { bestTrial, episodeSeries, numberSetting, readRun, ReportError, topArchitectures, type RunData } from './run-data.js';
+
+export const REPORT_DIR = 'report';
+
+export interface RunReportOptions {
+  /** Where to write; default `<run>/report`. */
+  outDir?: string;
+}
+
+function subtitle(run: RunData): string {
+  const strategy = typeof run.config.strategy === 'string' ? run.config.strategy : 'unknown strategy';
+  return `${run.name} · ${strategy} · ${run.trials.length} episode${run.trials.length === 1 ? '' : 's'}`;
+}
+
+async function cellSvg(run: RunData, kind: CellKind): Promise<string> {
+  const best = bestTrial(run.trials);
+  const title = `${kind} cell`;
+  if (!best) return renderDot(placeholderDot(title, run.trials.length === 0 ? 'no episode has finished yet' : 'no child has trained successfully yet'));
+  try {
+    return await renderDot(cellDot(best.cells[kind], `best ${title} · episode ${best.episode} · accuracy ${best.accuracy!.toFixed(4)}`, kind));
+  } catch (err) {
+    throw new ReportError(`${join(run.dir, 'trials.jsonl')}: episode ${best.episode}: cannot draw its ${kind} cell: ${(err as Error).message}`);
+  }
+}
+
+/** Reads the run in `runDir` and (re)writes its report; returns the paths written. */
+export async function writeRunReport(runDir: string, options: RunReportOptions = {}): Promise<{ files: string[] }> {
+  const run = readRun(runDir);
+  const outDir = resolve(options.outDir ?? join(run.dir, REPORT_DIR));
+  mkdirSync(outDir, { recursive: true });
+  const window = numberSetting(run.config, 'window', 20);
+  const series = episodeSeries(run.trials, window, numberSetting(run.config, 'epochs', 1));
+  const sub = subtitle(run);
+  const [accuracy, reward, normal, reduction] = await Promise.all([
+    renderSpec(accuracySpec(series, window, sub)),
+    renderSpec(rewardSpec(series, sub)),
+    cellSvg(run, 'normal'),
+    cellSvg(run, 'reduction'),
+  ]);
+  const svgs = { accuracy, reward, normal, reduction };
+
+  const files: string[] = [];
+  const write = (name: string, data: string | Uint8Array) => {
+    const path = join(outDir, name);
+    writeFileAtomic(path, data);
+    files.push(path);
+  };
+  for (const [name, svg] of Object.entries(svgs)) {
+    write(`${name}.svg`, svg);
+    write(`${name}.png`, await svgToPng(svg));
+  }
+  const html = reportHtml({
+    run,
+    best: bestTrial(run.trials),
+    top: topArchitectures(run.trials, 10),
+    failed: run.trials.filter((t) => t.accuracy === null).length,
+    svgs,
+    generated: new Date(),
+  });
+  // Last: once the page is new, so is every file it summarises.
+  write('index.html', html);
+  return { files };
+}

@@ -1,0 +1,161 @@
+// A run directory read for reporting, and the per-episode series every plot is drawn from. Reading
+// never takes the run's lock: a report is written while the search appends to trials.jsonl, and a
+// line the search has only half written yet is left for the next report (readTrials drops it).
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import type { TrialRecord } from '../store/records.js';
+import { RUN_FILES, readTrials } from '../store/run-store.js';
+
+/** A run directory that cannot be reported on; the message names the path and what is wrong. */
+export class ReportError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReportError';
+  }
+}
+
+export interface RunData {
+  dir: string;
+  /** The directory's own name, used to label the run in comparisons. */
+  name: string;
+  /** config.json as written by the search: every setting plus seed, backend, data directory. */
+  config: Record<string, unknown>;
+  trials: TrialRecord[];
+  /** The search holds the run's lock: more episodes are coming. */
+  inProgress: boolean;
+  /** trials.jsonl ended in a half-written line (being written now, or cut short by a crash). */
+  tornLine: boolean;
+}
+
+/** Reads `dir` as a run: it must exist and hold config.json; trials.jsonl may not exist yet. */
+export function readRun(dir: string): RunData {
+  const abs = resolve(dir);
+  if (!existsSync(abs)) throw new ReportError(`${abs}: no such directory`);
+  if (!statSync(abs).isDirectory()) throw new ReportError(`${abs}: not a directory (expected a run directory)`);
+  const configPath = join(abs, RUN_FILES.config);
+  if (!existsSync(configPath)) throw new ReportError(`${abs} is not a nascent run: it has no ${RUN_FILES.config}`);
+  let config: unknown;
+  try {
+    config = JSON.parse(readFileSync(configPath, 'utf8'));
+  } catch (err) {
+    throw new ReportError(`${configPath}: not valid JSON (${(err as Error).message})`);
+  }
+  if (typeof config !== 'object' || config === null || Array.isArray(config))
+    throw new ReportError(`${configPath}: expected a JSON object of settings`);
+  const trialsPath = join(abs, RUN_FILES.trials);
+  const read = readTrials(trialsPath);
+  read.trials.forEach((t, i) => checkTrial(t, `${trialsPath}:${i + 1}`));
+  return {
+    dir: abs,
+    name: basename(abs),
+    config: config as Record<string, unknown>,
+    trials: read.trials,
+    inProgress: existsSync(join(abs, 'run.lock')),
+    tornLine: read.tornLine !== undefined,
+  };
+}
+
+// Only the fields the report reads; a record missing one would otherwise surface as NaN in a plot.
+function checkTrial(t: unknown, where: string): void {
+  const r = t as Partial<TrialRecord> | null;
+  const problem =
+    typeof r !== 'object' || r === null
+      ? 'not an object'
+      : !Number.isInteger(r.episode)
+        ? 'no integer "episode"'
+        : !(r.accuracy === null || typeof r.accuracy === 'number')
+          ? '"accuracy" is neither a number nor null'
+          : typeof r.reward !== 'number' || typeof r.baseline !== 'number'
+            ? 'no numeric "reward" and "baseline"'
+            : typeof r.key !== 'string'
+              ? 'no "key"'
+              : typeof r.cells !== 'object' || r.cells === null
+                ? 'no "cells"'
+                : undefined;
+  if (problem) throw new ReportError(`${where}: not a trial record (${problem})`);
+}
+
+/** A number setting from config.json, or `fallback` when the run predates it or it is malformed. */
+export function numberSetting(config: Record<string, unknown>, name: string, fallback: number): number {
+  const v = config[name];
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : fallback;
+}
+
+export interface EpisodePoint {
+  episode: number;
+  /** null for a failed child. */
+  accuracy: number | null;
+  explored: boolean;
+  reward: number;
+  baseline: number;
+  /** Mean accuracy of the last `window` children that finished, up to and including this episode. */
+  rollingMean: number | null;
+  /** Best accuracy of any child up to and including this episode; null until one finished. */
+  bestSoFar: number | null;
+  /** Child training epochs spent by the run up to and including this episode. */
+  epochsSpent: number;
+}
+
+/**
+ * The series the plots show, one point per recorded episode in episode order. The rolling mean
+ * leaves failed children out, as the search's baseline does (a crash says nothing about how good
+ * working children are). A child's epochs are the validations it recorded; a child that recorded
+ * none (it failed in its first epoch, or an older record) counts as `epochs` (the run's setting).
+ */
+export function episodeSeries(trials: TrialRecord[], window: number, epochs: number): EpisodePoint[] {
+  const sorted = [...trials].sort((a, b) => a.episode - b.episode);
+  const recent: number[] = [];
+  let best: number | null = null;
+  let spent = 0;
+  return sorted.map((t) => {
+    if (t.accuracy !== null) {
+      recent.push(t.accuracy);
+      if (recent.length > window) recent.shift();
+      if (best === null || t.accuracy > best) best = t.accuracy;
+    }
+    spent += Array.isArray(t.valAccuracies) && t.valAccuracies.length > 0 ? t.valAccuracies.length : epochs;
+    return {
+      episode: t.episode,
+      accuracy: t.accuracy,
+      explored: t.explored === true,
+      reward: t.reward,
+      baseline: t.baseline,
+      rollingMean: recent.length > 0 ? recent.reduce((s, a) => s + a, 0) / recent.length : null,
+      bestSoFar: best,
+      epochsSpent: spent,
+    };
+  });
+}
+
+/** The best child (earliest on ties, as the search keeps the first), or undefined if none finished. */
+export function bestTrial(trials: TrialRecord[]): TrialRecord | undefined {
+  let best: TrialRecord | undefined;
+  for (const t of [...trials].sort((a, b) => a.episode - b.episode))
+    if (t.accuracy !== null && (best === undefined || t.accuracy > best.accuracy!)) best = t;
+  return best;
+}
+
+export interface Architecture {
+  key: string;
+  /** The trial that gave this architecture its best accuracy. */
+  best: TrialRecord;
+  /** How many episodes trained it. */
+  trained: number;
+}
+
+/** Distinct architectures (by canonical key) that finished, best first, at most `limit`. */
+export function topArchitectures(trials: TrialRecord[], limit = 10): Architecture[] {
+  const byKey = new Map<string, Architecture>();
+  for (const t of [...trials].sort((a, b) => a.episode - b.episode)) {
+    if (t.accuracy === null) continue;
+    const seen = byKey.get(t.key);
+    if (!seen) byKey.set(t.key, { key: t.key, best: t, trained: 1 });
+    else {
+      seen.trained++;
+      if (t.accuracy > seen.best.accuracy!) seen.best = t;
+    }
+  }
+  return [...byKey.values()]
+    .sort((a, b) => b.best.accuracy! - a.best.accuracy! || a.best.episode - b.best.episode)
+    .slice(0, limit);
+}
