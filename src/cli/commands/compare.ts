@@ -1,0 +1,35 @@
+// `nascent compare <run>...`: best accuracy so far of several runs on one chart.
+import { relative } from 'node:path';
+import { writeComparison } from '../../report/compare.js';
+import type { CommandSpec, ParsedArgs } from '../flags.js';
+
+export const compareCommand: CommandSpec = {
+  name: 'compare',
+  summary:
+    'Plot the best accuracy so far of several runs against episode and against child-epochs spent,\n' +
+    'one line per run, to compare strategies and settings. Writes compare.svg, .png and .html.',
+  positionals: [{ name: 'run', help: 'run directories to compare (one or more)', required: true, variadic: true }],
+  flags: [
+    {
+      name: 'out',
+      type: 'string',
+      default: '.',
+      defaultLabel: 'the current directory',
+      help: 'directory for compare.{svg,png,html}, or a file name ending in .svg/.png/.html',
+    },
+  ],
+  examples: ['nascent compare runs/controller-7 runs/random-7', 'nascent compare runs/* --out /tmp/all-runs.png'],
+};
+
+/** A path relative to the working directory when it lies inside it, else absolute. */
+function shown(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') ? rel : path;
+}
+
+export async function runCompareCommand(args: ParsedArgs, log: (line: string) => void = console.log): Promise<number> {
+  const { files } = await writeComparison(args.positionals, args.flags.out as string);
+  log(`compared ${args.positionals.length} run${args.positionals.length === 1 ? '' : 's'}:`);
+  for (const f of files) log(`  ${shown(f)}`);
+  return 0;
+}
