@@ -11,8 +11,9 @@ import { ControllerStrategy } from '../../search/controller-strategy.js';
 import { runSearch } from '../../search/loop.js';
 import { RandomStrategy } from '../../search/random-strategy.js';
 import type { Strategy } from '../../search/types.js';
-import { RunStore } from '../../store/run-store.js';
-import { type CommandSpec, type ParsedArgs, UsageError } from '../flags.js';
+import { RunStore, RunStoreError } from '../../store/run-store.js';
+import { recoverRun, type RecoveredRun } from '../../search/resume.js';
+import { type CommandSpec, type ParsedArgs, UsageError, parseArgs } from '../flags.js';
 import { SearchProgress, formatDuration } from '../progress.js';
 import { downloadBar } from '../download-bar.js';
 
@@ -23,7 +24,7 @@ export const searchCommand: CommandSpec = {
   summary:
     'Search for a normal and a reduction cell on CIFAR-10. Each episode samples cells, trains the child\n' +
     'network they define, and rewards the strategy with its validation accuracy minus a moving baseline.',
-  positionals: [{ name: 'dataset', help: 'the data set to search on: cifar10', required: true }],
+  positionals: [{ name: 'dataset', help: 'the data set to search on: cifar10 (may be left out with --resume)' }],
   flags: [
     { name: 'episodes', type: 'int', default: 150, min: 1, help: 'children to train' },
     { name: 'epochs', type: 'int', default: 6, min: 1, help: 'training epochs per child' },
@@ -45,11 +46,13 @@ export const searchCommand: CommandSpec = {
     { name: 'backend', type: 'enum', choices: BACKEND_CHOICES, default: 'auto', help: 'tfjs backend' },
     { name: 'data-dir', type: 'string', defaultLabel: '$NASCENT_DATA or ~/.cache/nascent/cifar-10', help: 'CIFAR-10 cache or extracted copy' },
     { name: 'out', type: 'string', defaultLabel: 'runs/<timestamp>', help: 'run directory to write' },
+    { name: 'resume', type: 'string', help: "continue the run in this directory from its last finished episode, with the run's own settings" },
   ],
   examples: [
     'npm run search:cifar',
     'npm run search:cifar -- --episodes 3 --epochs 1 --train-limit 2000 --val-limit 1000 --channels 8,16,16,32,32',
     'nascent search cifar10 --strategy random --seed 7 --out runs/random-7',
+    'nascent search --resume runs/random-7 --episodes 300',
   ],
 };
 
@@ -87,6 +90,7 @@ const WASM_MICRO_BATCH = 64;
 export function settingsFromArgs(args: ParsedArgs): SearchSettings {
   const f = args.flags;
   const dataset = args.positionals[0];
+  if (dataset === undefined) throw new UsageError('missing <dataset> (cifar10), or --resume DIR to continue a run', searchCommand);
   if (dataset !== 'cifar10') throw new UsageError(`unknown dataset ${JSON.stringify(dataset)}: the only one is cifar10`, searchCommand);
   return {
     dataset,
@@ -124,9 +128,68 @@ function makeStrategy(s: SearchSettings): Strategy {
   });
 }
 
+// What a resumed run may change: how far it goes and where and how it computes. Every other setting
+// defines the search itself; changing one would make the run two searches under one name.
+const RESUMABLE_FLAGS = new Set(['resume', 'episodes', 'backend', 'data-dir', 'micro-batch']);
+
+const settingKey = (flag: string): string => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+const shown = (v: unknown): string => (Array.isArray(v) ? v.join(',') : v === undefined ? '(not set)' : String(v));
+
+/** The settings of a run being resumed (config.json), with the flags a resume may change applied. */
+export function resumeSettings(args: ParsedArgs, config: Record<string, unknown>, configPath: string): SearchSettings {
+  if (args.given.has('out')) throw new UsageError('--out cannot be used with --resume: a resumed run stays in its own directory', searchCommand);
+  // The recorded settings go back through the flag parser, so a damaged or hand-edited config.json
+  // is checked as strictly as a command line.
+  const argv = [String(config.dataset)];
+  for (const spec of searchCommand.flags) {
+    const value = config[settingKey(spec.name)];
+    if (spec.name === 'resume' || spec.name === 'out' || value === undefined) continue;
+    argv.push(`--${spec.name}=${shown(value)}`);
+  }
+  let recorded: SearchSettings;
+  try {
+    recorded = settingsFromArgs(parseArgs(searchCommand, argv));
+  } catch (err) {
+    if (err instanceof UsageError) throw new RunStoreError(`${configPath}: ${err.message.replace(/^unknown dataset "undefined"/, 'no dataset')}`);
+    throw err;
+  }
+  const dataset = args.positionals[0];
+  if (dataset !== undefined && dataset !== recorded.dataset) throw new UsageError(`dataset ${dataset} conflicts with the run's ${recorded.dataset}`, searchCommand);
+  const conflicts = [...args.given]
+    .filter((name) => !RESUMABLE_FLAGS.has(name) && JSON.stringify(args.flags[name]) !== JSON.stringify(config[settingKey(name)]))
+    .map((name) => `--${name} ${shown(args.flags[name])} conflicts with the run's ${shown(config[settingKey(name)])}`);
+  if (conflicts.length > 0) {
+    throw new UsageError(`${conflicts.join('; ')} (${configPath}). A resumed search keeps its settings; only --episodes, --backend, --data-dir and --micro-batch may change.`, searchCommand);
+  }
+  const f = args.flags;
+  return {
+    ...recorded,
+    ...(args.given.has('episodes') ? { episodes: f.episodes as number } : {}),
+    ...(args.given.has('backend') ? { backend: f.backend as BackendChoice } : {}),
+    ...(args.given.has('data-dir') ? { dataDir: resolve(f['data-dir'] as string) } : {}),
+    ...(args.given.has('micro-batch') ? { microBatch: f['micro-batch'] as number } : {}),
+  };
+}
+
+function resumeHint(dir: string): string {
+  return `resume with: nascent search --resume ${dir}   (or: npm run search:cifar -- --resume ${dir})`;
+}
+
 export async function runSearchCommand(args: ParsedArgs, log: (line: string) => void = console.log): Promise<number> {
-  const settings = settingsFromArgs(args);
-  const out = resolve((args.flags.out as string | undefined) ?? join('runs', timestamp()));
+  // A resume takes the run's lock before anything slow, so a run in use is refused at once.
+  const resumeDir = args.flags.resume as string | undefined;
+  let store = resumeDir === undefined ? undefined : RunStore.open(resolve(resumeDir));
+  try {
+    return await searchWith(args, store, log, (s) => (store = s));
+  } finally {
+    store?.close();
+  }
+}
+
+async function searchWith(args: ParsedArgs, opened: RunStore | undefined, log: (line: string) => void, created: (s: RunStore) => void): Promise<number> {
+  const recordedConfig = opened?.readConfig();
+  const settings = opened ? resumeSettings(args, recordedConfig!, opened.path('config')) : settingsFromArgs(args);
+  const out = opened?.dir ?? resolve((args.flags.out as string | undefined) ?? join('runs', timestamp()));
 
   const backend = await prepareBackend(settings.backend);
   log(`backend: ${backend.name} — ${backend.detail}`);
@@ -140,11 +203,52 @@ export async function runSearchCommand(args: ParsedArgs, log: (line: string) => 
   const data = loadCifar10(dataDir, { trainLimit: settings.trainLimit, valLimit: settings.valLimit, splitSeed: 0 });
   log(`data: ${data.train.count} training and ${data.val.count} validation images (disjoint) from ${dataDir}`);
 
-  const config = { format: 'nascent.search-config', version: 1, ...settings, dataDir, synthetic: isSyntheticCifar10(dataDir), backendUsed: backend.name, created: new Date().toISOString() };
-  const store = RunStore.create(out, config);
-  log(`run: ${store.dir}`);
-
   const strategy = makeStrategy(settings);
+  const baseline = new MovingBaseline({ window: settings.window, initial: settings.baseline });
+  let store: RunStore;
+  let config: Record<string, unknown>;
+  let recovered: RecoveredRun | undefined;
+  try {
+    if (opened) {
+      store = opened;
+      if (store.stalePid !== undefined) log(`taking over the lock of process ${store.stalePid}, which ended without releasing it`);
+      recovered = recoverRun(store);
+      for (const repair of recovered.repairs) log(`repaired: ${repair}`);
+      if (settings.episodes < recovered.done) {
+        throw new UsageError(`--episodes ${settings.episodes} is fewer than the ${recovered.done} episodes the run has finished`, searchCommand);
+      }
+      if (recovered.checkpoint) {
+        await strategy.setState(recovered.checkpoint.strategy);
+        baseline.setState(recovered.checkpoint.baseline as Parameters<MovingBaseline['setState']>[0]);
+      }
+      const resumes = Array.isArray(recordedConfig!.resumes) ? recordedConfig!.resumes : [];
+      config = {
+        ...recordedConfig,
+        episodes: settings.episodes,
+        backend: settings.backend,
+        dataDir,
+        ...(settings.microBatch !== undefined ? { microBatch: settings.microBatch } : {}),
+        backendUsed: backend.name,
+        resumes: [...resumes, { at: new Date().toISOString(), afterEpisode: recovered.done, backendUsed: backend.name }],
+      };
+      store.writeConfig(config);
+      log(`run: ${store.dir} (resuming after episode ${recovered.done} of ${settings.episodes})`);
+    } else {
+      config = { format: 'nascent.search-config', version: 1, ...settings, dataDir, synthetic: isSyntheticCifar10(dataDir), backendUsed: backend.name, created: new Date().toISOString() };
+      store = RunStore.create(out, config);
+      created(store);
+      log(`run: ${store.dir}`);
+    }
+  } catch (err) {
+    strategy.dispose();
+    throw err;
+  }
+  if (recovered && recovered.done >= settings.episodes) {
+    strategy.dispose();
+    log(`the run has already finished its ${recovered.done} episodes; pass --episodes N (N > ${recovered.done}) to go on.`);
+    return 0;
+  }
+
   const evaluator = new ChildManager({
     data,
     channels: settings.channels,
@@ -155,23 +259,27 @@ export async function runSearchCommand(args: ParsedArgs, log: (line: string) => 
     hierarchical: settings.hierarchical,
     microBatch: settings.microBatch ?? (backend.name === 'wasm' ? WASM_MICRO_BATCH : 0),
   });
-  const baseline = new MovingBaseline({ window: settings.window, initial: settings.baseline });
   const progress = new SearchProgress({ epochs: settings.epochs, episodes: settings.episodes });
-  // First Ctrl-C: finish the episode in progress and its writes. Second: drop that episode now
-  // (the run stays consistent at the previous one).
+  // First Ctrl-C: finish the episode in progress and its writes. Second Ctrl-C, or SIGTERM (a
+  // shutdown, which will not wait for a child to finish): drop that episode now; the run stays
+  // consistent at the previous one and a resume trains it again.
   const stop = new AbortController();
   const stopChild = new AbortController();
+  const stopNow = () => {
+    if (stopChild.signal.aborted) return;
+    stop.abort();
+    stopChild.abort(new Error('interrupted'));
+    log('\nstopping now; the unfinished episode is not recorded.');
+  };
   const onSigint = () => {
     progress.clear();
     if (!stop.signal.aborted) {
       stop.abort();
       log('\nstopping after the current episode (Ctrl-C again to stop now)...');
-    } else if (!stopChild.signal.aborted) {
-      stopChild.abort(new Error('interrupted'));
-      log('\nstopping now; the unfinished episode is not recorded.');
-    }
+    } else stopNow();
   };
   process.on('SIGINT', onSigint);
+  process.on('SIGTERM', stopNow);
   const started = Date.now();
   try {
     const result = await runSearch({
@@ -180,6 +288,8 @@ export async function runSearchCommand(args: ParsedArgs, log: (line: string) => 
       evaluator,
       baseline,
       episodes: settings.episodes,
+      done: recovered?.done,
+      best: recovered?.best,
       backend: backend.name,
       settings: config,
       onEvent: (e) => progress.handle(e),
@@ -188,7 +298,7 @@ export async function runSearchCommand(args: ParsedArgs, log: (line: string) => 
     });
     progress.clear();
     const took = formatDuration((Date.now() - started) / 1000);
-    if (result.stopped) log(`stopped after ${result.episodesDone} episodes (${took}).`);
+    if (result.stopped) log(`stopped after ${result.episodesDone} of ${settings.episodes} episodes (${took}); every finished episode is saved.\n${resumeHint(store.dir)}`);
     else log(`finished ${result.episodesDone} episodes in ${took}.`);
     if (result.best && result.best.accuracy !== null) {
       log(`best: episode ${result.best.episode}, validation accuracy ${result.best.accuracy.toFixed(4)}, ${result.best.params} parameters`);
@@ -199,7 +309,7 @@ export async function runSearchCommand(args: ParsedArgs, log: (line: string) => 
     return 0;
   } finally {
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', stopNow);
     strategy.dispose();
-    store.close();
   }
 }
