@@ -21,7 +21,7 @@ export interface RunData {
   /** config.json as written by the search: every setting plus seed, backend, data directory. */
   config: Record<string, unknown>;
   trials: TrialRecord[];
-  /** The search holds the run's lock: more episodes are coming. */
+  /** A live search holds the run's lock: more episodes are coming. */
   inProgress: boolean;
   /** trials.jsonl ended in a half-written line (being written now, or cut short by a crash). */
   tornLine: boolean;
@@ -50,9 +50,26 @@ export function readRun(dir: string): RunData {
     name: basename(abs),
     config: config as Record<string, unknown>,
     trials: read.trials,
-    inProgress: existsSync(join(abs, 'run.lock')),
+    inProgress: lockHeld(join(abs, 'run.lock')),
     tornLine: read.tornLine !== undefined,
   };
+}
+
+/** Whether a live process holds the run's lock (one left behind by a crashed search does not count). */
+function lockHeld(path: string): boolean {
+  let pid: number;
+  try {
+    pid = Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
+  } catch {
+    return false;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === 'EPERM';
+  }
 }
 
 // Only the fields the report reads; a record missing one would otherwise surface as NaN in a plot.

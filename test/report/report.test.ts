@@ -105,7 +105,7 @@ describe('writeRunReport', () => {
     const dir = tempDir();
     writeFakeRun(dir, { episodes: 6, planned: 20 });
     appendFileSync(join(dir, 'trials.jsonl'), '{"episode":7,"stra');
-    writeFileSync(join(dir, 'run.lock'), '1\n');
+    writeFileSync(join(dir, 'run.lock'), `${process.pid}\n`);
     await writeRunReport(dir);
     let html = readFileSync(join(dir, 'report', 'index.html'), 'utf8');
     expect(html).toContain('6 of 20 episodes recorded');

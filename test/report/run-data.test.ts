@@ -68,9 +68,12 @@ describe('readRun', () => {
     const dir = join(tempDir(), 'run-a');
     const trials = writeFakeRun(dir, { episodes: 3 });
     appendFileSync(join(dir, 'trials.jsonl'), '{"episode":4,"strat');
-    writeFileSync(join(dir, 'run.lock'), '12345\n');
+    writeFileSync(join(dir, 'run.lock'), `${process.pid}\n`);
     const run = readRun(dir);
     expect(run).toMatchObject({ dir, name: 'run-a', inProgress: true, tornLine: true });
+    // A lock left behind by a search that died says nothing is running.
+    writeFileSync(join(dir, 'run.lock'), `${2 ** 22 + 1}\n`);
+    expect(readRun(dir).inProgress).toBe(false);
     expect(run.trials).toEqual(trials);
     expect(run.config.window).toBe(5);
   });
