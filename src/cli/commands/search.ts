@@ -16,6 +16,7 @@ import { recoverRun, type RecoveredRun } from '../../search/resume.js';
 import { type CommandSpec, type ParsedArgs, UsageError, parseArgs } from '../flags.js';
 import { SearchProgress, formatDuration } from '../progress.js';
 import { downloadBar } from '../download-bar.js';
+import { DATA_FLAGS, DATA_FLAG_NAMES, dataSourceFromArgs } from '../data-flags.js';
 
 export const STRATEGIES = ['controller', 'random'] as const;
 
@@ -44,7 +45,7 @@ export const searchCommand: CommandSpec = {
     { name: 'val-limit', type: 'int', min: 1, max: 10000, defaultLabel: 'all 10000', help: 'validation images per child' },
     { name: 'micro-batch', type: 'int', min: 0, max: 65536, defaultLabel: '64 on wasm, else 0', help: 'train each batch in slices of this size, gradients summed (0: whole batch)' },
     { name: 'backend', type: 'enum', choices: BACKEND_CHOICES, default: 'auto', help: 'tfjs backend' },
-    { name: 'data-dir', type: 'string', defaultLabel: '$NASCENT_DATA or ~/.cache/nascent/cifar-10', help: 'CIFAR-10 cache or extracted copy' },
+    ...DATA_FLAGS,
     { name: 'out', type: 'string', defaultLabel: 'runs/<timestamp>', help: 'run directory to write' },
     { name: 'resume', type: 'string', help: "continue the run in this directory from its last finished episode, with the run's own settings" },
   ],
@@ -111,7 +112,7 @@ export function settingsFromArgs(args: ParsedArgs): SearchSettings {
     ...(f['train-limit'] !== undefined ? { trainLimit: f['train-limit'] as number } : {}),
     ...(f['val-limit'] !== undefined ? { valLimit: f['val-limit'] as number } : {}),
     backend: f.backend as BackendChoice,
-    ...(f['data-dir'] !== undefined ? { dataDir: resolve(f['data-dir'] as string) } : {}),
+    ...(f['data-dir'] !== undefined ? { dataDir: dataSourceFromArgs(args, searchCommand).dataDir } : {}),
     ...(f['micro-batch'] !== undefined ? { microBatch: f['micro-batch'] as number } : {}),
   };
 }
@@ -130,7 +131,7 @@ function makeStrategy(s: SearchSettings): Strategy {
 
 // What a resumed run may change: how far it goes and where and how it computes. Every other setting
 // defines the search itself; changing one would make the run two searches under one name.
-const RESUMABLE_FLAGS = new Set(['resume', 'episodes', 'backend', 'data-dir', 'micro-batch']);
+const RESUMABLE_FLAGS = new Set(['resume', 'episodes', 'backend', 'micro-batch', ...DATA_FLAG_NAMES]);
 
 const settingKey = (flag: string): string => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 const shown = (v: unknown): string => (Array.isArray(v) ? v.join(',') : v === undefined ? '(not set)' : String(v));
@@ -159,14 +160,14 @@ export function resumeSettings(args: ParsedArgs, config: Record<string, unknown>
     .filter((name) => !RESUMABLE_FLAGS.has(name) && JSON.stringify(args.flags[name]) !== JSON.stringify(config[settingKey(name)]))
     .map((name) => `--${name} ${shown(args.flags[name])} conflicts with the run's ${shown(config[settingKey(name)])}`);
   if (conflicts.length > 0) {
-    throw new UsageError(`${conflicts.join('; ')} (${configPath}). A resumed search keeps its settings; only --episodes, --backend, --data-dir and --micro-batch may change.`, searchCommand);
+    throw new UsageError(`${conflicts.join('; ')} (${configPath}). A resumed search keeps its settings; only --episodes, --backend, --micro-batch and the --data-* flags may change.`, searchCommand);
   }
   const f = args.flags;
   return {
     ...recorded,
     ...(args.given.has('episodes') ? { episodes: f.episodes as number } : {}),
     ...(args.given.has('backend') ? { backend: f.backend as BackendChoice } : {}),
-    ...(args.given.has('data-dir') ? { dataDir: resolve(f['data-dir'] as string) } : {}),
+    ...(args.given.has('data-dir') ? { dataDir: dataSourceFromArgs(args, searchCommand).dataDir } : {}),
     ...(args.given.has('micro-batch') ? { microBatch: f['micro-batch'] as number } : {}),
   };
 }
@@ -191,11 +192,12 @@ async function searchWith(args: ParsedArgs, opened: RunStore | undefined, log: (
   const settings = opened ? resumeSettings(args, recordedConfig!, opened.path('config')) : settingsFromArgs(args);
   const out = opened?.dir ?? resolve((args.flags.out as string | undefined) ?? join('runs', timestamp()));
 
+  const source = dataSourceFromArgs(args, searchCommand);
   const backend = await prepareBackend(settings.backend);
   log(`backend: ${backend.name} — ${backend.detail}`);
   for (const reason of backend.skipped ?? []) log(`  (passed over: ${reason})`);
 
-  const dataDir = await ensureCifar10({ dataDir: settings.dataDir, onProgress: downloadBar(), log }).catch((err: unknown) => {
+  const dataDir = await ensureCifar10({ ...source, dataDir: settings.dataDir, onProgress: downloadBar(), log }).catch((err: unknown) => {
     if (err instanceof DownloadError)
       err.message += '\n(no network? copy the extracted cifar-10-batches-bin/ to this machine and pass --data-dir DIR or set NASCENT_DATA)';
     throw err;
