@@ -36,6 +36,8 @@ function bestOf(trials: TrialRecord[]): TrialRecord | undefined {
 
 export function recoverRun(store: RunStore): RecoveredRun {
   const repairs: string[] = [];
+  const leftovers = store.removeTemporaryFiles();
+  if (leftovers > 0) repairs.push(`removed ${leftovers} temporary file${leftovers === 1 ? '' : 's'} of writes a crash interrupted (the files they were replacing are intact)`);
   const torn = store.discardTornLine();
   if (torn !== undefined) {
     repairs.push(`discarded a torn last line of trials.jsonl (${Buffer.byteLength(torn)} bytes, cut off by a crash while it was written)`);

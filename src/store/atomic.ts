@@ -16,6 +16,9 @@ function fsyncDir(dir: string): void {
   }
 }
 
+/** The name writeFileAtomic gives its temporary file: `.<name>.<pid>.<random>.tmp`. */
+export const TEMPORARY_FILE = /^\..+\.\d+\.[0-9a-f]{8}\.tmp$/;
+
 /** Replaces `path` with `data` atomically: readers see the old file or the new one, never a mix. */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const dir = dirname(path);

@@ -1,8 +1,8 @@
 // A run directory: config.json (the settings), trials.jsonl (append-only, one fsync'd line per
 // finished episode), best-cells.json and checkpoint.json (both replaced atomically).
-import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { appendLineDurable, writeJsonAtomic } from './atomic.js';
+import { appendLineDurable, TEMPORARY_FILE, writeJsonAtomic } from './atomic.js';
 import { acquireRunLock, type RunLock } from './lock.js';
 import { BEST_CELLS_FORMAT, BEST_CELLS_VERSION, type BestCellsFile, type TrialRecord } from './records.js';
 
@@ -76,6 +76,16 @@ export class RunStore {
     if (!existsSync(store.path('config'))) throw new RunStoreError(`${store.dir} is not a run directory: it has no ${RUN_FILES.config}`);
     store.lock = acquireRunLock(store.dir);
     return store;
+  }
+
+  /**
+   * Deletes the temporary files of atomic writes that a crash cut short (see writeFileAtomic). Only
+   * the lock holder writes here, so any such file belongs to a dead process.
+   */
+  removeTemporaryFiles(): number {
+    const stale = readdirSync(this.dir).filter((name) => TEMPORARY_FILE.test(name));
+    for (const name of stale) rmSync(join(this.dir, name), { force: true });
+    return stale.length;
   }
 
   /** The lock taken over from a process that died holding it, if any. */

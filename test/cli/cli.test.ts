@@ -43,7 +43,7 @@ describe('nascent CLI', () => {
     const badValue = nascent(['search', 'cifar10', '--epsilon', '2']);
     expect(badValue.code).toBe(2);
     expect(badValue.err).toMatch(/--epsilon: expected a number ≥ 0 and ≤ 1, got "2"/);
-    expect(badValue.err).toMatch(/usage: nascent search <dataset>/);
+    expect(badValue.err).toMatch(/usage: nascent search \[dataset\]/);
     const badFlag = nascent(['search', 'cifar10', '--epoch', '2']);
     expect(badFlag.code).toBe(2);
     expect(badFlag.err).toMatch(/unknown flag --epoch \(did you mean --epochs\?\)/);
@@ -78,6 +78,11 @@ describe('nascent CLI', () => {
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
     expect(config).toMatchObject({ episodes: 3, batchSize: 32, trainLimit: 320, valLimit: 160, backendUsed: 'wasm', seed: 3 });
     expect(existsSync(join(out, 'run.lock'))).toBe(false);
+    // The report was kept up to date during the search and is complete at its end.
+    expect(r.out).toContain(`report: ${join(out, 'report', 'index.html')}`);
+    for (const f of ['index.html', 'accuracy.svg', 'accuracy.png', 'reward.svg', 'reward.png', 'normal.svg', 'normal.png', 'reduction.svg', 'reduction.png'])
+      expect(existsSync(join(out, 'report', f))).toBe(true);
+    expect(readFileSync(join(out, 'report', 'index.html'), 'utf8')).toContain(best.key);
     // The same --out again is refused rather than mixed into the finished run.
     const again = nascent(['search', 'cifar10', '--episodes', '1', '--data-dir', join(work, 'data'), '--out', out, '--backend', 'wasm']);
     expect(again.code).toBe(1);

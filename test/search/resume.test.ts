@@ -1,6 +1,6 @@
 // recoverRun on the states a crash can leave behind (and on damage it must refuse to guess about).
 // The real kill-and-resume of the whole program is in test/cli/resume.test.ts.
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -77,7 +77,11 @@ describe('recoverRun', () => {
     // A crash mid-append: the checkpoint already holds episode 3, its line is cut short.
     const lines = readFileSync(trialsPath, 'utf8').split('\n');
     writeFileSync(trialsPath, `${lines[0]}\n${lines[1]}\n${lines[2].slice(0, 40)}`);
+    // ... and the temporary file of an atomic replace that was cut short.
+    writeFileSync(join(dir, '.best-cells.json.4242.0badf00d.tmp'), '{"format": "nascent.be');
     const repairs = await resume(dir, 5);
+    expect(repairs.join('\n')).toMatch(/removed 1 temporary file of writes a crash interrupted/);
+    expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
     expect(repairs.join('\n')).toMatch(/discarded a torn last line of trials\.jsonl \(40 bytes/);
     expect(repairs.join('\n')).toMatch(/recorded episode 3/);
     expect(strip(trialsOf(dir))).toEqual(strip(straight.trials));

@@ -16,6 +16,8 @@ import { recoverRun, type RecoveredRun } from '../../search/resume.js';
 import { type CommandSpec, type ParsedArgs, UsageError, parseArgs } from '../flags.js';
 import { SearchProgress, formatDuration } from '../progress.js';
 import { downloadBar } from '../download-bar.js';
+import { LiveReport } from '../../report/live-report.js';
+import { REPORT_DIR } from '../../report/report.js';
 import { DATA_FLAGS, DATA_FLAG_NAMES, dataSourceFromArgs } from '../data-flags.js';
 
 export const STRATEGIES = ['controller', 'random'] as const;
@@ -47,6 +49,7 @@ export const searchCommand: CommandSpec = {
     { name: 'backend', type: 'enum', choices: BACKEND_CHOICES, default: 'auto', help: 'tfjs backend' },
     ...DATA_FLAGS,
     { name: 'out', type: 'string', defaultLabel: 'runs/<timestamp>', help: 'run directory to write' },
+    { name: 'report', type: 'bool', default: true, help: 'rewrite <run>/report/ (plots, cell diagrams, index.html) after every episode; --no-report to skip' },
     { name: 'resume', type: 'string', help: "continue the run in this directory from its last finished episode, with the run's own settings" },
   ],
   examples: [
@@ -131,7 +134,7 @@ function makeStrategy(s: SearchSettings): Strategy {
 
 // What a resumed run may change: how far it goes and where and how it computes. Every other setting
 // defines the search itself; changing one would make the run two searches under one name.
-const RESUMABLE_FLAGS = new Set(['resume', 'episodes', 'backend', 'micro-batch', ...DATA_FLAG_NAMES]);
+const RESUMABLE_FLAGS = new Set(['resume', 'episodes', 'backend', 'micro-batch', 'report', ...DATA_FLAG_NAMES]);
 
 const settingKey = (flag: string): string => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 const shown = (v: unknown): string => (Array.isArray(v) ? v.join(',') : v === undefined ? '(not set)' : String(v));
@@ -160,7 +163,7 @@ export function resumeSettings(args: ParsedArgs, config: Record<string, unknown>
     .filter((name) => !RESUMABLE_FLAGS.has(name) && JSON.stringify(args.flags[name]) !== JSON.stringify(config[settingKey(name)]))
     .map((name) => `--${name} ${shown(args.flags[name])} conflicts with the run's ${shown(config[settingKey(name)])}`);
   if (conflicts.length > 0) {
-    throw new UsageError(`${conflicts.join('; ')} (${configPath}). A resumed search keeps its settings; only --episodes, --backend, --micro-batch and the --data-* flags may change.`, searchCommand);
+    throw new UsageError(`${conflicts.join('; ')} (${configPath}). A resumed search keeps its settings; only --episodes, --backend, --micro-batch, --report and the --data-* flags may change.`, searchCommand);
   }
   const f = args.flags;
   return {
@@ -262,6 +265,7 @@ async function searchWith(args: ParsedArgs, opened: RunStore | undefined, log: (
     microBatch: settings.microBatch ?? (backend.name === 'wasm' ? WASM_MICRO_BATCH : 0),
   });
   const progress = new SearchProgress({ epochs: settings.epochs, episodes: settings.episodes });
+  const report = args.flags.report === false ? undefined : new LiveReport(store.dir, (m) => (progress.clear(), log(m)));
   // First Ctrl-C: finish the episode in progress and its writes. Second Ctrl-C, or SIGTERM (a
   // shutdown, which will not wait for a child to finish): drop that episode now; the run stays
   // consistent at the previous one and a resume trains it again.
@@ -294,11 +298,15 @@ async function searchWith(args: ParsedArgs, opened: RunStore | undefined, log: (
       best: recovered?.best,
       backend: backend.name,
       settings: config,
-      onEvent: (e) => progress.handle(e),
+      onEvent: (e) => {
+        progress.handle(e);
+        if (e.type === 'episode-end') report?.request();
+      },
       signal: stop.signal,
       childSignal: stopChild.signal,
     });
     progress.clear();
+    await report?.settle();
     const took = formatDuration((Date.now() - started) / 1000);
     if (result.stopped) log(`stopped after ${result.episodesDone} of ${settings.episodes} episodes (${took}); every finished episode is saved.\n${resumeHint(store.dir)}`);
     else log(`finished ${result.episodesDone} episodes in ${took}.`);
@@ -308,6 +316,7 @@ async function searchWith(args: ParsedArgs, opened: RunStore | undefined, log: (
       log(`best cells: ${store.path('best')}`);
     } else log('no child trained successfully.');
     log(`trials: ${store.path('trials')}`);
+    if (report) log(`report: ${join(store.dir, REPORT_DIR, 'index.html')}`);
     return 0;
   } finally {
     process.off('SIGINT', onSigint);
