@@ -14,7 +14,9 @@
 // The LSTM's gates use the logistic sigmoid (as in the NAS papers) rather than Keras's default
 // hard sigmoid, which costs three ops per gate on every one of the 50 unrolled steps.
 //
-// Reads go through dataSync, which the cpu and wasm backends support (webgpu under Node does not).
+// Every read from a tensor is asynchronous (data(), not dataSync()): the webgpu backend cannot read
+// synchronously under Node (its readSync goes through an OffscreenCanvas), and on cpu and wasm the
+// await costs nothing that matters next to training a child.
 
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -111,8 +113,17 @@ function checkEpsilon(epsilon: number): void {
   }
 }
 
-function saveTensor(t: tf.Tensor): SavedTensor {
-  return { shape: [...t.shape], values: Array.from(t.dataSync()) };
+async function saveTensor(t: tf.Tensor): Promise<SavedTensor> {
+  return { shape: [...t.shape], values: Array.from(await t.data()) };
+}
+
+/** The value of a scalar, read asynchronously, the tensor disposed. */
+async function readScalar(t: tf.Tensor): Promise<number> {
+  try {
+    return (await t.data())[0];
+  } finally {
+    t.dispose();
+  }
 }
 
 function checkSaved(saved: SavedTensor | undefined, shape: readonly number[], what: string): SavedTensor {
@@ -212,13 +223,13 @@ export class Controller {
    * otherwise each decision is sampled from the softmax, not taken as the argmax, so the policy
    * keeps exploring in proportion to its uncertainty.
    */
-  sample(): ControllerSample {
+  async sample(): Promise<ControllerSample> {
     this.assertAlive();
     const { space } = this.opts;
     if (this.rng.next() < this.opts.epsilon) {
       const cells = sampleCells(this.rng, space);
       const actions = encodeCells(cells, space);
-      const logProb = tf.tidy(() => this.sequenceLogProb(actions).dataSync()[0]);
+      const logProb = await readScalar(tf.tidy(() => this.sequenceLogProb(actions)));
       return { cells, actions, explored: true, logProb };
     }
 
@@ -238,8 +249,12 @@ export class Controller {
         tf.dispose([h, c]);
         h = hNext;
         c = cNext;
-        const p = probs.dataSync();
-        probs.dispose();
+        let p: Float32Array;
+        try {
+          p = (await probs.data()) as Float32Array;
+        } finally {
+          probs.dispose();
+        }
         const a = this.rng.categorical(p.subarray(0, d.choices));
         actions.push(a);
         logProb += Math.log(p[a]);
@@ -257,7 +272,7 @@ export class Controller {
    * uniformly in the epsilon branch train the policy too: every action sequence of the space is
    * valid under the policy, only its probability differs.
    */
-  update(actions: number[], reward: number): { loss: number } {
+  async update(actions: number[], reward: number): Promise<{ loss: number }> {
     this.assertAlive();
     checkActions(actions, this.opts.space);
     if (typeof reward !== 'number' || !Number.isFinite(reward)) {
@@ -270,23 +285,21 @@ export class Controller {
       vars,
     );
     if (lossTensor === null) throw new Error('Controller.update: optimizer returned no loss');
-    const loss = lossTensor.dataSync()[0];
-    lossTensor.dispose();
-    return { loss };
+    return { loss: await readScalar(lossTensor) };
   }
 
   /** log π(actions) under the current policy (teacher forcing). */
-  logProb(actions: number[]): number {
+  async logProb(actions: number[]): Promise<number> {
     this.assertAlive();
     checkActions(actions, this.opts.space);
-    return tf.tidy(() => this.sequenceLogProb(actions).dataSync()[0]);
+    return readScalar(tf.tidy(() => this.sequenceLogProb(actions)));
   }
 
   /**
    * π(· | prefix[0..t-1]) for every decision t from 0 to prefix.length (capped at the last
    * decision): row t has one probability per valid choice of decision t.
    */
-  probabilities(prefix: number[] = []): number[][] {
+  async probabilities(prefix: number[] = []): Promise<number[][]> {
     this.assertAlive();
     const steps = Math.min(prefix.length + 1, this.decisions.length);
     prefix.slice(0, steps).forEach((a, t) => {
@@ -295,19 +308,21 @@ export class Controller {
         throw new RangeError(`probabilities: prefix[${t}] is ${a}, expected an integer in [0, ${d.choices})`);
       }
     });
-    return tf.tidy(() => {
+    const rows = tf.tidy(() => {
       const hidden = this.unroll(prefix.slice(0, steps - 1), steps);
-      return this.decisions.slice(0, steps).map((d, t) => {
-        const probs = tf.softmax(this.maskLogits(this.heads[d.kind].apply(hidden[t]) as tf.Tensor, [d]));
-        return Array.from(probs.dataSync().subarray(0, d.choices));
-      });
+      return this.decisions.slice(0, steps).map((d, t) => tf.softmax(this.maskLogits(this.heads[d.kind].apply(hidden[t]) as tf.Tensor, [d])));
     });
+    try {
+      return await Promise.all(rows.map(async (probs, t) => Array.from((await probs.data()).subarray(0, this.decisions[t].choices))));
+    } finally {
+      tf.dispose(rows);
+    }
   }
 
   async getState(): Promise<ControllerState> {
     this.assertAlive();
     const weights: Record<string, SavedTensor> = {};
-    for (const { key, variable } of this.allWeights()) weights[key] = saveTensor(variable);
+    for (const { key, variable } of this.allWeights()) weights[key] = await saveTensor(variable);
 
     const slots = await this.optimizer.getWeights();
     const [iter, ...moments] = slots;
@@ -320,10 +335,10 @@ export class Controller {
     const m: Record<string, SavedTensor> = {};
     const v: Record<string, SavedTensor> = {};
     if (moments.length > 0) {
-      trainable.forEach(({ key }, i) => {
-        m[key] = saveTensor(moments[i].tensor);
-        v[key] = saveTensor(moments[trainable.length + i].tensor);
-      });
+      for (const [i, { key }] of trainable.entries()) {
+        m[key] = await saveTensor(moments[i].tensor);
+        v[key] = await saveTensor(moments[trainable.length + i].tensor);
+      }
     }
     const internals = this.optimizer as unknown as AdamInternals;
     return {
@@ -332,8 +347,8 @@ export class Controller {
       weights,
       optimizer: {
         iterations,
-        accBeta1: internals.accBeta1 ? internals.accBeta1.dataSync()[0] : null,
-        accBeta2: internals.accBeta2 ? internals.accBeta2.dataSync()[0] : null,
+        accBeta1: internals.accBeta1 ? (await internals.accBeta1.data())[0] : null,
+        accBeta2: internals.accBeta2 ? (await internals.accBeta2.data())[0] : null,
         m,
         v,
       },

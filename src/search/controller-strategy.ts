@@ -13,13 +13,13 @@ export class ControllerStrategy implements Strategy {
   }
 
   async propose(): Promise<Proposal> {
-    const s = this.controller.sample();
+    const s = await this.controller.sample();
     return { cells: s.cells, explored: s.explored, memo: { actions: s.actions } };
   }
 
   async observe(proposal: Proposal, feedback: Feedback): Promise<void> {
     const { actions } = proposal.memo as { actions: number[] };
-    this.controller.update(actions, feedback.reward);
+    await this.controller.update(actions, feedback.reward);
   }
 
   async getState(): Promise<ControllerState> {

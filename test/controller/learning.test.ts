@@ -13,7 +13,7 @@ beforeAll(async () => {
 
 const MAX_UPDATES = 300;
 
-it('learns to pick sep_3x3 for op 1 of normal block 0 when only that is rewarded', () => {
+it('learns to pick sep_3x3 for op 1 of normal block 0 when only that is rewarded', async () => {
   // 3e-3 rather than the default 1e-3 keeps this under ~15 s; at 1e-3 the same run needs
   // roughly 300-500 updates depending on the seed.
   const c = new Controller({ seed: 1, epsilon: 0, learningRate: 3e-3 });
@@ -21,20 +21,20 @@ it('learns to pick sep_3x3 for op 1 of normal block 0 when only that is rewarded
   const target = decisionIndex(DEFAULT_SPACE, 'normal', 0, 'op', 0);
   const sep3 = OPERATIONS.indexOf('sep_3x3');
   // π of that decision depends on the two inputs chosen before it: require all four prefixes.
-  const worstCase = () => Math.min(...[[0, 0], [0, 1], [1, 0], [1, 1]].map((p) => c.probabilities(p)[target][sep3]));
+  const worstCase = async () => Math.min(...(await Promise.all([[0, 0], [0, 1], [1, 0], [1, 1]].map(async (p) => (await c.probabilities(p))[target][sep3]))));
   try {
-    const initial = worstCase();
+    const initial = await worstCase();
     expect(initial).toBeLessThan(0.3);
     let updates = 0;
-    while (updates < MAX_UPDATES && worstCase() <= 0.9) {
-      const { actions } = c.sample();
+    while (updates < MAX_UPDATES && (await worstCase()) <= 0.9) {
+      const { actions } = await c.sample();
       const accuracy = actions[target] === sep3 ? 1 : 0;
-      c.update(actions, baseline.reward(accuracy));
+      await c.update(actions, baseline.reward(accuracy));
       baseline.push(accuracy);
       updates++;
     }
-    console.log(`controller learning: π(sep_3x3) ${initial.toFixed(3)} -> ${worstCase().toFixed(3)} in ${updates} updates`);
-    expect(worstCase()).toBeGreaterThan(0.9);
+    console.log(`controller learning: π(sep_3x3) ${initial.toFixed(3)} -> ${(await worstCase()).toFixed(3)} in ${updates} updates`);
+    expect(await worstCase()).toBeGreaterThan(0.9);
     expect(updates).toBeLessThanOrEqual(MAX_UPDATES);
   } finally {
     c.dispose();

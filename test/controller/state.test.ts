@@ -9,23 +9,25 @@ beforeAll(async () => {
 });
 
 /** A few search rounds; the reward depends on the sample so both paths must agree on it. */
-function rounds(c: Controller, n: number) {
-  return Array.from({ length: n }, () => {
-    const s = c.sample();
+async function rounds(c: Controller, n: number) {
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const s = await c.sample();
     const reward = (s.actions.filter((a) => a === 0).length - 20) / 10;
-    return { ...s, loss: c.update(s.actions, reward).loss };
-  });
+    out.push({ ...s, loss: (await c.update(s.actions, reward)).loss });
+  }
+  return out;
 }
 
 async function checkResumes(options: ControllerOptions, before: number) {
   const live = new Controller(options);
-  rounds(live, before);
+  await rounds(live, before);
   const saved = JSON.parse(JSON.stringify(await live.getState()));
   const resumed = await Controller.fromState(saved);
   try {
     expect(await resumed.getState()).toEqual(saved);
-    const a = rounds(live, 6);
-    const b = rounds(resumed, 6);
+    const a = await rounds(live, 6);
+    const b = await rounds(resumed, 6);
     expect(b).toEqual(a); // exact: samples, log-probs and losses bit for bit
     expect(await resumed.getState()).toEqual(await live.getState());
   } finally {
@@ -48,7 +50,7 @@ describe('Controller state', () => {
     const c = new Controller({ seed: 1, units: 8, learningRate: 2e-3, epsilon: 0.25 });
     try {
       c.epsilon = 0.1;
-      c.update(c.sample().actions, 1);
+      await c.update((await c.sample()).actions, 1);
       const state = await c.getState();
       expect(state.options).toEqual({ space: { blocks: 5, hierarchical: false }, units: 8, learningRate: 2e-3, epsilon: 0.1, seed: 1 });
       expect(Object.keys(state.weights).sort()).toEqual([
@@ -85,17 +87,17 @@ describe('Controller state', () => {
 
       // A state that fails half-way leaves the controller as it was, and leaks nothing.
       const trained = new Controller({ seed: 2, units: 8 });
-      trained.update(trained.sample().actions, 1);
+      await trained.update((await trained.sample()).actions, 1);
       const good = await trained.getState();
       trained.dispose();
       const badSlot = structuredClone(good);
       delete badSlot.optimizer.v['head_op/bias'];
-      const probe = c.sample().actions;
-      const logProb = c.logProb(probe);
+      const probe = (await c.sample()).actions;
+      const logProb = await c.logProb(probe);
       const tensors = tf.memory().numTensors;
       await expect(c.setState(badSlot)).rejects.toThrow(/optimizer v of head_op\/bias is missing/);
       expect(tf.memory().numTensors).toBe(tensors);
-      expect(c.logProb(probe)).toBe(logProb);
+      expect(await c.logProb(probe)).toBe(logProb);
     } finally {
       c.dispose();
       other.dispose();

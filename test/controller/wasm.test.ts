@@ -12,19 +12,19 @@ beforeAll(async () => {
 
 it('samples, trains and resumes on the wasm backend without leaking', async () => {
   const live = new Controller({ seed: 31, epsilon: 0.5, space: { blocks: 5, hierarchical: true } });
-  const first = live.sample();
-  const before = live.logProb(first.actions);
+  const first = await live.sample();
+  const before = await live.logProb(first.actions);
   expect(before).toBeCloseTo(first.logProb, 3);
-  live.update(first.actions, 1);
-  expect(live.logProb(first.actions)).toBeGreaterThan(before);
+  await live.update(first.actions, 1);
+  expect(await live.logProb(first.actions)).toBeGreaterThan(before);
 
   const warm = tf.memory().numTensors;
   const resumed = await Controller.fromState(JSON.parse(JSON.stringify(await live.getState())));
   for (let i = 0; i < 3; i++) {
-    const a = live.sample();
-    const b = resumed.sample();
+    const a = await live.sample();
+    const b = await resumed.sample();
     expect(b).toEqual(a);
-    expect(resumed.update(b.actions, 0.2 * i - 0.1)).toEqual(live.update(a.actions, 0.2 * i - 0.1));
+    expect(await resumed.update(b.actions, 0.2 * i - 0.1)).toEqual(await live.update(a.actions, 0.2 * i - 0.1));
   }
   resumed.dispose();
   expect(tf.memory().numTensors).toBe(warm);
