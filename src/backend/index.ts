@@ -72,12 +72,12 @@ function vulkanLoaderMissing(): boolean {
 }
 
 async function findWebgpuAdapter(): Promise<{ ok: true; info: string } | { ok: false; reason: string }> {
-  if (vulkanLoaderMissing()) return { ok: false, reason: 'no Vulkan loader (libvulkan.so.1) on this machine, so no GPU adapter for Dawn' };
+  if (vulkanLoaderMissing()) return { ok: false, reason: 'no Vulkan loader (libvulkan.so.1) on this machine, so no GPU adapter for Dawn (on Debian/Ubuntu with a GPU driver: `apt-get install libvulkan1`, plus `mesa-vulkan-drivers` for AMD/Intel; NVIDIA\'s driver ships its own Vulkan ICD)' };
   const mod = (await tryImport('webgpu')) as { create?: (flags: string[]) => GpuLike } | undefined;
   if (!mod?.create) return { ok: false, reason: 'the `webgpu` package (Dawn for Node) is not installed: `npm install webgpu`' };
   const gpu = mod.create([]);
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) return { ok: false, reason: 'Dawn found no GPU adapter on this machine (no Vulkan/Metal/D3D12 GPU)' };
+  if (!adapter) return { ok: false, reason: 'Dawn found no GPU adapter on this machine (no Vulkan/Metal/D3D12 GPU, or its driver lacks Vulkan support; `vulkaninfo` from vulkan-tools shows what Vulkan sees)' };
   // tfjs-backend-webgpu looks for navigator.gpu when it is imported, so this must come first.
   const g = globalThis as { navigator?: { gpu?: GpuLike } };
   if (!g.navigator) Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });

@@ -89,3 +89,22 @@ describe('nascent CLI', () => {
     expect(again.err).toMatch(/already holds a run/);
   });
 });
+
+// These run where the backend is missing, as on this project's machines; elsewhere they skip.
+const installed = (pkg: string) => existsSync(join(ROOT, 'node_modules', pkg));
+const vulkanLoader = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib'].some((d) => existsSync(join(d, 'libvulkan.so.1')));
+
+describe('a requested backend that is missing', () => {
+  it.skipIf(installed('@tensorflow/tfjs-node') || installed('@tensorflow/tfjs-node-gpu'))('tensorflow: names the packages to install', () => {
+    const r = nascent(['search', 'cifar10', '--backend', 'tensorflow', '--episodes', '1', '--data-dir', join(work, 'data'), '--out', join(work, 'no-tf')]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/backend "tensorflow" is not available: .*npm install @tensorflow\/tfjs-node-gpu --allow-scripts/);
+    expect(existsSync(join(work, 'no-tf'))).toBe(false);
+  });
+
+  it.skipIf(vulkanLoader)('webgpu: says what is missing and how to get it', () => {
+    const r = nascent(['search', 'cifar10', '--backend', 'webgpu', '--episodes', '1', '--data-dir', join(work, 'data'), '--out', join(work, 'no-gpu')]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/backend "webgpu" is not available: no Vulkan loader .*apt-get install libvulkan1/);
+  });
+});
