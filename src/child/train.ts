@@ -154,13 +154,27 @@ export async function recalibrateBatchNorm(model: tfl.LayersModel, batches: Asyn
   return k;
 }
 
+export interface EvaluateHooks {
+  /** After each batch: images scored so far, of `total`. */
+  onBatch?(done: number, total: number): void;
+  /** Aborting makes evaluation reject with the signal's reason. */
+  signal?: AbortSignal;
+}
+
 /** Accuracy of inference-mode predictions (BN uses its moving statistics). */
-export async function evaluate(model: tfl.LayersModel, set: ImageSet, batchSize: number, numClasses: number): Promise<number> {
+export async function evaluate(model: tfl.LayersModel, set: ImageSet, batchSize: number, numClasses: number, hooks?: EvaluateHooks): Promise<number> {
   let correct = 0;
+  let done = 0;
   for await (const batch of iterate(batchDataset(set, { batchSize, numClasses }))) {
     const c = tf.tidy(() => correctCount(model.apply(batch.xs, { training: false }) as tf.Tensor2D, batch.ys));
     correct += (await c.data())[0];
+    done += batch.xs.shape[0];
     tf.dispose([c, batch.xs, batch.ys]);
+    if (hooks) {
+      hooks.onBatch?.(done, set.count);
+      await nextTurn();
+      throwIfAborted(hooks.signal);
+    }
   }
   return correct / set.count;
 }
@@ -171,6 +185,57 @@ const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw signal.reason ?? new Error('training aborted');
+}
+
+export interface EpochPass {
+  /** Mean training loss over the images of the pass. */
+  loss: number;
+  /** Accuracy of the pass's training-mode forward passes. */
+  trainAccuracy: number;
+  /** Images trained on, the batch whose loss stopped being finite included. */
+  images: number;
+  /** Set when the loss stopped being finite; the pass stopped there. */
+  failed?: string;
+}
+
+/**
+ * One pass of Adam steps over `trainSet` (one epoch), reporting each batch through
+ * hooks.onBatch and rejecting with the signal's reason between batches once it is aborted.
+ */
+export async function trainEpoch(
+  model: tfl.LayersModel,
+  optimizer: tf.Optimizer,
+  trainSet: ReturnType<typeof batchDataset>,
+  at: { epoch: number; batches: number; microBatch: number },
+  hooks: Pick<TrainHooks, 'onBatch' | 'signal'> = {},
+): Promise<EpochPass> {
+  let lossSum = 0;
+  let correct = 0;
+  let images = 0;
+  const iterator = await trainSet.iterator();
+  for (let b = 0; ; b++) {
+    const r = await iterator.next();
+    if (r.done) break;
+    const batch = r.value;
+    const n = batch.xs.shape[0];
+    let step: { loss: tf.Scalar; correct: tf.Scalar };
+    try {
+      step = trainStep(model, optimizer, batch, at.microBatch);
+    } finally {
+      tf.dispose([batch.xs, batch.ys]);
+    }
+    const [loss, right] = await Promise.all([step.loss.data(), step.correct.data()]).finally(() => tf.dispose([step.loss, step.correct]));
+    images += n;
+    if (!Number.isFinite(loss[0])) {
+      return { loss: NaN, trainAccuracy: NaN, images, failed: `loss became ${loss[0]} at epoch ${at.epoch} batch ${b}` };
+    }
+    lossSum += loss[0] * n;
+    correct += right[0];
+    hooks.onBatch?.(at.epoch, b, at.batches, loss[0]);
+    await nextTurn();
+    throwIfAborted(hooks.signal);
+  }
+  return { loss: lossSum / images, trainAccuracy: correct / images, images };
 }
 
 /** Trains `model` in place with Adam; validates (after BN recalibration) at every epoch's end. */
@@ -186,39 +251,17 @@ export async function trainModel(model: tfl.LayersModel, data: Cifar10Splits, cf
     for (let epoch = 0; epoch < cfg.epochs; epoch++) {
       throwIfAborted(hooks.signal);
       hooks.onEpochStart?.(epoch);
-      let lossSum = 0;
-      let correct = 0;
-      let seen = 0;
-      const iterator = await trainSet.iterator();
-      for (let b = 0; ; b++) {
-        const r = await iterator.next();
-        if (r.done) break;
-        const batch = r.value;
-        const n = batch.xs.shape[0];
-        let step: { loss: tf.Scalar; correct: tf.Scalar };
-        try {
-          step = trainStep(model, optimizer, batch, cfg.microBatch ?? 0);
-        } finally {
-          tf.dispose([batch.xs, batch.ys]);
-        }
-        const [loss, right] = await Promise.all([step.loss.data(), step.correct.data()]).finally(() => tf.dispose([step.loss, step.correct]));
-        outcome.trainImages += n;
-        if (!Number.isFinite(loss[0])) {
-          outcome.failed = `loss became ${loss[0]} at epoch ${epoch} batch ${b}`;
-          return outcome;
-        }
-        lossSum += loss[0] * n;
-        correct += right[0];
-        seen += n;
-        hooks.onBatch?.(epoch, b, batches, loss[0]);
-        await nextTurn();
-        throwIfAborted(hooks.signal);
+      const pass = await trainEpoch(model, optimizer, trainSet, { epoch, batches, microBatch: cfg.microBatch ?? 0 }, hooks);
+      outcome.trainImages += pass.images;
+      if (pass.failed) {
+        outcome.failed = pass.failed;
+        return outcome;
       }
       if (cfg.bnRecalibrationBatches > 0) {
         await recalibrateBatchNorm(model, iterate(recalibrationSet), cfg.bnRecalibrationBatches);
       }
       const valAccuracy = await evaluate(model, data.val, batchSize, numClasses);
-      const stats: EpochStats = { loss: lossSum / seen, trainAccuracy: correct / seen, valAccuracy };
+      const stats: EpochStats = { loss: pass.loss, trainAccuracy: pass.trainAccuracy, valAccuracy };
       outcome.losses.push(stats.loss);
       outcome.trainAccuracies.push(stats.trainAccuracy);
       outcome.valAccuracies.push(valAccuracy);
