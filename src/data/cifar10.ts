@@ -271,3 +271,46 @@ export function loadCifar10(dir: string, opts: LoadCifar10Options = {}): Cifar10
 export function loadCifar10Test(dir: string): ImageSet {
   return readCifar10Batch(join(dir, TEST_BATCH_FILE));
 }
+
+export interface LoadCifar10TrainOptions {
+  /** Keep a random subset of N images (a seeded choice, the same every time), for quick looks. */
+  limit?: number;
+  /** Seed of that choice (default 0). */
+  seed?: number;
+}
+
+/**
+ * All 50,000 training images (data_batch_1..5) as one set, for training a final network once the
+ * search is over: the search's validation split is no longer needed, and the test batch stays out.
+ */
+export function loadCifar10Train(dir: string, opts: LoadCifar10TrainOptions = {}): ImageSet {
+  checkLimit('limit', opts.limit);
+  const seed = opts.seed ?? 0;
+  if (!Number.isInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
+  const files = TRAIN_BATCH_FILES.map((f) => join(dir, f));
+  const counts = files.map((f) => {
+    if (!existsSync(f)) throw new Error(`CIFAR-10 batch ${f} does not exist`);
+    return recordsInBatch(f, statSync(f).size);
+  });
+  const total = counts.reduce((a, b) => a + b, 0);
+  const set = emptySet(Math.min(total, opts.limit ?? total));
+  // slot[g]: where record g goes in the set, -1 when it is left out.
+  const slot = new Int32Array(total).fill(-1);
+  if (set.count === total) for (let g = 0; g < total; g++) slot[g] = g;
+  else {
+    const order = new Uint32Array(total);
+    for (let i = 0; i < total; i++) order[i] = i;
+    new Rng(seed).shuffle(order);
+    for (let p = 0; p < set.count; p++) slot[order[p]] = p;
+  }
+  let g = 0;
+  files.forEach((file, b) => {
+    const { bytes, count } = readBatch(file);
+    if (count !== counts[b]) throw new Error(`CIFAR-10 batch ${file} changed size while loading`);
+    for (let r = 0; r < count; r++, g++) {
+      const label = checkLabel(bytes, r, file);
+      if (slot[g] >= 0) decodeRecord(bytes, r, set, slot[g], label);
+    }
+  });
+  return set;
+}
