@@ -1,0 +1,230 @@
+// `nascent train --cells FILE`: trains the cells a search found, from scratch, on all 50,000
+// training images, then reports CIFAR-10 test accuracy and writes the model (tfjs layers format)
+// and result.json. The training itself is src/child/final-train.ts; this file wires it up.
+import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { BACKEND_CHOICES, prepareBackend, type BackendChoice } from '../../backend/index.js';
+import { readCellsFile, type CellsDocument } from '../../cells/cells-file.js';
+import { formatCells } from '../../cells/format.js';
+import { cellsHash } from '../../cells/key.js';
+import { CHILD_DEFAULTS } from '../../child/manager.js';
+import { defaultMicroBatch, trainFinal, type FinalTrainResult } from '../../child/final-train.js';
+import { MODEL_FILE, WEIGHTS_FILE, saveLayersModel } from '../../child/model-io.js';
+import { ensureCifar10, isSyntheticCifar10, loadCifar10Test, loadCifar10Train } from '../../data/cifar10.js';
+import { TEST_BATCH_FILE } from '../../data/cifar10-format.js';
+import { DownloadError } from '../../data/download.js';
+import { writeJsonAtomic } from '../../store/atomic.js';
+import { type CommandSpec, type ParsedArgs, UsageError } from '../flags.js';
+import { downloadBar } from '../download-bar.js';
+import { formatDuration } from '../progress.js';
+import { TrainProgress } from '../train-progress.js';
+import { spaceFromFlags } from './validate.js';
+
+/** The search's default channels, for cells files that do not record theirs. */
+export const DEFAULT_CHANNELS = [4, 16, 16, 256, 256];
+
+// 20 epochs: over three times the search's 6-epoch children, which is where Adam at 1e-3 with no
+// augmentation and no schedule stops gaining on CIFAR-10 (longer mostly overfits), at a cost a CPU
+// can still pay for small channels; pass more where a GPU makes epochs cheap.
+export const DEFAULT_EPOCHS = 20;
+
+export const RESULT_FILE = 'result.json';
+
+export const trainCommand: CommandSpec = {
+  name: 'train',
+  summary:
+    'Train cells from scratch on all 50,000 CIFAR-10 training images and report test accuracy (the\n' +
+    'test batch is used once, at the end). Writes model.json + weights.bin (tfjs layers format) and\n' +
+    'result.json into --out.',
+  flags: [
+    { name: 'cells', type: 'string', help: 'cells file: best-cells.json, or a bare {normal, reduction} pair (required)' },
+    { name: 'epochs', type: 'int', default: DEFAULT_EPOCHS, min: 1, help: 'training epochs' },
+    { name: 'channels', type: 'int-list', length: 5, min: 1, max: 4096, defaultLabel: `the cells file's settings.channels, else ${DEFAULT_CHANNELS.join(',')}`, help: 'filters of the five cells' },
+    { name: 'batch-size', type: 'int', default: 128, min: 1, max: 65536, help: 'training batch size' },
+    { name: 'lr', type: 'number', default: 1e-3, min: 0, exclusiveMin: true, max: 10, help: "Adam's learning rate" },
+    { name: 'seed', type: 'int', min: 0, max: 2 ** 31 - 1, defaultLabel: 'random, recorded in result.json', help: 'seed of the initial weights and the batch order' },
+    { name: 'train-limit', type: 'int', min: 1, max: 50000, defaultLabel: 'all 50000', help: 'train on a fixed random subset of N images (quick looks)' },
+    { name: 'blocks', type: 'int', min: 1, max: 10, defaultLabel: "the file's settings.blocks, else 5", help: 'blocks per cell, for cells files that do not record it' },
+    { name: 'hierarchical', type: 'bool', defaultLabel: "the file's settings.hierarchical, else off", help: 'blocks may read earlier blocks, for cells files that do not record it' },
+    { name: 'micro-batch', type: 'int', min: 0, max: 65536, defaultLabel: '64 on wasm, else 0', help: 'train each batch in slices of this size, gradients summed (0: whole batch)' },
+    { name: 'backend', type: 'enum', choices: BACKEND_CHOICES, default: 'auto', help: 'tfjs backend' },
+    { name: 'data-dir', type: 'string', defaultLabel: '$NASCENT_DATA or ~/.cache/nascent/cifar-10', help: 'CIFAR-10 cache or extracted copy' },
+    { name: 'out', type: 'string', defaultLabel: "<cells file's directory>/train-<timestamp>", help: 'directory for the model and result.json' },
+  ],
+  examples: [
+    'nascent train --cells runs/20250101-120000Z/best-cells.json',
+    'nascent train --cells ../shared/reference/cells-example.json --epochs 1 --channels 8,16,16,32,32 --train-limit 5000',
+  ],
+};
+
+export interface TrainSettings {
+  cellsFile: string;
+  epochs: number;
+  channels: number[];
+  batchSize: number;
+  lr: number;
+  seed: number;
+  trainLimit?: number;
+  microBatch?: number;
+  backend: BackendChoice;
+  dataDir?: string;
+  out: string;
+}
+
+function timestamp(d = new Date()): string {
+  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z').replace('T', '-');
+}
+
+/** Channels recorded by the search that found the cells, when the file has them. */
+function recordedChannels(doc: CellsDocument): number[] | undefined {
+  const settings = doc.wrapper?.settings as { channels?: unknown } | undefined;
+  const c = settings?.channels;
+  return Array.isArray(c) && c.length === 5 && c.every((x) => Number.isInteger(x) && x >= 1) ? (c as number[]) : undefined;
+}
+
+export function trainSettingsFromArgs(args: ParsedArgs, doc: CellsDocument, cellsFile: string): TrainSettings {
+  const f = args.flags;
+  return {
+    cellsFile,
+    epochs: f.epochs as number,
+    channels: (f.channels as number[] | undefined) ?? recordedChannels(doc) ?? DEFAULT_CHANNELS,
+    batchSize: f['batch-size'] as number,
+    lr: f.lr as number,
+    seed: (f.seed as number | undefined) ?? Math.floor(Math.random() * 2 ** 31),
+    ...(f['train-limit'] !== undefined ? { trainLimit: f['train-limit'] as number } : {}),
+    ...(f['micro-batch'] !== undefined ? { microBatch: f['micro-batch'] as number } : {}),
+    backend: f.backend as BackendChoice,
+    ...(f['data-dir'] !== undefined ? { dataDir: resolve(f['data-dir'] as string) } : {}),
+    out: resolve((f.out as string | undefined) ?? join(dirname(cellsFile), `train-${timestamp()}`)),
+  };
+}
+
+/** Makes `out` (refusing one that already holds a trained model); returns whether it was created. */
+function prepareOut(out: string): boolean {
+  if (existsSync(out)) {
+    if (!statSync(out).isDirectory()) throw new Error(`--out ${out} is a file, not a directory`);
+    const taken = [MODEL_FILE, WEIGHTS_FILE, RESULT_FILE].filter((name) => existsSync(join(out, name)));
+    if (taken.length > 0) throw new Error(`${out} already holds ${taken.join(', ')} of an earlier training; choose another --out`);
+    return false;
+  }
+  mkdirSync(out, { recursive: true });
+  return true;
+}
+
+export async function runTrainCommand(args: ParsedArgs, log: (line: string) => void = console.log): Promise<number> {
+  const cellsArg = args.flags.cells as string | undefined;
+  if (cellsArg === undefined) throw new UsageError('missing --cells FILE (a best-cells.json, or a {normal, reduction} pair)', trainCommand);
+  const cellsFile = resolve(cellsArg);
+  // Checked before anything slow, so a bad file fails at once; CellsValidationError lists every problem.
+  const doc = readCellsFile(cellsFile, { space: spaceFromFlags(args) });
+  const s = trainSettingsFromArgs(args, doc, cellsFile);
+  const key = cellsHash(doc.cells);
+  const searchAccuracy = doc.best?.accuracy;
+  log(`cells: ${cellsFile} (${doc.kind}, key ${key}${searchAccuracy !== undefined ? `, validation accuracy ${searchAccuracy.toFixed(4)} in the search` : ''})`);
+  log(formatCells(doc.cells));
+
+  const backend = await prepareBackend(s.backend);
+  log(`backend: ${backend.name} — ${backend.detail}`);
+  for (const reason of backend.skipped ?? []) log(`  (passed over: ${reason})`);
+  const microBatch = s.microBatch ?? defaultMicroBatch(backend.name);
+
+  const dataDir = await ensureCifar10({ dataDir: s.dataDir, onProgress: downloadBar(), log }).catch((err: unknown) => {
+    if (err instanceof DownloadError)
+      err.message += '\n(no network? copy the extracted cifar-10-batches-bin/ to this machine and pass --data-dir DIR or set NASCENT_DATA)';
+    throw err;
+  });
+  if (!existsSync(join(dataDir, TEST_BATCH_FILE))) {
+    throw new Error(`${join(dataDir, TEST_BATCH_FILE)} is missing: nascent train reports accuracy on the CIFAR-10 test batch`);
+  }
+  const train = loadCifar10Train(dataDir, { limit: s.trainLimit });
+  const test = loadCifar10Test(dataDir);
+  const synthetic = isSyntheticCifar10(dataDir);
+  log(`data: ${train.count} training and ${test.count} test images from ${dataDir}${synthetic ? ' (SYNTHETIC, not CIFAR-10)' : ''}`);
+
+  const created = prepareOut(s.out);
+  log(`out: ${s.out}`);
+  log(`training ${s.epochs} epoch${s.epochs === 1 ? '' : 's'}, channels ${s.channels.join(',')}, batch ${s.batchSize}${microBatch ? ` (micro-batches of ${microBatch})` : ''}, lr ${s.lr}, seed ${s.seed}`);
+
+  const progress = new TrainProgress({ epochs: s.epochs, images: train.count, batchSize: s.batchSize });
+  // Ctrl-C stops between two batches and writes nothing; a second one ends the process at once.
+  // Once the files are being written, both wait for the writes to finish.
+  const stop = new AbortController();
+  let writing = false;
+  const onSigint = () => {
+    progress.clear();
+    if (writing) return log('\nwriting the model; stopping right after');
+    if (!stop.signal.aborted) {
+      stop.abort(new Error('interrupted'));
+      log('\nstopping after this batch; nothing will be written (Ctrl-C again to quit now)');
+    } else {
+      if (created && readdirSync(s.out).length === 0) rmdirSync(s.out);
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSigint);
+  let result: FinalTrainResult | undefined;
+  try {
+    result = await trainFinal(
+      {
+        cells: doc.cells,
+        hierarchical: doc.space.hierarchical,
+        train,
+        test,
+        channels: s.channels,
+        epochs: s.epochs,
+        batchSize: s.batchSize,
+        learningRate: s.lr,
+        seed: s.seed,
+        microBatch,
+      },
+      {
+        onEpochStart: () => progress.epochStart(),
+        onBatch: (e, b, n, loss) => progress.batch(e, b, n, loss),
+        onEpochEnd: (e) => progress.epochEnd(e),
+        onPhase: (p, images) => progress.phase(p, p === 'recalibrate' ? `${images} training images` : `the ${images} images of ${TEST_BATCH_FILE}`),
+        onTestBatch: (done, total) => progress.testBatch(done, total),
+        signal: stop.signal,
+      },
+    );
+    progress.clear();
+    writing = true;
+    const { weightsBytes } = await saveLayersModel(result.model, s.out, { nascent: { cells: doc.cells, key, channels: s.channels, hierarchical: doc.space.hierarchical } });
+    writeJsonAtomic(join(s.out, RESULT_FILE), {
+      format: 'nascent.train-result',
+      version: 1,
+      cells: doc.cells,
+      key,
+      cellsFile,
+      searchAccuracy: searchAccuracy ?? null,
+      settings: { ...s, microBatch, hierarchical: doc.space.hierarchical, blocks: doc.space.blocks, bnRecalibrationBatches: CHILD_DEFAULTS.bnRecalibrationBatches },
+      epochs: result.epochs,
+      testAccuracy: result.testAccuracy,
+      testImages: result.testImages,
+      trainImages: result.trainImages,
+      params: result.params,
+      seconds: result.seconds,
+      backend: backend.name,
+      dataDir,
+      synthetic,
+      model: MODEL_FILE,
+      time: new Date().toISOString(),
+    });
+    log(`test accuracy ${result.testAccuracy.toFixed(4)} on ${result.testImages} test images${synthetic ? ' (SYNTHETIC data)' : ''}`);
+    log(`trained ${result.params} parameters for ${s.epochs} epoch${s.epochs === 1 ? '' : 's'} on ${result.trainImages} images in ${formatDuration(result.seconds)}`);
+    log(`model: ${join(s.out, MODEL_FILE)} (+ ${WEIGHTS_FILE}, ${(weightsBytes / 1e6).toFixed(2)} MB)`);
+    log(`result: ${join(s.out, RESULT_FILE)}`);
+    return 0;
+  } catch (err) {
+    progress.clear();
+    // An empty directory made for this run would only mislead; one that existed before stays.
+    if (created && readdirSync(s.out).length === 0) rmdirSync(s.out);
+    if (stop.signal.aborted && err === stop.signal.reason) {
+      log('interrupted: no model or result written.');
+      return 130;
+    }
+    throw err;
+  } finally {
+    process.off('SIGINT', onSigint);
+    result?.model.dispose();
+  }
+}
