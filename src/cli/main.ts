@@ -2,13 +2,23 @@
 // what is wrong and the usage and exits 2; a failure while working prints one clear line, exits 1.
 import { type CommandSpec, type ParsedArgs, UsageError, closest, parseArgs, usage } from './flags.js';
 import { runSearchCommand, searchCommand } from './commands/search.js';
+import { reportCommand, runReportCommand } from './commands/report.js';
+import { compareCommand, runCompareCommand } from './commands/compare.js';
+import { runValidateCommand, validateCommand } from './commands/validate.js';
+import { runTrainCommand, trainCommand } from './commands/train.js';
 
 interface Command {
   spec: CommandSpec;
   run(args: ParsedArgs): Promise<number>;
 }
 
-const COMMANDS: Command[] = [{ spec: searchCommand, run: (a) => runSearchCommand(a) }];
+const COMMANDS: Command[] = [
+  { spec: searchCommand, run: (a) => runSearchCommand(a) },
+  { spec: reportCommand, run: (a) => runReportCommand(a) },
+  { spec: compareCommand, run: (a) => runCompareCommand(a) },
+  { spec: validateCommand, run: (a) => runValidateCommand(a) },
+  { spec: trainCommand, run: (a) => runTrainCommand(a) },
+];
 
 const PROGRAM = 'nascent';
 
