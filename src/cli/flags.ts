@@ -28,6 +28,8 @@ export interface PositionalSpec {
 
 export interface CommandSpec {
   name: string;
+  /** One line for the command overview. */
+  brief: string;
   summary: string;
   positionals?: PositionalSpec[];
   flags: FlagSpec[];

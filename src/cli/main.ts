@@ -30,7 +30,7 @@ function overview(): string {
     'NASNet-style convolutional cell search with TensorFlow.js.',
     '',
     'commands:',
-    ...COMMANDS.map((c) => `  ${c.spec.name.padEnd(width)} ${c.spec.summary.split('\n')[0]}`),
+    ...COMMANDS.map((c) => `  ${c.spec.name.padEnd(width)} ${c.spec.brief}`),
     `  ${'help'.padEnd(width)} show help for a command`,
     '',
     `Run \`${PROGRAM} <command> --help\` for a command's flags.`,

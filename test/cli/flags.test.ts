@@ -3,6 +3,7 @@ import { type CommandSpec, UsageError, parseArgs, usage } from '../../src/cli/fl
 
 const cmd: CommandSpec = {
   name: 'demo',
+  brief: 'a demo',
   summary: 'a demo',
   positionals: [{ name: 'dataset', help: 'data', required: true }],
   flags: [

@@ -5,6 +5,7 @@ import type { CommandSpec, ParsedArgs } from '../flags.js';
 
 export const compareCommand: CommandSpec = {
   name: 'compare',
+  brief: 'plot the best accuracy so far of several runs on one chart',
   summary:
     'Plot the best accuracy so far of several runs against episode and against child-epochs spent,\n' +
     'one line per run, to compare strategies and settings. Writes compare.svg, .png and .html.',

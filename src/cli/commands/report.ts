@@ -6,6 +6,7 @@ import type { CommandSpec, ParsedArgs } from '../flags.js';
 
 export const reportCommand: CommandSpec = {
   name: 'report',
+  brief: 'draw a run: plots, cell diagrams and index.html in <run>/report/',
   summary:
     'Draw a run: accuracy and reward per episode, the best cells as diagrams, and index.html with\n' +
     'the top 10 distinct architectures and the settings. Works on a run in progress.',

@@ -24,6 +24,7 @@ export const STRATEGIES = ['controller', 'random'] as const;
 
 export const searchCommand: CommandSpec = {
   name: 'search',
+  brief: 'search for a normal and a reduction cell on CIFAR-10, or --resume a run',
   summary:
     'Search for a normal and a reduction cell on CIFAR-10. Each episode samples cells, trains the child\n' +
     'network they define, and rewards the strategy with its validation accuracy minus a moving baseline.',

@@ -32,6 +32,7 @@ export const RESULT_FILE = 'result.json';
 
 export const trainCommand: CommandSpec = {
   name: 'train',
+  brief: 'train cells from scratch on all 50,000 images; report test accuracy',
   summary:
     'Train cells from scratch on all 50,000 CIFAR-10 training images and report test accuracy (the\n' +
     'test batch is used once, at the end). Writes model.json + weights.bin (tfjs layers format) and\n' +

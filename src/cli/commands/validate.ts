@@ -9,6 +9,7 @@ import { type CommandSpec, type ParsedArgs } from '../flags.js';
 
 export const validateCommand: CommandSpec = {
   name: 'validate',
+  brief: 'check cells files, printing every problem with its path',
   summary:
     'Check cells files: best-cells.json (docs/best-cells.md), a bare {normal, reduction} pair, or a\n' +
     'trials.jsonl line by line. Prints `ok FILE: summary`, or every problem as `FILE: PATH: MESSAGE`;\n' +
