@@ -23,9 +23,10 @@ import { spaceFromFlags } from './validate.js';
 /** The search's default channels, for cells files that do not record theirs. */
 export const DEFAULT_CHANNELS = [4, 16, 16, 256, 256];
 
-// 20 epochs: over three times the search's 6-epoch children, which is where Adam at 1e-3 with no
-// augmentation and no schedule stops gaining on CIFAR-10 (longer mostly overfits), at a cost a CPU
-// can still pay for small channels; pass more where a GPU makes epochs cheap.
+// 20 epochs: over three times the search's 6-epoch children, so the cells are judged well past
+// the short training they were chosen on, at a cost a CPU can still pay for small channels (with no
+// augmentation and a fixed learning rate, much longer mostly buys overfitting; not measured here on
+// real CIFAR-10). Pass more where a GPU makes epochs cheap.
 export const DEFAULT_EPOCHS = 20;
 
 export const RESULT_FILE = 'result.json';
