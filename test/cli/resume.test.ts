@@ -13,7 +13,8 @@ import { writeLearnableCifar } from '../helpers/learnable-cifar.js';
 
 const ROOT = resolve(__dirname, '../..');
 const BIN = join(ROOT, 'bin', 'nascent.mjs');
-const EPISODES = 8;
+// Enough that ten kills (each can cost at most one episode's progress) land before the end.
+const EPISODES = 14;
 
 let work: string;
 let data: string;
@@ -69,13 +70,13 @@ async function until(p: Running, done: () => boolean): Promise<boolean> {
 const mtime = (path: string) => (existsSync(path) ? statSync(path).mtimeMs : 0);
 
 describe('nascent search --resume', () => {
-  it('after SIGKILL at 10 random moments (in and between episodes) and a Ctrl-C, gives the same run as one never stopped', async () => {
+  it('after a Ctrl-C and SIGKILL at 10 random moments (in and between episodes), gives the same run as one never stopped', async () => {
     const straight = join(work, 'straight');
     const r = spawnSync(process.execPath, [BIN, ...searchArgs(straight)], { cwd: ROOT, encoding: 'utf8', timeout: 240_000 });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const reference = trialsOf(straight);
-    expect(reference.map((t) => t.episode)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(reference.map((t) => t.episode)).toEqual(Array.from({ length: EPISODES }, (_, i) => i + 1));
 
     const run = join(work, 'killed');
     const rng = new Rng(2026);
@@ -87,6 +88,18 @@ describe('nascent search --resume', () => {
       // Recovery is done and the run is open once it prints its directory.
       if (!(await until(p, () => /\nrun: /.test(p.output())))) break;
       const kills = moments.length;
+      if (!interrupted) {
+        // Ctrl-C once an episode has finished (so the handler is surely installed): the episode in
+        // progress finishes and is written, then the process exits cleanly and says how to resume.
+        expect(await until(p, () => trialsOf(run).length > 0)).toBe(true);
+        p.child.kill('SIGINT');
+        const { code } = await p.exited;
+        expect(p.output()).toMatch(/stopped after [12] of 14 episodes/);
+        expect(p.output()).toContain(`resume with: nascent search --resume ${run}`);
+        expect(code).toBe(0);
+        interrupted = true;
+        continue;
+      }
       if (kills < 10) {
         // Rotate between a random moment, the instant after a checkpoint is replaced (before the
         // trial line is appended), and the instant after a trial line lands (between episodes).
@@ -100,21 +113,10 @@ describe('nascent search --resume', () => {
           p.child.kill('SIGKILL');
           moments.push(`${kind} (${trialsOf(run).length} recorded)`);
         }
-      } else if (!interrupted) {
-        // Ctrl-C: the episode in progress finishes and is written, then the process exits cleanly.
-        const before = trialsOf(run).length;
-        p.child.kill('SIGINT');
-        const { code } = await p.exited;
-        expect(p.output()).toMatch(/stopped after \d+ of 8 episodes/);
-        expect(p.output()).toContain(`resume with: nascent search --resume ${run}`);
-        expect(code).toBe(0);
-        expect(trialsOf(run).length).toBeGreaterThanOrEqual(before);
-        interrupted = true;
-        continue;
       }
       const { code, signal } = await p.exited;
       if (signal === null) {
-        expect(p.output()).toMatch(/finished \d+ episodes/);
+        expect(p.output()).toMatch(/finished \d+ episodes|already finished its/);
         expect(code).toBe(0);
         if (trialsOf(run).length === EPISODES) break;
       }
@@ -123,7 +125,7 @@ describe('nascent search --resume', () => {
     expect(interrupted).toBe(true);
 
     const trials = trialsOf(run);
-    expect(trials.map((t) => t.episode)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(trials.map((t) => t.episode)).toEqual(Array.from({ length: EPISODES }, (_, i) => i + 1));
     expect(comparable(trials)).toEqual(comparable(reference));
     const best = JSON.parse(readFileSync(join(run, 'best-cells.json'), 'utf8'));
     const bestLine = trials.reduce((a, b) => ((b.accuracy ?? -1) > (a.accuracy ?? -1) ? b : a));
@@ -135,8 +137,8 @@ describe('nascent search --resume', () => {
     // A finished run says so; a flag that would change the search is refused with exit 2.
     const again = spawnSync(process.execPath, [BIN, 'search', '--resume', run], { cwd: ROOT, encoding: 'utf8' });
     expect(again.status).toBe(0);
-    expect(again.stdout).toMatch(/already finished its 8 episodes; pass --episodes N/);
-    const conflict = spawnSync(process.execPath, [BIN, 'search', '--resume', run, '--lr', '0.01', '--episodes', '9'], { cwd: ROOT, encoding: 'utf8' });
+    expect(again.stdout).toMatch(/already finished its 14 episodes; pass --episodes N/);
+    const conflict = spawnSync(process.execPath, [BIN, 'search', '--resume', run, '--lr', '0.01', '--episodes', '15'], { cwd: ROOT, encoding: 'utf8' });
     expect(conflict.status).toBe(2);
     expect(conflict.stderr).toMatch(/--lr 0\.01 conflicts with the run's 0\.001/);
   });
