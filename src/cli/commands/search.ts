@@ -3,10 +3,10 @@
 import { join, resolve } from 'node:path';
 import { prepareBackend, BACKEND_CHOICES, type BackendChoice } from '../../backend/index.js';
 import { formatCells } from '../../cells/format.js';
+import { defaultMicroBatch } from '../../child/final-train.js';
 import { ChildManager } from '../../child/manager.js';
 import { MovingBaseline } from '../../controller/baseline.js';
-import { ensureCifar10, isSyntheticCifar10, loadCifar10 } from '../../data/cifar10.js';
-import { DownloadError } from '../../data/download.js';
+import { isSyntheticCifar10, loadCifar10 } from '../../data/cifar10.js';
 import { ControllerStrategy } from '../../search/controller-strategy.js';
 import { runSearch } from '../../search/loop.js';
 import { RandomStrategy } from '../../search/random-strategy.js';
@@ -15,10 +15,9 @@ import { RunStore, RunStoreError } from '../../store/run-store.js';
 import { recoverRun, type RecoveredRun } from '../../search/resume.js';
 import { type CommandSpec, type ParsedArgs, UsageError, parseArgs } from '../flags.js';
 import { SearchProgress, formatDuration } from '../progress.js';
-import { downloadBar } from '../download-bar.js';
 import { LiveReport } from '../../report/live-report.js';
 import { REPORT_DIR } from '../../report/report.js';
-import { DATA_FLAGS, DATA_FLAG_NAMES, dataSourceFromArgs } from '../data-flags.js';
+import { DATA_FLAGS, DATA_FLAG_NAMES, dataSourceFromArgs, obtainCifar10, timestamp } from '../data-flags.js';
 
 export const STRATEGIES = ['controller', 'random'] as const;
 
@@ -61,10 +60,6 @@ export const searchCommand: CommandSpec = {
   ],
 };
 
-function timestamp(d = new Date()): string {
-  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z').replace('T', '-');
-}
-
 export interface SearchSettings {
   dataset: 'cifar10';
   episodes: number;
@@ -88,9 +83,6 @@ export interface SearchSettings {
   microBatch?: number;
 }
 
-// wasm memory stops at 4 GiB and tfjs holds a whole step's activations: a batch of 128 of the
-// default child does not fit, 64 does.
-const WASM_MICRO_BATCH = 64;
 
 export function settingsFromArgs(args: ParsedArgs): SearchSettings {
   const f = args.flags;
@@ -201,11 +193,7 @@ async function searchWith(args: ParsedArgs, opened: RunStore | undefined, log: (
   log(`backend: ${backend.name} — ${backend.detail}`);
   for (const reason of backend.skipped ?? []) log(`  (passed over: ${reason})`);
 
-  const dataDir = await ensureCifar10({ ...source, dataDir: settings.dataDir, onProgress: downloadBar(), log }).catch((err: unknown) => {
-    if (err instanceof DownloadError)
-      err.message += '\n(no network? copy the extracted cifar-10-batches-bin/ to this machine and pass --data-dir DIR or set NASCENT_DATA)';
-    throw err;
-  });
+  const dataDir = await obtainCifar10({ ...source, dataDir: settings.dataDir }, log);
   const data = loadCifar10(dataDir, { trainLimit: settings.trainLimit, valLimit: settings.valLimit, splitSeed: 0 });
   log(`data: ${data.train.count} training and ${data.val.count} validation images (disjoint) from ${dataDir}`);
 
@@ -263,7 +251,7 @@ async function searchWith(args: ParsedArgs, opened: RunStore | undefined, log: (
     learningRate: settings.lr,
     seed: settings.seed,
     hierarchical: settings.hierarchical,
-    microBatch: settings.microBatch ?? (backend.name === 'wasm' ? WASM_MICRO_BATCH : 0),
+    microBatch: settings.microBatch ?? defaultMicroBatch(backend.name),
   });
   const progress = new SearchProgress({ epochs: settings.epochs, episodes: settings.episodes });
   const report = args.flags.report === false ? undefined : new LiveReport(store.dir, (m) => (progress.clear(), log(m)));

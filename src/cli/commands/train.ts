@@ -10,12 +10,11 @@ import { cellsHash } from '../../cells/key.js';
 import { CHILD_DEFAULTS } from '../../child/manager.js';
 import { defaultMicroBatch, trainFinal, type FinalTrainResult } from '../../child/final-train.js';
 import { MODEL_FILE, WEIGHTS_FILE, saveLayersModel } from '../../child/model-io.js';
-import { ensureCifar10, isSyntheticCifar10, loadCifar10Test, loadCifar10Train } from '../../data/cifar10.js';
+import { isSyntheticCifar10, loadCifar10Test, loadCifar10Train } from '../../data/cifar10.js';
 import { TEST_BATCH_FILE } from '../../data/cifar10-format.js';
-import { DownloadError } from '../../data/download.js';
 import { writeJsonAtomic } from '../../store/atomic.js';
 import { type CommandSpec, type ParsedArgs, UsageError } from '../flags.js';
-import { downloadBar } from '../download-bar.js';
+import { DATA_FLAGS, dataSourceFromArgs, obtainCifar10, timestamp } from '../data-flags.js';
 import { formatDuration } from '../progress.js';
 import { TrainProgress } from '../train-progress.js';
 import { spaceFromFlags } from './validate.js';
@@ -50,7 +49,7 @@ export const trainCommand: CommandSpec = {
     { name: 'hierarchical', type: 'bool', defaultLabel: "the file's settings.hierarchical, else off", help: 'blocks may read earlier blocks, for cells files that do not record it' },
     { name: 'micro-batch', type: 'int', min: 0, max: 65536, defaultLabel: '64 on wasm, else 0', help: 'train each batch in slices of this size, gradients summed (0: whole batch)' },
     { name: 'backend', type: 'enum', choices: BACKEND_CHOICES, default: 'auto', help: 'tfjs backend' },
-    { name: 'data-dir', type: 'string', defaultLabel: '$NASCENT_DATA or ~/.cache/nascent/cifar-10', help: 'CIFAR-10 cache or extracted copy' },
+    ...DATA_FLAGS,
     { name: 'out', type: 'string', defaultLabel: "<cells file's directory>/train-<timestamp>", help: 'directory for the model and result.json' },
   ],
   examples: [
@@ -73,10 +72,6 @@ export interface TrainSettings {
   out: string;
 }
 
-function timestamp(d = new Date()): string {
-  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z').replace('T', '-');
-}
-
 /** Channels recorded by the search that found the cells, when the file has them. */
 function recordedChannels(doc: CellsDocument): number[] | undefined {
   const settings = doc.wrapper?.settings as { channels?: unknown } | undefined;
@@ -96,7 +91,7 @@ export function trainSettingsFromArgs(args: ParsedArgs, doc: CellsDocument, cell
     ...(f['train-limit'] !== undefined ? { trainLimit: f['train-limit'] as number } : {}),
     ...(f['micro-batch'] !== undefined ? { microBatch: f['micro-batch'] as number } : {}),
     backend: f.backend as BackendChoice,
-    ...(f['data-dir'] !== undefined ? { dataDir: resolve(f['data-dir'] as string) } : {}),
+    ...(f['data-dir'] !== undefined ? { dataDir: dataSourceFromArgs(args, trainCommand).dataDir } : {}),
     out: resolve((f.out as string | undefined) ?? join(dirname(cellsFile), `train-${timestamp()}`)),
   };
 }
@@ -130,11 +125,7 @@ export async function runTrainCommand(args: ParsedArgs, log: (line: string) => v
   for (const reason of backend.skipped ?? []) log(`  (passed over: ${reason})`);
   const microBatch = s.microBatch ?? defaultMicroBatch(backend.name);
 
-  const dataDir = await ensureCifar10({ dataDir: s.dataDir, onProgress: downloadBar(), log }).catch((err: unknown) => {
-    if (err instanceof DownloadError)
-      err.message += '\n(no network? copy the extracted cifar-10-batches-bin/ to this machine and pass --data-dir DIR or set NASCENT_DATA)';
-    throw err;
-  });
+  const dataDir = await obtainCifar10({ ...dataSourceFromArgs(args, trainCommand), dataDir: s.dataDir }, log);
   if (!existsSync(join(dataDir, TEST_BATCH_FILE))) {
     throw new Error(`${join(dataDir, TEST_BATCH_FILE)} is missing: nascent train reports accuracy on the CIFAR-10 test batch`);
   }
