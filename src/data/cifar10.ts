@@ -219,6 +219,16 @@ function checkLimit(name: string, v: number | undefined): void {
   if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new RangeError(`${name} must be a positive integer, got ${v}`);
 }
 
+/** The five training batch files of `dir`, each one's record count (from its size) and the total. */
+function trainingBatches(dir: string): { files: string[]; counts: number[]; total: number } {
+  const files = TRAIN_BATCH_FILES.map((f) => join(dir, f));
+  const counts = files.map((f) => {
+    if (!existsSync(f)) throw new Error(`CIFAR-10 batch ${f} does not exist`);
+    return recordsInBatch(f, statSync(f).size);
+  });
+  return { files, counts, total: counts.reduce((a, b) => a + b, 0) };
+}
+
 /**
  * The five training batches split into disjoint train and validation sets. A seeded permutation
  * of all records puts the first (1 - valFraction) in train and the rest in val; limits take
@@ -233,12 +243,7 @@ export function loadCifar10(dir: string, opts: LoadCifar10Options = {}): Cifar10
   const splitSeed = opts.splitSeed ?? 0;
   if (!Number.isInteger(splitSeed)) throw new RangeError(`splitSeed must be an integer, got ${splitSeed}`);
 
-  const files = TRAIN_BATCH_FILES.map((f) => join(dir, f));
-  const counts = files.map((f) => {
-    if (!existsSync(f)) throw new Error(`CIFAR-10 batch ${f} does not exist`);
-    return recordsInBatch(f, statSync(f).size);
-  });
-  const total = counts.reduce((a, b) => a + b, 0);
+  const { files, counts, total } = trainingBatches(dir);
   const valSide = Math.round(total * valFraction);
   const trainSide = total - valSide;
   if (valSide < 1 || trainSide < 1) throw new Error(`${total} training records cannot be split with valFraction ${valFraction}`);
@@ -287,12 +292,7 @@ export function loadCifar10Train(dir: string, opts: LoadCifar10TrainOptions = {}
   checkLimit('limit', opts.limit);
   const seed = opts.seed ?? 0;
   if (!Number.isInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
-  const files = TRAIN_BATCH_FILES.map((f) => join(dir, f));
-  const counts = files.map((f) => {
-    if (!existsSync(f)) throw new Error(`CIFAR-10 batch ${f} does not exist`);
-    return recordsInBatch(f, statSync(f).size);
-  });
-  const total = counts.reduce((a, b) => a + b, 0);
+  const { files, counts, total } = trainingBatches(dir);
   const set = emptySet(Math.min(total, opts.limit ?? total));
   // slot[g]: where record g goes in the set, -1 when it is left out.
   const slot = new Int32Array(total).fill(-1);
