@@ -79,7 +79,7 @@ for (const ch of schedules) {
   const row = (name: string, imgs: number | undefined, r: string, mem: number | undefined, params: string) =>
     console.log(`${ch.padEnd(18)} ${name.padEnd(8)} ${imgs === undefined ? '   -  ' : imgs.toFixed(1).padStart(6)}  ${r.padStart(5)}  ${mem === undefined ? '     -' : mem.toFixed(0).padStart(12)}   ${params}`);
   row(backend.name, t.imgs, ratio === undefined ? '-' : ratio.toFixed(2), rssMiB, String(t.params));
-  row('pytorch', p.imgs, '1.00', p.peakMiB, p.note ?? '');
+  row('pytorch', p.imgs, p.imgs ? '1.00' : '-', p.peakMiB, p.note ?? '');
 }
 console.log('(peak RSS of this process is cumulative over the rows; the peer runs in its own process)');
 
