@@ -9,6 +9,7 @@
 // threaded build; batchNormTrain()/FusedBatchNormalization, a training-mode batch norm with a fused
 // gradient that the child network can use in place of tfl.layers.batchNormalization.
 
+import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { castConfig, identityConfig } from './aliasing.js';
 import { guardHeap, rememberOriginal, type BackendWasm } from './backend_access.js';
@@ -86,16 +87,15 @@ export { WasmHeapExhaustedError } from './backend_access.js';
 export { batchNormTrain, FusedBatchNormalization, fusedBatchNormalization, type BatchNormTrainResult } from './batch_norm_train.js';
 
 /**
- * Called by the backend chooser before it activates 'wasm'. Training runs single-threaded by
- * default. On the 2-core machine the threaded build trained the reference child ~20% slower with
- * tfjs-layers' BatchNormalization (XNNPACK's elementwise operators pay thread-pool overhead on
- * every call) and 6-15% faster in wall time with FusedBatchNormalization on an otherwise idle
- * machine, at ~15% more CPU per image; the SIMD kernels stay single-threaded either way.
- * NASCENT_WASM_THREADS=N (N > 1) opts into N XNNPACK threads. Returns a note for the log.
+ * Called by the backend chooser before it activates 'wasm'. XNNPACK gets one thread per core by
+ * default; nascent's SIMD kernels stay single-threaded either way. On the idle 2-core machine two
+ * threads trained the reference child 6-25% faster in wall time (at ~15% more CPU per image); when
+ * other work holds the cores they are slower than one, so NASCENT_WASM_THREADS=1 turns them off (the
+ * test suite, which runs files in parallel, does). Returns a note for the log.
  */
 export function configureWasmThreads(wasm: typeof import('@tensorflow/tfjs-backend-wasm')): string {
   const fromEnv = process.env['NASCENT_WASM_THREADS'];
-  const requested = fromEnv ? Number(fromEnv) : 1;
+  const requested = fromEnv ? Number(fromEnv) : os.availableParallelism();
   if (!Number.isInteger(requested) || requested < 1) {
     throw new Error(`NASCENT_WASM_THREADS must be a positive integer, got '${fromEnv}'`);
   }
