@@ -8,7 +8,6 @@ import type { CellPair } from '../cells/types.js';
 import { batchCount, batchDataset } from '../data/pipeline.js';
 import { CIFAR10_CLASSES, type ImageSet } from '../data/types.js';
 import { buildChild, countParams } from './build.js';
-import { CHILD_DEFAULTS } from './manager.js';
 import { evaluate, iterate, recalibrateBatchNorm, trainEpoch } from './train.js';
 
 // wasm memory stops at 4 GiB and tfjs keeps a whole step's activations: a batch of 128 of the
@@ -95,12 +94,15 @@ function checkSets(train: ImageSet, test: ImageSet): void {
   }
 }
 
+/** Precise-BN batches for the one final evaluation: more than a search child's, since it runs once. */
+export const FINAL_BN_BATCHES = 20;
+
 /** Trains a fresh network for `opts.cells` on `opts.train` and scores it on `opts.test`. */
 export async function trainFinal(opts: FinalTrainOptions, hooks: FinalTrainHooks = {}): Promise<FinalTrainResult> {
   const { train, test, batchSize } = opts;
   checkSets(train, test);
   const numClasses = opts.numClasses ?? CIFAR10_CLASSES;
-  const bnBatches = opts.bnRecalibrationBatches ?? CHILD_DEFAULTS.bnRecalibrationBatches;
+  const bnBatches = opts.bnRecalibrationBatches ?? FINAL_BN_BATCHES;
   const started = performance.now();
   const model = buildChild(opts.cells, {
     channels: opts.channels,

@@ -7,8 +7,7 @@ import { BACKEND_CHOICES, prepareBackend, type BackendChoice } from '../../backe
 import { readCellsFile, type CellsDocument } from '../../cells/cells-file.js';
 import { formatCells } from '../../cells/format.js';
 import { cellsHash } from '../../cells/key.js';
-import { CHILD_DEFAULTS } from '../../child/manager.js';
-import { defaultMicroBatch, trainFinal, type FinalTrainResult } from '../../child/final-train.js';
+import { defaultMicroBatch, FINAL_BN_BATCHES, trainFinal, type FinalTrainResult } from '../../child/final-train.js';
 import { MODEL_FILE, WEIGHTS_FILE, saveLayersModel } from '../../child/model-io.js';
 import { isSyntheticCifar10, loadCifar10Test, loadCifar10Train } from '../../data/cifar10.js';
 import { TEST_BATCH_FILE } from '../../data/cifar10-format.js';
@@ -189,7 +188,7 @@ export async function runTrainCommand(args: ParsedArgs, log: (line: string) => v
       key,
       cellsFile,
       searchAccuracy: searchAccuracy ?? null,
-      settings: { ...s, microBatch, hierarchical: doc.space.hierarchical, blocks: doc.space.blocks, bnRecalibrationBatches: CHILD_DEFAULTS.bnRecalibrationBatches },
+      settings: { ...s, microBatch, hierarchical: doc.space.hierarchical, blocks: doc.space.blocks, bnRecalibrationBatches: FINAL_BN_BATCHES },
       epochs: result.epochs,
       testAccuracy: result.testAccuracy,
       testImages: result.testImages,
