@@ -14,49 +14,9 @@ import { registerWasmTrainingKernels, WASM_TRAINING_KERNEL_NAMES, WasmHeapExhaus
 import { guardHeap, type BackendWasm } from '../../src/backend/wasm/backend_access.js';
 import { Rng } from '../../src/util/random.js';
 import { relativeError } from './tolerance.js';
+import { expectMatchesCpu, input, randomValues, runOn, type Input } from './kernel-check.js';
 
 tf.env().set('PROD', true);
-
-const TOL = 1e-4;
-type Attrs = Record<string, unknown>;
-
-function randomValues(rng: Rng, n: number, kind: 'normal' | 'ties' = 'normal'): Float32Array {
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = kind === 'ties' ? rng.int(4) - 1 : 2 * rng.next() - 1;
-  return out;
-}
-
-interface Input {
-  values: Float32Array;
-  shape: number[];
-}
-
-function input(rng: Rng, shape: number[], kind: 'normal' | 'ties' = 'normal'): Input {
-  return { values: randomValues(rng, shape.reduce((a, b) => a * b, 1), kind), shape };
-}
-
-/** Runs one kernel on `backend` and returns its outputs' values. */
-function runOn(backend: string, kernel: string, inputs: Record<string, Input> | Input[], attrs: Attrs): Float32Array[] {
-  tf.setBackend(backend);
-  return tf.tidy(() => {
-    const make = (i: Input) => tf.tensor(i.values, i.shape, 'float32');
-    const ins = Array.isArray(inputs) ? inputs.map(make) : Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, make(v)]));
-    const out = tf.engine().runKernel(kernel, ins as unknown as tf.NamedTensorMap, attrs as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
-    return (Array.isArray(out) ? out : [out]).map((t) => t.dataSync() as Float32Array);
-  });
-}
-
-
-/** Asserts that `kernel` gives cpu's result on wasm (same output count, sizes and values). */
-function expectMatchesCpu(kernel: string, inputs: Record<string, Input> | Input[], attrs: Attrs, label: string): void {
-  const want = runOn('cpu', kernel, inputs, attrs);
-  const got = runOn('wasm', kernel, inputs, attrs);
-  expect(got.length, label).toBe(want.length);
-  got.forEach((g, i) => {
-    expect(g.length, `${label} output ${i} size`).toBe(want[i]!.length);
-    expect(relativeError(g, want[i]!), `${label} output ${i}`).toBeLessThanOrEqual(TOL);
-  });
-}
 
 type Pad = 'same' | 'valid';
 
@@ -132,6 +92,22 @@ describe('convolution gradients match cpu', () => {
         { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', filterShape: [c.k, c.k, c.cin, c.cout] },
         `Conv2DBackpropFilter ${JSON.stringify(c)}`,
       );
+    }
+  });
+
+  it('Conv2DBackpropFilter of pointwise convolutions, regrouped into rows of up to 16 pixels', () => {
+    const rng = new Rng(13);
+    // 105 pixels (rows of 15), 256 channels; 34 pixels (rows of 2, shorter than the 17-pixel image
+    // rows, so not regrouped); a single image; a prime count (one pixel per row would be slower).
+    for (const [n, h, w, cin, cout] of [[3, 7, 5, 256, 256], [2, 1, 17, 4, 12], [1, 4, 4, 5, 8], [1, 1, 13, 8, 4]] as const) {
+      for (const pad of ['same', 'valid'] as const) {
+        expectMatchesCpu(
+          'Conv2DBackpropFilter',
+          { x: input(rng, [n, h, w, cin]), dy: input(rng, [n, h, w, cout]) },
+          { strides: 1, pad, dataFormat: 'NHWC', filterShape: [1, 1, cin, cout] },
+          `pointwise Conv2DBackpropFilter ${[n, h, w, cin, cout]} ${pad}`,
+        );
+      }
     }
   });
 

@@ -1,5 +1,6 @@
 // The threaded SIMD build of tfjs-backend-wasm, which the package never starts in Node, runs with
-// two XNNPACK threads through useThreadedWasm and computes what the cpu backend computes.
+// two XNNPACK threads through useThreadedWasm and computes what the cpu backend computes, including
+// the SIMD kernel calls it splits across a worker thread (simd/workers.ts).
 
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
@@ -7,6 +8,9 @@ import '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import * as wasm from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels, useThreadedWasm } from '../../src/backend/wasm/index.js';
+import { simd, simdWorkers, type BackendWasm } from '../../src/backend/wasm/backend_access.js';
+import { Rng } from '../../src/util/random.js';
+import { expectMatchesCpu, input } from './kernel-check.js';
 
 tf.env().set('PROD', true);
 
@@ -45,5 +49,39 @@ describe('useThreadedWasm', () => {
       });
       expect(maxDiff / maxRef, `gradient ${i}`).toBeLessThan(1e-4);
     });
+  });
+
+  // Runs after the test above has started the threaded backend. Shapes are large enough to split
+  // (>= 2^22 multiply-adds) and have odd sizes: 3 images (parts of 2 and 1), 44 output channels
+  // (parts of 24 and 20, the second with a 4-channel tail), 256 channels.
+  it('splits large SIMD kernel calls across a worker and matches cpu', () => {
+    const backend = tf.findBackend('wasm') as BackendWasm;
+    const workers = simdWorkers(backend);
+    expect(workers?.threads).toBe(2);
+    const before = workers!.splitCalls;
+    const rng = new Rng(5);
+    const conv = { dataFormat: 'NHWC' };
+    expectMatchesCpu('Conv2DBackpropFilter', { x: input(rng, [3, 7, 5, 256]), dy: input(rng, [3, 7, 5, 256]) },
+      { ...conv, strides: 1, pad: 'valid', filterShape: [1, 1, 256, 256] }, 'pointwise filter gradient, 256 channels');
+    expectMatchesCpu('Conv2DBackpropFilter', { x: input(rng, [3, 17, 13, 60]), dy: input(rng, [3, 9, 7, 44]) },
+      { ...conv, strides: 2, pad: 'same', filterShape: [3, 3, 60, 44] }, 'strided filter gradient, 44 channels');
+    expectMatchesCpu('Conv2DBackpropInput', { dy: input(rng, [3, 7, 6, 96]), filter: input(rng, [3, 3, 64, 96]) },
+      { ...conv, strides: 2, pad: 'same', inputShape: [3, 13, 11, 64] }, 'strided input gradient, 3 images');
+    const depthwise = { strides: 1, pad: 'same', dilations: 1, dataFormat: 'NHWC' };
+    expectMatchesCpu('DepthwiseConv2dNative', { x: input(rng, [3, 15, 16, 256]), filter: input(rng, [5, 5, 256, 1]) },
+      depthwise, 'depthwise forward');
+    expectMatchesCpu('DepthwiseConv2dNativeBackpropInput', { dy: input(rng, [3, 15, 16, 256]), filter: input(rng, [5, 5, 256, 1]) },
+      { ...depthwise, inputShape: [3, 15, 16, 256] }, 'depthwise input gradient');
+    expect(workers!.splitCalls - before).toBe(5);
+  });
+
+  it('reports a kernel that fails on a worker', () => {
+    const backend = tf.findBackend('wasm') as BackendWasm;
+    const workers = simdWorkers(backend)!;
+    // One output row, one tap, a tap table far outside the heap: the kernel traps reading it.
+    const args = (table: number) => [0, 0, 0, table, 1, 0, 0, 0, 1, 0, 1, 1, 1, 16, 0, 16, 16];
+    const local = simd(backend).convInputGrad as unknown as (...a: number[]) => void;
+    expect(() => workers.run('convInputGrad', local, [args(0), args(0xfffffff0)])).toThrow();
+    expect(() => workers.run('noSuchKernel', local, [args(0)])).toThrow(/no kernel 'noSuchKernel'/);
   });
 });

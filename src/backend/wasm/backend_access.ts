@@ -4,7 +4,8 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { simdKernelsFor, type Kernels } from './simd/kernels.js';
+import { simdKernelsFor, simdWorkersFor, type Kernels } from './simd/kernels.js';
+import type { KernelWorkers } from './simd/workers.js';
 
 export type { BackendWasm };
 export type Info = tf.TensorInfo;
@@ -43,6 +44,17 @@ export function memoryOf(backend: BackendWasm): WebAssembly.Memory {
 export function simd(backend: BackendWasm): Kernels {
   guardHeap(backend);
   return simdKernelsFor(memoryOf(backend));
+}
+
+/**
+ * Worker threads for splitting a SIMD kernel call, one fewer than XNNPACK's threads; undefined
+ * with one thread (or a heap that is not shared, which workers could not see).
+ */
+export function simdWorkers(backend: BackendWasm): KernelWorkers | undefined {
+  const threads = xnnpackThreads(backend);
+  const memory = memoryOf(backend);
+  if (threads <= 1 || typeof SharedArrayBuffer === 'undefined' || !(memory.buffer instanceof SharedArrayBuffer)) return undefined;
+  return simdWorkersFor(memory, threads - 1);
 }
 
 /** Thrown when the wasm heap (at most 4 GiB) cannot hold a new tensor. */

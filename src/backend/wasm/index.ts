@@ -3,7 +3,9 @@
 // leading-axis reductions, Slice/Concat/Tile and FusedBatchNorm are scalar loops or extra copies,
 // its Identity copies every tensor tfjs saves for backprop, and XNNPACK's 7x7 depthwise runs at
 // ~1 GMAC/s. The replacements run SIMD microkernels assembled at run time over the wasm heap
-// (simd/), or XNNPACK where it is the faster choice.
+// (simd/), or XNNPACK where it is the faster choice. With the threaded build, the largest SIMD
+// calls (convolution gradients, depthwise forward and input gradient) are split across worker
+// threads that share the heap (simd/workers.ts), one per XNNPACK thread beyond the first.
 //
 // Entry points: registerWasmTrainingKernels(); useThreadedWasm()/configureWasmThreads() for the
 // threaded build; batchNormTrain()/FusedBatchNormalization, a training-mode batch norm with a fused
@@ -88,10 +90,11 @@ export { batchNormTrain, FusedBatchNormalization, fusedBatchNormalization, type 
 
 /**
  * Called by the backend chooser before it activates 'wasm'. XNNPACK gets one thread per core by
- * default; nascent's SIMD kernels stay single-threaded either way. On the idle 2-core machine two
- * threads trained the reference child 6-25% faster in wall time (at ~15% more CPU per image); when
- * other work holds the cores they are slower than one, so NASCENT_WASM_THREADS=1 turns them off (the
- * test suite, which runs files in parallel, does). Returns a note for the log.
+ * default, and nascent's large SIMD kernel calls use as many threads. On the idle 2-core machine two
+ * threads trained the reference child 6-25% faster in wall time (at ~15% more CPU per image) with
+ * XNNPACK alone threaded, and another ~10-35% with the SIMD kernels split too; when other work
+ * holds the cores they are slower than one, so NASCENT_WASM_THREADS=1 turns them off (the test
+ * suite, which runs files in parallel, does). Returns a note for the log.
  */
 export function configureWasmThreads(wasm: typeof import('@tensorflow/tfjs-backend-wasm')): string {
   const fromEnv = process.env['NASCENT_WASM_THREADS'];

@@ -1,10 +1,50 @@
-// Launches the tap-table SIMD kernels for one convolution or pooling geometry.
+// Launches the tap-table SIMD kernels for one convolution or pooling geometry. With XNNPACK
+// threads on, large calls are split across the SIMD worker threads (simd/workers.ts): by image
+// where each image writes its own output, by output channels for the convolution filter gradient.
 
-import { offsetOf, simd, withScratch, writeInt32, type BackendWasm, type Info } from './backend_access.js';
+import { offsetOf, simd, simdWorkers, withScratch, writeInt32, type BackendWasm, type Info } from './backend_access.js';
 import { depthwiseTapTable, type ConvInfo } from './geometry.js';
-import type { TapArgs } from './simd/kernels.js';
+import type { SPLITTABLE_KERNELS, TapArgs } from './simd/kernels.js';
+
+type SplittableKernel = (typeof SPLITTABLE_KERNELS)[number];
+
+/**
+ * Multiply-adds below which a call stays on one thread: handing a part to a worker and waiting
+ * for it costs tens of microseconds, a call of 2^22 MACs takes ~0.3 ms.
+ */
+const MIN_SPLIT_MACS = 1 << 22;
+
+/** Runs `args` on this thread, or as the parts `split` makes of it on this thread and the workers. */
+function dispatch(backend: BackendWasm, name: SplittableKernel, args: TapArgs, macs: number, split: (parts: number) => TapArgs[]): void {
+  const local = simd(backend)[name];
+  const workers = macs >= MIN_SPLIT_MACS ? simdWorkers(backend) : undefined;
+  const parts = workers ? split(workers.threads) : [];
+  if (!workers || parts.length <= 1) local(...args);
+  else workers.run(name, local, parts);
+}
+
+/** Splits a call over its images (args[4]); each part must only write its own images' output. */
+function byImage(args: TapArgs, parts: number): TapArgs[] {
+  const [img, dy, , , n, imgBatchBytes, , , oh, dyRowBytes] = args;
+  const out: TapArgs[] = [];
+  for (let p = 0, first = 0; p < parts && first < n; p++) {
+    const count = Math.ceil((n - first) / (parts - p));
+    const part = [...args] as TapArgs;
+    part[0] = img + first * imgBatchBytes;
+    part[1] = dy + first * oh * dyRowBytes;
+    part[4] = count;
+    out.push(part);
+    first += count;
+  }
+  return out;
+}
 
 export type DepthwiseKernelName = 'dwForward' | 'dwFilterGrad' | 'dwInputGrad' | 'maxPoolGrad';
+
+/** Multiply-adds of a windowed kernel over `info` with `perTap` of them per tap and output pixel. */
+function macsOf(info: ConvInfo, perTap: number): number {
+  return info.batchSize * info.outHeight * info.outWidth * info.filterHeight * info.filterWidth * perTap;
+}
 
 function launch(backend: BackendWasm, info: ConvInfo, call: (tablePtr: number) => void): void {
   const table = depthwiseTapTable(info);
@@ -47,7 +87,13 @@ export function runDepthwiseKernel(
   const blockBytes = kernel === 'maxPoolGrad' ? 0 : Math.floor(c / 16) * 64;
   launch(backend, info, (table) => {
     const args: TapArgs = [imgPtr, dyPtr, accPtr, table, ...geometryArgs(info, c * 4), c * 4, blockBytes, dxDelta | 0, outDelta | 0];
-    simd(backend)[kernel](...args);
+    // Forward and input gradient write per-image outputs; the filter gradient sums over images
+    // and maxPoolGrad shares its scratch row, so those stay on one thread.
+    if (kernel === 'dwForward' || kernel === 'dwInputGrad') {
+      dispatch(backend, kernel, args, macsOf(info, c), (parts) => byImage(args, parts));
+    } else {
+      simd(backend)[kernel](...args);
+    }
   });
 }
 
@@ -57,9 +103,23 @@ export function runConvFilterGrad(backend: BackendWasm, x: Info, dy: Info, dW: I
   launch(backend, info, (table) => {
     const args: TapArgs = [
       offsetOf(backend, x), offsetOf(backend, dy), offsetOf(backend, dW), table,
-      ...geometryArgs(info, co * 4), info.inChannels * 4, Math.floor(co / 8) * 32, co * 4, 0,
+      ...geometryArgs(info, co * 4), info.inChannels * 4, Math.floor(co / 8) * 32, co * 4, co * 4,
     ];
-    simd(backend).convFilterGrad(...args);
+    // Every image adds to all of dW: split its output channels instead, in multiples of 8.
+    dispatch(backend, 'convFilterGrad', args, macsOf(info, info.inChannels * co), (parts) => {
+      const chunk = Math.ceil(co / parts / 8) * 8;
+      const out: TapArgs[] = [];
+      for (let first = 0; first < co; first += chunk) {
+        const count = Math.min(chunk, co - first);
+        const part = [...args] as TapArgs;
+        part[1] += first * 4;
+        part[2] += first * 4;
+        part[14] = Math.floor(count / 8) * 32;
+        part[16] = count * 4;
+        out.push(part);
+      }
+      return out;
+    });
   });
 }
 
@@ -74,7 +134,7 @@ export function runConvInputGrad(backend: BackendWasm, dy: Info, wt: Info, dx: I
       offsetOf(backend, dx), offsetOf(backend, dy), offsetOf(backend, wt), table,
       ...geometryArgs(info, info.outChannels * 4), ci * 4, Math.floor(ci / 8) * 32, info.outChannels * 4, Math.floor(ci / 4) * 16,
     ];
-    simd(backend).convInputGrad(...args);
+    dispatch(backend, 'convInputGrad', args, macsOf(info, ci * info.outChannels), (parts) => byImage(args, parts));
   });
 }
 
@@ -86,6 +146,7 @@ export function runConvForward(backend: BackendWasm, x: Info, w: Info, y: Info, 
       offsetOf(backend, x), offsetOf(backend, y), offsetOf(backend, w), table,
       ...geometryArgs(info, co * 4), co * 4, Math.floor(co / 8) * 32, info.inChannels * 4, Math.floor(co / 4) * 16,
     ];
+    // Only runs without XNNPACK threads (with them, XNNPACK's forward is as fast): no workers.
     simd(backend).convForward(...args);
   });
 }

@@ -7,6 +7,7 @@
 
 import { encodeModule, FunctionBuilder, type Local } from './assembler.js';
 import { emitTapLoops, type TapRun } from './tap_loops.js';
+import { KernelWorkers } from './workers.js';
 
 /** Parameters of every tap kernel, in this order (all i32, byte sizes). */
 const TAP_PARAMS = [
@@ -115,8 +116,10 @@ function depthwiseKernel(mode: DepthwiseMode): FunctionBuilder {
 /**
  * Filter gradient of a regular convolution, dW[kh, kw, ci, co] += sum x[n, ih, iw, ci] * dy[n, oh, ow, co],
  * as register-tiled outer products: tiles of 4 input channels x 8 output channels stay in
- * registers while a run of output columns streams by. cBytes = Cin * 4, aux0 = Cout * 4,
- * cBlockBytes = bytes of the output channels handled 8 at a time; Cout must be a multiple of 4.
+ * registers while a run of output columns streams by. cBytes = Cin * 4, aux0 = Cout * 4 (the
+ * pixel stride of dy and row stride of dW), aux1 = bytes of the output channels to compute (Cout * 4,
+ * or less for a part of them: dy and acc then point at the part's first channel), cBlockBytes =
+ * those handled 8 at a time; the rest 4 at a time, so aux1 must be a multiple of 16.
  */
 function convFilterGradKernel(): FunctionBuilder {
   const { f, p } = tapFunction('convFilterGrad');
@@ -180,11 +183,11 @@ function convFilterGradKernel(): FunctionBuilder {
     f.get(p.acc).get(run.kh).get(p.KW).i32Mul().get(run.kw).i32Add().get(cin).i32Mul().get(coutBytes).i32Mul().i32Add().set(tapW);
     f.forUp(ci, () => f.i32(0), () => f.get(cin4), 4, () => {
       f.forUp(cob, () => f.i32(0), () => f.get(p.cBlockBytes), 32, () => tile(4, 2));
-      f.forUp(cob, () => f.get(p.cBlockBytes), () => f.get(coutBytes), 16, () => tile(4, 1));
+      f.forUp(cob, () => f.get(p.cBlockBytes), () => f.get(p.aux1), 16, () => tile(4, 1));
     });
     f.forUp(ci, () => f.get(cin4), () => f.get(cin), 1, () => {
       f.forUp(cob, () => f.i32(0), () => f.get(p.cBlockBytes), 32, () => tile(1, 2));
-      f.forUp(cob, () => f.get(p.cBlockBytes), () => f.get(coutBytes), 16, () => tile(1, 1));
+      f.forUp(cob, () => f.get(p.cBlockBytes), () => f.get(p.aux1), 16, () => tile(1, 1));
     });
   });
   return f;
@@ -604,6 +607,25 @@ export type BinaryKernel = (a: number, aStep: number, b: number, bStep: number, 
 export type Kernels = SimdKernels & Record<BinaryKernelName, BinaryKernel>;
 
 const instances = new WeakMap<WebAssembly.Memory, Kernels>();
+const modules = new WeakMap<WebAssembly.Memory, WebAssembly.Module>();
+const workerPools = new WeakMap<WebAssembly.Memory, KernelWorkers>();
+
+/** Kernels whose calls may be split across worker threads (see tap_kernels.ts). */
+export const SPLITTABLE_KERNELS = ['convFilterGrad', 'convInputGrad', 'dwForward', 'dwInputGrad'] as const;
+
+/**
+ * `workerCount` worker threads running the microkernels over `memory`, which must be shared
+ * (the threaded wasm build's); started on first use, once per memory.
+ */
+export function simdWorkersFor(memory: WebAssembly.Memory, workerCount: number): KernelWorkers {
+  simdKernelsFor(memory);
+  let pool = workerPools.get(memory);
+  if (!pool || pool.workerCount !== workerCount) {
+    pool = new KernelWorkers(modules.get(memory)!, memory, SPLITTABLE_KERNELS, workerCount);
+    workerPools.set(memory, pool);
+  }
+  return pool;
+}
 
 /** Instantiates the microkernels over `memory` (once per memory). */
 export function simdKernelsFor(memory: WebAssembly.Memory): Kernels {
@@ -626,7 +648,9 @@ export function simdKernelsFor(memory: WebAssembly.Memory): Kernels {
     sumRowsKernel(),
     copy3dKernel(),
   ]);
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+  const module = new WebAssembly.Module(bytes);
+  modules.set(memory, module);
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
   const kernels = instance.exports as unknown as Kernels;
   instances.set(memory, kernels);
   return kernels;
