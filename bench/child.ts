@@ -3,7 +3,10 @@
 // default backend, then ../shared/reference/torch_child.py with the same cells, channels and batch.
 //
 //   npm run bench:child [-- --steps 5 --batch 128 --backend auto --peer PATH/torch_child.py]
+//                       [--skip-peer] [--skip-episode]
 //
+// --skip-peer and --skip-episode leave out the PyTorch rows and the episode (for comparing
+// builds of our side quickly; the ratio is then unavailable).
 // The last line is the default backend's ratio at channels 16,32,32,64,64: `ratio_to_pytorch X`.
 // One backend per run (a tfjs process holds one); run again with --backend to measure another.
 import { spawnSync } from 'node:child_process';
@@ -29,6 +32,8 @@ const batch = Number(arg('batch', '128'));
 const peer = resolve(arg('peer', join(ROOT, '..', 'shared', 'reference', 'torch_child.py')));
 const cellsPath = resolve(arg('cells', join(dirname(peer), 'cells-example.json')));
 const schedules = ['16,32,32,64,64', '4,16,16,256,256'];
+const skipPeer = process.argv.includes('--skip-peer');
+const skipEpisode = process.argv.includes('--skip-episode');
 
 const backend = await prepareBackend(arg('backend', 'auto') as BackendChoice);
 const cells = validateCells(JSON.parse(readFileSync(existsSync(cellsPath) ? cellsPath : join(ROOT, 'test/child/fixtures/cells-example.json'), 'utf8')));
@@ -73,7 +78,7 @@ let headline: number | undefined;
 for (const ch of schedules) {
   const t = measureTfjs(ch.split(',').map(Number));
   const rssMiB = process.resourceUsage().maxRSS / 1024;
-  const p = measureTorch(ch);
+  const p = skipPeer ? { imgs: undefined, peakMiB: undefined, note: 'skipped (--skip-peer)' } : measureTorch(ch);
   const ratio = p.imgs ? t.imgs / p.imgs : undefined;
   if (ch === schedules[0]) headline = ratio;
   const row = (name: string, imgs: number | undefined, r: string, mem: number | undefined, params: string) =>
@@ -90,7 +95,7 @@ function randomSet(count: number, rng: Rng): ImageSet {
   const labels = new Uint8Array(count).map(() => rng.int(10));
   return { images, labels, count, height: 32, width: 32, channels: 3 };
 }
-{
+if (!skipEpisode) {
   const rng = new Rng(1);
   const trainN = Number(arg('episode-train', '2000'));
   const valN = Number(arg('episode-val', '1000'));

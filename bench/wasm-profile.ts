@@ -1,7 +1,8 @@
 // Per-kernel timers for a tfjs backend: wraps every registered kernel of `backendName` so each call
 // adds its exclusive time (time inside nested kernel calls is charged to the callee). The time is
 // process CPU time, which other processes on a shared machine do not inflate (with XNNPACK
-// threads it sums the threads' time).
+// threads or SIMD workers it sums the threads' time); `clock: 'wall'` measures elapsed time
+// instead, which shows what multi-threaded kernels gain (and includes other load).
 
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -26,7 +27,14 @@ export class KernelProfiler {
   readonly detailed = new Map<string, KernelStat>();
   detail = false;
 
-  constructor(private readonly backendName: string) {}
+  private readonly now: () => number;
+
+  constructor(
+    private readonly backendName: string,
+    clock: 'cpu' | 'wall' = 'cpu',
+  ) {
+    this.now = clock === 'wall' ? () => performance.now() : cpuMs;
+  }
 
   install(): void {
     for (const config of tf.getKernelsForBackend(this.backendName)) {
@@ -35,12 +43,12 @@ export class KernelProfiler {
       this.stats.set(config.kernelName, stat);
       const wrapped: tf.KernelFunc = (args) => {
         if (!this.enabled) return inner(args);
-        const t0 = cpuMs();
+        const t0 = this.now();
         this.stack.push(0);
         try {
           return inner(args);
         } finally {
-          const total = cpuMs() - t0;
+          const total = this.now() - t0;
           const children = this.stack.pop()!;
           stat.calls++;
           stat.ms += total - children;

@@ -3,12 +3,13 @@
 //
 //   npx tsx bench/wasm-train.ts [--backends wasm,cpu] [--batches 32,128] [--cpu-batches 8]
 //                               [--steps 3] [--micro 64] [--bn tfl,fused] [--threads N]
-//                               [--channels 16,32,32,64,64] [--model child|mini] [--profile [--detail]]
+//                               [--channels 16,32,32,64,64] [--model child|mini] [--profile [--detail] [--wall]]
 //
 // --model child uses src/child/build.ts on the reference cells (the project's real network);
 // --model mini is a self-contained smaller net with the same op set (separable 3/5/7, 1x1 and
 // strided 3x3 convs, BN, pools, add/concat). --profile prints the kernels that take the time
-// (process CPU time, so other load on the machine does not inflate it).
+// (process CPU time, so other load on the machine does not inflate it; --wall: elapsed time, which
+// shows what multi-threaded kernels gain).
 //
 // --bn fused builds the model with FusedBatchNormalization (src/backend/wasm/batch_norm_train.ts)
 // wherever it would use tfl.layers.batchNormalization; the default runs wasm both ways. The cpu
@@ -205,7 +206,7 @@ async function main(): Promise<void> {
   const bn = list(arg('bn', flag('fused-bn') ? 'fused' : 'tfl,fused'));
   if (threads > 1) console.log('threads:', useThreadedWasm(wasm, threads));
   registerWasmTrainingKernels();
-  const profiler = flag('profile') ? new KernelProfiler('wasm') : undefined;
+  const profiler = flag('profile') ? new KernelProfiler('wasm', flag('wall') ? 'wall' : 'cpu') : undefined;
   profiler?.install();
   if (profiler && flag('detail')) profiler.detail = true;
   const variants: Variant[] = backends.flatMap((backend) =>
