@@ -298,6 +298,7 @@ async function searchWith(args: ParsedArgs, opened: RunStore | undefined, log: (
     await report?.settle();
     const took = formatDuration((Date.now() - started) / 1000);
     if (result.stopped) log(`stopped after ${result.episodesDone} of ${settings.episodes} episodes (${took}); every finished episode is saved.\n${resumeHint(store.dir)}`);
+    else if (recovered && recovered.done > 0) log(`finished ${result.episodesDone} episodes (${result.episodesDone - recovered.done} in ${took}, after resuming at ${recovered.done}).`);
     else log(`finished ${result.episodesDone} episodes in ${took}.`);
     if (result.best && result.best.accuracy !== null) {
       log(`best: episode ${result.best.episode}, validation accuracy ${result.best.accuracy.toFixed(4)}, ${result.best.params} parameters`);
