@@ -219,6 +219,27 @@ function checkLimit(name: string, v: number | undefined): void {
   if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new RangeError(`${name} must be a positive integer, got ${v}`);
 }
 
+/** 0..n-1 in the seeded order of Rng(seed).shuffle. */
+function shuffledOrder(n: number, seed: number): Uint32Array {
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  new Rng(seed).shuffle(order);
+  return order;
+}
+
+/**
+ * Reads each batch once and hands every record to `visit` with its index across all the files and
+ * its checked label; a file whose size changed since `counts` were taken is an error.
+ */
+function eachRecord(files: string[], counts: number[], visit: (bytes: Buffer, record: number, index: number, label: number) => void): void {
+  let g = 0;
+  files.forEach((file, b) => {
+    const { bytes, count } = readBatch(file);
+    if (count !== counts[b]) throw new Error(`CIFAR-10 batch ${file} changed size while loading`);
+    for (let r = 0; r < count; r++, g++) visit(bytes, r, g, checkLabel(bytes, r, file));
+  });
+}
+
 /** The five training batch files of `dir`, each one's record count (from its size) and the total. */
 function trainingBatches(dir: string): { files: string[]; counts: number[]; total: number } {
   const files = TRAIN_BATCH_FILES.map((f) => join(dir, f));
@@ -248,9 +269,7 @@ export function loadCifar10(dir: string, opts: LoadCifar10Options = {}): Cifar10
   const trainSide = total - valSide;
   if (valSide < 1 || trainSide < 1) throw new Error(`${total} training records cannot be split with valFraction ${valFraction}`);
 
-  const order = new Uint32Array(total);
-  for (let i = 0; i < total; i++) order[i] = i;
-  new Rng(splitSeed).shuffle(order);
+  const order = shuffledOrder(total, splitSeed);
   const train = emptySet(Math.min(trainSide, opts.trainLimit ?? trainSide));
   const val = emptySet(Math.min(valSide, opts.valLimit ?? valSide));
   // slot[g] >= 0: position in train; slot[g] <= -2: position -(slot + 2) in val; -1: unused.
@@ -258,16 +277,10 @@ export function loadCifar10(dir: string, opts: LoadCifar10Options = {}): Cifar10
   for (let p = 0; p < train.count; p++) slot[order[p]] = p;
   for (let q = 0; q < val.count; q++) slot[order[trainSide + q]] = -(q + 2);
 
-  let g = 0;
-  files.forEach((file, b) => {
-    const { bytes, count } = readBatch(file);
-    if (count !== counts[b]) throw new Error(`CIFAR-10 batch ${file} changed size while loading`);
-    for (let r = 0; r < count; r++, g++) {
-      const label = checkLabel(bytes, r, file);
-      const s = slot[g];
-      if (s >= 0) decodeRecord(bytes, r, train, s, label);
-      else if (s <= -2) decodeRecord(bytes, r, val, -(s + 2), label);
-    }
+  eachRecord(files, counts, (bytes, r, g, label) => {
+    const s = slot[g];
+    if (s >= 0) decodeRecord(bytes, r, train, s, label);
+    else if (s <= -2) decodeRecord(bytes, r, val, -(s + 2), label);
   });
   return { train, val };
 }
@@ -298,19 +311,11 @@ export function loadCifar10Train(dir: string, opts: LoadCifar10TrainOptions = {}
   const slot = new Int32Array(total).fill(-1);
   if (set.count === total) for (let g = 0; g < total; g++) slot[g] = g;
   else {
-    const order = new Uint32Array(total);
-    for (let i = 0; i < total; i++) order[i] = i;
-    new Rng(seed).shuffle(order);
+    const order = shuffledOrder(total, seed);
     for (let p = 0; p < set.count; p++) slot[order[p]] = p;
   }
-  let g = 0;
-  files.forEach((file, b) => {
-    const { bytes, count } = readBatch(file);
-    if (count !== counts[b]) throw new Error(`CIFAR-10 batch ${file} changed size while loading`);
-    for (let r = 0; r < count; r++, g++) {
-      const label = checkLabel(bytes, r, file);
-      if (slot[g] >= 0) decodeRecord(bytes, r, set, slot[g], label);
-    }
+  eachRecord(files, counts, (bytes, r, g, label) => {
+    if (slot[g] >= 0) decodeRecord(bytes, r, set, slot[g], label);
   });
   return set;
 }
