@@ -56,15 +56,19 @@ export function parseJson(text: string, source: string): unknown {
   }
 }
 
+/** Why a cells file could not be read, in words. */
+export function unreadableReason(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  return e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a directory, not a cells file' : e.message;
+}
+
 /** Reads and checks a cells file; a file that cannot be read or parsed throws an error naming it. */
 export function readCellsFile(path: string, opts: Omit<CellsDocumentOptions, 'source'> = {}): CellsDocument {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a directory' : e.message;
-    throw new Error(`cannot read cells file ${path}: ${why}`);
+    throw new Error(`cannot read cells file ${path}: ${unreadableReason(err)}`);
   }
   return checkCellsDocument(parseJson(text, path), { ...opts, source: path });
 }

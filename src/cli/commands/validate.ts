@@ -1,7 +1,7 @@
 // `nascent validate FILE...`: checks cells files (best-cells.json, a bare {normal, reduction} pair,
 // a trial record, or a whole trials.jsonl) and prints every problem with its JSON path.
 import { readFileSync } from 'node:fs';
-import { JsonSyntaxError, checkCellsDocument, parseJson, type CellsDocument } from '../../cells/cells-file.js';
+import { JsonSyntaxError, checkCellsDocument, parseJson, unreadableReason, type CellsDocument } from '../../cells/cells-file.js';
 import { cellsHash } from '../../cells/key.js';
 import { DEFAULT_SPACE, type SearchSpace } from '../../cells/types.js';
 import { CellsValidationError } from '../../cells/validate.js';
@@ -59,9 +59,7 @@ export function validateFile(file: string, space: SearchSpace): { ok: boolean; l
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a directory, not a cells file' : e.message;
-    return { ok: false, lines: [`${file}: cannot read: ${why}`] };
+    return { ok: false, lines: [`${file}: cannot read: ${unreadableReason(err)}`] };
   }
   if (file.endsWith('.jsonl')) return validateLines(file, text, space);
   try {
