@@ -19,6 +19,35 @@ export function bar(fraction: number, width = 20): string {
   return '█'.repeat(full) + '░'.repeat(width - full);
 }
 
+/** Finished lines scrolling above one status line that a terminal redraws in place. */
+export class TerminalLines {
+  private statusShown = false;
+
+  constructor(
+    private readonly write: (text: string) => void,
+    readonly tty: boolean,
+  ) {}
+
+  /** A finished line: it stays. */
+  line(text: string): void {
+    this.clear();
+    this.write(text + '\n');
+  }
+
+  /** The status line, replacing the previous one (terminals only), cut to the terminal's width. */
+  status(text: string): void {
+    const cols = process.stdout.columns ?? 120;
+    this.write('\r\x1b[2K' + (text.length > cols - 1 ? text.slice(0, cols - 1) : text));
+    this.statusShown = true;
+  }
+
+  /** Leaves the terminal on a clean line (before other output, or at exit). */
+  clear(): void {
+    if (this.tty && this.statusShown) this.write('\r\x1b[2K');
+    this.statusShown = false;
+  }
+}
+
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '  -  ' : x.toFixed(4));
 
 export interface ProgressOptions {
@@ -32,7 +61,7 @@ export interface ProgressOptions {
 }
 
 export class SearchProgress {
-  private readonly write: (text: string) => void;
+  private readonly term: TerminalLines;
   private readonly tty: boolean;
   private readonly now: () => number;
   private readonly started: number;
@@ -43,11 +72,10 @@ export class SearchProgress {
   private last: number | null = null;
   private best: number | null = null;
   private lastDraw = 0;
-  private statusShown = false;
 
   constructor(private readonly o: ProgressOptions) {
-    this.write = o.write ?? ((t) => process.stdout.write(t));
     this.tty = o.isTTY ?? Boolean(process.stdout.isTTY);
+    this.term = new TerminalLines(o.write ?? ((t) => process.stdout.write(t)), this.tty);
     this.now = o.now ?? (() => Date.now());
     this.started = this.now();
     this.startDone = o.done ?? 0;
@@ -62,15 +90,11 @@ export class SearchProgress {
   }
 
   private line(text: string): void {
-    if (this.tty && this.statusShown) this.write('\r\x1b[2K');
-    this.statusShown = false;
-    this.write(text + '\n');
+    this.term.line(text);
   }
 
   private status(text: string): void {
-    const cols = process.stdout.columns ?? 120;
-    this.write('\r\x1b[2K' + (text.length > cols - 1 ? text.slice(0, cols - 1) : text));
-    this.statusShown = true;
+    this.term.status(text);
   }
 
   handle(e: SearchEvent): void {
@@ -117,7 +141,6 @@ export class SearchProgress {
 
   /** Leaves the terminal on a clean line (before other output, or at exit). */
   clear(): void {
-    if (this.tty && this.statusShown) this.write('\r\x1b[2K');
-    this.statusShown = false;
+    this.term.clear();
   }
 }

@@ -3,7 +3,7 @@
 // one line per epoch, and a batch line at most every `quietSeconds`, since one epoch of the full
 // training set can take many minutes on a CPU.
 import type { FinalEpoch, FinalPhase } from '../child/final-train.js';
-import { bar, formatDuration } from './progress.js';
+import { bar, formatDuration, TerminalLines } from './progress.js';
 
 export interface TrainProgressOptions {
   epochs: number;
@@ -18,30 +18,26 @@ export interface TrainProgressOptions {
 }
 
 export class TrainProgress {
-  private readonly write: (text: string) => void;
+  private readonly term: TerminalLines;
   private readonly tty: boolean;
   private readonly now: () => number;
   private readonly started: number;
   private epochStarted = 0;
   private lastDraw = -Infinity;
-  private statusShown = false;
 
   constructor(private readonly o: TrainProgressOptions) {
-    this.write = o.write ?? ((t) => process.stdout.write(t));
     this.tty = o.isTTY ?? Boolean(process.stdout.isTTY);
+    this.term = new TerminalLines(o.write ?? ((t) => process.stdout.write(t)), this.tty);
     this.now = o.now ?? (() => Date.now());
     this.started = this.now();
   }
 
   private line(text: string): void {
-    this.clear();
-    this.write(text + '\n');
+    this.term.line(text);
   }
 
   private status(text: string): void {
-    const cols = process.stdout.columns ?? 120;
-    this.write('\r\x1b[2K' + (text.length > cols - 1 ? text.slice(0, cols - 1) : text));
-    this.statusShown = true;
+    this.term.status(text);
   }
 
   /** Seconds left, from the time per image so far. */
@@ -89,7 +85,6 @@ export class TrainProgress {
 
   /** Leaves the terminal on a clean line (before other output, or at exit). */
   clear(): void {
-    if (this.tty && this.statusShown) this.write('\r\x1b[2K');
-    this.statusShown = false;
+    this.term.clear();
   }
 }
