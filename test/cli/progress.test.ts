@@ -27,6 +27,17 @@ function run(isTTY: boolean) {
 }
 
 describe('SearchProgress', () => {
+  it('after a resume, estimates time left from the episodes this process has run', () => {
+    let text = '';
+    let clock = 0;
+    const p = new SearchProgress({ epochs: 1, episodes: 12, done: 10, isTTY: false, write: (t) => (text += t), now: () => clock });
+    p.handle({ type: 'episode-start', episode: 11, episodes: 12, explored: false, key: 'abc' });
+    clock = 60_000;
+    p.handle({ type: 'episode-end', trial: trial(11, 0.5), best: trial(11, 0.5) });
+    // One episode in 60 s, one left: 1m00s (counting the ten earlier episodes would say 5s).
+    expect(text).toMatch(/episode 11\/12 acc 0\.5000 .*\| ETA 1m00s\n$/);
+  });
+
   it('writes plain lines without control characters when stdout is not a terminal', () => {
     const text = run(false);
     expect(text).not.toMatch(/\x1b|\r/);

@@ -253,7 +253,8 @@ async function searchWith(args: ParsedArgs, opened: RunStore | undefined, log: (
     hierarchical: settings.hierarchical,
     microBatch: settings.microBatch ?? defaultMicroBatch(backend.name),
   });
-  const progress = new SearchProgress({ epochs: settings.epochs, episodes: settings.episodes });
+  // The ETA comes from the episodes this process runs; a resumed run's earlier ones are not among them.
+  const progress = new SearchProgress({ epochs: settings.epochs, episodes: settings.episodes, done: recovered?.done });
   const report = args.flags.report === false ? undefined : new LiveReport(store.dir, (m) => (progress.clear(), log(m)));
   // First Ctrl-C: finish the episode in progress and its writes. Second Ctrl-C, or SIGTERM (a
   // shutdown, which will not wait for a child to finish): drop that episode now; the run stays
