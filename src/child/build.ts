@@ -2,9 +2,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { type Block, type Cell, type CellKind, type CellPair, type Operation } from '../cells/types.js';
 import { validateCell } from '../cells/validate.js';
 import { Rng } from '../util/random.js';
-import { Alias } from './alias.js';
-import { AvgPool3x3ExcludePad } from './avg_pool.js';
-import { fusedBatchNormalization } from '../backend/wasm/batch_norm_train.js';
+import { Alias, AvgPool3x3ExcludePad, fusedBatchNormalization } from './layers.js';
 
 // The child network of /work/shared/reference/child-spec.md, layer for layer the same as
 // torch_child.py, so parameter counts and throughput can be compared with the PyTorch peer.

@@ -8,9 +8,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { writeFileAtomic, writeJsonAtomic } from '../store/atomic.js';
 // The child's own layer classes must be registered with tfjs's serialization before a model that
-// uses them is loaded; these imports register them (buildChild's imports do too).
-import './avg_pool.js';
-import '../backend/wasm/batch_norm_train.js';
+// uses them is loaded; layers.ts registers every one of them.
+import './layers.js';
 
 export const MODEL_FILE = 'model.json';
 export const WEIGHTS_FILE = 'weights.bin';

@@ -1,12 +1,14 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FinalTrainingDiverged, trainFinal, type FinalEpoch, type FinalTrainOptions } from '../../src/child/final-train.js';
 import { loadLayersModelFromDir, saveLayersModel } from '../../src/child/model-io.js';
 import type { ImageSet } from '../../src/data/types.js';
+import { buildChild } from '../../src/child/build.js';
 import { colorSet, exampleCells, randomImages } from './helpers.js';
 
 beforeAll(async () => {
@@ -116,5 +118,29 @@ describe('saveLayersModel / loadLayersModelFromDir', () => {
     tf.dispose([x, a, b]);
     loaded.dispose();
     result.model.dispose();
+  });
+
+  it('loads in a process that imports only model-io, whatever custom layers the child has', async () => {
+    // identity(h) + identity(h) puts an Alias layer in the model (see src/child/alias.ts).
+    const twin = { inputs: [0, 0] as [number, number], ops: ['identity', 'identity'] as ['identity', 'identity'], combine: 'add' as const };
+    const cells = { normal: [twin, { inputs: [1, 0] as [number, number], ops: ['avg_3x3', 'sep_3x3'] as ['avg_3x3', 'sep_3x3'], combine: 'add' as const }], reduction: [twin] };
+    const model = buildChild(cells, { channels: [2, 2, 2, 2, 2], inputShape: [8, 8, 3], seed: 1 });
+    const dir = mkdtempSync(join(work, 'model-'));
+    await saveLayersModel(model, dir);
+    model.dispose();
+    const classes = JSON.stringify(JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')).modelTopology);
+    for (const name of ['NascentAlias', 'NascentAvgPool3x3ExcludePad', 'NascentFusedBatchNormalization']) expect(classes).toContain(name);
+    const script = [
+      "import * as tf from '@tensorflow/tfjs-core';",
+      "import '@tensorflow/tfjs-backend-cpu';",
+      "const { loadLayersModelFromDir } = await import('./src/child/model-io.ts');",
+      "await tf.setBackend('cpu');",
+      'const m = await loadLayersModelFromDir(process.argv[1]);',
+      "console.log('loaded', m.countParams());",
+    ].join('\n');
+    const root = resolve(__dirname, '../..');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, dir], { cwd: root, encoding: 'utf8' });
+    expect(r.stderr).not.toMatch(/Error/);
+    expect(r.stdout).toMatch(/^loaded \d+$/m);
   });
 });
