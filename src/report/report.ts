@@ -4,6 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { CellKind } from '../cells/types.js';
+import type { TrialRecord } from '../store/records.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { cellDot, placeholderDot, renderDot } from './diagram.js';
 import { reportHtml } from './html.js';
@@ -23,8 +24,7 @@ function subtitle(run: RunData): string {
   return `${run.name} · ${strategy} · ${run.trials.length} episode${run.trials.length === 1 ? '' : 's'}`;
 }
 
-async function cellSvg(run: RunData, kind: CellKind): Promise<string> {
-  const best = bestTrial(run.trials);
+async function cellSvg(run: RunData, best: TrialRecord | undefined, kind: CellKind): Promise<string> {
   const title = `${kind} cell`;
   if (!best) return renderDot(placeholderDot(title, run.trials.length === 0 ? 'no episode has finished yet' : 'no child has trained successfully yet'));
   try {
@@ -42,11 +42,12 @@ export async function writeRunReport(runDir: string, options: RunReportOptions =
   const window = numberSetting(run.config, 'window', 20);
   const series = episodeSeries(run.trials, window, numberSetting(run.config, 'epochs', 1));
   const sub = subtitle(run);
+  const best = bestTrial(run.trials);
   const [accuracy, reward, normal, reduction] = await Promise.all([
     renderSpec(accuracySpec(series, window, sub)),
     renderSpec(rewardSpec(series, sub)),
-    cellSvg(run, 'normal'),
-    cellSvg(run, 'reduction'),
+    cellSvg(run, best, 'normal'),
+    cellSvg(run, best, 'reduction'),
   ]);
   const svgs = { accuracy, reward, normal, reduction };
 
@@ -62,7 +63,7 @@ export async function writeRunReport(runDir: string, options: RunReportOptions =
   }
   const html = reportHtml({
     run,
-    best: bestTrial(run.trials),
+    best,
     top: topArchitectures(run.trials, 10),
     failed: run.trials.filter((t) => t.accuracy === null).length,
     svgs,

@@ -4,6 +4,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { TrialRecord } from '../store/records.js';
+import { bestTrial as bestInOrder } from '../search/loop.js';
+import { liveLockOwner } from '../store/lock.js';
 import { RUN_FILES, readTrials } from '../store/run-store.js';
 
 /** A run directory that cannot be reported on; the message names the path and what is wrong. */
@@ -50,26 +52,9 @@ export function readRun(dir: string): RunData {
     name: basename(abs),
     config: config as Record<string, unknown>,
     trials: read.trials,
-    inProgress: lockHeld(join(abs, 'run.lock')),
+    inProgress: liveLockOwner(abs) !== undefined,
     tornLine: read.tornLine !== undefined,
   };
-}
-
-/** Whether a live process holds the run's lock (one left behind by a crashed search does not count). */
-function lockHeld(path: string): boolean {
-  let pid: number;
-  try {
-    pid = Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
-  } catch {
-    return false;
-  }
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as { code?: string }).code === 'EPERM';
-  }
 }
 
 // Only the fields the report reads; a record missing one would otherwise surface as NaN in a plot.
@@ -146,10 +131,7 @@ export function episodeSeries(trials: TrialRecord[], window: number, epochs: num
 
 /** The best child (earliest on ties, as the search keeps the first), or undefined if none finished. */
 export function bestTrial(trials: TrialRecord[]): TrialRecord | undefined {
-  let best: TrialRecord | undefined;
-  for (const t of [...trials].sort((a, b) => a.episode - b.episode))
-    if (t.accuracy !== null && (best === undefined || t.accuracy > best.accuracy!)) best = t;
-  return best;
+  return bestInOrder([...trials].sort((a, b) => a.episode - b.episode));
 }
 
 export interface Architecture {

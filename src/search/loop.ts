@@ -53,6 +53,13 @@ export function isBetter(trial: TrialRecord, best: TrialRecord | undefined): boo
   return trial.accuracy !== null && (best === undefined || best.accuracy === null || trial.accuracy > best.accuracy);
 }
 
+/** The best trial of `trials` in their order (the first on ties, as the search keeps it); undefined if none finished. */
+export function bestTrial(trials: readonly TrialRecord[]): TrialRecord | undefined {
+  let best: TrialRecord | undefined;
+  for (const t of trials) if (isBetter(t, best)) best = t;
+  return best;
+}
+
 export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   let best = o.best;
   let done = o.done ?? 0;

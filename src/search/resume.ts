@@ -8,7 +8,7 @@
 //   - a stale best-cells.json (killed before it was replaced): rewritten from the checkpoint.
 // Anything else (a checkpoint behind the trials, episodes out of order) is damage from outside and
 // is reported, never guessed at.
-import { isBetter, type SearchCheckpoint } from './loop.js';
+import { bestTrial, type SearchCheckpoint } from './loop.js';
 import type { TrialRecord } from '../store/records.js';
 import { RunStoreError, type RunStore } from '../store/run-store.js';
 
@@ -26,12 +26,6 @@ function checkOrder(trials: TrialRecord[], path: string): void {
   trials.forEach((t, i) => {
     if (t?.episode !== i + 1) throw new RunStoreError(`${path}: line ${i + 1} holds episode ${t?.episode}, expected ${i + 1} (the file was edited or damaged)`);
   });
-}
-
-function bestOf(trials: TrialRecord[]): TrialRecord | undefined {
-  let best: TrialRecord | undefined;
-  for (const t of trials) if (isBetter(t, best)) best = t;
-  return best;
 }
 
 export function recoverRun(store: RunStore): RecoveredRun {
@@ -65,7 +59,7 @@ export function recoverRun(store: RunStore): RecoveredRun {
   }
 
   // best-cells.json is derived data: rewrite it whenever it may be behind the trials.
-  const best = bestOf(trials);
+  const best = bestTrial(trials);
   if (best !== undefined) {
     const onDisk = store.readBest();
     if (onDisk?.episode !== best.episode || onDisk.key !== best.key) {

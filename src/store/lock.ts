@@ -1,7 +1,9 @@
 // One writer per run directory. The lock file holds the owner's pid; a lock whose process is gone
 // (a crash, SIGKILL, a reboot) is stale and taken over instead of blocking the user forever.
 import { openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+
+const LOCK_FILE = 'run.lock';
 
 export class RunLockedError extends Error {
   constructor(readonly dir: string, readonly pid: number) {
@@ -23,6 +25,17 @@ function alive(pid: number): boolean {
   }
 }
 
+/** The pid of the live process holding `dir`'s lock; undefined when none does (or it died). */
+export function liveLockOwner(dir: string): number | undefined {
+  let pid: number;
+  try {
+    pid = Number.parseInt(readFileSync(join(dir, LOCK_FILE), 'utf8').trim(), 10);
+  } catch {
+    return undefined;
+  }
+  return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
+}
+
 export interface RunLock {
   release(): void;
   /** Set when an earlier owner died holding the lock. */
@@ -34,7 +47,7 @@ export interface RunLock {
 const held = new Set<string>();
 
 export function acquireRunLock(dir: string): RunLock {
-  const path = resolve(dir, 'run.lock');
+  const path = resolve(dir, LOCK_FILE);
   if (held.has(path)) throw new RunLockedError(dir, process.pid);
   let stalePid: number | undefined;
   for (let attempt = 0; attempt < 2; attempt++) {
