@@ -33,6 +33,18 @@ function runTitle(title: string, subtitle: string | undefined, empty: boolean) {
   return sub ? { text: title, subtitle: sub } : { text: title };
 }
 
+/** A layered plot of a run's episodes, at the report's size and style. */
+function episodePlot(title: string, subtitle: string | undefined, points: EpisodePoint[], body: Record<string, unknown>): TopLevelSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: runTitle(title, subtitle, points.length === 0),
+    width: WIDTH,
+    height: HEIGHT,
+    config: baseConfig,
+    ...body,
+  } as TopLevelSpec;
+}
+
 export const rollingMeanName = (window: number) => `mean of last ${window} finished`;
 
 // Each plotted point carries a description, which vega writes as the point's aria-label in the SVG
@@ -68,12 +80,7 @@ export function accuracyData(points: EpisodePoint[], window: number): { children
 
 export function accuracySpec(points: EpisodePoint[], window: number, subtitle?: string): TopLevelSpec {
   const { children, lines } = accuracyData(points, window);
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: runTitle('Validation accuracy per episode', subtitle, points.length === 0),
-    width: WIDTH,
-    height: HEIGHT,
-    config: baseConfig,
+  return episodePlot('Validation accuracy per episode', subtitle, points, {
     layer: [
       {
         data: { values: children },
@@ -108,7 +115,7 @@ export function accuracySpec(points: EpisodePoint[], window: number, subtitle?: 
       },
     ],
     resolve: { scale: { color: 'independent', shape: 'independent', strokeDash: 'independent' } },
-  } as TopLevelSpec;
+  });
 }
 
 export function rewardData(points: EpisodePoint[]): LineRow[] {
@@ -119,12 +126,7 @@ export function rewardData(points: EpisodePoint[]): LineRow[] {
 }
 
 export function rewardSpec(points: EpisodePoint[], subtitle?: string): TopLevelSpec {
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: runTitle('Reward and baseline per episode', subtitle, points.length === 0),
-    width: WIDTH,
-    height: HEIGHT,
-    config: baseConfig,
+  return episodePlot('Reward and baseline per episode', subtitle, points, {
     layer: [
       {
         data: { values: [{ zero: 0 }] },
@@ -142,7 +144,7 @@ export function rewardSpec(points: EpisodePoint[], subtitle?: string): TopLevelS
         },
       },
     ],
-  } as TopLevelSpec;
+  });
 }
 
 export interface CompareRow {
