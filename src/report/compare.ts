@@ -7,12 +7,14 @@ import { writeFileAtomic } from '../store/atomic.js';
 import { escapeHtml, svgDataUri } from './html.js';
 import { compareSpec, renderSpec, type CompareRow } from './plots.js';
 import { svgToPng } from './render.js';
-import { bestTrial, episodeSeries, numberSetting, readRun, ReportError, type RunData } from './run-data.js';
+import { bestTrial, readRun, ReportError, runSeries, strategyOf, type EpisodePoint, type RunData } from './run-data.js';
 
 export interface ComparedRun {
   run: RunData;
   /** The run's name in the legend: its directory name (more of its path if two share one) and strategy. */
   label: string;
+  /** Its episodes, as runSeries gives them. */
+  points: EpisodePoint[];
 }
 
 /** Labels that tell the runs apart: the shortest path suffix that is unique, then the strategy. */
@@ -21,19 +23,17 @@ export function runLabels(runs: RunData[]): string[] {
   const suffix = (p: string[], n: number) => p.slice(Math.max(0, p.length - n)).join('/');
   let n = 1;
   while (n < Math.max(...parts.map((p) => p.length)) && new Set(parts.map((p) => suffix(p, n))).size < runs.length) n++;
-  return runs.map((r, i) => `${suffix(parts[i], n)} (${typeof r.config.strategy === 'string' ? r.config.strategy : 'unknown strategy'})`);
+  return runs.map((r, i) => `${suffix(parts[i], n)} (${strategyOf(r)})`);
 }
 
 export function compareRows(runs: ComparedRun[]): CompareRow[] {
-  return runs.flatMap(({ run, label }) => {
-    const window = numberSetting(run.config, 'window', 20);
-    const series = episodeSeries(run.trials, window, numberSetting(run.config, 'epochs', 1));
-    return series.flatMap((p) =>
+  return runs.flatMap(({ label, points }) =>
+    points.flatMap((p) =>
       p.bestSoFar === null
         ? []
         : [{ run: label, episode: p.episode, epochs: p.epochsSpent, best: p.bestSoFar, description: `${label} episode ${p.episode}: best ${p.bestSoFar} after ${p.epochsSpent} child-epochs` }],
-    );
-  });
+    ),
+  );
 }
 
 // Settings every search records but that say nothing about how the search was set up.
@@ -48,10 +48,9 @@ export function differingSettings(runs: RunData[]): string[] {
 function compareHtml(runs: ComparedRun[], svg: string): string {
   const differ = differingSettings(runs.map((r) => r.run));
   const head = ['run', 'episodes', 'best accuracy', 'at episode', 'child-epochs spent', ...differ];
-  const rows = runs.map(({ run, label }) => {
+  const rows = runs.map(({ run, label, points }) => {
     const best = bestTrial(run.trials);
-    const series = episodeSeries(run.trials, 1, numberSetting(run.config, 'epochs', 1));
-    const spent = series.length > 0 ? series[series.length - 1].epochsSpent : 0;
+    const spent = points.length > 0 ? points[points.length - 1].epochsSpent : 0;
     const cells = [
       label,
       String(run.trials.length),
@@ -104,7 +103,7 @@ export async function writeComparison(runDirs: string[], out = '.'): Promise<{ f
   }
   const runs = runDirs.map((d) => readRun(d));
   const labels = runLabels(runs);
-  const compared = runs.map((run, i) => ({ run, label: labels[i] }));
+  const compared = runs.map((run, i) => ({ run, label: labels[i], points: runSeries(run).points }));
   const svg = await renderSpec(compareSpec(compareRows(compared), labels));
   const paths = comparePaths(out);
   mkdirSync(dirname(paths.svg), { recursive: true });

@@ -10,7 +10,7 @@ import { cellDot, placeholderDot, renderDot } from './diagram.js';
 import { reportHtml } from './html.js';
 import { accuracySpec, renderSpec, rewardSpec } from './plots.js';
 import { svgToPng } from './render.js';
-import { bestTrial, episodeSeries, numberSetting, readRun, ReportError, topArchitectures, type RunData } from './run-data.js';
+import { bestTrial, readRun, ReportError, runSeries, strategyOf, topArchitectures, type RunData } from './run-data.js';
 
 export const REPORT_DIR = 'report';
 
@@ -20,8 +20,7 @@ export interface RunReportOptions {
 }
 
 function subtitle(run: RunData): string {
-  const strategy = typeof run.config.strategy === 'string' ? run.config.strategy : 'unknown strategy';
-  return `${run.name} · ${strategy} · ${run.trials.length} episode${run.trials.length === 1 ? '' : 's'}`;
+  return `${run.name} · ${strategyOf(run)} · ${run.trials.length} episode${run.trials.length === 1 ? '' : 's'}`;
 }
 
 async function cellSvg(run: RunData, best: TrialRecord | undefined, kind: CellKind): Promise<string> {
@@ -39,8 +38,7 @@ export async function writeRunReport(runDir: string, options: RunReportOptions =
   const run = readRun(runDir);
   const outDir = resolve(options.outDir ?? join(run.dir, REPORT_DIR));
   mkdirSync(outDir, { recursive: true });
-  const window = numberSetting(run.config, 'window', 20);
-  const series = episodeSeries(run.trials, window, numberSetting(run.config, 'epochs', 1));
+  const { window, points: series } = runSeries(run);
   const sub = subtitle(run);
   const best = bestTrial(run.trials);
   const [accuracy, reward, normal, reduction] = await Promise.all([

@@ -83,6 +83,17 @@ export function numberSetting(config: Record<string, unknown>, name: string, fal
   return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : fallback;
 }
 
+/** The strategy recorded in the run's settings, for labels. */
+export function strategyOf(run: RunData): string {
+  return typeof run.config.strategy === 'string' ? run.config.strategy : 'unknown strategy';
+}
+
+/** The run's episode series, with the window and epochs from its own settings. */
+export function runSeries(run: RunData): { window: number; points: EpisodePoint[] } {
+  const window = numberSetting(run.config, 'window', 20);
+  return { window, points: episodeSeries(run.trials, window, numberSetting(run.config, 'epochs', 1)) };
+}
+
 export interface EpisodePoint {
   episode: number;
   /** null for a failed child. */
