@@ -188,6 +188,21 @@ async function searchWith(args: ParsedArgs, opened: RunStore | undefined, log: (
   const settings = opened ? resumeSettings(args, recordedConfig!, opened.path('config')) : settingsFromArgs(args);
   const out = opened?.dir ?? resolve((args.flags.out as string | undefined) ?? join('runs', timestamp()));
 
+  // A resume repairs the run and checks there is work left before the slow part (backend, data).
+  let recovered: RecoveredRun | undefined;
+  if (opened) {
+    if (opened.stalePid !== undefined) log(`taking over the lock of process ${opened.stalePid}, which ended without releasing it`);
+    recovered = recoverRun(opened);
+    for (const repair of recovered.repairs) log(`repaired: ${repair}`);
+    if (settings.episodes < recovered.done) {
+      throw new UsageError(`--episodes ${settings.episodes} is fewer than the ${recovered.done} episodes the run has finished`, searchCommand);
+    }
+    if (recovered.done >= settings.episodes) {
+      log(`the run has already finished its ${recovered.done} episodes; pass --episodes N (N > ${recovered.done}) to go on.`);
+      return 0;
+    }
+  }
+
   const source = dataSourceFromArgs(args, searchCommand);
   const backend = await prepareBackend(settings.backend);
   log(`backend: ${backend.name} — ${backend.detail}`);
@@ -201,16 +216,9 @@ async function searchWith(args: ParsedArgs, opened: RunStore | undefined, log: (
   const baseline = new MovingBaseline({ window: settings.window, initial: settings.baseline });
   let store: RunStore;
   let config: Record<string, unknown>;
-  let recovered: RecoveredRun | undefined;
   try {
-    if (opened) {
+    if (opened && recovered) {
       store = opened;
-      if (store.stalePid !== undefined) log(`taking over the lock of process ${store.stalePid}, which ended without releasing it`);
-      recovered = recoverRun(store);
-      for (const repair of recovered.repairs) log(`repaired: ${repair}`);
-      if (settings.episodes < recovered.done) {
-        throw new UsageError(`--episodes ${settings.episodes} is fewer than the ${recovered.done} episodes the run has finished`, searchCommand);
-      }
       if (recovered.checkpoint) {
         await strategy.setState(recovered.checkpoint.strategy);
         baseline.setState(recovered.checkpoint.baseline as Parameters<MovingBaseline['setState']>[0]);
@@ -237,12 +245,6 @@ async function searchWith(args: ParsedArgs, opened: RunStore | undefined, log: (
     strategy.dispose();
     throw err;
   }
-  if (recovered && recovered.done >= settings.episodes) {
-    strategy.dispose();
-    log(`the run has already finished its ${recovered.done} episodes; pass --episodes N (N > ${recovered.done}) to go on.`);
-    return 0;
-  }
-
   const evaluator = new ChildManager({
     data,
     channels: settings.channels,
