@@ -11,6 +11,7 @@ export class LiveReport {
   constructor(
     private readonly runDir: string,
     private readonly warn: (message: string) => void,
+    private readonly write: (runDir: string) => Promise<unknown> = writeRunReport,
   ) {}
 
   /** Asks for a fresh report; returns at once. */
@@ -32,7 +33,7 @@ export class LiveReport {
       do {
         this.pending = false;
         try {
-          await writeRunReport(this.runDir);
+          await this.write(this.runDir);
         } catch (err) {
           // Say it once: the same cause would repeat after every episode.
           if (!this.warned) this.warn(`report not updated: ${(err as Error).message} (the search goes on; run \`nascent report\` to retry)`);

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { LiveReport } from '../../src/report/live-report.js';
+
+describe('LiveReport', () => {
+  it('collapses requests made during a pass into one more pass, and waits for it in settle()', async () => {
+    const passes: number[] = [];
+    let release: () => void = () => {};
+    const write = async () => {
+      passes.push(passes.length + 1);
+      await new Promise<void>((r) => (release = r));
+    };
+    const live = new LiveReport('run', () => {}, write);
+    live.request();
+    live.request();
+    live.request();
+    expect(passes).toEqual([1]);
+    release();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(passes).toEqual([1, 2]); // the two requests during pass 1 became one pass
+    const settled = live.settle();
+    release();
+    await settled;
+    expect(passes).toEqual([1, 2]);
+    live.request(); // idle again: a new request starts a pass at once
+    expect(passes).toEqual([1, 2, 3]);
+    release();
+    await live.settle();
+  });
+
+  it('warns once about a report that keeps failing, and keeps accepting requests', async () => {
+    const warnings: string[] = [];
+    let calls = 0;
+    const live = new LiveReport('run', (m) => warnings.push(m), async () => {
+      calls++;
+      throw new Error('disk full');
+    });
+    for (let i = 0; i < 3; i++) {
+      live.request();
+      await live.settle();
+    }
+    expect(calls).toBe(3);
+    expect(warnings).toEqual(['report not updated: disk full (the search goes on; run `nascent report` to retry)']);
+  });
+});
