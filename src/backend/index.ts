@@ -1,8 +1,8 @@
 // Choosing and preparing the tfjs backend. Every backend but `cpu` is imported lazily, so a user
 // without the optional packages (tfjs-node, tfjs-node-gpu, webgpu) never pays for or trips on them.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { TENSORFLOW_PACKAGES, findTfGpuLibraries, mappedLibraries, otherCudaRuntimes, tensorflowGpuProblem } from './tensorflow.js';
+import { openDawn, probeWebgpu } from './webgpu.js';
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -14,12 +14,14 @@ export interface PreparedBackend {
   detail: string;
   /** Under `auto`: the faster backends passed over, and why. */
   skipped?: string[];
+  /** Said at start: the backend works, but not as well as its name promises (a software GPU, no CUDA). */
+  warnings?: string[];
 }
 
 export class BackendUnavailableError extends Error {
   constructor(
     readonly backend: string,
-    reason: string,
+    readonly reason: string,
   ) {
     super(`backend "${backend}" is not available: ${reason}`);
     this.name = 'BackendUnavailableError';
@@ -40,10 +42,17 @@ async function tryImport(specifier: string): Promise<unknown | undefined> {
 }
 
 async function loadTensorflow(): Promise<PreparedBackend> {
-  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+  for (const pkg of TENSORFLOW_PACKAGES) {
     if ((await tryImport(pkg)) !== undefined) {
       await activate('tensorflow');
-      return { name: 'tensorflow', detail: `libtensorflow through ${pkg}` };
+      const warnings: string[] = [];
+      if (pkg === '@tensorflow/tfjs-node-gpu') {
+        // libtensorflow dlopens CUDA when it first places an op; look at what it mapped after one.
+        tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(1)));
+        const problem = tensorflowGpuProblem(mappedLibraries(), findTfGpuLibraries(), otherCudaRuntimes());
+        if (problem) warnings.push(problem);
+      }
+      return { name: 'tensorflow', detail: `libtensorflow through ${pkg}${warnings.length ? ' (on the CPU: no GPU device)' : ''}`, warnings };
     }
   }
   throw new BackendUnavailableError(
@@ -54,44 +63,25 @@ async function loadTensorflow(): Promise<PreparedBackend> {
   );
 }
 
-/** A WebGPU adapter from Dawn (the `webgpu` package), or a reason why there is none. */
-// The few WebGPU shapes we touch, so the project needs no WebGPU type package.
-interface GpuAdapterLike {
-  info?: { vendor?: string; architecture?: string; description?: string };
-}
-interface GpuLike {
-  requestAdapter(options?: { powerPreference?: string }): Promise<GpuAdapterLike | null>;
-}
-
-// Dawn prints a native warning when it cannot load Vulkan; on Linux, look for the loader first.
-function vulkanLoaderMissing(): boolean {
-  if (process.platform !== 'linux') return false;
-  const dirs = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/usr/local/lib'];
-  const extra = (process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
-  return ![...extra, ...dirs].some((d) => existsSync(join(d, 'libvulkan.so.1')));
-}
-
-async function findWebgpuAdapter(): Promise<{ ok: true; info: string } | { ok: false; reason: string }> {
-  if (vulkanLoaderMissing()) return { ok: false, reason: 'no Vulkan loader (libvulkan.so.1) on this machine, so no GPU adapter for Dawn (on Debian/Ubuntu with a GPU driver: `apt-get install libvulkan1`, plus `mesa-vulkan-drivers` for AMD/Intel; NVIDIA\'s driver ships its own Vulkan ICD)' };
-  const mod = (await tryImport('webgpu')) as { create?: (flags: string[]) => GpuLike } | undefined;
-  if (!mod?.create) return { ok: false, reason: 'the `webgpu` package (Dawn for Node) is not installed: `npm install webgpu`' };
-  const gpu = mod.create([]);
-  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) return { ok: false, reason: 'Dawn found no GPU adapter on this machine (no Vulkan/Metal/D3D12 GPU, or its driver lacks Vulkan support; `vulkaninfo` from vulkan-tools shows what Vulkan sees)' };
-  // tfjs-backend-webgpu looks for navigator.gpu when it is imported, so this must come first.
-  const g = globalThis as { navigator?: { gpu?: GpuLike } };
-  if (!g.navigator) Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
-  else if (!g.navigator.gpu) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
-  const info = adapter.info;
-  return { ok: true, info: [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' ') || 'adapter' };
-}
-
-async function loadWebgpu(): Promise<PreparedBackend> {
-  const found = await findWebgpuAdapter();
-  if (!found.ok) throw new BackendUnavailableError('webgpu', found.reason);
+/**
+ * WebGPU through Dawn. `acceptSoftware` false (under auto) refuses a software adapter: lavapipe
+ * or SwiftShader run every shader on the CPU, far slower than the wasm backend on the same cores.
+ */
+async function loadWebgpu(acceptSoftware = true): Promise<PreparedBackend> {
+  const probe = await probeWebgpu();
+  if (!probe.ok) throw new BackendUnavailableError('webgpu', probe.reason);
+  const { adapter } = probe;
+  if (adapter.software && !acceptSoftware) {
+    throw new BackendUnavailableError(
+      'webgpu',
+      `its only adapter is ${adapter.name}: ${adapter.software}, slower than wasm on the same cores (\`--backend webgpu\` uses it anyway)`,
+    );
+  }
+  await openDawn();
   await import('@tensorflow/tfjs-backend-webgpu');
   await activate('webgpu');
-  return { name: 'webgpu', detail: `WebGPU through Dawn (${found.info})` };
+  const warnings = adapter.software ? [`webgpu runs on ${adapter.name}, ${adapter.software}: expect it to be far slower than --backend wasm`] : [];
+  return { name: 'webgpu', detail: `WebGPU through Dawn (${adapter.name}${adapter.software ? ', software' : ''})`, warnings };
 }
 
 async function loadWasm(): Promise<PreparedBackend> {
@@ -132,15 +122,24 @@ export async function prepareBackend(choice: BackendChoice): Promise<PreparedBac
       return loadCpu();
     case 'auto': {
       const skipped: string[] = [];
-      for (const load of [loadTensorflow, loadWebgpu]) {
+      for (const load of [loadTensorflow, () => loadWebgpu(false)]) {
         try {
           return { ...(await load()), skipped };
         } catch (err) {
           if (!(err instanceof BackendUnavailableError)) throw err;
-          skipped.push(err.message);
+          skipped.push(`${err.backend}: ${err.reason}`);
         }
       }
       return { ...(await loadWasm()), skipped };
     }
   }
+}
+
+/** The lines a command prints about its backend: what runs, what auto passed over, what to know. */
+export function describeBackend(backend: PreparedBackend): string[] {
+  return [
+    `backend: ${backend.name} — ${backend.detail}`,
+    ...(backend.skipped ?? []).map((reason) => `  (passed over ${reason})`),
+    ...(backend.warnings ?? []).map((w) => `  warning: ${w}`),
+  ];
 }

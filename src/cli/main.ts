@@ -6,6 +6,7 @@ import { reportCommand, runReportCommand } from './commands/report.js';
 import { compareCommand, runCompareCommand } from './commands/compare.js';
 import { runValidateCommand, validateCommand } from './commands/validate.js';
 import { runTrainCommand, trainCommand } from './commands/train.js';
+import { doctorCommand, runDoctorCommand } from './commands/doctor.js';
 
 interface Command {
   spec: CommandSpec;
@@ -18,6 +19,7 @@ const COMMANDS: Command[] = [
   { spec: compareCommand, run: (a) => runCompareCommand(a) },
   { spec: validateCommand, run: (a) => runValidateCommand(a) },
   { spec: trainCommand, run: (a) => runTrainCommand(a) },
+  { spec: doctorCommand, run: (a) => runDoctorCommand(a) },
 ];
 
 const PROGRAM = 'nascent';

@@ -1,7 +1,7 @@
 // `nascent search cifar10`: the main job. It wires the pieces together and nothing more: data,
 // backend, evaluator (ChildManager), strategy, baseline and store, then hands them to runSearch.
 import { join, resolve } from 'node:path';
-import { prepareBackend, BACKEND_CHOICES, type BackendChoice } from '../../backend/index.js';
+import { prepareBackend, describeBackend, BACKEND_CHOICES, type BackendChoice } from '../../backend/index.js';
 import { formatCells } from '../../cells/format.js';
 import { defaultMicroBatch } from '../../child/final-train.js';
 import { ChildManager } from '../../child/manager.js';
@@ -205,8 +205,7 @@ async function searchWith(args: ParsedArgs, opened: RunStore | undefined, log: (
 
   const source = dataSourceFromArgs(args, searchCommand);
   const backend = await prepareBackend(settings.backend);
-  log(`backend: ${backend.name} — ${backend.detail}`);
-  for (const reason of backend.skipped ?? []) log(`  (passed over: ${reason})`);
+  for (const line of describeBackend(backend)) log(line);
 
   const dataDir = await obtainCifar10({ ...source, dataDir: settings.dataDir }, log);
   const data = loadCifar10(dataDir, { trainLimit: settings.trainLimit, valLimit: settings.valLimit, splitSeed: 0 });

@@ -3,7 +3,7 @@
 // and result.json. The training itself is src/child/final-train.ts; this file wires it up.
 import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { BACKEND_CHOICES, prepareBackend, type BackendChoice } from '../../backend/index.js';
+import { BACKEND_CHOICES, describeBackend, prepareBackend, type BackendChoice } from '../../backend/index.js';
 import { readCellsFile, type CellsDocument } from '../../cells/cells-file.js';
 import { formatCells } from '../../cells/format.js';
 import { cellsHash } from '../../cells/key.js';
@@ -120,8 +120,7 @@ export async function runTrainCommand(args: ParsedArgs, log: (line: string) => v
   log(formatCells(doc.cells));
 
   const backend = await prepareBackend(s.backend);
-  log(`backend: ${backend.name} — ${backend.detail}`);
-  for (const reason of backend.skipped ?? []) log(`  (passed over: ${reason})`);
+  for (const line of describeBackend(backend)) log(line);
   const microBatch = s.microBatch ?? defaultMicroBatch(backend.name);
 
   const dataDir = await obtainCifar10({ ...dataSourceFromArgs(args, trainCommand), dataDir: s.dataDir }, log);
