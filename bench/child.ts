@@ -3,8 +3,11 @@
 // default backend, then ../shared/reference/torch_child.py with the same cells, channels and batch.
 //
 //   npm run bench:child [-- --steps 5 --batch 128 --backend auto --peer PATH/torch_child.py]
+//                       [--peer-device cpu|cuda] [--python PYTHON3] [--schedules 16,32,32,64,64/4,16,16,256,256]
 //                       [--skip-peer] [--skip-episode]
 //
+// --peer-device cuda runs the peer on the GPU (bench/gpu-check.sh does, where torch sees one);
+// --schedules picks the channel schedules, '/' between them (a software WebGPU adapter is slow).
 // --skip-peer and --skip-episode leave out the PyTorch rows and the episode (for comparing
 // builds of our side quickly; the ratio is then unavailable).
 // The last line is the default backend's ratio at channels 16,32,32,64,64: `ratio_to_pytorch X`.
@@ -14,7 +17,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { prepareBackend, type BackendChoice } from '../src/backend/index.js';
+import { describeBackend, prepareBackend, type BackendChoice } from '../src/backend/index.js';
 import { buildChild, countParams } from '../src/child/build.js';
 import { trainStep } from '../src/child/train.js';
 import { ChildManager } from '../src/child/manager.js';
@@ -32,7 +35,8 @@ const steps = Number(arg('steps', '10'));
 const batch = Number(arg('batch', '128'));
 const peer = resolve(arg('peer', join(ROOT, '..', 'shared', 'reference', 'torch_child.py')));
 const cellsPath = resolve(arg('cells', join(dirname(peer), 'cells-example.json')));
-const schedules = ['16,32,32,64,64', '4,16,16,256,256'];
+const schedules = arg('schedules', '16,32,32,64,64/4,16,16,256,256').split('/');
+const peerDevice = arg('peer-device', 'cpu');
 const skipPeer = process.argv.includes('--skip-peer');
 const skipEpisode = process.argv.includes('--skip-episode');
 
@@ -40,19 +44,20 @@ const backend = await prepareBackend(arg('backend', 'auto') as BackendChoice);
 const cells = validateCells(JSON.parse(readFileSync(existsSync(cellsPath) ? cellsPath : join(ROOT, 'test/child/fixtures/cells-example.json'), 'utf8')));
 const microBatch = backend.name === 'wasm' ? 64 : 0;
 
-function measureTfjs(channels: number[]): { imgs: number; params: number } {
+// Every read is asynchronous: webgpu cannot read synchronously under Node.
+async function measureTfjs(channels: number[]): Promise<{ imgs: number; params: number }> {
   const model = buildChild(cells, { channels, seed: 1 });
   const optimizer = tf.train.adam(1e-3, 0.9, 0.999, 1e-8);
   const xs = tf.randomUniform([batch, 32, 32, 3]) as tf.Tensor4D;
   const ys = tf.tidy(() => tf.cast(tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32') as tf.Tensor1D, 10), 'float32')) as tf.Tensor2D;
-  const step = () => {
+  const step = async () => {
     const r = trainStep(model, optimizer, { xs, ys: ys as tf.Tensor2D }, microBatch);
-    r.loss.dataSync();
+    await r.loss.data();
     tf.dispose([r.loss, r.correct]);
   };
-  step(); // warm-up: kernels compiled, weights and Adam slots allocated
+  await step(); // warm-up: kernels (and shaders) compiled, weights and Adam slots allocated
   const t0 = performance.now();
-  for (let i = 0; i < steps; i++) step();
+  for (let i = 0; i < steps; i++) await step();
   const seconds = (performance.now() - t0) / 1000;
   const params = countParams(model);
   tf.dispose([xs, ys]);
@@ -63,8 +68,8 @@ function measureTfjs(channels: number[]): { imgs: number; params: number } {
 
 function measureTorch(channels: string): { imgs?: number; peakMiB?: number; note?: string } {
   if (!existsSync(peer)) return { note: `peer script not found at ${peer} (pass --peer PATH)` };
-  const py = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-  const code = `import resource,runpy,sys; sys.argv=${JSON.stringify([peer, cellsPath, '--channels', channels, '--steps', String(steps), '--batch-size', String(batch), '--device', 'cpu'])}; runpy.run_path(sys.argv[0], run_name='__main__'); print('peak_rss_kib', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)`;
+  const py = arg('python', existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+  const code = `import resource,runpy,sys; sys.argv=${JSON.stringify([peer, cellsPath, '--channels', channels, '--steps', String(steps), '--batch-size', String(batch), '--device', peerDevice])}; runpy.run_path(sys.argv[0], run_name='__main__'); print('peak_rss_kib', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)`;
   const r = spawnSync(py, ['-c', code], { encoding: 'utf8', timeout: 600_000 });
   if (/No module named 'torch'/.test(r.stderr ?? '')) return { note: 'PyTorch is not installed: apt-get install -y python3-torch' };
   const imgs = /train img\/s ([\d.]+)/.exec(r.stdout ?? '')?.[1];
@@ -73,11 +78,12 @@ function measureTorch(channels: string): { imgs?: number; peakMiB?: number; note
   return { imgs: Number(imgs), peakMiB: peak ? Number(peak) / 1024 : undefined };
 }
 
+for (const line of describeBackend(backend).slice(1)) console.log(line);
 console.log(`backend ${backend.name}: ${backend.detail}; ${steps} steps of batch ${batch}${microBatch ? ` (micro-batches of ${microBatch})` : ''}`);
 console.log('channels           backend   img/s   ratio  peak RSS MiB   params');
 let headline: number | undefined;
 for (const ch of schedules) {
-  const t = measureTfjs(ch.split(',').map(Number));
+  const t = await measureTfjs(ch.split(',').map(Number));
   const rssMiB = process.resourceUsage().maxRSS / 1024;
   const p = skipPeer ? { imgs: undefined, peakMiB: undefined, note: 'skipped (--skip-peer)' } : measureTorch(ch);
   const ratio = p.imgs ? t.imgs / p.imgs : undefined;
@@ -85,7 +91,7 @@ for (const ch of schedules) {
   const row = (name: string, imgs: number | undefined, r: string, mem: number | undefined, params: string) =>
     console.log(`${ch.padEnd(18)} ${name.padEnd(8)} ${imgs === undefined ? '   -  ' : imgs.toFixed(1).padStart(6)}  ${r.padStart(5)}  ${mem === undefined ? '     -' : mem.toFixed(0).padStart(12)}   ${params}`);
   row(backend.name, t.imgs, ratio === undefined ? '-' : ratio.toFixed(2), rssMiB, String(t.params));
-  row('pytorch', p.imgs, p.imgs ? '1.00' : '-', p.peakMiB, p.note ?? '');
+  row(peerDevice === 'cpu' ? 'pytorch' : `pytorch-${peerDevice}`, p.imgs, p.imgs ? '1.00' : '-', p.peakMiB, p.note ?? '');
 }
 console.log('(peak RSS of this process is cumulative over the rows; the peer runs in its own process)');
 
