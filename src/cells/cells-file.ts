@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { jsonErrorOffset, lineAndColumn } from '../util/json-syntax.js';
 import { BEST_CELLS_FORMAT, BEST_CELLS_VERSION, type BestCellsFile } from '../store/records.js';
-import { DEFAULT_SPACE, type CellPair, type SearchSpace } from './types.js';
+import { DEFAULT_SPACE, type CellPair, type CellSpace } from './types.js';
 import { CellsValidationError, describe, extractCells, type CellsIssue } from './validate.js';
 
 /** best-cells: a best-cells.json; wrapped: another record with a `cells` field; pair: bare cells. */
@@ -15,7 +15,7 @@ export interface CellsDocument {
   kind: CellsDocumentKind;
   cells: CellPair;
   /** The space the cells were checked against: the file's own settings, else the caller's. */
-  space: SearchSpace;
+  space: CellSpace;
   /** The whole checked record, for best-cells files. */
   best?: BestCellsFile;
   /** The fields beside `cells` of a best-cells file or other wrapper, as found. */
@@ -24,7 +24,7 @@ export interface CellsDocument {
 
 export interface CellsDocumentOptions {
   /** Space for documents that do not record one (bare pairs, trial lines); default 5 flat blocks. */
-  space?: SearchSpace;
+  space?: CellSpace;
   /** Names the file in error messages. */
   source?: string;
 }
@@ -146,7 +146,7 @@ function checkBestCells(json: Record<string, unknown>, source?: string): CellsDo
  * The search space recorded in settings (blocks 5 and flat where absent); undefined, with issues
  * pushed, when blocks or hierarchical is there but malformed.
  */
-export function spaceOfSettings(settings: Record<string, unknown>, errors: CellsIssue[]): SearchSpace | undefined {
+export function spaceOfSettings(settings: Record<string, unknown>, errors: CellsIssue[]): CellSpace | undefined {
   const before = errors.length;
   const { blocks = DEFAULT_SPACE.blocks, hierarchical = DEFAULT_SPACE.hierarchical } = settings;
   if (!isInteger(blocks) || blocks < 1) errors.push({ path: 'settings.blocks', message: `expected an integer ≥ 1, got ${describe(blocks)}` });

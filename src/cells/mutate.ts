@@ -3,7 +3,7 @@
 // a mutation never wastes an evaluation on the unchanged parent.
 
 import type { Rng } from '../util/random.js';
-import { CELL_KINDS, COMBINES, DEFAULT_SPACE, OPERATIONS, inputChoices, type CellKind, type CellPair, type SearchSpace } from './types.js';
+import { CELL_KINDS, COMBINES, DEFAULT_SPACE, OPERATIONS, inputChoices, type CellKind, type CellPair, type CellSpace } from './types.js';
 import { validateCells } from './validate.js';
 
 export type MutationField = 'inputs[0]' | 'inputs[1]' | 'ops[0]' | 'ops[1]' | 'combine';
@@ -39,7 +39,7 @@ function drawOther(rng: Rng, n: number, current: number): number {
  * different architecture (cellsKey differs). In hierarchical cells a change can, rarely, yield an
  * isomorphic cell (re-pointing a reference between two identical blocks): dedupe by cellsHash.
  */
-export function mutateCells(pair: CellPair, rng: Rng, space: SearchSpace = DEFAULT_SPACE, options: MutateOptions = {}): CellPair {
+export function mutateCells(pair: CellPair, rng: Rng, space: CellSpace = DEFAULT_SPACE, options: MutateOptions = {}): CellPair {
   const count = options.mutations ?? 1;
   if (!Number.isInteger(count) || count < 0) throw new RangeError(`mutateCells: mutations must be a non-negative integer, got ${count}`);
   const out = validateCells(pair, space);

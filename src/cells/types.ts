@@ -29,14 +29,14 @@ export interface CellPair {
 }
 
 /** The shape of the space: how many blocks a cell has and whether blocks may feed later blocks. */
-export interface SearchSpace {
+export interface CellSpace {
   blocks: number;
   hierarchical: boolean;
 }
 
-export const DEFAULT_SPACE: SearchSpace = { blocks: 5, hierarchical: false };
+export const DEFAULT_SPACE: CellSpace = { blocks: 5, hierarchical: false };
 
 /** Number of choices for an input of block `b` (0-based). */
-export function inputChoices(space: SearchSpace, b: number): number {
+export function inputChoices(space: CellSpace, b: number): number {
   return space.hierarchical ? 2 + b : 2;
 }

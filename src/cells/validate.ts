@@ -13,7 +13,7 @@ import {
   type CellPair,
   type Combine,
   type Operation,
-  type SearchSpace,
+  type CellSpace,
 } from './types.js';
 
 export interface CellsIssue {
@@ -50,7 +50,7 @@ const PAIR_KEYS = CELL_KINDS;
 export const BEST_CELLS_FORMAT = 'nascent.best-cells';
 
 /** Throws RangeError for a malformed space: that is a programming error, not bad input. */
-export function assertSpace(space: SearchSpace): void {
+export function assertSpace(space: CellSpace): void {
   if (
     typeof space !== 'object' ||
     space === null ||
@@ -58,7 +58,7 @@ export function assertSpace(space: SearchSpace): void {
     space.blocks < 1 ||
     typeof space.hierarchical !== 'boolean'
   ) {
-    throw new RangeError(`invalid SearchSpace ${safeJson(space)}: need {blocks: positive integer, hierarchical: boolean}`);
+    throw new RangeError(`invalid CellSpace ${safeJson(space)}: need {blocks: positive integer, hierarchical: boolean}`);
   }
 }
 
@@ -67,7 +67,7 @@ export function assertSpace(space: SearchSpace): void {
  * the best-cells wrapper `{cells: {normal, reduction}, ...}`. Throws CellsValidationError listing
  * every problem found.
  */
-export function validateCells(json: unknown, space: SearchSpace = DEFAULT_SPACE, source?: string): CellPair {
+export function validateCells(json: unknown, space: CellSpace = DEFAULT_SPACE, source?: string): CellPair {
   return extractCells(json, space, source).cells;
 }
 
@@ -78,7 +78,7 @@ export interface ExtractedCells {
 }
 
 /** Like validateCells, but also hands back the wrapper's other fields when the document is wrapped. */
-export function extractCells(json: unknown, space: SearchSpace = DEFAULT_SPACE, source?: string): ExtractedCells {
+export function extractCells(json: unknown, space: CellSpace = DEFAULT_SPACE, source?: string): ExtractedCells {
   assertSpace(space);
   const errors: CellsIssue[] = [];
   let cells: CellPair | undefined;
@@ -115,7 +115,7 @@ export function validateCell(json: unknown, path: string, hierarchical: boolean)
 }
 
 /** JSON text to validated cells; a syntax error names `source` (a file name) like any other issue. */
-export function parseCellsJson(text: string, source?: string, space: SearchSpace = DEFAULT_SPACE): CellPair {
+export function parseCellsJson(text: string, source?: string, space: CellSpace = DEFAULT_SPACE): CellPair {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -126,7 +126,7 @@ export function parseCellsJson(text: string, source?: string, space: SearchSpace
   return validateCells(json, space, source);
 }
 
-function checkPair(value: unknown, prefix: string, space: SearchSpace, errors: CellsIssue[]): CellPair | undefined {
+function checkPair(value: unknown, prefix: string, space: CellSpace, errors: CellsIssue[]): CellPair | undefined {
   const at = (key: string) => (prefix === '' ? key : `${prefix}.${key}`);
   if (!isPlainObject(value)) {
     errors.push({
@@ -145,7 +145,7 @@ function checkCell(
   parent: Record<string, unknown>,
   key: string,
   path: string,
-  space: SearchSpace,
+  space: CellSpace,
   errors: CellsIssue[],
 ): Cell | undefined {
   if (!hasOwn(parent, key)) {
@@ -171,7 +171,7 @@ function checkCell(
   return ok ? cell : undefined;
 }
 
-function checkBlock(value: unknown, path: string, b: number, space: SearchSpace, errors: CellsIssue[]): Block | undefined {
+function checkBlock(value: unknown, path: string, b: number, space: CellSpace, errors: CellsIssue[]): Block | undefined {
   if (!isPlainObject(value)) {
     errors.push({ path, message: `expected a block object {inputs, ops, combine}, got ${describe(value)}` });
     return undefined;
@@ -224,7 +224,7 @@ function checkPairField<T>(
   return ok ? [out[0], out[1]] : undefined;
 }
 
-function checkInput(value: unknown, path: string, b: number, space: SearchSpace, errors: CellsIssue[]): number | undefined {
+function checkInput(value: unknown, path: string, b: number, space: CellSpace, errors: CellsIssue[]): number | undefined {
   if (typeof value !== 'number' || !Number.isInteger(value)) {
     errors.push({ path, message: `expected an integer input index, got ${describe(value)}` });
     return undefined;
@@ -237,7 +237,7 @@ function checkInput(value: unknown, path: string, b: number, space: SearchSpace,
   return value + 0; // turns -0 into 0
 }
 
-function inputRangeText(space: SearchSpace, b: number): string {
+function inputRangeText(space: CellSpace, b: number): string {
   if (!space.hierarchical) return 'flat cells take inputs 0 (h[i-1]) or 1 (h[i])';
   if (b === 0) return 'block 0 of a hierarchical cell takes inputs 0 (h[i-1]) or 1 (h[i])';
   const blocks = b === 1 ? 'block 0' : `blocks 0..${b - 1}`;

@@ -97,3 +97,55 @@ export class MovingBaseline {
     return b;
   }
 }
+
+export interface EmaBaselineState {
+  decay: number;
+  initial: number;
+  /** undefined until the first accuracy. */
+  value?: number;
+}
+
+/**
+ * An exponential moving average baseline, as ENAS keeps: b <- decay * b + (1 - decay) * accuracy,
+ * starting from the first accuracy (before any, `initial`). Like MovingBaseline, the episode being
+ * scored is read against the baseline before it joins.
+ */
+export class EmaBaseline {
+  private state_: EmaBaselineState;
+
+  constructor({ decay = 0.9, initial = 0.1 }: { decay?: number; initial?: number } = {}) {
+    EmaBaseline.check({ decay, initial });
+    this.state_ = { decay, initial };
+  }
+
+  private static check(s: EmaBaselineState): void {
+    if (typeof s.decay !== 'number' || !(s.decay > 0 && s.decay < 1)) throw new RangeError(`EmaBaseline: decay must be in (0, 1), got ${String(s.decay)}`);
+    checkAccuracy(s.initial, 'EmaBaseline initial');
+    if (s.value !== undefined) checkAccuracy(s.value, 'EmaBaseline state value');
+  }
+
+  value(): number {
+    return this.state_.value ?? this.state_.initial;
+  }
+
+  reward(accuracy: number): number {
+    checkAccuracy(accuracy, 'EmaBaseline.reward');
+    return accuracy - this.value();
+  }
+
+  push(accuracy: number): void {
+    checkAccuracy(accuracy, 'EmaBaseline.push');
+    const { value, decay } = this.state_;
+    this.state_.value = value === undefined ? accuracy : decay * value + (1 - decay) * accuracy;
+  }
+
+  getState(): EmaBaselineState {
+    return { ...this.state_ };
+  }
+
+  setState(state: EmaBaselineState): void {
+    if (state === null || typeof state !== 'object') throw new TypeError('EmaBaseline state must be {decay, initial, value?}');
+    EmaBaseline.check(state);
+    this.state_ = { decay: state.decay, initial: state.initial, ...(state.value !== undefined ? { value: state.value } : {}) };
+  }
+}

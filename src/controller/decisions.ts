@@ -14,7 +14,7 @@ import {
   type CellPair,
   type Combine,
   type Operation,
-  type SearchSpace,
+  type CellSpace,
 } from '../cells/types.js';
 
 export const DECISION_KINDS = ['input', 'op', 'combine'] as const;
@@ -35,7 +35,7 @@ export interface Decision {
 /** Decisions per block: input 1, input 2, op 1, op 2, combine. */
 export const DECISIONS_PER_BLOCK = 5;
 
-export function checkSpace(space: SearchSpace): void {
+export function checkSpace(space: CellSpace): void {
   if (space === null || typeof space !== 'object') throw new TypeError('search space must be an object');
   if (!Number.isInteger(space.blocks) || space.blocks < 1) {
     throw new RangeError(`search space: blocks must be a positive integer, got ${space.blocks}`);
@@ -46,7 +46,7 @@ export function checkSpace(space: SearchSpace): void {
 }
 
 /** The largest number of choices any decision of `kind` has in `space` (the width of its head). */
-export function maxChoices(space: SearchSpace, kind: DecisionKind): number {
+export function maxChoices(space: CellSpace, kind: DecisionKind): number {
   switch (kind) {
     case 'input':
       return inputChoices(space, space.blocks - 1);
@@ -57,7 +57,7 @@ export function maxChoices(space: SearchSpace, kind: DecisionKind): number {
   }
 }
 
-export function decisionSequence(space: SearchSpace): Decision[] {
+export function decisionSequence(space: CellSpace): Decision[] {
   checkSpace(space);
   const out: Decision[] = [];
   for (const cell of CELL_KINDS) {
@@ -76,7 +76,7 @@ export function decisionSequence(space: SearchSpace): Decision[] {
 }
 
 /** Index of the decision for (cell, block, kind, slot), e.g. op 1 of normal block 0 is 2. */
-export function decisionIndex(space: SearchSpace, cell: CellKind, block: number, kind: DecisionKind, slot: 0 | 1 = 0): number {
+export function decisionIndex(space: CellSpace, cell: CellKind, block: number, kind: DecisionKind, slot: 0 | 1 = 0): number {
   checkSpace(space);
   const c = CELL_KINDS.indexOf(cell);
   if (c < 0) throw new RangeError(`unknown cell kind ${String(cell)}`);
@@ -88,7 +88,7 @@ export function decisionIndex(space: SearchSpace, cell: CellKind, block: number,
   return (c * space.blocks + block) * DECISIONS_PER_BLOCK + within;
 }
 
-function encodeCell(cell: Cell, kind: CellKind, space: SearchSpace, out: number[]): void {
+function encodeCell(cell: Cell, kind: CellKind, space: CellSpace, out: number[]): void {
   if (!Array.isArray(cell)) throw new TypeError(`${kind} cell must be an array of blocks`);
   if (cell.length !== space.blocks) {
     throw new RangeError(`${kind} cell has ${cell.length} blocks, the space has ${space.blocks}`);
@@ -114,7 +114,7 @@ function encodeCell(cell: Cell, kind: CellKind, space: SearchSpace, out: number[
 }
 
 /** The action sequence that produces `cells`, in the order of decisionSequence(space). */
-export function encodeCells(cells: CellPair, space: SearchSpace): number[] {
+export function encodeCells(cells: CellPair, space: CellSpace): number[] {
   checkSpace(space);
   const out: number[] = [];
   for (const kind of CELL_KINDS) encodeCell(cells[kind], kind, space, out);
@@ -122,7 +122,7 @@ export function encodeCells(cells: CellPair, space: SearchSpace): number[] {
 }
 
 /** Throws a clear error unless `actions` is a complete, in-range action sequence for `space`. */
-export function checkActions(actions: readonly number[], space: SearchSpace): void {
+export function checkActions(actions: readonly number[], space: CellSpace): void {
   const seq = decisionSequence(space);
   if (!Array.isArray(actions)) throw new TypeError('actions must be an array of integers');
   if (actions.length !== seq.length) {
@@ -138,7 +138,7 @@ export function checkActions(actions: readonly number[], space: SearchSpace): vo
   }
 }
 
-export function decodeActions(actions: readonly number[], space: SearchSpace): CellPair {
+export function decodeActions(actions: readonly number[], space: CellSpace): CellPair {
   checkActions(actions, space);
   let t = 0;
   const cell = (): Cell =>

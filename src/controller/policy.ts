@@ -1,15 +1,21 @@
-// The NASNet controller: an LSTM that emits the architecture one decision at a time, each decision
-// fed back as the next step's input, trained with REINFORCE.
+// The controller: an LSTM that emits an architecture one decision at a time, each decision fed back
+// as the next step's input, trained with REINFORCE. It sees only a space's decision sequence
+// (kind and number of choices of each), never what a decision means.
 //
 // Input embedding: ONE shared embedding table with per-kind offsets. Token 0 is the learned start
-// embedding; then come the input choices (as many as the widest input decision), the operations,
-// and the combine steps. An action a of kind k is fed back as token offset(k) + a. The table is a
-// bias-free dense layer applied to one-hot tokens rather than tfl.layers.embedding: same maths, but
-// the embedding layer's gradient (UnsortedSegmentSum) has no wasm kernel and is slow on cpu.
+// embedding; then come the choices of each kind, in the order the kinds first appear (NASNet:
+// inputs, operations, combine steps). An action a of kind k is fed back as token offset(k) + a. The
+// table is a bias-free dense layer applied to one-hot tokens rather than tfl.layers.embedding: same
+// maths, but the embedding layer's gradient (UnsortedSegmentSum) has no wasm kernel and is slow on cpu.
 //
-// Heads: one dense softmax head per decision kind (input, op, combine), shared by both cells and
-// all blocks. In hierarchical spaces the input head has as many logits as the last block has
-// choices; earlier blocks mask the logits they cannot use.
+// Heads: one dense softmax head per decision kind, shared by all decisions of that kind. A head has
+// as many logits as the kind's widest decision; narrower decisions (earlier blocks of a
+// hierarchical NASNet cell) mask the logits they cannot use.
+//
+// Logits go through ENAS's shaping before the softmax: divided by `temperature`, then, with a
+// `tanhConstant` C > 0, squashed to C * tanh(logits), which bounds how peaked the policy can get
+// and so how fast it can collapse. `entropyWeight` adds that multiple of the policy's entropy along
+// each trained sequence to the objective, another brake on collapse.
 //
 // The LSTM's gates use the logistic sigmoid (as in the NAS papers) rather than Keras's default
 // hard sigmoid, which costs three ops per gate on every one of the 50 unrolled steps.
@@ -20,35 +26,53 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { sampleCells } from '../cells/sample.js';
-import { DEFAULT_SPACE, type CellPair, type SearchSpace } from '../cells/types.js';
+import { DEFAULT_SPACE, type CellSpace } from '../cells/types.js';
 import { Rng, type RngState } from '../util/random.js';
-import {
-  DECISION_KINDS,
-  checkActions,
-  checkSpace,
-  decisionSequence,
-  decodeActions,
-  encodeCells,
-  maxChoices,
-  type Decision,
-  type DecisionKind,
-} from './decisions.js';
+import { checkSpace, decisionSequence } from './decisions.js';
+
+/** What the controller needs of a decision: its head (kind) and its number of choices. */
+export interface ControllerDecision {
+  kind: string;
+  choices: number;
+}
 
 export interface ControllerOptions {
-  space?: SearchSpace;
+  /** The decision sequence to emit (a SearchSpace's `decisions`). */
+  decisions?: readonly ControllerDecision[];
+  /** Shorthand for the decisions of a NASNet cell space, used when `decisions` is absent. */
+  space?: CellSpace;
   /** LSTM width, also the embedding width. */
   units?: number;
   learningRate?: number;
   /** Probability that sample() draws the whole architecture uniformly instead of from the policy. */
   epsilon?: number;
   seed?: number;
+  /** Logits are divided by this before the softmax (ENAS: 5). */
+  temperature?: number;
+  /** C > 0 squashes logits to C * tanh(logits) (ENAS: 2.5); 0 leaves them as they are. */
+  tanhConstant?: number;
+  /** Weight of the policy's entropy in the REINFORCE objective (ENAS: 1e-4); 0 turns it off. */
+  entropyWeight?: number;
 }
 
-export type ResolvedControllerOptions = Required<ControllerOptions>;
+export interface ResolvedControllerOptions {
+  decisions: ControllerDecision[];
+  units: number;
+  learningRate: number;
+  epsilon: number;
+  seed: number;
+  temperature: number;
+  tanhConstant: number;
+  entropyWeight: number;
+}
+
+/** One sampled sequence and the reward it earned, for a REINFORCE step. */
+export interface Rewarded {
+  actions: number[];
+  reward: number;
+}
 
 export interface ControllerSample {
-  cells: CellPair;
   actions: number[];
   /** True when the architecture was drawn uniformly (the epsilon branch). */
   explored: boolean;
@@ -63,7 +87,7 @@ export interface SavedTensor {
 
 /** Everything needed to continue exactly where a controller left off; plain JSON. */
 export interface ControllerState {
-  format: typeof STATE_FORMAT;
+  format: typeof STATE_FORMAT | typeof STATE_FORMAT_V1;
   options: ResolvedControllerOptions;
   /** Layer weights by stable name, e.g. "lstm/kernel", "head_op/bias". */
   weights: Record<string, SavedTensor>;
@@ -79,7 +103,9 @@ export interface ControllerState {
   rng: RngState;
 }
 
-const STATE_FORMAT = 'nascent-controller/1';
+const STATE_FORMAT = 'nascent-controller/2';
+/** States written before the controller knew other spaces: options.space instead of decisions. */
+const STATE_FORMAT_V1 = 'nascent-controller/1';
 /** Large but finite: exp underflows to exactly 0, and 0 * mask stays 0 (no NaN as with -Infinity). */
 const MASKED_LOGIT = -1e9;
 
@@ -95,17 +121,48 @@ interface AdamInternals {
   accBeta2?: tf.Variable;
 }
 
+export const CONTROLLER_DEFAULTS = { units: 32, learningRate: 1e-3, epsilon: 0.5, temperature: 1, tanhConstant: 0, entropyWeight: 0 } as const;
+
+function resolveDecisions(options: ControllerOptions): ControllerDecision[] {
+  if (options.decisions === undefined) {
+    const space = options.space ?? DEFAULT_SPACE;
+    checkSpace(space);
+    return decisionSequence(space).map((d) => ({ kind: d.kind, choices: d.choices }));
+  }
+  if (!Array.isArray(options.decisions) || options.decisions.length === 0) throw new RangeError('Controller: decisions must be a non-empty array');
+  return options.decisions.map((d, i) => {
+    if (typeof d?.kind !== 'string' || d.kind === '') throw new TypeError(`Controller: decisions[${i}].kind must be a non-empty string`);
+    if (!Number.isInteger(d.choices) || d.choices < 1) throw new RangeError(`Controller: decisions[${i}].choices must be a positive integer, got ${d.choices}`);
+    return { kind: d.kind, choices: d.choices };
+  });
+}
+
 function resolveOptions(options: ControllerOptions): ResolvedControllerOptions {
-  const { space = DEFAULT_SPACE, units = 32, learningRate = 1e-3, epsilon = 0.5, seed = 1 } = options;
-  checkSpace(space);
+  const d = CONTROLLER_DEFAULTS;
+  const { units = d.units, learningRate = d.learningRate, epsilon = d.epsilon, seed = 1 } = options;
+  const { temperature = d.temperature, tanhConstant = d.tanhConstant, entropyWeight = d.entropyWeight } = options;
+  const decisions = resolveDecisions(options);
   if (!Number.isInteger(units) || units < 1) throw new RangeError(`Controller: units must be a positive integer, got ${units}`);
   if (!(learningRate > 0) || !Number.isFinite(learningRate)) {
     throw new RangeError(`Controller: learningRate must be a positive number, got ${learningRate}`);
   }
   checkEpsilon(epsilon);
   if (!Number.isInteger(seed)) throw new RangeError(`Controller: seed must be an integer, got ${seed}`);
-  return { space: { blocks: space.blocks, hierarchical: space.hierarchical }, units, learningRate, epsilon, seed };
+  if (!(temperature > 0) || !Number.isFinite(temperature)) throw new RangeError(`Controller: temperature must be a positive number, got ${temperature}`);
+  if (!(tanhConstant >= 0) || !Number.isFinite(tanhConstant)) throw new RangeError(`Controller: tanhConstant must be >= 0, got ${tanhConstant}`);
+  if (!(entropyWeight >= 0) || !Number.isFinite(entropyWeight)) throw new RangeError(`Controller: entropyWeight must be >= 0, got ${entropyWeight}`);
+  return { decisions, units, learningRate, epsilon, seed, temperature, tanhConstant, entropyWeight };
 }
+
+/** A saved state's options in today's shape (a version-1 state named a NASNet space instead). */
+function upgradeOptions(state: ControllerState): ControllerOptions {
+  const options = state.options as ControllerOptions;
+  if (state.format === STATE_FORMAT_V1 && options.decisions === undefined) return { ...options, decisions: resolveDecisions({ space: options.space }) };
+  return options;
+}
+
+const sameDecisions = (a: readonly ControllerDecision[], b: readonly ControllerDecision[]) =>
+  a.length === b.length && a.every((d, i) => d.kind === b[i].kind && d.choices === b[i].choices);
 
 function checkEpsilon(epsilon: number): void {
   if (typeof epsilon !== 'number' || !(epsilon >= 0 && epsilon <= 1)) {
@@ -154,27 +211,36 @@ function initScale(key: string, shape: readonly number[]): number {
 
 export class Controller {
   private opts: ResolvedControllerOptions;
-  private readonly decisions: Decision[];
+  /** The decisions with their positions in the sequence. */
+  private readonly decisions: Array<ControllerDecision & { index: number }>;
+  /** Decision kinds in the order they first appear: one head each. */
+  private readonly kinds: string[];
   private rng: Rng;
   private readonly embedding: Layer;
   private readonly lstm: Layer;
-  private readonly heads: Record<DecisionKind, Layer>;
-  private readonly tokenOffset: Record<DecisionKind, number>;
-  private readonly headWidth: Record<DecisionKind, number>;
+  private readonly heads: Record<string, Layer>;
+  private readonly tokenOffset: Record<string, number>;
+  private readonly headWidth: Record<string, number>;
   private readonly vocabulary: number;
   private optimizer: Adam;
   private disposed = false;
 
   constructor(options: ControllerOptions = {}) {
     this.opts = resolveOptions(options);
-    const { space, units } = this.opts;
-    this.decisions = decisionSequence(space);
+    const { units } = this.opts;
+    this.decisions = this.opts.decisions.map((d, index) => ({ ...d, index }));
     this.rng = new Rng(this.opts.seed);
 
-    this.headWidth = { input: maxChoices(space, 'input'), op: maxChoices(space, 'op'), combine: maxChoices(space, 'combine') };
-    this.tokenOffset = { input: 1, op: 1 + this.headWidth.input, combine: 1 + this.headWidth.input + this.headWidth.op };
-
-    this.vocabulary = this.tokenOffset.combine + this.headWidth.combine;
+    this.kinds = [...new Set(this.decisions.map((d) => d.kind))];
+    this.headWidth = {};
+    for (const d of this.decisions) this.headWidth[d.kind] = Math.max(this.headWidth[d.kind] ?? 0, d.choices);
+    this.tokenOffset = {};
+    let offset = 1;
+    for (const kind of this.kinds) {
+      this.tokenOffset[kind] = offset;
+      offset += this.headWidth[kind];
+    }
+    this.vocabulary = offset;
     const embedding = tfl.layers.dense({ units, useBias: false, kernelInitializer: 'zeros' });
     embedding.build([null, this.vocabulary]);
     this.embedding = embedding;
@@ -189,18 +255,18 @@ export class Controller {
     });
     lstm.build([null, units]);
     this.lstm = lstm;
-    const head = (kind: DecisionKind) => {
+    this.heads = {};
+    for (const kind of this.kinds) {
       const layer = tfl.layers.dense({ units: this.headWidth[kind], kernelInitializer: 'zeros' });
       layer.build([null, units]);
-      return layer;
-    };
-    this.heads = { input: head('input'), op: head('op'), combine: head('combine') };
+      this.heads[kind] = layer;
+    }
     this.initializeWeights(this.rng.fork());
     this.optimizer = tf.train.adam(this.opts.learningRate);
   }
 
   get options(): ResolvedControllerOptions {
-    return { ...this.opts, space: { ...this.opts.space } };
+    return { ...this.opts, decisions: this.opts.decisions.map((d) => ({ ...d })) };
   }
 
   get epsilon(): number {
@@ -214,7 +280,7 @@ export class Controller {
   }
 
   /** The decision sequence this controller emits (a copy). */
-  get sequence(): Decision[] {
+  get sequence(): Array<ControllerDecision & { index: number }> {
     return this.decisions.map((d) => ({ ...d }));
   }
 
@@ -225,12 +291,11 @@ export class Controller {
    */
   async sample(): Promise<ControllerSample> {
     this.assertAlive();
-    const { space } = this.opts;
     if (this.rng.next() < this.opts.epsilon) {
-      const cells = sampleCells(this.rng, space);
-      const actions = encodeCells(cells, space);
+      // Uniform over the space: every decision uniform over its choices, in sequence order.
+      const actions = this.decisions.map((d) => this.rng.int(d.choices));
       const logProb = await readScalar(tf.tidy(() => this.sequenceLogProb(actions)));
-      return { cells, actions, explored: true, logProb };
+      return { actions, explored: true, logProb };
     }
 
     const actions: number[] = [];
@@ -243,7 +308,7 @@ export class Controller {
         const [hNext, cNext, probs] = tf.tidy(() => {
           const x = this.embed([token]);
           const [hh, , cc] = this.lstm.apply([x, h, c]) as tf.Tensor[];
-          const logits = this.maskLogits(this.heads[d.kind].apply(hh) as tf.Tensor, [d]);
+          const logits = this.logits(d.kind, hh, [d]);
           return [hh, cc, tf.softmax(logits)];
         });
         tf.dispose([h, c]);
@@ -263,7 +328,7 @@ export class Controller {
     } finally {
       tf.dispose([h, c]);
     }
-    return { cells: decodeActions(actions, space), actions, explored: false, logProb };
+    return { actions, explored: false, logProb };
   }
 
   /**
@@ -273,14 +338,34 @@ export class Controller {
    * valid under the policy, only its probability differs.
    */
   async update(actions: number[], reward: number): Promise<{ loss: number }> {
+    return this.updateBatch([{ actions, reward }]);
+  }
+
+  /**
+   * One REINFORCE step on several children at once: the gradient of
+   * -(1/M) sum_i reward_i * log π(actions_i), minus entropyWeight times the mean entropy along
+   * the M sequences, then one Adam step (several children per update average the gradient's noise).
+   */
+  async updateBatch(batch: readonly Rewarded[]): Promise<{ loss: number }> {
     this.assertAlive();
-    checkActions(actions, this.opts.space);
-    if (typeof reward !== 'number' || !Number.isFinite(reward)) {
-      throw new RangeError(`Controller.update: reward must be a finite number, got ${String(reward)}`);
+    if (!Array.isArray(batch) || batch.length === 0) throw new RangeError('Controller.updateBatch: batch must be a non-empty array');
+    for (const { actions, reward } of batch) {
+      this.checkActions(actions);
+      if (typeof reward !== 'number' || !Number.isFinite(reward)) {
+        throw new RangeError(`Controller.update: reward must be a finite number, got ${String(reward)}`);
+      }
     }
     const vars = this.trainable().map((w) => w.variable);
+    const w = this.opts.entropyWeight;
     const lossTensor = this.optimizer.minimize(
-      () => tf.mul(tf.scalar(-reward), this.sequenceLogProb(actions)) as tf.Scalar,
+      () => {
+        const terms = batch.map(({ actions, reward }) => {
+          const { logProb, entropy } = this.sequenceTerms(actions, w > 0);
+          const pg = tf.mul(tf.scalar(-reward), logProb);
+          return entropy ? tf.sub(pg, tf.mul(tf.scalar(w), entropy)) : pg;
+        });
+        return tf.div(tf.addN(terms), batch.length) as tf.Scalar;
+      },
       true,
       vars,
     );
@@ -288,10 +373,24 @@ export class Controller {
     return { loss: await readScalar(lossTensor) };
   }
 
+  /** Throws a clear error unless `actions` is a complete, in-range sequence of this controller's decisions. */
+  checkActions(actions: readonly number[]): void {
+    if (!Array.isArray(actions)) throw new TypeError('actions must be an array of integers');
+    if (actions.length !== this.decisions.length) {
+      throw new RangeError(`expected ${this.decisions.length} actions, got ${actions.length}`);
+    }
+    for (const d of this.decisions) {
+      const a = actions[d.index];
+      if (!Number.isInteger(a) || a < 0 || a >= d.choices) {
+        throw new RangeError(`action ${d.index} (${d.kind}) is ${a}, expected an integer in [0, ${d.choices})`);
+      }
+    }
+  }
+
   /** log π(actions) under the current policy (teacher forcing). */
   async logProb(actions: number[]): Promise<number> {
     this.assertAlive();
-    checkActions(actions, this.opts.space);
+    this.checkActions(actions);
     return readScalar(tf.tidy(() => this.sequenceLogProb(actions)));
   }
 
@@ -310,7 +409,7 @@ export class Controller {
     });
     const rows = tf.tidy(() => {
       const hidden = this.unroll(prefix.slice(0, steps - 1), steps);
-      return this.decisions.slice(0, steps).map((d, t) => tf.softmax(this.maskLogits(this.heads[d.kind].apply(hidden[t]) as tf.Tensor, [d])));
+      return this.decisions.slice(0, steps).map((d, t) => tf.softmax(this.logits(d.kind, hidden[t], [d])));
     });
     try {
       return await Promise.all(rows.map(async (probs, t) => Array.from((await probs.data()).subarray(0, this.decisions[t].choices))));
@@ -360,15 +459,15 @@ export class Controller {
   /** Replaces weights, optimizer state, rng and options; space and units must match. */
   async setState(state: ControllerState): Promise<void> {
     this.assertAlive();
-    if (state === null || typeof state !== 'object' || state.format !== STATE_FORMAT) {
+    if (state === null || typeof state !== 'object' || (state.format !== STATE_FORMAT && state.format !== STATE_FORMAT_V1)) {
       throw new Error(`controller state: expected format ${STATE_FORMAT}, got ${String(state?.format)}`);
     }
-    const options = resolveOptions(state.options);
-    const { space, units } = this.opts;
-    if (options.space.blocks !== space.blocks || options.space.hierarchical !== space.hierarchical || options.units !== units) {
+    const options = resolveOptions(upgradeOptions(state));
+    const { decisions, units } = this.opts;
+    if (!sameDecisions(options.decisions, decisions) || options.units !== units) {
       throw new Error(
-        `controller state: saved for space ${JSON.stringify(options.space)} with ${options.units} units, ` +
-          `this controller has ${JSON.stringify(space)} with ${units} units`,
+        `controller state: saved for ${options.decisions.length} decisions with ${options.units} units, ` +
+          `this controller has ${decisions.length} decisions with ${units} units (or their kinds or choices differ)`,
       );
     }
     if (!Array.isArray(state.rng) || state.rng.length !== 4) throw new Error('controller state: rng must be four uint32s');
@@ -388,7 +487,7 @@ export class Controller {
 
   static async fromState(state: ControllerState): Promise<Controller> {
     if (state === null || typeof state !== 'object') throw new TypeError('controller state must be an object');
-    const controller = new Controller(state.options);
+    const controller = new Controller(upgradeOptions(state));
     try {
       await controller.setState(state);
     } catch (err) {
@@ -410,7 +509,7 @@ export class Controller {
   }
 
   private layers(): Layer[] {
-    return [this.embedding, this.lstm, this.heads.input, this.heads.op, this.heads.combine];
+    return [this.embedding, this.lstm, ...this.kinds.map((k) => this.heads[k])];
   }
 
   /** Every weight with a name that is stable across processes (tfjs's own names get counters). */
@@ -418,7 +517,7 @@ export class Controller {
     const roles: [string, Layer][] = [
       ['embedding', this.embedding],
       ['lstm', this.lstm],
-      ...DECISION_KINDS.map((k): [string, Layer] => [`head_${k}`, this.heads[k]]),
+      ...this.kinds.map((k): [string, Layer] => [`head_${k}`, this.heads[k]]),
     ];
     return roles.flatMap(([role, layer]) =>
       layer.weights.map((weight) => {
@@ -460,8 +559,17 @@ export class Controller {
     return hs;
   }
 
+  /** The shaped, masked logits of head `kind` for the hidden states `rows` (one row per decision). */
+  private logits(kind: string, rows: tf.Tensor, decisions: readonly ControllerDecision[]): tf.Tensor {
+    const { temperature, tanhConstant } = this.opts;
+    let logits = this.heads[kind].apply(rows) as tf.Tensor;
+    if (temperature !== 1) logits = tf.div(logits, temperature);
+    if (tanhConstant > 0) logits = tf.mul(tf.tanh(logits), tanhConstant);
+    return this.maskLogits(logits, decisions);
+  }
+
   /** Adds MASKED_LOGIT to the logits a decision may not choose (rows follow `decisions`). */
-  private maskLogits(logits: tf.Tensor, decisions: readonly Decision[]): tf.Tensor {
+  private maskLogits(logits: tf.Tensor, decisions: readonly ControllerDecision[]): tf.Tensor {
     const width = logits.shape[1] as number;
     if (decisions.every((d) => d.choices === width)) return logits;
     const mask = new Float32Array(decisions.length * width);
@@ -471,16 +579,29 @@ export class Controller {
 
   /** sum_t log π(a_t | a_<t) as a scalar, differentiable in the layer weights. */
   private sequenceLogProb(actions: readonly number[]): tf.Scalar {
+    return this.sequenceTerms(actions, false).logProb;
+  }
+
+  /**
+   * sum_t log π(a_t | a_<t) and, when asked, sum_t H(π(· | a_<t)) along the teacher-forced
+   * sequence, both differentiable in the layer weights.
+   */
+  private sequenceTerms(actions: readonly number[], withEntropy: boolean): { logProb: tf.Scalar; entropy?: tf.Scalar } {
     const hidden = this.unroll(actions, this.decisions.length);
-    const terms = DECISION_KINDS.map((kind) => {
+    const logProbs: tf.Tensor[] = [];
+    const entropies: tf.Tensor[] = [];
+    for (const kind of this.kinds) {
       const ds = this.decisions.filter((d) => d.kind === kind);
       // concat rather than gather: gather's gradient (UnsortedSegmentSum) is slow on the cpu backend.
       const rows = tf.concat(ds.map((d) => hidden[d.index]), 0);
-      const logits = this.maskLogits(this.heads[kind].apply(rows) as tf.Tensor, ds);
+      const logp = tf.logSoftmax(this.logits(kind, rows, ds));
       const chosen = tf.oneHot(tf.tensor1d(ds.map((d) => actions[d.index]), 'int32'), this.headWidth[kind]);
-      return tf.sum(tf.mul(tf.logSoftmax(logits), chosen));
-    });
-    return tf.addN(terms) as tf.Scalar;
+      logProbs.push(tf.sum(tf.mul(logp, chosen)));
+      // masked choices have p = 0 exactly, so they add nothing
+      if (withEntropy) entropies.push(tf.neg(tf.sum(tf.mul(tf.exp(logp), logp))));
+    }
+    const logProb = tf.addN(logProbs) as tf.Scalar;
+    return withEntropy ? { logProb, entropy: tf.addN(entropies) as tf.Scalar } : { logProb };
   }
 
   /**

@@ -1,38 +1,80 @@
-// The NASNet strategy: an RNN controller samples cells and learns from each child's reward by
-// REINFORCE. This module only adapts the controller to the Strategy seam.
-import { Controller, type ControllerOptions, type ControllerState } from '../controller/policy.js';
+// The RL strategy: an RNN controller samples action sequences over a space's decisions and learns
+// from each child's reward by REINFORCE. This module adapts the controller to the Strategy seam and
+// adds what works on the batch of children rather than on one: the update waits for `batch`
+// rewarded children and averages their gradients, optionally with the rewards standardized within
+// the batch (advantage normalization), so one lucky or unlucky child cannot swing the policy.
+import { Controller, type ControllerDecision, type ControllerOptions, type ControllerState, type Rewarded } from '../controller/policy.js';
 import type { Feedback, Proposal, Strategy } from './types.js';
+
+export interface ControllerStrategyOptions extends Omit<ControllerOptions, 'decisions' | 'space'> {
+  /** Children per controller update (REINFORCE with a mean over the batch). */
+  batch?: number;
+  /** Standardize the rewards of a batch (mean 0, sd 1) before the update; needs batch > 1. */
+  normalizeAdvantages?: boolean;
+}
+
+interface SavedStrategy {
+  controller: ControllerState;
+  pending: Rewarded[];
+}
 
 export class ControllerStrategy implements Strategy {
   readonly name = 'controller';
+  private pending: Rewarded[] = [];
+  private readonly batch: number;
+  private readonly normalize: boolean;
 
-  private constructor(private controller: Controller) {}
+  private constructor(
+    private controller: Controller,
+    options: ControllerStrategyOptions,
+  ) {
+    this.batch = options.batch ?? 1;
+    this.normalize = options.normalizeAdvantages ?? false;
+    if (!Number.isInteger(this.batch) || this.batch < 1) throw new RangeError(`controller batch must be a positive integer, got ${this.batch}`);
+  }
 
-  static create(options: ControllerOptions): ControllerStrategy {
-    return new ControllerStrategy(new Controller(options));
+  static create(decisions: readonly ControllerDecision[], options: ControllerStrategyOptions = {}): ControllerStrategy {
+    const { batch: _b, normalizeAdvantages: _n, ...controller } = options;
+    return new ControllerStrategy(new Controller({ ...controller, decisions }), options);
   }
 
   async propose(): Promise<Proposal> {
     const s = await this.controller.sample();
-    return { cells: s.cells, explored: s.explored, memo: { actions: s.actions } };
+    return { actions: s.actions, explored: s.explored };
   }
 
   async observe(proposal: Proposal, feedback: Feedback): Promise<void> {
-    const { actions } = proposal.memo as { actions: number[] };
-    await this.controller.update(actions, feedback.reward);
+    this.pending.push({ actions: proposal.actions, reward: feedback.reward });
+    if (this.pending.length < this.batch) return;
+    const batch = this.normalize ? standardized(this.pending) : this.pending;
+    this.pending = [];
+    await this.controller.updateBatch(batch);
   }
 
-  async getState(): Promise<ControllerState> {
-    return this.controller.getState();
+  async getState(): Promise<SavedStrategy> {
+    return { controller: await this.controller.getState(), pending: this.pending.map((p) => ({ actions: [...p.actions], reward: p.reward })) };
   }
 
   async setState(state: unknown): Promise<void> {
-    const restored = await Controller.fromState(state as ControllerState);
+    const s = state as Partial<SavedStrategy> & { format?: string };
+    // Runs saved before batching kept the controller's state alone.
+    const saved: SavedStrategy = typeof s?.format === 'string' ? { controller: state as ControllerState, pending: [] } : (s as SavedStrategy);
+    if (!Array.isArray(saved.pending)) throw new Error('controller strategy state: pending must be an array');
+    const restored = await Controller.fromState(saved.controller);
     this.controller.dispose();
     this.controller = restored;
+    this.pending = saved.pending.map((p) => ({ actions: [...p.actions], reward: p.reward }));
   }
 
   dispose(): void {
     this.controller.dispose();
   }
+}
+
+/** Rewards shifted to mean 0 and scaled to sd 1 within the batch (all equal: all 0). */
+export function standardized(batch: readonly Rewarded[]): Rewarded[] {
+  const n = batch.length;
+  const mean = batch.reduce((a, b) => a + b.reward, 0) / n;
+  const sd = Math.sqrt(batch.reduce((a, b) => a + (b.reward - mean) ** 2, 0) / n);
+  return batch.map((b) => ({ actions: b.actions, reward: sd > 1e-12 ? (b.reward - mean) / sd : 0 }));
 }

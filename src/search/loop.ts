@@ -2,7 +2,8 @@
 // in two steps that a crash between them cannot tear apart: the checkpoint (holding the new trial
 // as `pending`) is replaced atomically first, then the trial line is appended and fsync'd. A
 // resume that finds the checkpoint one episode ahead of trials.jsonl appends the pending line.
-import { cellsHash } from '../cells/key.js';
+import { createHash } from 'node:crypto';
+import type { SearchSpace } from '../spaces/types.js';
 import type { RunStore } from '../store/run-store.js';
 import type { TrialRecord } from '../store/records.js';
 import type { Baseline, Evaluator, Strategy } from './types.js';
@@ -27,6 +28,7 @@ export interface SearchCheckpoint {
 
 export interface SearchOptions {
   store: RunStore;
+  space: SearchSpace;
   strategy: Strategy;
   evaluator: Evaluator;
   baseline: Baseline;
@@ -49,6 +51,11 @@ export interface SearchOutcome {
   stopped: boolean;
 }
 
+/** A short id of an architecture: the first 12 hex digits of the sha1 of its canonical key. */
+export function keyHash(space: SearchSpace, arch: unknown): string {
+  return createHash('sha1').update(space.key(arch)).digest('hex').slice(0, 12);
+}
+
 export function isBetter(trial: TrialRecord, best: TrialRecord | undefined): boolean {
   return trial.accuracy !== null && (best === undefined || best.accuracy === null || trial.accuracy > best.accuracy);
 }
@@ -68,13 +75,14 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     if (o.signal?.aborted) return { episodesDone: done, best, stopped: true };
     const episode = done + 1;
     const proposal = await o.strategy.propose();
-    const key = cellsHash(proposal.cells);
+    const arch = o.space.decode(proposal.actions);
+    const key = keyHash(o.space, arch);
     emit({ type: 'episode-start', episode, episodes: o.episodes, explored: proposal.explored, key });
 
     // Evaluators count epochs and batches from 0; events count them from 1, as people do.
     let outcome;
     try {
-      outcome = await o.evaluator.train(proposal.cells, {
+      outcome = await o.evaluator.train(arch, {
         signal: o.childSignal,
         onEpochStart: (epoch) => emit({ type: 'epoch-start', episode, epoch: epoch + 1 }),
         onBatch: (epoch, batch, batches, loss) => emit({ type: 'batch', episode, epoch: epoch + 1, batch: batch + 1, batches, loss }),
@@ -98,7 +106,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     const trial: TrialRecord = {
       episode,
       strategy: o.strategy.name,
-      cells: proposal.cells,
+      cells: o.space.toJSON(arch) as TrialRecord['cells'],
       key,
       explored: proposal.explored,
       accuracy,

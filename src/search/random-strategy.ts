@@ -1,6 +1,6 @@
-// Random search: the baseline every NAS method must beat (Li & Talwalkar, 2019).
-import { sampleCells } from '../cells/sample.js';
-import { DEFAULT_SPACE, type SearchSpace } from '../cells/types.js';
+// Random search: the baseline every NAS method must beat (Li & Talwalkar, 2019). Each action is
+// uniform over its decision's choices, so the architecture is uniform over the space.
+import type { Decision } from '../spaces/types.js';
 import { Rng, type RngState } from '../util/random.js';
 import type { Feedback, Proposal, Strategy } from './types.js';
 
@@ -9,14 +9,14 @@ export class RandomStrategy implements Strategy {
   private rng: Rng;
 
   constructor(
-    private readonly space: SearchSpace = DEFAULT_SPACE,
+    private readonly decisions: readonly Pick<Decision, 'choices'>[],
     seed = 1,
   ) {
     this.rng = new Rng(seed);
   }
 
   async propose(): Promise<Proposal> {
-    return { cells: sampleCells(this.rng, this.space), explored: true };
+    return { actions: this.decisions.map((d) => this.rng.int(d.choices)), explored: true };
   }
 
   /** Random search learns nothing from feedback. */

@@ -1,13 +1,15 @@
 // The search's seams, after Optuna (study / sampler / storage) and NNI (space / strategy / evaluator):
-// a Strategy proposes cells and learns from feedback without knowing how a child is trained; an
-// Evaluator trains a child without knowing who chose it.
-import type { CellPair } from '../cells/types.js';
+// a Strategy proposes action sequences over a space's decisions and learns from feedback without
+// knowing what a decision means or how a child is trained; the SearchSpace (src/spaces/types.ts)
+// turns actions into an architecture; an Evaluator scores that architecture without knowing who
+// chose it.
 
 export interface Proposal {
-  cells: CellPair;
+  /** One action per decision of the space, in its order. */
+  actions: number[];
   /** Drawn uniformly at random rather than from the strategy's model. */
   explored: boolean;
-  /** The strategy's own bookkeeping for this proposal (e.g. the controller's action indices). */
+  /** The strategy's own bookkeeping for this proposal. */
   memo?: unknown;
 }
 
@@ -43,8 +45,9 @@ export interface ChildOutcome {
   failed?: string;
 }
 
-export interface Evaluator {
-  train(cells: CellPair, hooks?: ChildHooks): Promise<ChildOutcome>;
+/** Scores an architecture: trains a child, looks it up in a table, ... */
+export interface Evaluator<A = unknown> {
+  train(arch: A, hooks?: ChildHooks): Promise<ChildOutcome>;
 }
 
 /** The running reference a reward is measured against (a moving average of earlier accuracies). */

@@ -5,7 +5,7 @@ import type { CellPair } from '../cells/types.js';
 export interface TrialRecord {
   episode: number; // 1-based
   strategy: string;
-  cells: CellPair;
+  cells: CellPair; // the architecture as its space writes it (SearchSpace.toJSON); a CellPair in the NASNet space
   key: string; // short hash of the canonical architecture
   explored: boolean; // drawn uniformly (epsilon) rather than from the policy
   accuracy: number | null; // best validation accuracy; null when the child failed

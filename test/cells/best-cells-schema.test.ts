@@ -8,7 +8,7 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkBestCellsFile, checkCellsDocument } from '../../src/cells/cells-file.js';
-import { COMBINES, OPERATIONS, type CellPair, type SearchSpace } from '../../src/cells/types.js';
+import { COMBINES, OPERATIONS, type CellPair, type CellSpace } from '../../src/cells/types.js';
 import { CellsValidationError, validateCells } from '../../src/cells/validate.js';
 import { cellsHash } from '../../src/cells/key.js';
 import { sampleCells } from '../../src/cells/sample.js';
@@ -102,7 +102,7 @@ describe('schema/best-cells.schema.json', () => {
     for (const [argv, space] of [
       [['cifar10', '--seed', '4'], { blocks: 5, hierarchical: false }],
       [['cifar10', '--hierarchical', '--blocks', '4', '--channels', '8,16,16,32,32', '--seed', '5'], { blocks: 4, hierarchical: true }],
-    ] as Array<[string[], SearchSpace]>) {
+    ] as Array<[string[], CellSpace]>) {
       const settings = settingsFromArgs(parseArgs(searchCommand, argv));
       // what runSearchCommand records as the run's config, and hands the store as settings
       const config = { format: 'nascent.search-config', version: 1, ...settings, dataDir: '/data', synthetic: false, backendUsed: 'wasm', created: new Date().toISOString() };

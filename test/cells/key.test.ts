@@ -9,12 +9,12 @@ import {
   validateCells,
   type Cell,
   type CellPair,
-  type SearchSpace,
+  type CellSpace,
 } from '../../src/cells/index.js';
 import { Rng } from '../../src/util/random.js';
 import { EXAMPLE, clone, isomorphicPairs, shufflePair } from './helpers.js';
 
-const HIER: SearchSpace = { blocks: 5, hierarchical: true };
+const HIER: CellSpace = { blocks: 5, hierarchical: true };
 
 function swapBranches(pair: CellPair, kind: 'normal' | 'reduction', b: number): CellPair {
   const out = clone(pair);

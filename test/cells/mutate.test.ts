@@ -6,13 +6,13 @@ import {
   sampleCells,
   validateCells,
   type Mutation,
-  type SearchSpace,
+  type CellSpace,
 } from '../../src/cells/index.js';
 import { Rng } from '../../src/util/random.js';
 import { EXAMPLE, clone, diffChoices } from './helpers.js';
 
-const FLAT: SearchSpace = { blocks: 5, hierarchical: false };
-const HIER: SearchSpace = { blocks: 5, hierarchical: true };
+const FLAT: CellSpace = { blocks: 5, hierarchical: false };
+const HIER: CellSpace = { blocks: 5, hierarchical: true };
 
 describe('mutateCells', () => {
   for (const space of [FLAT, HIER]) {

@@ -12,19 +12,19 @@ import {
   type Block,
   type Cell,
   type CellPair,
-  type SearchSpace,
+  type CellSpace,
 } from '../../src/cells/index.js';
 import { Rng } from '../../src/util/random.js';
 import { EXAMPLE, isomorphicCells, shuffleCell, shufflePair } from './helpers.js';
 
-const SPACES: SearchSpace[] = [
+const SPACES: CellSpace[] = [
   { blocks: 5, hierarchical: false },
   { blocks: 5, hierarchical: true },
   { blocks: 3, hierarchical: true },
 ];
 
 /** Calls validateCells and fails on any exception other than CellsValidationError. */
-function validatesOrReports(json: unknown, space?: SearchSpace): CellPair | CellsValidationError {
+function validatesOrReports(json: unknown, space?: CellSpace): CellPair | CellsValidationError {
   try {
     return validateCells(json, space);
   } catch (e) {
@@ -39,7 +39,7 @@ function validatesOrReports(json: unknown, space?: SearchSpace): CellPair | Cell
 }
 
 /** An independent statement of what a valid bare cell pair is. */
-function oracleValid(json: unknown, space: SearchSpace): boolean {
+function oracleValid(json: unknown, space: CellSpace): boolean {
   const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   const cellOk = (c: unknown) =>
     Array.isArray(c) &&

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { COMBINES, OPERATIONS, sampleCells, validateCells, type SearchSpace } from '../../src/cells/index.js';
+import { COMBINES, OPERATIONS, sampleCells, validateCells, type CellSpace } from '../../src/cells/index.js';
 import { Rng } from '../../src/util/random.js';
 
 describe('sampleCells', () => {
@@ -13,7 +13,7 @@ describe('sampleCells', () => {
     { blocks: 5, hierarchical: true },
     { blocks: 2, hierarchical: true },
     { blocks: 8, hierarchical: false },
-  ] as SearchSpace[]) {
+  ] as CellSpace[]) {
     it(`samples valid cells for ${JSON.stringify(space)}`, () => {
       const rng = new Rng(1);
       for (let t = 0; t < 200; t++) {

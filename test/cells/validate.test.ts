@@ -6,13 +6,13 @@ import {
   parseCellsJson,
   validateCells,
   type CellsIssue,
-  type SearchSpace,
+  type CellSpace,
 } from '../../src/cells/index.js';
 import { EXAMPLE, clone } from './helpers.js';
 
-const HIER: SearchSpace = { blocks: 5, hierarchical: true };
+const HIER: CellSpace = { blocks: 5, hierarchical: true };
 
-function issues(json: unknown, space?: SearchSpace): CellsIssue[] {
+function issues(json: unknown, space?: CellSpace): CellsIssue[] {
   try {
     validateCells(json, space);
   } catch (e) {
@@ -22,7 +22,7 @@ function issues(json: unknown, space?: SearchSpace): CellsIssue[] {
   throw new Error('expected validation to fail');
 }
 
-function paths(json: unknown, space?: SearchSpace): string[] {
+function paths(json: unknown, space?: CellSpace): string[] {
   return issues(json, space).map((e) => e.path);
 }
 
@@ -288,6 +288,6 @@ describe('parseCellsJson', () => {
 describe('bad search spaces', () => {
   it('are programming errors (RangeError), not validation errors', () => {
     expect(() => validateCells(EXAMPLE, { blocks: 0, hierarchical: false })).toThrow(RangeError);
-    expect(() => validateCells(EXAMPLE, { blocks: 2.5, hierarchical: false })).toThrow(/invalid SearchSpace/);
+    expect(() => validateCells(EXAMPLE, { blocks: 2.5, hierarchical: false })).toThrow(/invalid CellSpace/);
   });
 });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sampleCells } from '../../src/cells/sample.js';
-import { DEFAULT_SPACE, type CellPair, type SearchSpace } from '../../src/cells/types.js';
+import { DEFAULT_SPACE, type CellPair, type CellSpace } from '../../src/cells/types.js';
 import {
   checkActions,
   decisionIndex,
@@ -13,7 +13,7 @@ import {
 } from '../../src/controller/decisions.js';
 import { Rng } from '../../src/util/random.js';
 
-const HIER: SearchSpace = { blocks: 5, hierarchical: true };
+const HIER: CellSpace = { blocks: 5, hierarchical: true };
 
 describe('decisionSequence', () => {
   it('asks input 1, input 2, op 1, op 2, combine per block, normal cell first: 50 decisions by default', () => {

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OPERATIONS, type SearchSpace } from '../../src/cells/types.js';
-import { decisionIndex, decisionSequence, encodeCells } from '../../src/controller/decisions.js';
+import { DEFAULT_SPACE, OPERATIONS, type CellSpace } from '../../src/cells/types.js';
+import { decisionIndex, decisionSequence, decodeActions, encodeCells } from '../../src/controller/decisions.js';
 import { Controller } from '../../src/controller/policy.js';
 
-const HIER: SearchSpace = { blocks: 5, hierarchical: true };
+const HIER: CellSpace = { blocks: 5, hierarchical: true };
 
 beforeAll(async () => {
   tf.env().set('PROD', true);
@@ -31,7 +31,7 @@ describe('Controller.sample', () => {
     const c = make({ seed: 5, epsilon: 0 });
     for (const s of await draws(c, 3)) {
       expect(s.actions).toHaveLength(50);
-      expect(encodeCells(s.cells, c.options.space)).toEqual(s.actions);
+      expect(encodeCells(decodeActions(s.actions, DEFAULT_SPACE), DEFAULT_SPACE)).toEqual(s.actions);
       expect(s.explored).toBe(false);
       // The step-by-step sampling path and the teacher-forced path compute the same policy.
       expect(s.logProb).toBeLessThan(0);
@@ -60,7 +60,7 @@ describe('Controller.sample', () => {
   it('samples from the softmax instead of taking the argmax', async () => {
     const c = make({ seed: 3, epsilon: 0 });
     const samples = await draws(c, 120);
-    const op1 = decisionIndex(c.options.space, 'normal', 0, 'op', 0);
+    const op1 = decisionIndex(DEFAULT_SPACE, 'normal', 0, 'op', 0);
     const counts = new Array(OPERATIONS.length).fill(0);
     for (const s of samples) counts[s.actions[op1]]++;
     expect(counts.filter((n) => n > 0).length).toBeGreaterThanOrEqual(4);

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_SPACE } from '../../src/cells/types.js';
+import { decisionSequence } from '../../src/controller/decisions.js';
 import { Controller, type ControllerOptions } from '../../src/controller/policy.js';
 
 beforeAll(async () => {
@@ -46,13 +48,30 @@ describe('Controller state', () => {
     await checkResumes({ seed: 22, epsilon: 0.3, space: { blocks: 3, hierarchical: true } }, 0);
   });
 
+  it('reads a version-1 state, which named a NASNet space instead of its decisions', async () => {
+    const c = new Controller({ seed: 3, units: 8, space: { blocks: 2, hierarchical: true } });
+    try {
+      await c.update((await c.sample()).actions, 0.5);
+      const state = await c.getState();
+      const { decisions: _d, ...options } = state.options;
+      const v1 = { ...state, format: 'nascent-controller/1', options: { ...options, space: { blocks: 2, hierarchical: true } } } as unknown as typeof state;
+      const restored = await Controller.fromState(v1);
+      expect(await restored.sample()).toEqual(await c.sample());
+      restored.dispose();
+    } finally {
+      c.dispose();
+    }
+  });
+
   it('is plain JSON with stable weight names and the options', async () => {
     const c = new Controller({ seed: 1, units: 8, learningRate: 2e-3, epsilon: 0.25 });
     try {
       c.epsilon = 0.1;
       await c.update((await c.sample()).actions, 1);
       const state = await c.getState();
-      expect(state.options).toEqual({ space: { blocks: 5, hierarchical: false }, units: 8, learningRate: 2e-3, epsilon: 0.1, seed: 1 });
+      const { decisions, ...rest } = state.options;
+      expect(rest).toEqual({ units: 8, learningRate: 2e-3, epsilon: 0.1, seed: 1, temperature: 1, tanhConstant: 0, entropyWeight: 0 });
+      expect(decisions).toEqual(decisionSequence(DEFAULT_SPACE).map((d) => ({ kind: d.kind, choices: d.choices })));
       expect(Object.keys(state.weights).sort()).toEqual([
         'embedding/kernel',
         'head_combine/bias',

@@ -7,6 +7,7 @@ import { runSearch, type SearchCheckpoint, type SearchEvent } from '../../src/se
 import { RandomStrategy } from '../../src/search/random-strategy.js';
 import type { ChildOutcome, Evaluator, Feedback, Proposal, Strategy } from '../../src/search/types.js';
 import type { CellPair } from '../../src/cells/types.js';
+import { nasnetSpace } from '../../src/cells/space.js';
 import { RunStore } from '../../src/store/run-store.js';
 import { cellsHash } from '../../src/cells/key.js';
 
@@ -34,15 +35,16 @@ class RecordingStrategy extends RandomStrategy {
   }
 }
 
+const NASNET = nasnetSpace();
 const newRun = () => RunStore.create(join(mkdtempSync(join(tmpdir(), 'nascent-loop-')), 'run'), { test: true });
 
 describe('runSearch', () => {
   it('records every episode, rewards against the earlier episodes only, and keeps best-cells in step', async () => {
     const store = newRun();
-    const strategy = new RecordingStrategy(undefined, 3);
+    const strategy = new RecordingStrategy(NASNET.decisions, 3);
     const events: SearchEvent[] = [];
     const baseline = new MovingBaseline({ window: 2, initial: 0.1 });
-    const out = await runSearch({ store, strategy, evaluator: new CountingEvaluator(), baseline, episodes: 6, backend: 'test', settings: { s: 1 }, onEvent: (e) => events.push(e) });
+    const out = await runSearch({ store, space: NASNET, strategy, evaluator: new CountingEvaluator(), baseline, episodes: 6, backend: 'test', settings: { s: 1 }, onEvent: (e) => events.push(e) });
     expect(out).toMatchObject({ episodesDone: 6, stopped: false });
     const { trials } = store.readTrials();
     expect(trials.map((t) => t.episode)).toEqual([1, 2, 3, 4, 5, 6]);
@@ -71,9 +73,9 @@ describe('runSearch', () => {
 
   it('records a failed child with its error, rewards it as accuracy 0 and keeps it out of the baseline', async () => {
     const store = newRun();
-    const strategy = new RecordingStrategy(undefined, 5);
+    const strategy = new RecordingStrategy(NASNET.decisions, 5);
     const baseline = new MovingBaseline({ window: 20, initial: 0.1 });
-    await runSearch({ store, strategy, evaluator: new CountingEvaluator([2]), baseline, episodes: 3, backend: 'test', settings: {} });
+    await runSearch({ store, space: NASNET, strategy, evaluator: new CountingEvaluator([2]), baseline, episodes: 3, backend: 'test', settings: {} });
     const { trials } = store.readTrials();
     expect(trials[1]).toMatchObject({ accuracy: null, failed: 'loss became NaN at epoch 1 batch 1' });
     expect(trials[1].reward).toBeCloseTo(0 - trials[1].baseline, 12);
@@ -85,13 +87,13 @@ describe('runSearch', () => {
   it('stops between episodes when aborted and continues from a done count', async () => {
     const store = newRun();
     const stop = new AbortController();
-    const strategy: Strategy = new RandomStrategy(undefined, 1);
+    const strategy: Strategy = new RandomStrategy(NASNET.decisions, 1);
     const first = await runSearch({
-      store, strategy, evaluator: new CountingEvaluator(), baseline: new MovingBaseline(), episodes: 5, backend: 't', settings: {},
+      store, space: NASNET, strategy, evaluator: new CountingEvaluator(), baseline: new MovingBaseline(), episodes: 5, backend: 't', settings: {},
       signal: stop.signal, onEvent: (e) => e.type === 'episode-end' && e.trial.episode === 2 && stop.abort(),
     });
     expect(first).toMatchObject({ episodesDone: 2, stopped: true });
-    const again = await runSearch({ store, strategy, evaluator: new CountingEvaluator(), baseline: new MovingBaseline(), episodes: 5, backend: 't', settings: {}, done: 2, best: first.best });
+    const again = await runSearch({ store, space: NASNET, strategy, evaluator: new CountingEvaluator(), baseline: new MovingBaseline(), episodes: 5, backend: 't', settings: {}, done: 2, best: first.best });
     expect(again.episodesDone).toBe(5);
     expect(store.readTrials().trials.map((t) => t.episode)).toEqual([1, 2, 3, 4, 5]);
     store.close();

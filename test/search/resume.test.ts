@@ -12,9 +12,11 @@ import type { ChildOutcome, Evaluator } from '../../src/search/types.js';
 import type { CellPair } from '../../src/cells/types.js';
 import type { TrialRecord } from '../../src/store/records.js';
 import { RunLockedError } from '../../src/store/lock.js';
+import { nasnetSpace } from '../../src/cells/space.js';
 import { RunStore, readTrials } from '../../src/store/run-store.js';
 
 // Accuracy is a fixed function of the cells, so a resumed loop can be compared with a straight one.
+const NASNET = nasnetSpace();
 const evaluator: Evaluator = {
   async train(cells: CellPair): Promise<ChildOutcome> {
     const n = [...cells.normal, ...cells.reduction].flatMap((b) => b.ops).filter((o) => o.startsWith('sep')).length;
@@ -23,13 +25,13 @@ const evaluator: Evaluator = {
 };
 
 async function search(store: RunStore, episodes: number, from?: ReturnType<typeof recoverRun>): Promise<void> {
-  const strategy = new RandomStrategy(undefined, 9);
+  const strategy = new RandomStrategy(NASNET.decisions, 9);
   const baseline = new MovingBaseline({ window: 3, initial: 0.1 });
   if (from?.checkpoint) {
     await strategy.setState(from.checkpoint.strategy);
     baseline.setState(from.checkpoint.baseline as Parameters<MovingBaseline['setState']>[0]);
   }
-  await runSearch({ store, strategy, evaluator, baseline, episodes, done: from?.done, best: from?.best, backend: 'test', settings: store.readConfig() });
+  await runSearch({ store, space: NASNET, strategy, evaluator, baseline, episodes, done: from?.done, best: from?.best, backend: 'test', settings: store.readConfig() });
 }
 
 const trialsOf = (dir: string) => readTrials(join(dir, 'trials.jsonl')).trials;

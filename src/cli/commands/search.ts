@@ -10,6 +10,8 @@ import { isSyntheticCifar10, loadCifar10 } from '../../data/cifar10.js';
 import { ControllerStrategy } from '../../search/controller-strategy.js';
 import { runSearch } from '../../search/loop.js';
 import { RandomStrategy } from '../../search/random-strategy.js';
+import { nasnetSpace } from '../../cells/space.js';
+import type { SearchSpace } from '../../spaces/types.js';
 import type { Strategy } from '../../search/types.js';
 import { RunStore, RunStoreError } from '../../store/run-store.js';
 import { recoverRun, type RecoveredRun } from '../../search/resume.js';
@@ -113,11 +115,9 @@ export function settingsFromArgs(args: ParsedArgs): SearchSettings {
   };
 }
 
-function makeStrategy(s: SearchSettings): Strategy {
-  const space = { blocks: s.blocks, hierarchical: s.hierarchical };
-  if (s.strategy === 'random') return new RandomStrategy(space, s.seed);
-  return ControllerStrategy.create({
-    space,
+function makeStrategy(s: SearchSettings, space: SearchSpace): Strategy {
+  if (s.strategy === 'random') return new RandomStrategy(space.decisions, s.seed);
+  return ControllerStrategy.create(space.decisions, {
     units: s.units,
     learningRate: s.controllerLr,
     epsilon: s.epsilon,
@@ -211,7 +211,8 @@ async function searchWith(args: ParsedArgs, opened: RunStore | undefined, log: (
   const data = loadCifar10(dataDir, { trainLimit: settings.trainLimit, valLimit: settings.valLimit, splitSeed: 0 });
   log(`data: ${data.train.count} training and ${data.val.count} validation images (disjoint) from ${dataDir}`);
 
-  const strategy = makeStrategy(settings);
+  const space = nasnetSpace({ blocks: settings.blocks, hierarchical: settings.hierarchical });
+  const strategy = makeStrategy(settings, space);
   const baseline = new MovingBaseline({ window: settings.window, initial: settings.baseline });
   let store: RunStore;
   let config: Record<string, unknown>;
@@ -281,6 +282,7 @@ async function searchWith(args: ParsedArgs, opened: RunStore | undefined, log: (
   try {
     const result = await runSearch({
       store,
+      space,
       strategy,
       evaluator,
       baseline,

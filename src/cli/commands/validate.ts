@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { JsonSyntaxError, checkCellsDocument, parseJson, unreadableReason, type CellsDocument } from '../../cells/cells-file.js';
 import { cellsHash } from '../../cells/key.js';
-import { DEFAULT_SPACE, type SearchSpace } from '../../cells/types.js';
+import { DEFAULT_SPACE, type CellSpace } from '../../cells/types.js';
 import { CellsValidationError } from '../../cells/validate.js';
 import { type CommandSpec, type ParsedArgs } from '../flags.js';
 
@@ -23,14 +23,14 @@ export const validateCommand: CommandSpec = {
 };
 
 /** The space for files that record none, from the flags. */
-export function spaceFromFlags(args: ParsedArgs): SearchSpace {
+export function spaceFromFlags(args: ParsedArgs): CellSpace {
   return {
     blocks: (args.flags.blocks as number | undefined) ?? DEFAULT_SPACE.blocks,
     hierarchical: (args.flags.hierarchical as boolean | undefined) ?? DEFAULT_SPACE.hierarchical,
   };
 }
 
-const spaceText = (s: SearchSpace) => `${s.blocks} ${s.hierarchical ? 'hierarchical' : 'flat'} block${s.blocks === 1 ? '' : 's'} per cell`;
+const spaceText = (s: CellSpace) => `${s.blocks} ${s.hierarchical ? 'hierarchical' : 'flat'} block${s.blocks === 1 ? '' : 's'} per cell`;
 
 /** One line saying what a valid document is. */
 export function summarize(doc: CellsDocument): string {
@@ -54,7 +54,7 @@ function problems(err: unknown, where: string): string[] {
 }
 
 /** Checks one file; returns its printed lines and whether it is valid. */
-export function validateFile(file: string, space: SearchSpace): { ok: boolean; lines: string[] } {
+export function validateFile(file: string, space: CellSpace): { ok: boolean; lines: string[] } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -71,7 +71,7 @@ export function validateFile(file: string, space: SearchSpace): { ok: boolean; l
 }
 
 /** A JSON-lines file (trials.jsonl): every non-empty line is a cells document of its own. */
-function validateLines(file: string, text: string, space: SearchSpace): { ok: boolean; lines: string[] } {
+function validateLines(file: string, text: string, space: CellSpace): { ok: boolean; lines: string[] } {
   const lines: string[] = [];
   let records = 0;
   text.split('\n').forEach((line, i) => {
