@@ -22,6 +22,8 @@ export interface DownloadOptions {
   dest: string;
   /** Expected md5 (hex). When given, a mismatch removes the partial file and throws ChecksumError. */
   md5?: string;
+  /** Expected sha256 (hex), checked the same way. */
+  sha256?: string;
   /** Plain http is refused unless this is set (the tests' loopback server needs it). */
   allowHttp?: boolean;
   /** Further attempts after a failure that made no progress (default 4). */
@@ -109,7 +111,11 @@ export function checkDownloadUrl(url: string, allowHttp = false): URL {
 }
 
 export async function md5File(path: string): Promise<string> {
-  const hash = createHash('md5');
+  return hashFile(path, 'md5');
+}
+
+export async function hashFile(path: string, algorithm: 'md5' | 'sha256'): Promise<string> {
+  const hash = createHash(algorithm);
   await pipeline(createReadStream(path), hash);
   return hash.digest('hex');
 }
@@ -314,12 +320,14 @@ export async function downloadFile(opts: DownloadOptions): Promise<void> {
     await dispatcher.destroy();
   }
 
-  if (opts.md5 !== undefined) {
-    const actual = await md5File(part);
-    if (actual !== opts.md5.toLowerCase()) {
+  for (const algorithm of ['md5', 'sha256'] as const) {
+    const expected = opts[algorithm]?.toLowerCase();
+    if (expected === undefined) continue;
+    const actual = await hashFile(part, algorithm);
+    if (actual !== expected) {
       await rm(part, { force: true });
       throw new ChecksumError(
-        `checksum mismatch for ${url.href}: expected md5 ${opts.md5.toLowerCase()}, got ${actual}; the downloaded file was deleted (run again to download it anew)`,
+        `checksum mismatch for ${url.href}: expected ${algorithm} ${expected}, got ${actual}; the downloaded file was deleted (run again to download it anew)`,
       );
     }
   }

@@ -2,6 +2,7 @@
 // operations and its combine node, and the final concat of every block output (child-spec: the cell
 // output concatenates all block outputs, including those other blocks read, then a 1x1 conv).
 // The graph is written in DOT and laid out by Graphviz compiled to wasm.
+import { NB201_EDGES, type Nb201Cell } from '../spaces/nas-bench-201.js';
 import { inputName } from '../cells/format.js';
 import type { Cell, Operation } from '../cells/types.js';
 import { validateCell } from '../cells/validate.js';
@@ -59,6 +60,22 @@ export function cellDot(cell: Cell, title: string, name = 'cell'): string {
   lines.push(`  out [label=${dotString('concat\n(cell output)')}, shape=box, style="rounded,filled", fillcolor="#fdd0a2"];`);
   lines.push('  { rank=sink; out; }');
   cell.forEach((_, b) => lines.push(`  b${b} -> out;`));
+  lines.push('}');
+  return lines.join('\n');
+}
+
+/** A NAS-Bench-201 cell: nodes 0 (input) to 3 (output), one arrow per edge that is not `none`. */
+export function nb201Dot(cell: Nb201Cell, title: string): string {
+  const lines = ['digraph cell {', ...HEADER.map((l) => '  ' + l), `  label=${dotString(title)};`];
+  for (let n = 0; n < 4; n++) {
+    const label = n === 0 ? 'node 0\n(input)' : n === 3 ? 'node 3\n(output)' : `node ${n}`;
+    const fill = n === 0 || n === 3 ? '#fdd0a2' : '#deebf7';
+    lines.push(`  n${n} [label=${dotString(label)}, shape=box, style="rounded,filled", fillcolor="${fill}"];`);
+  }
+  NB201_EDGES.forEach(([a, b], k) => {
+    const op = cell.edges[k];
+    if (op !== 'none') lines.push(`  n${a} -> n${b} [label=${dotString(op)}];`);
+  });
   lines.push('}');
   return lines.join('\n');
 }

@@ -40,6 +40,12 @@ function statusLine(p: ReportPage): string {
   return parts.join(' · ');
 }
 
+/** NASNet cells as block lines; another space's architecture (NAS-Bench-201: {arch}) as its string. */
+function describeCells(cells: unknown): string {
+  const arch = (cells as { arch?: unknown }).arch;
+  return typeof arch === 'string' ? arch : formatCells(cells as Parameters<typeof formatCells>[0]);
+}
+
 function bestSection(p: ReportPage): string {
   if (!p.best) {
     const why = p.run.trials.length === 0 ? 'No episode has finished yet.' : 'No child has trained successfully yet: every recorded child failed.';
@@ -48,7 +54,7 @@ function bestSection(p: ReportPage): string {
   const b = p.best;
   return [
     `<p>Best child: <b>${pct(b.accuracy!)}</b> validation accuracy at episode ${b.episode}, ${b.params.toLocaleString('en-US')} parameters, key <code>${escapeHtml(b.key)}</code>.</p>`,
-    `<pre>${escapeHtml(formatCells(b.cells))}</pre>`,
+    `<pre>${escapeHtml(describeCells(b.cells))}</pre>`,
   ].join('\n');
 }
 
@@ -58,7 +64,7 @@ function topTable(top: Architecture[]): string {
     (a, i) =>
       `<tr><td>${i + 1}</td><td>${pct(a.best.accuracy!)}</td><td>${a.best.params.toLocaleString('en-US')}</td><td>${a.best.episode}</td>` +
       `<td>${a.trained}</td><td><code>${escapeHtml(a.key)}</code></td>` +
-      `<td><details><summary>cells</summary><pre>${escapeHtml(formatCells(a.best.cells))}</pre></details></td></tr>`,
+      `<td><details><summary>cells</summary><pre>${escapeHtml(describeCells(a.best.cells))}</pre></details></td></tr>`,
   );
   return [
     '<table id="top-architectures">',

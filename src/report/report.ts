@@ -6,7 +6,8 @@ import { join, resolve } from 'node:path';
 import type { CellKind } from '../cells/types.js';
 import type { TrialRecord } from '../store/records.js';
 import { writeFileAtomic } from '../store/atomic.js';
-import { cellDot, placeholderDot, renderDot } from './diagram.js';
+import { cellDot, nb201Dot, placeholderDot, renderDot } from './diagram.js';
+import { nasBench201Space } from '../spaces/nas-bench-201.js';
 import { reportHtml } from './html.js';
 import { accuracySpec, renderSpec, rewardSpec } from './plots.js';
 import { svgToPng } from './render.js';
@@ -23,9 +24,21 @@ function subtitle(run: RunData): string {
   return `${run.name} · ${strategyOf(run)} · ${run.trials.length} episode${run.trials.length === 1 ? '' : 's'}`;
 }
 
+/** True for a run over NAS-Bench-201's one-cell space rather than NASNet's cell pair. */
+export const isNb201Run = (run: RunData) => run.config.dataset === 'nas-bench-201';
+
 async function cellSvg(run: RunData, best: TrialRecord | undefined, kind: CellKind): Promise<string> {
-  const title = `${kind} cell`;
+  const title = isNb201Run(run) ? 'NAS-Bench-201 cell' : `${kind} cell`;
   if (!best) return renderDot(placeholderDot(title, run.trials.length === 0 ? 'no episode has finished yet' : 'no child has trained successfully yet'));
+  if (isNb201Run(run)) {
+    // One cell, drawn in the first slot; the second says why it is empty.
+    if (kind === 'reduction') return renderDot(placeholderDot('reduction cell', 'NAS-Bench-201 stacks one cell, with fixed reduction blocks'));
+    try {
+      return await renderDot(nb201Dot(nasBench201Space.validate(best.cells), `best cell · episode ${best.episode} · ${best.accuracy!.toFixed(4)}`));
+    } catch (err) {
+      throw new ReportError(`${join(run.dir, 'trials.jsonl')}: episode ${best.episode}: cannot draw its cell: ${(err as Error).message}`);
+    }
+  }
   try {
     return await renderDot(cellDot(best.cells[kind], `best ${title} · episode ${best.episode} · accuracy ${best.accuracy!.toFixed(4)}`, kind));
   } catch (err) {

@@ -43,13 +43,13 @@ describe('nascent CLI', () => {
     const badValue = nascent(['search', 'cifar10', '--epsilon', '2']);
     expect(badValue.code).toBe(2);
     expect(badValue.err).toMatch(/--epsilon: expected a number ≥ 0 and ≤ 1, got "2"/);
-    expect(badValue.err).toMatch(/usage: nascent search \[dataset\]/);
+    expect(badValue.err).toMatch(/usage: nascent search \[problem\]/);
     const badFlag = nascent(['search', 'cifar10', '--epoch', '2']);
     expect(badFlag.code).toBe(2);
     expect(badFlag.err).toMatch(/unknown flag --epoch \(did you mean --epochs\?\)/);
     const badDataset = nascent(['search', 'mnist']);
     expect(badDataset.code).toBe(2);
-    expect(badDataset.err).toMatch(/unknown dataset "mnist"/);
+    expect(badDataset.err).toMatch(/unknown problem "mnist": cifar10 or nas-bench-201/);
   });
 
   it('runs a small search on wasm that writes trials, config and valid best cells, and beats chance', () => {

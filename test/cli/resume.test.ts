@@ -155,7 +155,9 @@ describe('nascent search --resume', () => {
     expect(() => resume('--channels', '2,4,4,8,9', '--strategy', 'controller')).toThrow(/--channels 2,4,4,8,9 conflicts with the run's 2,4,4,8,8; --strategy controller conflicts with the run's random/);
     expect(() => resume('--val-limit', '5')).toThrow(/--val-limit 5 conflicts with the run's \(not set\)/);
     expect(() => resume('--out', 'elsewhere')).toThrow(/--out cannot be used with --resume/);
-    expect(() => resume('imagenet')).toThrow(/dataset imagenet conflicts with the run's cifar10/);
+    expect(() => resume('nas-bench-201')).toThrow(/nas-bench-201 conflicts with the run's cifar10/);
+    // A run recorded before the presets ran the book's controller, and resumes with it.
+    expect(resume()).toMatchObject({ preset: 'book', temperature: 1, tanhConstant: 0, entropyWeight: 0, controllerBatch: 1, baselineDecay: 0 });
     // A damaged config.json is checked as strictly as a command line.
     expect(() => resumeSettings(parseArgs(searchCommand, ['--resume', 'r']), { ...config, epsilon: 7 }, 'r/config.json')).toThrow(/r\/config\.json: --epsilon: expected a number ≥ 0 and ≤ 1, got "7"/);
     expect(() => resumeSettings(parseArgs(searchCommand, ['--resume', 'r']), { ...config, dataset: undefined }, 'r/config.json')).toThrow(/r\/config\.json: no dataset/);

@@ -1,0 +1,214 @@
+// The flags of `nascent search`, the settings they resolve to (recorded whole in config.json) and
+// what a resume may change. The strategy's settings come from a preset (`tuned`, the default, or
+// `book`, the seed chapter's) unless a flag names them; see the README for the measurements.
+import { BACKEND_CHOICES, type BackendChoice } from '../../backend/index.js';
+import { NB201_DATASETS, type Nb201Dataset } from '../../data/nats-bench.js';
+import { STRATEGY_NAMES, type StrategyName } from '../../search/strategies/index.js';
+import { RunStoreError } from '../../store/run-store.js';
+import { type CommandSpec, type FlagSpec, type ParsedArgs, UsageError, parseArgs } from '../flags.js';
+import { DATA_FLAGS, DATA_FLAG_NAMES, dataSourceFromArgs } from '../data-flags.js';
+
+export const PROBLEMS = ['cifar10', 'nas-bench-201'] as const;
+export type Problem = (typeof PROBLEMS)[number];
+
+/**
+ * Strategy settings by preset. `tuned` was chosen by `npm run bench:strategies` (NAS-Bench-201,
+ * 50 seeds, and the NASNet-space objective): the book's controller barely moves in 150 updates.
+ */
+export const PRESETS = {
+  tuned: { controllerLr: 5e-3, epsilon: 0.1, temperature: 5, tanhConstant: 2.5, entropyWeight: 0, controllerBatch: 1, normalizeAdvantages: false, baselineDecay: 0 },
+  book: { controllerLr: 1e-3, epsilon: 0.5, temperature: 1, tanhConstant: 0, entropyWeight: 0, controllerBatch: 1, normalizeAdvantages: false, baselineDecay: 0 },
+} as const;
+export type PresetName = keyof typeof PRESETS;
+type PresetSettings = { -readonly [K in keyof (typeof PRESETS)['tuned']]: (typeof PRESETS)['tuned'][K] extends boolean ? boolean : number };
+
+const presetLabel = (key: keyof PresetSettings) => `${PRESETS.tuned[key]} (--preset book: ${PRESETS.book[key]})`;
+
+const STRATEGY_FLAGS: FlagSpec[] = [
+  { name: 'strategy', type: 'enum', choices: STRATEGY_NAMES, default: 'controller', help: 'how architectures are chosen' },
+  { name: 'preset', type: 'enum', choices: Object.keys(PRESETS), default: 'tuned', help: "the controller's settings: tuned (measured) or book (the seed chapter's)" },
+  { name: 'controller-lr', type: 'number', min: 0, exclusiveMin: true, max: 10, defaultLabel: presetLabel('controllerLr'), help: "controller's Adam learning rate" },
+  { name: 'epsilon', type: 'number', min: 0, max: 1, defaultLabel: presetLabel('epsilon'), help: 'probability of drawing a uniformly random architecture' },
+  { name: 'temperature', type: 'number', min: 0, exclusiveMin: true, max: 1000, defaultLabel: presetLabel('temperature'), help: 'controller logits are divided by this' },
+  { name: 'tanh-constant', type: 'number', min: 0, max: 1000, defaultLabel: presetLabel('tanhConstant'), help: 'C > 0 squashes controller logits to C*tanh(logits); 0: off' },
+  { name: 'entropy-weight', type: 'number', min: 0, max: 10, defaultLabel: presetLabel('entropyWeight'), help: "weight of the policy's entropy in the controller's objective" },
+  { name: 'controller-batch', type: 'int', min: 1, max: 1000, defaultLabel: presetLabel('controllerBatch'), help: 'children per controller update (gradients averaged)' },
+  { name: 'normalize-advantages', type: 'bool', defaultLabel: presetLabel('normalizeAdvantages'), help: "standardize each batch's rewards before the update" },
+  { name: 'baseline-decay', type: 'number', min: 0, max: 0.9999, defaultLabel: presetLabel('baselineDecay'), help: 'exponential moving-average baseline with this decay; 0: the mean of the last --window' },
+  { name: 'window', type: 'int', default: 20, min: 1, help: 'episodes in the moving-average baseline' },
+  { name: 'baseline', type: 'number', default: 0.1, min: 0, max: 1, help: 'baseline accuracy before any child has finished' },
+  { name: 'units', type: 'int', default: 32, min: 1, max: 4096, help: 'controller LSTM units' },
+  { name: 'population', type: 'int', default: 20, min: 1, max: 100000, help: 'evolution: population size P' },
+  { name: 'tournament', type: 'int', default: 5, min: 1, max: 100000, help: 'evolution: members sampled per parent choice S' },
+  { name: 'startup', type: 'int', default: 10, min: 1, max: 100000, help: 'tpe: random proposals before the model is used' },
+  { name: 'candidates', type: 'int', default: 24, min: 1, max: 100000, help: 'tpe: candidates scored per proposal' },
+];
+
+export const searchCommand: CommandSpec = {
+  name: 'search',
+  brief: 'search for cells on CIFAR-10 or on the NAS-Bench-201 table, or --resume a run',
+  summary:
+    'Search for a normal and a reduction cell on CIFAR-10 (each episode trains the child the cells\n' +
+    'define), or for a NAS-Bench-201 cell looked up in the benchmark\'s table. The strategy is rewarded\n' +
+    'with each architecture\'s accuracy minus a moving baseline.',
+  positionals: [{ name: 'problem', help: 'cifar10 or nas-bench-201 (may be left out with --resume)' }],
+  flags: [
+    { name: 'episodes', type: 'int', default: 150, min: 1, help: 'architectures to evaluate' },
+    { name: 'epochs', type: 'int', default: 6, min: 1, help: 'training epochs per child' },
+    { name: 'batch-size', type: 'int', default: 128, min: 1, max: 65536, help: 'child training batch size' },
+    { name: 'lr', type: 'number', default: 1e-3, min: 0, exclusiveMin: true, max: 10, help: "child's Adam learning rate" },
+    ...STRATEGY_FLAGS,
+    { name: 'channels', type: 'int-list', default: [4, 16, 16, 256, 256], length: 5, min: 1, max: 4096, help: 'filters of the stem-side cells, 5 values' },
+    { name: 'blocks', type: 'int', default: 5, min: 1, max: 10, help: 'blocks per cell' },
+    { name: 'hierarchical', type: 'bool', default: false, help: 'let blocks take earlier blocks of the cell as inputs (NASNet)' },
+    { name: 'seed', type: 'int', min: 0, max: 2 ** 31 - 1, defaultLabel: 'random, recorded in config.json', help: 'seed of every random choice' },
+    { name: 'train-limit', type: 'int', min: 1, max: 40000, defaultLabel: 'all 40000', help: 'training images per child (low fidelity)' },
+    { name: 'val-limit', type: 'int', min: 1, max: 10000, defaultLabel: 'all 10000', help: 'validation images per child' },
+    { name: 'micro-batch', type: 'int', min: 0, max: 65536, defaultLabel: '64 on wasm, else 0', help: 'train each batch in slices of this size, gradients summed (0: whole batch)' },
+    { name: 'backend', type: 'enum', choices: BACKEND_CHOICES, default: 'auto', help: 'tfjs backend' },
+    ...DATA_FLAGS,
+    { name: 'table', type: 'string', defaultLabel: 'downloaded to ~/.cache/nascent/nats-bench', help: 'nas-bench-201: the benchmark table (nats_bench.csv)' },
+    { name: 'dataset', type: 'enum', choices: NB201_DATASETS, default: 'cifar10', help: "nas-bench-201: whose test accuracy is the reward" },
+    { name: 'out', type: 'string', defaultLabel: 'runs/<timestamp>', help: 'run directory to write' },
+    { name: 'report', type: 'bool', default: true, help: 'rewrite <run>/report/ (plots, cell diagrams, index.html) after every episode; --no-report to skip' },
+    { name: 'resume', type: 'string', help: "continue the run in this directory from its last finished episode, with the run's own settings" },
+  ],
+  examples: [
+    'npm run search:cifar',
+    'npm run search:cifar -- --episodes 3 --epochs 1 --train-limit 2000 --val-limit 1000 --channels 8,16,16,32,32',
+    'nascent search cifar10 --strategy random --seed 7 --out runs/random-7',
+    'nascent search nas-bench-201 --table nats_bench.csv --strategy evolution',
+    'nascent search --resume runs/random-7 --episodes 300',
+  ],
+};
+
+export interface SearchSettings extends PresetSettings {
+  /** What is searched (config key `dataset`, as runs before nas-bench-201 recorded it). */
+  dataset: Problem;
+  episodes: number;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  preset: PresetName;
+  window: number;
+  baseline: number;
+  units: number;
+  population: number;
+  tournament: number;
+  startup: number;
+  candidates: number;
+  channels: number[];
+  blocks: number;
+  hierarchical: boolean;
+  strategy: StrategyName;
+  seed: number;
+  trainLimit?: number;
+  valLimit?: number;
+  backend: BackendChoice;
+  dataDir?: string;
+  microBatch?: number;
+  table?: string;
+  tableDataset: Nb201Dataset;
+}
+
+// Flags whose config.json key is not their camel-cased name.
+const KEY_OF_FLAG: Record<string, string> = { dataset: 'tableDataset' };
+
+export const settingKey = (flag: string): string => KEY_OF_FLAG[flag] ?? flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+export function settingsFromArgs(args: ParsedArgs): SearchSettings {
+  const f = args.flags;
+  const problem = args.positionals[0];
+  if (problem === undefined) throw new UsageError('missing <problem> (cifar10 or nas-bench-201), or --resume DIR to continue a run', searchCommand);
+  if (!(PROBLEMS as readonly string[]).includes(problem)) {
+    throw new UsageError(`unknown problem ${JSON.stringify(problem)}: cifar10 or nas-bench-201 (data sets of your own are not supported yet)`, searchCommand);
+  }
+  const preset = f.preset as PresetName;
+  const fromPreset = <K extends keyof PresetSettings>(key: K, flag: string): PresetSettings[K] => (f[flag] as PresetSettings[K] | undefined) ?? (PRESETS[preset][key] as PresetSettings[K]);
+  const strategy = f.strategy as StrategyName;
+  if (strategy === 'evolution' && (f.tournament as number) > (f.population as number)) {
+    throw new UsageError(`--tournament ${f.tournament} is larger than --population ${f.population}`, searchCommand);
+  }
+  return {
+    dataset: problem as Problem,
+    episodes: f.episodes as number,
+    epochs: f.epochs as number,
+    batchSize: f['batch-size'] as number,
+    lr: f.lr as number,
+    preset,
+    controllerLr: fromPreset('controllerLr', 'controller-lr'),
+    epsilon: fromPreset('epsilon', 'epsilon'),
+    temperature: fromPreset('temperature', 'temperature'),
+    tanhConstant: fromPreset('tanhConstant', 'tanh-constant'),
+    entropyWeight: fromPreset('entropyWeight', 'entropy-weight'),
+    controllerBatch: fromPreset('controllerBatch', 'controller-batch'),
+    normalizeAdvantages: fromPreset('normalizeAdvantages', 'normalize-advantages'),
+    baselineDecay: fromPreset('baselineDecay', 'baseline-decay'),
+    window: f.window as number,
+    baseline: f.baseline as number,
+    units: f.units as number,
+    population: f.population as number,
+    tournament: f.tournament as number,
+    startup: f.startup as number,
+    candidates: f.candidates as number,
+    channels: f.channels as number[],
+    blocks: f.blocks as number,
+    hierarchical: f.hierarchical as boolean,
+    strategy,
+    seed: (f.seed as number | undefined) ?? Math.floor(Math.random() * 2 ** 31),
+    ...(f['train-limit'] !== undefined ? { trainLimit: f['train-limit'] as number } : {}),
+    ...(f['val-limit'] !== undefined ? { valLimit: f['val-limit'] as number } : {}),
+    backend: f.backend as BackendChoice,
+    ...(f['data-dir'] !== undefined ? { dataDir: dataSourceFromArgs(args, searchCommand).dataDir } : {}),
+    ...(f['micro-batch'] !== undefined ? { microBatch: f['micro-batch'] as number } : {}),
+    ...(f.table !== undefined ? { table: f.table as string } : {}),
+    tableDataset: f.dataset as Nb201Dataset,
+  };
+}
+
+// What a resumed run may change: how far it goes and where and how it computes. Every other setting
+// defines the search itself; changing one would make the run two searches under one name.
+const RESUMABLE_FLAGS = new Set(['resume', 'episodes', 'backend', 'micro-batch', 'report', 'table', ...DATA_FLAG_NAMES]);
+
+const shown = (v: unknown): string => (Array.isArray(v) ? v.join(',') : v === undefined ? '(not set)' : String(v));
+
+// Settings that runs recorded before they were flags, with the value those runs used.
+const BEFORE_PRESETS: Record<string, unknown> = { preset: 'book', ...PRESETS.book };
+
+/** The settings of a run being resumed (config.json), with the flags a resume may change applied. */
+export function resumeSettings(args: ParsedArgs, config: Record<string, unknown>, configPath: string): SearchSettings {
+  if (args.given.has('out')) throw new UsageError('--out cannot be used with --resume: a resumed run stays in its own directory', searchCommand);
+  // The recorded settings go back through the flag parser, so a damaged or hand-edited config.json
+  // is checked as strictly as a command line. A run from before the presets ran the book's settings.
+  const recordedValue = (key: string) => (config[key] !== undefined ? config[key] : config.preset === undefined ? BEFORE_PRESETS[key] : undefined);
+  const argv = [String(config.dataset)];
+  for (const spec of searchCommand.flags) {
+    const value = recordedValue(settingKey(spec.name));
+    if (spec.name === 'resume' || spec.name === 'out' || value === undefined) continue;
+    argv.push(`--${spec.name}=${shown(value)}`);
+  }
+  let recorded: SearchSettings;
+  try {
+    recorded = settingsFromArgs(parseArgs(searchCommand, argv));
+  } catch (err) {
+    if (err instanceof UsageError) throw new RunStoreError(`${configPath}: ${err.message.replace(/^unknown problem "undefined"[^;]*/, 'no dataset')}`);
+    throw err;
+  }
+  const problem = args.positionals[0];
+  if (problem !== undefined && problem !== recorded.dataset) throw new UsageError(`${problem} conflicts with the run's ${recorded.dataset}`, searchCommand);
+  const conflicts = [...args.given]
+    .filter((name) => !RESUMABLE_FLAGS.has(name) && JSON.stringify(args.flags[name]) !== JSON.stringify(recordedValue(settingKey(name))))
+    .map((name) => `--${name} ${shown(args.flags[name])} conflicts with the run's ${shown(recordedValue(settingKey(name)))}`);
+  if (conflicts.length > 0) {
+    throw new UsageError(`${conflicts.join('; ')} (${configPath}). A resumed search keeps its settings; only --episodes, --backend, --micro-batch, --report, --table and the --data-* flags may change.`, searchCommand);
+  }
+  const f = args.flags;
+  return {
+    ...recorded,
+    ...(args.given.has('episodes') ? { episodes: f.episodes as number } : {}),
+    ...(args.given.has('backend') ? { backend: f.backend as BackendChoice } : {}),
+    ...(args.given.has('data-dir') ? { dataDir: dataSourceFromArgs(args, searchCommand).dataDir } : {}),
+    ...(args.given.has('micro-batch') ? { microBatch: f['micro-batch'] as number } : {}),
+    ...(args.given.has('table') ? { table: f.table as string } : {}),
+  };
+}
