@@ -1,0 +1,79 @@
+// `nascent search nas-bench-201` as a user runs it, on a complete table the test writes itself
+// (every one of the 15,625 cells, accuracy a made-up function of its edges): each strategy runs,
+// the run leaves trials, best cells and a report, a resumed run gives the trials of one left alone,
+// and a bad table gets a clear error.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatNb201, NB201_OPS } from '../../src/spaces/nas-bench-201.js';
+
+const ROOT = resolve(__dirname, '../..');
+const BIN = join(ROOT, 'bin', 'nascent.mjs');
+const nascent = (args: string[]) => {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+
+let work: string;
+let table: string;
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'nascent-nb201-cli-'));
+  const lines = ['CIFAR10TestAccuracy200Epochs,CIFAR100TestAccuracy200Epochs,ImageNetTestAccuracy200Epochs,ArchitectureString,UniqueString'];
+  for (let i = 0; i < 5 ** 6; i++) {
+    const edges = Array.from({ length: 6 }, (_, k) => NB201_OPS[Math.floor(i / 5 ** k) % 5]);
+    const convs = edges.filter((e) => e === 'nor_conv_3x3').length;
+    lines.push(`${(60 + 5 * convs + (i % 7) / 10).toFixed(2)},${(30 + 5 * convs).toFixed(2)},${(20 + 4 * convs).toFixed(2)},${formatNb201({ edges })},u${i}`);
+  }
+  table = join(work, 'table.csv');
+  writeFileSync(table, lines.join('\n') + '\n');
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const trialsOf = (run: string) =>
+  readFileSync(join(run, 'trials.jsonl'), 'utf8').trim().split('\n').map((l) => {
+    const { time: _t, seconds: _s, ...rest } = JSON.parse(l);
+    return rest;
+  });
+
+describe('nascent search nas-bench-201', () => {
+  it('runs every strategy on lookups, leaving trials, best cells and a report', () => {
+    for (const strategy of ['controller', 'random', 'evolution', 'tpe']) {
+      const run = join(work, strategy);
+      const r = nascent(['search', 'nas-bench-201', '--table', table, '--dataset', 'cifar100', '--strategy', strategy, '--episodes', '25', '--seed', '3', '--out', run, ...(strategy === 'controller' ? [] : ['--no-report'])]);
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).toMatch(/table: 15625 NAS-Bench-201 cells .* cifar100 test accuracy is looked up \(best in the table 60\.00\)/);
+      const trials = trialsOf(run);
+      expect(trials).toHaveLength(25);
+      expect(trials.every((t) => t.strategy === strategy && typeof t.cells.arch === 'string' && t.accuracy > 0.29)).toBe(true);
+      const best = JSON.parse(readFileSync(join(run, 'best-cells.json'), 'utf8'));
+      expect(best.accuracy).toBe(Math.max(...trials.map((t) => t.accuracy)));
+      const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'));
+      expect(config).toMatchObject({ dataset: 'nas-bench-201', tableDataset: 'cifar100', strategy, preset: 'tuned', space: { id: 'nas-bench-201' } });
+    }
+    for (const f of ['index.html', 'normal.svg', 'accuracy.png']) expect(existsSync(join(work, 'controller', 'report', f)), f).toBe(true);
+  });
+
+  it('resumes a run to the same trials as one left alone', () => {
+    const straight = join(work, 'straight');
+    const resumed = join(work, 'resumed');
+    const common = ['--table', table, '--strategy', 'controller', '--seed', '5', '--no-report'];
+    expect(nascent(['search', 'nas-bench-201', ...common, '--episodes', '30', '--out', straight]).code).toBe(0);
+    expect(nascent(['search', 'nas-bench-201', ...common, '--episodes', '12', '--out', resumed]).code).toBe(0);
+    const r = nascent(['search', '--resume', resumed, '--episodes', '30']);
+    expect(r.code, r.err).toBe(0);
+    expect(trialsOf(resumed)).toEqual(trialsOf(straight));
+  });
+
+  it('says what is wrong with a table that is missing or lacks a column', () => {
+    const missing = nascent(['search', 'nas-bench-201', '--table', join(work, 'nope.csv'), '--episodes', '1', '--out', join(work, 'x')]);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/--table .*nope\.csv does not exist/);
+    const bad = join(work, 'bad.csv');
+    writeFileSync(bad, 'CIFAR10TestAccuracy200Epochs,ArchitectureString\n94,|none~0|+|none~0|none~1|+|none~0|none~1|none~2|\n');
+    const noColumn = nascent(['search', 'nas-bench-201', '--table', bad, '--episodes', '1', '--out', join(work, 'y')]);
+    expect(noColumn.code).toBe(1);
+    expect(noColumn.err).toMatch(/bad\.csv: no column CIFAR100TestAccuracy200Epochs/);
+  });
+});
