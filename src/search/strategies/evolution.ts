@@ -4,8 +4,10 @@
 //   const p = await s.propose();          // random until the population is full
 //   await s.observe(p, { accuracy: 0.91, reward: 0 });
 //
-// The first P proposals are uniform. After that each proposal samples S members of the
-// population (without replacement, as the paper), takes the most accurate as parent, and changes
+// The first P proposals are uniform. After that each proposal samples S distinct members of the
+// population (without replacement, our choice: the paper's Algorithm 1 and its reference notebook
+// draw each of the S with replacement, so one member can fill several places; without it, S = P
+// always picks the best member), takes the most accurate as parent, and changes
 // one of its decisions to a different value. When its result arrives it joins the population and
 // the OLDEST member leaves, whatever its accuracy: age, not fitness, decides who dies, which keeps
 // the search from resting on one lucky early score.
