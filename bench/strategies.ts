@@ -8,7 +8,8 @@
 // writes best-so-far curves (SVG and PNG) and ends with
 //   controller_vs_random nb201-cifar10@150 <controller mean> <random mean>
 //
-//   npm run bench:strategies [-- --seeds 50 --table PATH --out DIR --only nb201|nasnet --preset tuned|book]
+//   npm run bench:strategies [-- --seeds 50 --table PATH --out DIR --only nb201|nasnet --preset tuned|book
+//                              --strategies controller,random,evolution,tpe]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +35,7 @@ const SEEDS = Number(arg('seeds', '50'));
 const only = arg('only', 'all');
 const outDir = resolve(arg('out', join(ROOT, '.tmp', 'bench-strategies')));
 const preset = PRESETS[arg('preset', 'tuned') as PresetName];
+const strategies = arg('strategies', STRATEGY_NAMES.join(',')).split(',');
 
 tf.env().set('PROD', true);
 await tf.setBackend('cpu'); // the controller is small; cpu keeps the figures free of thread noise
@@ -88,7 +90,7 @@ interface Result {
 async function measure(problem: string, decisions: readonly Decision[], scoreFor: (seed: number) => Score, budgets: number[], scale: number): Promise<Result[]> {
   const results: Result[] = [];
   const budget = Math.max(...budgets);
-  for (const name of STRATEGY_NAMES) {
+  for (const name of STRATEGY_NAMES.filter((n) => strategies.includes(n))) {
     const started = performance.now();
     const curves: number[][] = [];
     for (let seed = 1; seed <= SEEDS; seed++) curves.push((await run(name, decisions, seed, scoreFor(seed), budget)).map((v) => v * scale));
