@@ -5,7 +5,9 @@
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { downloadFile, type DownloadProgress } from './download.js';
+import { parseNb201 } from '../spaces/nas-bench-201.js';
+import { SpaceValidationError } from '../spaces/types.js';
+import { downloadFile, hashFile, type DownloadProgress } from './download.js';
 
 export const NB201_DATASETS = ['cifar10', 'cifar100', 'imagenet16-120'] as const;
 export type Nb201Dataset = (typeof NB201_DATASETS)[number];
@@ -66,10 +68,10 @@ export function readNatsBenchTable(file: string): NatsBenchTable {
     throw new NatsBenchTableError(`${path} does not exist: give the NAS-Bench-201 table with --table FILE, or leave --table out to download it (${NATS_BENCH_URL})`);
   }
   if (statSync(path).isDirectory()) throw new NatsBenchTableError(`${path} is a directory, not the NAS-Bench-201 table (a .csv file)`);
-  const lines = readFileSync(path, 'utf8').split(/\r?\n/);
-  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  const lines = readFileSync(path, 'utf8').replace(/^\uFEFF/, '').split(/\r?\n/);
+  while (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop();
   if (lines.length === 0) throw new NatsBenchTableError(`${path} is empty, not the NAS-Bench-201 table`);
-  const header = splitCsv(lines[0]);
+  const header = splitCsv(lines[0]).map((h) => h.trim());
   const index = (name: string) => {
     const i = header.indexOf(name);
     if (i < 0) throw new NatsBenchTableError(`${path}: no column ${name} in its header (${header.join(', ')})`);
@@ -77,29 +79,41 @@ export function readNatsBenchTable(file: string): NatsBenchTable {
   };
   const archAt = index(ARCH_COLUMN);
   const accAt = NB201_DATASETS.map((d) => index(NB201_COLUMNS[d]));
-  const rows = new Map<string, Float64Array>();
+  // Cells are numbered in file order; one Float64Array per data set holds their accuracies.
+  const rowOf = new Map<string, number>();
+  const lineOf: number[] = [];
+  const acc = NB201_DATASETS.map(() => new Float64Array(lines.length - 1));
   for (let n = 1; n < lines.length; n++) {
     const where = `${path}:${n + 1}`;
     const fields = splitCsv(lines[n]);
     if (fields.length !== header.length) throw new NatsBenchTableError(`${where}: ${fields.length} fields, the header has ${header.length}`);
     const arch = fields[archAt];
-    if (!/^\|.*\|$/.test(arch)) throw new NatsBenchTableError(`${where}: ${JSON.stringify(arch)} is not a cell string like |op~0|+|op~0|op~1|+...|`);
-    if (rows.has(arch)) throw new NatsBenchTableError(`${where}: cell ${arch} appears a second time`);
-    const values = new Float64Array(NB201_DATASETS.length);
+    try {
+      parseNb201(arch);
+    } catch (err) {
+      const what = err instanceof SpaceValidationError ? err.issues.map((i) => i.message).join('; ') : String(err);
+      throw new NatsBenchTableError(`${where}: ${ARCH_COLUMN} ${JSON.stringify(arch)} is not a cell string like |op~0|+|op~0|op~1|+|op~0|op~1|op~2| (${what})`);
+    }
+    const seen = rowOf.get(arch);
+    if (seen !== undefined) throw new NatsBenchTableError(`${where}: cell ${arch} appears a second time (first on line ${lineOf[seen]})`);
+    const row = lineOf.length;
+    rowOf.set(arch, row);
+    lineOf.push(n + 1);
     accAt.forEach((col, d) => {
-      const v = Number(fields[col]);
-      if (fields[col] === '' || !Number.isFinite(v) || v < 0 || v > 100) {
+      const text = fields[col].trim();
+      const v = Number(text);
+      if (text === '' || !Number.isFinite(v) || v < 0 || v > 100) {
         throw new NatsBenchTableError(`${where}: ${header[col]} is ${JSON.stringify(fields[col])}, not an accuracy in percent (0 to 100)`);
       }
-      values[d] = v;
+      acc[d][row] = v;
     });
-    rows.set(arch, values);
   }
-  if (rows.size === 0) throw new NatsBenchTableError(`${path} has a header but no cells`);
-  const bests = NB201_DATASETS.map((_, d) => {
-    let best = { arch: '', accuracy: -1 };
-    for (const [arch, v] of rows) if (v[d] > best.accuracy) best = { arch, accuracy: v[d] };
-    return best;
+  if (rowOf.size === 0) throw new NatsBenchTableError(`${path} has a header but no cells`);
+  const archs = [...rowOf.keys()];
+  const bests = acc.map((values) => {
+    let best = 0;
+    for (let r = 1; r < archs.length; r++) if (values[r] > values[best]) best = r;
+    return { arch: archs[best], accuracy: values[best] };
   });
   const di = (dataset: Nb201Dataset) => {
     const d = NB201_DATASETS.indexOf(dataset);
@@ -108,8 +122,11 @@ export function readNatsBenchTable(file: string): NatsBenchTable {
   };
   return {
     file: path,
-    size: rows.size,
-    accuracy: (arch, dataset) => rows.get(arch)?.[di(dataset)],
+    size: archs.length,
+    accuracy: (arch, dataset) => {
+      const row = rowOf.get(arch);
+      return row === undefined ? undefined : acc[di(dataset)][row];
+    },
     best: (dataset) => ({ ...bests[di(dataset)] }),
   };
 }
@@ -133,7 +150,12 @@ export function defaultTableCache(env: NodeJS.ProcessEnv = process.env): string 
   return env.NASCENT_CACHE ? join(resolve(env.NASCENT_CACHE), 'nats-bench') : join(env.HOME || homedir(), '.cache', 'nascent', 'nats-bench');
 }
 
-/** The path of the table: the one given, the cached download, or a fresh verified download. */
+/**
+ * The path of the table: the one given (--table), else the cached download, else a fresh download
+ * checked by sha256. The cache is `$NASCENT_CACHE/nats-bench/`, else `~/.cache/nascent/nats-bench/`
+ * (beside CIFAR-10's `~/.cache/nascent/cifar-10`; `NASCENT_DATA` names CIFAR-10's own directory, so
+ * it is not reused here).
+ */
 export async function ensureNatsBenchTable(opts: EnsureTableOptions = {}): Promise<string> {
   if (opts.table !== undefined) {
     const path = resolve(opts.table);
@@ -141,14 +163,21 @@ export async function ensureNatsBenchTable(opts: EnsureTableOptions = {}): Promi
     return path;
   }
   const dest = join(opts.cacheDir ?? defaultTableCache(opts.env), NATS_BENCH_FILE);
-  if (existsSync(dest)) return dest;
-  mkdirSync(dirname(dest), { recursive: true });
+  const sha256 = (opts.sha256 ?? NATS_BENCH_SHA256).toLowerCase();
   const url = opts.url ?? NATS_BENCH_URL;
+  // Only a verified download takes this name, but a cached table may come from another mirror (its
+  // own --sha256) or have been edited since; hashing 3 MB costs milliseconds, so check each time.
+  if (existsSync(dest)) {
+    const actual = await hashFile(dest, 'sha256');
+    if (actual === sha256) return dest;
+    opts.log?.(`the cached table ${dest} has sha256 ${actual}, not ${sha256}: downloading it again`);
+  }
+  mkdirSync(dirname(dest), { recursive: true });
   opts.log?.(`downloading the NAS-Bench-201 table (${url}) into ${dest}`);
   await downloadFile({
     url,
     dest,
-    sha256: opts.sha256 ?? NATS_BENCH_SHA256,
+    sha256,
     allowHttp: opts.allowHttp,
     retries: opts.retries,
     backoffMs: opts.backoffMs,
