@@ -1,24 +1,13 @@
 // The command line as a user meets it: the real executable, real data files, a real (tiny) search.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateCells } from '../../src/cells/validate.js';
 import { writeLearnableCifar } from '../helpers/learnable-cifar.js';
+import { ROOT, runNascent } from '../helpers/cli.js';
 
-const ROOT = resolve(__dirname, '../..');
-const BIN = join(ROOT, 'bin', 'nascent.mjs');
-
-function nascent(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, ...env },
-    timeout: 240_000,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const nascent = runNascent;
 
 let work: string;
 beforeAll(() => {

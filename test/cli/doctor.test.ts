@@ -1,19 +1,14 @@
 // `nascent doctor` as a user runs it: every backend in auto's order with a verdict that matches
 // what this machine has, auto's pick, and where the data would be read from.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeWebgpu } from '../../src/backend/webgpu.js';
 import { writeLearnableCifar } from '../helpers/learnable-cifar.js';
+import { runNascent } from '../helpers/cli.js';
 
-const ROOT = resolve(__dirname, '../..');
-const BIN = join(ROOT, 'bin', 'nascent.mjs');
-const nascent = (args: string[], env: NodeJS.ProcessEnv = {}) => {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-};
+const nascent = (args: string[], env: NodeJS.ProcessEnv = {}) => runNascent(args, env, 60_000);
 
 let work: string;
 beforeAll(() => {

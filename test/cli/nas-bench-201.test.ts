@@ -2,19 +2,14 @@
 // (every one of the 15,625 cells, accuracy a made-up function of its edges): each strategy runs,
 // the run leaves trials, best cells and a report, a resumed run gives the trials of one left alone,
 // and a bad table gets a clear error.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatNb201, NB201_OPS } from '../../src/spaces/nas-bench-201.js';
+import { runNascent } from '../helpers/cli.js';
 
-const ROOT = resolve(__dirname, '../..');
-const BIN = join(ROOT, 'bin', 'nascent.mjs');
-const nascent = (args: string[]) => {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-};
+const nascent = (args: string[]) => runNascent(args, {}, 120_000);
 
 let work: string;
 let table: string;

@@ -2,22 +2,16 @@
 // passes over the software adapter for wasm and says why; `--backend webgpu` still takes it, and a
 // whole one-episode search (with its report) and a `train` finish on it.
 // Skips where Dawn finds no adapter; under CI=true that fails in test/backend/webgpu.test.ts.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeWebgpu } from '../../src/backend/webgpu.js';
 import { writeLearnableCifar } from '../helpers/learnable-cifar.js';
+import { runNascent } from '../helpers/cli.js';
 
-const ROOT = resolve(__dirname, '../..');
-const BIN = join(ROOT, 'bin', 'nascent.mjs');
 const probe = await probeWebgpu();
-
-function nascent(args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const nascent = (args: string[]) => runNascent(args, {}, 300_000);
 
 let work: string;
 beforeAll(() => {
