@@ -1,12 +1,13 @@
 // What `nascent doctor` finds out: for each backend whether it can run here and why not, in the
-// order `--backend auto` tries them, and which one auto would take. Nothing here trains; the only
-// backend it loads is wasm (to read its SIMD and thread settings), and Dawn is asked in a child
+// order `--backend auto` tries them, and which one auto would take. Nothing here trains or loads a
+// backend: packages are looked up, libraries and drivers looked for, and Dawn is asked in a child
 // process, so the answer comes in a second or two even on a machine where something is broken.
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
-import { findTfGpuLibraries, otherCudaRuntimes, TENSORFLOW_PACKAGES } from './tensorflow.js';
+import { findTfGpuLibraries, linkerCache, otherCudaRuntimes, TENSORFLOW_PACKAGES } from './tensorflow.js';
+import { requestedWasmThreads } from './wasm/thread-count.js';
 import { findLibrary, probeWebgpu, vulkanDrivers } from './webgpu.js';
 
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
@@ -68,11 +69,12 @@ export function checkTensorflow(): BackendFinding {
     ? `libtensorflow through ${installed.pkg}`
     : 'not installed: `npm install @tensorflow/tfjs-node-gpu --allow-scripts` (NVIDIA GPU, CUDA 11.2) or `@tensorflow/tfjs-node` (CPU); see the README\'s "GPU" section';
   if (installed?.pkg === '@tensorflow/tfjs-node-gpu' || !installed) {
-    const libs = findTfGpuLibraries();
+    const cache = linkerCache();
+    const libs = findTfGpuLibraries(undefined, cache);
     const missing = libs.filter((l) => !l.path);
     details.push('libraries tfjs-node-gpu (libtensorflow 2.9.1) loads for the GPU, CUDA 11.2 and cuDNN 8.1:');
     for (const l of libs) details.push(`  ${l.file.padEnd(20)} ${l.path ? `found at ${l.path}` : `missing (${l.from})`}`);
-    const others = otherCudaRuntimes();
+    const others = otherCudaRuntimes(undefined, cache);
     if (others.length) details.push(`other CUDA runtimes here: ${others.join(', ')} (libtensorflow 2.9.1 cannot use them)`);
     if (installed && missing.length) summary += ` — on the CPU only: ${missing.map((l) => l.file).join(', ')} missing, so it registers no GPU`;
   }
@@ -109,9 +111,14 @@ export async function checkWasm(): Promise<BackendFinding> {
   // The smallest module with one SIMD instruction (i32x4.splat): what WASM_HAS_SIMD_SUPPORT checks.
   const simd = WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]));
   details.push(`SIMD: ${simd ? 'yes' : 'no (this Node cannot run the SIMD kernels; use Node 20 or newer)'}`);
-  const env = process.env.NASCENT_WASM_THREADS;
-  const threads = env ? Number(env) : availableParallelism();
-  details.push(`threads: ${threads} (${env ? 'NASCENT_WASM_THREADS' : 'one per core'}; NASCENT_WASM_THREADS=N sets it)`);
+  let threads: number;
+  try {
+    const requested = requestedWasmThreads();
+    threads = requested.threads;
+    details.push(`threads: ${threads} (${requested.fromEnv ? 'NASCENT_WASM_THREADS' : 'one per core'}; NASCENT_WASM_THREADS=N sets it)`);
+  } catch (err) {
+    return { backend: 'wasm', available: false, autoWouldUse: false, summary: (err as Error).message, details };
+  }
   if (!version) return { backend: 'wasm', available: false, autoWouldUse: false, summary: 'not installed: run `npm install`', details };
   return { backend: 'wasm', available: true, autoWouldUse: true, summary: `WebAssembly${simd ? ' SIMD' : ''} with nascent's training kernels, ${threads} thread${threads === 1 ? '' : 's'}`, details };
 }

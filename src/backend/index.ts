@@ -1,7 +1,8 @@
 // Choosing and preparing the tfjs backend. Every backend but `cpu` is imported lazily, so a user
 // without the optional packages (tfjs-node, tfjs-node-gpu, webgpu) never pays for or trips on them.
 import * as tf from '@tensorflow/tfjs-core';
-import { TENSORFLOW_PACKAGES, findTfGpuLibraries, mappedLibraries, otherCudaRuntimes, tensorflowGpuProblem } from './tensorflow.js';
+import { importOptional } from './optional-import.js';
+import { TENSORFLOW_PACKAGES, findTfGpuLibraries, linkerCache, mappedLibraries, otherCudaRuntimes, tensorflowGpuProblem } from './tensorflow.js';
 import { openDawn, probeWebgpu } from './webgpu.js';
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
@@ -31,25 +32,16 @@ export class BackendUnavailableError extends Error {
 // tfjs prints a banner recommending tfjs-node on every Node process; our choice is deliberate.
 tf.env().set('PROD', true);
 
-async function tryImport(specifier: string): Promise<unknown | undefined> {
-  try {
-    return await import(specifier);
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return undefined;
-    throw err;
-  }
-}
-
 async function loadTensorflow(): Promise<PreparedBackend> {
   for (const pkg of TENSORFLOW_PACKAGES) {
-    if ((await tryImport(pkg)) !== undefined) {
+    if ((await importOptional(pkg)) !== undefined) {
       await activate('tensorflow');
       const warnings: string[] = [];
       if (pkg === '@tensorflow/tfjs-node-gpu') {
         // libtensorflow dlopens CUDA when it first places an op; look at what it mapped after one.
         tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(1)));
-        const problem = tensorflowGpuProblem(mappedLibraries(), findTfGpuLibraries(), otherCudaRuntimes());
+        const cache = linkerCache();
+        const problem = tensorflowGpuProblem(mappedLibraries(), findTfGpuLibraries(undefined, cache), otherCudaRuntimes(undefined, cache));
         if (problem) warnings.push(problem);
       }
       return { name: 'tensorflow', detail: `libtensorflow through ${pkg}${warnings.length ? ' (on the CPU: no GPU device)' : ''}`, warnings };

@@ -27,7 +27,7 @@ export const TF_GPU_LIBRARIES = [
 ] as const;
 
 /** Library file names the dynamic linker's cache knows (`ldconfig -p`), empty where there is none. */
-function ldconfigNames(): Map<string, string> {
+export function linkerCache(): Map<string, string> {
   const names = new Map<string, string>();
   for (const bin of ['/sbin/ldconfig', '/usr/sbin/ldconfig', 'ldconfig']) {
     const r = spawnSync(bin, ['-p'], { encoding: 'utf8', timeout: 5000 });
@@ -46,7 +46,7 @@ export interface LibraryCheck {
 }
 
 /** Where each library tfjs-node-gpu needs was found (LD_LIBRARY_PATH, the usual folders, ldconfig's cache). */
-export function findTfGpuLibraries(dirs: string[] = libraryDirs(), cache: Map<string, string> = ldconfigNames()): LibraryCheck[] {
+export function findTfGpuLibraries(dirs: string[] = libraryDirs(), cache: Map<string, string> = linkerCache()): LibraryCheck[] {
   return TF_GPU_LIBRARIES.map(({ file, from }) => {
     const dir = dirs.find((d) => existsSync(join(d, file)));
     return { file, from, path: dir ? join(dir, file) : cache.get(file) };
@@ -54,7 +54,7 @@ export function findTfGpuLibraries(dirs: string[] = libraryDirs(), cache: Map<st
 }
 
 /** CUDA libraries of other major versions that are present (say, libcudart.so.12), for the message. */
-export function otherCudaRuntimes(dirs: string[] = libraryDirs(), cache: Map<string, string> = ldconfigNames()): string[] {
+export function otherCudaRuntimes(dirs: string[] = libraryDirs(), cache: Map<string, string> = linkerCache()): string[] {
   const found = new Set<string>();
   for (const name of cache.keys()) if (/^libcudart\.so\.\d+$/.test(name) && name !== 'libcudart.so.11.0') found.add(name);
   for (const d of dirs) {

@@ -9,6 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { importOptional } from './optional-import.js';
 
 // The few WebGPU shapes we touch, so the project needs no WebGPU type package.
 export interface GpuAdapterInfoLike {
@@ -109,16 +110,6 @@ const NO_ADAPTER =
   'Dawn found no adapter: no Vulkan driver for a GPU (`vulkaninfo --summary` from vulkan-tools shows what Vulkan sees; ' +
   'Mesa 22 and older lack a feature Dawn requires, so take mesa-vulkan-drivers from bookworm-backports on Debian 12)';
 
-async function importDawn(): Promise<DawnModule | undefined> {
-  try {
-    return (await import('webgpu')) as unknown as DawnModule;
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return undefined;
-    throw err;
-  }
-}
-
 // Run in a child process: Dawn prints native warnings to stderr while it opens an adapter (Mesa's
 // "maxDynamic...BuffersPerPipelineLayout artificially reduced"), and a broken driver can crash
 // the process that asks. A probe costs ~0.15 s; the answer decides whether to load Dawn here.
@@ -159,7 +150,7 @@ export async function probeWebgpu(detail: WebgpuProbeDetail = {}): Promise<Webgp
 
 /** Opens Dawn in this process (after a probe found an adapter) and installs the browser globals. */
 export async function openDawn(): Promise<void> {
-  const dawn = await importDawn();
+  const dawn = await importOptional<DawnModule>('webgpu');
   if (!dawn?.create) throw new Error(NOT_INSTALLED);
   installWebgpuGlobals(dawn.create([]), dawn.globals);
 }

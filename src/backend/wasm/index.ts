@@ -11,11 +11,11 @@
 // threaded build; batchNormTrain()/FusedBatchNormalization, a training-mode batch norm with a fused
 // gradient that the child network can use in place of tfl.layers.batchNormalization.
 
-import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { castConfig, identityConfig } from './aliasing.js';
 import { guardHeap, rememberOriginal, type BackendWasm } from './backend_access.js';
 import { useThreadedWasm } from './threads.js';
+import { requestedWasmThreads } from './thread-count.js';
 import { conv2DConfig, fusedConv2DConfig } from './conv2d_forward.js';
 import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from './conv2d_grads.js';
 import { concatConfig, sliceConfig, splitVConfig, tileConfig } from './copy.js';
@@ -97,11 +97,6 @@ export { batchNormTrain, FusedBatchNormalization, fusedBatchNormalization, type 
  * suite, which runs files in parallel, does). Returns a note for the log.
  */
 export function configureWasmThreads(wasm: typeof import('@tensorflow/tfjs-backend-wasm')): string {
-  const fromEnv = process.env['NASCENT_WASM_THREADS'];
-  const requested = fromEnv ? Number(fromEnv) : os.availableParallelism();
-  if (!Number.isInteger(requested) || requested < 1) {
-    throw new Error(`NASCENT_WASM_THREADS must be a positive integer, got '${fromEnv}'`);
-  }
-  const result = useThreadedWasm(wasm, requested);
+  const result = useThreadedWasm(wasm, requestedWasmThreads().threads);
   return result.threads > 1 ? `${result.threads} XNNPACK threads` : '1 thread';
 }
