@@ -15,7 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { PRESETS, type PresetName } from '../src/cli/commands/search-settings.js';
+import { PRESETS, strategySettingsOf, type PresetName } from '../src/cli/commands/search-settings.js';
 import { nasnetSpace } from '../src/cells/space.js';
 import { MovingBaseline } from '../src/controller/baseline.js';
 import { ensureNatsBenchTable, NB201_DATASETS, readNatsBenchTable, type Nb201Dataset } from '../src/data/nats-bench.js';
@@ -44,17 +44,7 @@ type Score = (actions: number[]) => number;
 
 /** Best-so-far after each query of one search. */
 async function run(name: StrategyName, decisions: readonly Decision[], seed: number, score: Score, budget: number): Promise<number[]> {
-  const strategy = makeStrategy(name, decisions, seed, {
-    controller: {
-      learningRate: preset.controllerLr,
-      epsilon: preset.epsilon,
-      temperature: preset.temperature,
-      tanhConstant: preset.tanhConstant,
-      entropyWeight: preset.entropyWeight,
-      batch: preset.controllerBatch,
-      normalizeAdvantages: preset.normalizeAdvantages,
-    },
-  });
+  const strategy = makeStrategy(name, decisions, seed, strategySettingsOf(preset));
   const baseline = new MovingBaseline({ window: 20, initial: 0.1 });
   const curve: number[] = [];
   let best = 0;

@@ -3,7 +3,7 @@
 // `book`, the seed chapter's) unless a flag names them; see the README for the measurements.
 import { BACKEND_CHOICES, type BackendChoice } from '../../backend/index.js';
 import { NB201_DATASETS, type Nb201Dataset } from '../../data/nats-bench.js';
-import { STRATEGY_NAMES, type StrategyName } from '../../search/strategies/index.js';
+import { STRATEGY_NAMES, type StrategyName, type StrategySettings } from '../../search/strategies/index.js';
 import { RunStoreError } from '../../store/run-store.js';
 import { type CommandSpec, type FlagSpec, type ParsedArgs, UsageError, parseArgs } from '../flags.js';
 import { DATA_FLAGS, DATA_FLAG_NAMES, dataSourceFromArgs } from '../data-flags.js';
@@ -210,5 +210,26 @@ export function resumeSettings(args: ParsedArgs, config: Record<string, unknown>
     ...(args.given.has('data-dir') ? { dataDir: dataSourceFromArgs(args, searchCommand).dataDir } : {}),
     ...(args.given.has('micro-batch') ? { microBatch: f['micro-batch'] as number } : {}),
     ...(args.given.has('table') ? { table: f.table as string } : {}),
+  };
+}
+
+/**
+ * What each strategy is built with, from a search's settings (or a preset alone, as
+ * bench:strategies does; the rest then take the strategies' own defaults).
+ */
+export function strategySettingsOf(s: PresetSettings & Partial<Pick<SearchSettings, 'units' | 'population' | 'tournament' | 'startup' | 'candidates'>>): StrategySettings {
+  return {
+    controller: {
+      units: s.units,
+      learningRate: s.controllerLr,
+      epsilon: s.epsilon,
+      temperature: s.temperature,
+      tanhConstant: s.tanhConstant,
+      entropyWeight: s.entropyWeight,
+      batch: s.controllerBatch,
+      normalizeAdvantages: s.normalizeAdvantages,
+    },
+    evolution: { population: s.population, tournament: s.tournament },
+    tpe: { startup: s.startup, candidates: s.candidates },
   };
 }

@@ -14,7 +14,7 @@ import { TabularEvaluator } from '../../search/tabular-evaluator.js';
 import { nasnetSpace } from '../../cells/space.js';
 import { nasBench201Space } from '../../spaces/nas-bench-201.js';
 import type { SearchSpace } from '../../spaces/types.js';
-import type { Baseline, Evaluator, Strategy } from '../../search/types.js';
+import type { Baseline, Evaluator } from '../../search/types.js';
 import { RunStore } from '../../store/run-store.js';
 import { recoverRun, type RecoveredRun } from '../../search/resume.js';
 import { type ParsedArgs, UsageError } from '../flags.js';
@@ -23,7 +23,7 @@ import { LiveReport } from '../../report/live-report.js';
 import { REPORT_DIR } from '../../report/report.js';
 import { downloadBar } from '../download-bar.js';
 import { dataSourceFromArgs, obtainCifar10, timestamp } from '../data-flags.js';
-import { resumeSettings, searchCommand, settingsFromArgs, type SearchSettings } from './search-settings.js';
+import { resumeSettings, searchCommand, settingsFromArgs, strategySettingsOf, type SearchSettings } from './search-settings.js';
 
 export { resumeSettings, searchCommand, settingsFromArgs, type SearchSettings } from './search-settings.js';
 
@@ -31,26 +31,8 @@ function resumeHint(dir: string): string {
   return `resume with: nascent search --resume ${dir}   (or: npm run search:cifar -- --resume ${dir})`;
 }
 
-function strategyOf(s: SearchSettings, space: SearchSpace): Strategy {
-  return makeStrategy(s.strategy, space.decisions, s.seed, {
-    controller: {
-      units: s.units,
-      learningRate: s.controllerLr,
-      epsilon: s.epsilon,
-      temperature: s.temperature,
-      tanhConstant: s.tanhConstant,
-      entropyWeight: s.entropyWeight,
-      batch: s.controllerBatch,
-      normalizeAdvantages: s.normalizeAdvantages,
-    },
-    evolution: { population: s.population, tournament: s.tournament },
-    tpe: { startup: s.startup, candidates: s.candidates },
-  });
-}
-
-function baselineOf(s: SearchSettings): Baseline & { setState(state: unknown): void } {
-  const b = s.baselineDecay > 0 ? new EmaBaseline({ decay: s.baselineDecay, initial: s.baseline }) : new MovingBaseline({ window: s.window, initial: s.baseline });
-  return b as Baseline & { setState(state: unknown): void };
+function baselineOf(s: SearchSettings): Baseline {
+  return s.baselineDecay > 0 ? new EmaBaseline({ decay: s.baselineDecay, initial: s.baseline }) : new MovingBaseline({ window: s.window, initial: s.baseline });
 }
 
 /** What is searched: the space, how an architecture is scored, and what config.json records of the data. */
@@ -123,7 +105,7 @@ async function searchWith(args: ParsedArgs, opened: RunStore | undefined, log: (
   for (const line of describeBackend(backend)) log(line);
   const problem = await setUpProblem(args, settings, backend, log);
   const { space, evaluator } = problem;
-  const strategy = strategyOf(settings, space);
+  const strategy = makeStrategy(settings.strategy, space.decisions, settings.seed, strategySettingsOf(settings));
   const baseline = baselineOf(settings);
   let store: RunStore;
   let config: Record<string, unknown>;
