@@ -2,7 +2,9 @@
 // external reference) so it can be opened from disk, mailed or archived as a single file.
 import { formatCells } from '../cells/format.js';
 import type { TrialRecord } from '../store/records.js';
-import type { Architecture, RunData } from './run-data.js';
+import type { CellPair } from '../cells/types.js';
+import { nasBench201Space } from '../spaces/nas-bench-201.js';
+import { isNb201Run, type Architecture, type RunData } from './run-data.js';
 
 export function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -40,10 +42,9 @@ function statusLine(p: ReportPage): string {
   return parts.join(' · ');
 }
 
-/** NASNet cells as block lines; another space's architecture (NAS-Bench-201: {arch}) as its string. */
-function describeCells(cells: unknown): string {
-  const arch = (cells as { arch?: unknown }).arch;
-  return typeof arch === 'string' ? arch : formatCells(cells as Parameters<typeof formatCells>[0]);
+/** NASNet cells as block lines; a NAS-Bench-201 cell (recorded as {arch}) as the benchmark's string. */
+function describeCells(run: RunData, cells: CellPair): string {
+  return isNb201Run(run) ? nasBench201Space.describe(nasBench201Space.validate(cells)).join('\n') : formatCells(cells);
 }
 
 function bestSection(p: ReportPage): string {
@@ -54,17 +55,17 @@ function bestSection(p: ReportPage): string {
   const b = p.best;
   return [
     `<p>Best child: <b>${pct(b.accuracy!)}</b> validation accuracy at episode ${b.episode}, ${b.params.toLocaleString('en-US')} parameters, key <code>${escapeHtml(b.key)}</code>.</p>`,
-    `<pre>${escapeHtml(describeCells(b.cells))}</pre>`,
+    `<pre>${escapeHtml(describeCells(p.run, b.cells))}</pre>`,
   ].join('\n');
 }
 
-function topTable(top: Architecture[]): string {
+function topTable(run: RunData, top: Architecture[]): string {
   if (top.length === 0) return '<p class="note">No architecture has finished yet.</p>';
   const rows = top.map(
     (a, i) =>
       `<tr><td>${i + 1}</td><td>${pct(a.best.accuracy!)}</td><td>${a.best.params.toLocaleString('en-US')}</td><td>${a.best.episode}</td>` +
       `<td>${a.trained}</td><td><code>${escapeHtml(a.key)}</code></td>` +
-      `<td><details><summary>cells</summary><pre>${escapeHtml(describeCells(a.best.cells))}</pre></details></td></tr>`,
+      `<td><details><summary>cells</summary><pre>${escapeHtml(describeCells(run, a.best.cells))}</pre></details></td></tr>`,
   );
   return [
     '<table id="top-architectures">',
@@ -122,7 +123,7 @@ ${figure(p.svgs.accuracy, 'validation accuracy per episode', 'accuracy')}
 ${figure(p.svgs.reward, 'reward and baseline per episode', 'reward')}
 <h2>Top distinct architectures</h2>
 <p class="status">Up to 10, by best accuracy; an architecture trained again under another block order counts once (same key).</p>
-${topTable(p.top)}
+${topTable(p.run, p.top)}
 <h2>Settings</h2>
 ${settingsTable(p.run.config)}
 </body>

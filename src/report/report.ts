@@ -11,7 +11,7 @@ import { nasBench201Space } from '../spaces/nas-bench-201.js';
 import { reportHtml } from './html.js';
 import { accuracySpec, renderSpec, rewardSpec } from './plots.js';
 import { svgToPng } from './render.js';
-import { bestTrial, readRun, ReportError, runSeries, strategyOf, topArchitectures, type RunData } from './run-data.js';
+import { bestTrial, isNb201Run, readRun, ReportError, runSeries, strategyOf, topArchitectures, type RunData } from './run-data.js';
 
 export const REPORT_DIR = 'report';
 
@@ -23,9 +23,6 @@ export interface RunReportOptions {
 function subtitle(run: RunData): string {
   return `${run.name} · ${strategyOf(run)} · ${run.trials.length} episode${run.trials.length === 1 ? '' : 's'}`;
 }
-
-/** True for a run over NAS-Bench-201's one-cell space rather than NASNet's cell pair. */
-export const isNb201Run = (run: RunData) => run.config.dataset === 'nas-bench-201';
 
 async function cellSvg(run: RunData, best: TrialRecord | undefined, kind: CellKind): Promise<string> {
   const title = isNb201Run(run) ? 'NAS-Bench-201 cell' : `${kind} cell`;

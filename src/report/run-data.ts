@@ -169,3 +169,6 @@ export function topArchitectures(trials: TrialRecord[], limit = 10): Architectur
     .sort((a, b) => b.best.accuracy! - a.best.accuracy! || a.best.episode - b.best.episode)
     .slice(0, limit);
 }
+
+/** True for a run over NAS-Bench-201's one-cell space rather than NASNet's cell pair. */
+export const isNb201Run = (run: RunData): boolean => run.config.dataset === 'nas-bench-201';
