@@ -135,9 +135,14 @@ export function cellsKey(pair: CellPair): string {
   return `normal: ${c.normal.map(blockText).join(' ')} | reduction: ${c.reduction.map(blockText).join(' ')}`;
 }
 
-/** A short id for an architecture: the first 12 hex digits of the sha1 of its canonical key. */
+/** A short id for an architecture of any space: the first 12 hex digits of the sha1 of its canonical key. */
+export function keyHash(key: string): string {
+  return createHash('sha1').update(key).digest('hex').slice(0, 12);
+}
+
+/** The short id of a NASNet cell pair (keyHash of cellsKey). */
 export function cellsHash(pair: CellPair): string {
-  return createHash('sha1').update(cellsKey(pair)).digest('hex').slice(0, 12);
+  return keyHash(cellsKey(pair));
 }
 
 export function sameArchitecture(a: CellPair, b: CellPair): boolean {

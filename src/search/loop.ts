@@ -2,7 +2,7 @@
 // in two steps that a crash between them cannot tear apart: the checkpoint (holding the new trial
 // as `pending`) is replaced atomically first, then the trial line is appended and fsync'd. A
 // resume that finds the checkpoint one episode ahead of trials.jsonl appends the pending line.
-import { createHash } from 'node:crypto';
+import { keyHash } from '../cells/key.js';
 import type { SearchSpace } from '../spaces/types.js';
 import type { RunStore } from '../store/run-store.js';
 import type { TrialRecord } from '../store/records.js';
@@ -51,10 +51,6 @@ export interface SearchOutcome {
   stopped: boolean;
 }
 
-/** A short id of an architecture: the first 12 hex digits of the sha1 of its canonical key. */
-export function keyHash(space: SearchSpace, arch: unknown): string {
-  return createHash('sha1').update(space.key(arch)).digest('hex').slice(0, 12);
-}
 
 export function isBetter(trial: TrialRecord, best: TrialRecord | undefined): boolean {
   return trial.accuracy !== null && (best === undefined || best.accuracy === null || trial.accuracy > best.accuracy);
@@ -76,7 +72,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     const episode = done + 1;
     const proposal = await o.strategy.propose();
     const arch = o.space.decode(proposal.actions);
-    const key = keyHash(o.space, arch);
+    const key = keyHash(o.space.key(arch));
     emit({ type: 'episode-start', episode, episodes: o.episodes, explored: proposal.explored, key });
 
     // Evaluators count epochs and batches from 0; events count them from 1, as people do.
