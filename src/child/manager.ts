@@ -1,8 +1,20 @@
+import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { CellPair } from '../cells/types.js';
 import { CIFAR10_CLASSES, type Cifar10Splits, type ImageSet } from '../data/types.js';
 import { buildChild, countParams, validateBuildOptions } from './build.js';
-import { trainModel, type TrainHooks } from './train.js';
+import { ChildStateError, decodeChildState, encodeChildState, restoreChildState } from './state.js';
+import { newAdam, trainModel, type TrainHooks } from './train.js';
+
+/** How long to train and from where (the defaults: the manager's epochs, from scratch, nothing saved). */
+export interface TrainRequest {
+  /** Total epochs the child has when this training ends. */
+  epochs?: number;
+  /** A saved state (see src/child/state.ts) to continue from, and a name for it in errors. */
+  resume?: { bytes: Uint8Array; what: string };
+  /** Return the child's weights and optimizer state at the end, to continue it later. */
+  keepState?: boolean;
+}
 
 export interface ChildManagerOptions {
   data: Cifar10Splits;
@@ -34,6 +46,14 @@ export interface ChildResult {
   trainImages: number;
   /** Why the child could not be trained to the end: a non-finite loss or an error's message. */
   failed?: string;
+  /** Epochs trained by this call (fewer than asked when pruned or failed). */
+  epochsTrained: number;
+  /** Epochs the child had before this call (a continued child). */
+  initialEpoch: number;
+  /** Set when hooks.stopAfterEpoch stopped it. */
+  stopped?: { epoch: number; reason: string };
+  /** Its saved state, when asked for with keepState (not for a failed child). */
+  state?: Uint8Array;
 }
 
 // Precise BN on 8 batches (1,024 images): on the reference child (2,000 + 1,000 images, 1 epoch,
@@ -91,33 +111,52 @@ export class ChildManager {
   }
 
   /**
-   * Trains a fresh child for `cells` and reports its best validation accuracy. A non-finite loss
-   * or an error while building or training gives a result with `failed` set and accuracy 0; only
-   * an abort through `hooks.signal` rejects.
+   * Trains a child for `cells` and reports its best validation accuracy over the epochs of this
+   * call. From scratch, or from `request.resume` (a state saved after k epochs: training runs
+   * epochs k+1..epochs with the data order a straight run would have had). A non-finite loss or an
+   * error while building or training gives a result with `failed` set and accuracy 0; only an
+   * abort through `hooks.signal` rejects, and so does a state file that does not fit the child.
    */
-  async train(cells: CellPair, hooks: TrainHooks = {}): Promise<ChildResult> {
+  async train(cells: CellPair, hooks: TrainHooks = {}, request: TrainRequest = {}): Promise<ChildResult> {
     const o = this.options;
+    const epochs = request.epochs ?? o.epochs;
+    checkPositive('epochs', epochs, true);
     const started = performance.now();
-    const result: ChildResult = { accuracy: 0, valAccuracies: [], trainAccuracies: [], losses: [], params: 0, seconds: 0, trainImages: 0 };
+    const result: ChildResult = { accuracy: 0, valAccuracies: [], trainAccuracies: [], losses: [], params: 0, seconds: 0, trainImages: 0, epochsTrained: 0, initialEpoch: 0 };
+    const saved = request.resume ? decodeChildState(request.resume.bytes, request.resume.what) : undefined;
     let model: tfl.LayersModel | undefined;
+    const optimizer = newAdam(o.learningRate);
     try {
       model = this.build(cells);
       result.params = countParams(model);
-      const shuffleSeed = o.seed ?? Math.floor(Math.random() * 2 ** 31);
-      const outcome = await trainModel(model, o.data, { ...o, shuffleSeed }, hooks);
+      const shuffleSeed = saved?.shuffleSeed ?? o.seed ?? Math.floor(Math.random() * 2 ** 31);
+      if (saved) {
+        if (saved.epochs >= epochs) throw new ChildStateError(`${request.resume!.what}: already trained ${saved.epochs} epochs, nothing to continue to ${epochs}`);
+        await restoreChildState(model, optimizer, saved, request.resume!.what);
+        result.initialEpoch = saved.epochs;
+      }
+      const outcome = await trainModel(model, o.data, { ...o, epochs, shuffleSeed, initialEpoch: result.initialEpoch }, hooks, optimizer);
       Object.assign(result, {
         valAccuracies: outcome.valAccuracies,
         trainAccuracies: outcome.trainAccuracies,
         losses: outcome.losses,
         trainImages: outcome.trainImages,
+        epochsTrained: outcome.valAccuracies.length,
       });
+      if (outcome.stopped) result.stopped = outcome.stopped;
       if (outcome.failed) result.failed = outcome.failed;
-      else result.accuracy = Math.max(0, ...outcome.valAccuracies);
+      else {
+        result.accuracy = Math.max(0, ...outcome.valAccuracies);
+        if (request.keepState) result.state = await encodeChildState(model, optimizer, result.initialEpoch + result.epochsTrained, shuffleSeed);
+      }
     } catch (err) {
       if (hooks.signal?.aborted) throw err;
+      if (err instanceof ChildStateError) throw err;
       result.failed = err instanceof Error ? err.message : String(err);
     } finally {
       model?.dispose();
+      optimizer.dispose();
+      if (saved) tf.dispose([...saved.model, ...saved.optimizer.map((w) => w.tensor)]);
       result.seconds = (performance.now() - started) / 1000;
     }
     return result;

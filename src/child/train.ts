@@ -18,6 +18,11 @@ export interface TrainHooks {
   onEpochEnd?(epoch: number, stats: EpochStats): void;
   /** Aborting makes training reject with the signal's reason (it is not a failed child). */
   signal?: AbortSignal;
+  /**
+   * Asked after each epoch's validation with the accuracies so far (a pruner): a reason stops
+   * training there, recorded in the outcome's `stopped`.
+   */
+  stopAfterEpoch?(valAccuracies: readonly number[]): string | undefined;
 }
 
 export interface TrainConfig {
@@ -30,6 +35,8 @@ export interface TrainConfig {
   bnRecalibrationBatches: number;
   /** Largest slice of a batch trained at once (gradients summed over slices); 0: the whole batch. */
   microBatch?: number;
+  /** Epochs the model has already been trained (a continued child): training runs from there to `epochs`. */
+  initialEpoch?: number;
 }
 
 export interface TrainOutcome {
@@ -39,6 +46,8 @@ export interface TrainOutcome {
   trainImages: number;
   /** Set when the loss stopped being finite; training stopped there. */
   failed?: string;
+  /** Set when hooks.stopAfterEpoch stopped training after `epoch` (counted from 1, as a total). */
+  stopped?: { epoch: number; reason: string };
 }
 
 const CLIP = 1e-7;
@@ -238,20 +247,26 @@ export async function trainEpoch(
   return { loss: lossSum / images, trainAccuracy: correct / images, images };
 }
 
-/** Trains `model` in place with Adam; validates (after BN recalibration) at every epoch's end. */
-export async function trainModel(model: tfl.LayersModel, data: Cifar10Splits, cfg: TrainConfig, hooks: TrainHooks = {}): Promise<TrainOutcome> {
+/**
+ * Trains `model` in place with Adam; validates (after BN recalibration) at every epoch's end.
+ * `optimizer` (the caller's, to save its state afterwards or to continue one restored from a
+ * file) is used instead of a fresh Adam and left undisposed. With cfg.initialEpoch = k, training
+ * runs epochs k..epochs-1 with the data order those epochs would have had, so saving after k
+ * epochs and continuing trains the same child as training straight through.
+ */
+export async function trainModel(model: tfl.LayersModel, data: Cifar10Splits, cfg: TrainConfig, hooks: TrainHooks = {}, optimizer?: tf.Optimizer): Promise<TrainOutcome> {
   const outcome: TrainOutcome = { valAccuracies: [], trainAccuracies: [], losses: [], trainImages: 0 };
   const { batchSize, numClasses } = cfg;
+  const first = cfg.initialEpoch ?? 0;
   const batches = batchCount(data.train, batchSize);
-  const trainSet = batchDataset(data.train, { batchSize, numClasses, shuffleSeed: cfg.shuffleSeed });
-  const recalibrationSet = batchDataset(data.train, { batchSize, numClasses, shuffleSeed: cfg.shuffleSeed + 1 });
-  // PyTorch's Adam defaults (tfjs would take the backend's epsilon, 1e-7 on float32 backends)
-  const optimizer = tf.train.adam(cfg.learningRate, 0.9, 0.999, 1e-8);
+  const trainSet = batchDataset(data.train, { batchSize, numClasses, shuffleSeed: cfg.shuffleSeed, skipPasses: first });
+  const recalibrationSet = batchDataset(data.train, { batchSize, numClasses, shuffleSeed: cfg.shuffleSeed + 1, skipPasses: cfg.bnRecalibrationBatches > 0 ? first : 0 });
+  const opt = optimizer ?? newAdam(cfg.learningRate);
   try {
-    for (let epoch = 0; epoch < cfg.epochs; epoch++) {
+    for (let epoch = first; epoch < cfg.epochs; epoch++) {
       throwIfAborted(hooks.signal);
       hooks.onEpochStart?.(epoch);
-      const pass = await trainEpoch(model, optimizer, trainSet, { epoch, batches, microBatch: cfg.microBatch ?? 0 }, hooks);
+      const pass = await trainEpoch(model, opt, trainSet, { epoch, batches, microBatch: cfg.microBatch ?? 0 }, hooks);
       outcome.trainImages += pass.images;
       if (pass.failed) {
         outcome.failed = pass.failed;
@@ -266,11 +281,21 @@ export async function trainModel(model: tfl.LayersModel, data: Cifar10Splits, cf
       outcome.trainAccuracies.push(stats.trainAccuracy);
       outcome.valAccuracies.push(valAccuracy);
       hooks.onEpochEnd?.(epoch, stats);
+      const stop = epoch + 1 < cfg.epochs ? hooks.stopAfterEpoch?.(outcome.valAccuracies) : undefined;
+      if (stop !== undefined) {
+        outcome.stopped = { epoch: epoch + 1, reason: stop };
+        return outcome;
+      }
     }
     return outcome;
   } finally {
-    optimizer.dispose();
+    if (!optimizer) opt.dispose();
   }
+}
+
+/** The child's optimizer: Adam with PyTorch's defaults (tfjs would take the backend's epsilon, 1e-7 on float32). */
+export function newAdam(learningRate: number): tf.Optimizer {
+  return tf.train.adam(learningRate, 0.9, 0.999, 1e-8);
 }
 
 /** A tfjs-data dataset as an async iterator (one fresh pass). */

@@ -15,6 +15,8 @@ export interface BatchOptions {
   /** Shuffle anew on every pass over the data, from this seed (no shuffle when absent). */
   shuffleSeed?: number;
   numClasses?: number;
+  /** Passes already made over the data (a child continued after that many epochs): their shuffles are drawn and dropped, so the next pass has the order it would have had. */
+  skipPasses?: number;
 }
 
 /** Number of batches one pass yields (the last one may be smaller). */
@@ -47,6 +49,10 @@ export function makeBatch(set: ImageSet, indices: ArrayLike<number>, numClasses 
 export function batchDataset(set: ImageSet, opts: BatchOptions): tfd.Dataset<Batch> {
   const rng = opts.shuffleSeed === undefined ? undefined : new Rng(opts.shuffleSeed);
   const numClasses = opts.numClasses ?? 10;
+  if (rng) {
+    const order = new Uint32Array(set.count);
+    for (let k = 0; k < (opts.skipPasses ?? 0); k++) rng.shuffle(order);
+  }
   return tfd.generator(function* () {
     const order = new Uint32Array(set.count);
     for (let i = 0; i < set.count; i++) order[i] = i;

@@ -126,7 +126,9 @@ export function episodeSeries(trials: TrialRecord[], window: number, epochs: num
       if (recent.length > window) recent.shift();
       if (best === null || t.accuracy > best) best = t.accuracy;
     }
-    spent += Array.isArray(t.valAccuracies) && t.valAccuracies.length > 0 ? t.valAccuracies.length : epochs;
+    // epochsTrained, where recorded, is what this trial trained: 0 for a cached result, the added
+    // epochs for a continued (promoted) child, whose valAccuracies hold its whole curve.
+    spent += typeof t.epochsTrained === 'number' ? t.epochsTrained : Array.isArray(t.valAccuracies) && t.valAccuracies.length > 0 ? t.valAccuracies.length : epochs;
     return {
       episode: t.episode,
       accuracy: t.accuracy,

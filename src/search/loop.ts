@@ -2,14 +2,25 @@
 // in two steps that a crash between them cannot tear apart: the checkpoint (holding the new trial
 // as `pending`) is replaced atomically first, then the trial line is appended and fsync'd. A
 // resume that finds the checkpoint one episode ahead of trials.jsonl appends the pending line.
+//
+// What is trained, for how long, and whether an earlier child is continued is the Scheduler's
+// (src/schedule): an episode is one of its jobs, a new proposal or a promotion, and a child's saved
+// state is written (atomically) before the checkpoint that refers to it. A job whose key was already
+// trained at the same budget reuses that trial's result (`cached`) unless retrainDuplicates is set;
+// a pruner may stop a child after any epoch. Both are rebuilt from trials.jsonl on resume.
 import { keyHash } from '../cells/key.js';
+import { TrialCache } from '../schedule/cache.js';
+import { FullFidelity } from '../schedule/full.js';
+import type { MedianPruner } from '../schedule/median-pruner.js';
+import type { Job, Member, Scheduler } from '../schedule/types.js';
 import type { SearchSpace } from '../spaces/types.js';
+import { join } from 'node:path';
 import type { RunStore } from '../store/run-store.js';
 import type { TrialRecord } from '../store/records.js';
-import type { Baseline, Evaluator, Strategy } from './types.js';
+import type { Baseline, ChildOutcome, Evaluator, Proposal, Strategy } from './types.js';
 
 export type SearchEvent =
-  | { type: 'episode-start'; episode: number; episodes: number; explored: boolean; key: string }
+  | { type: 'episode-start'; episode: number; episodes: number; explored: boolean; key: string; budget?: number; cached?: boolean; inheritedFrom?: number }
   | { type: 'epoch-start'; episode: number; epoch: number }
   | { type: 'batch'; episode: number; epoch: number; batch: number; batches: number; loss: number }
   | { type: 'epoch-end'; episode: number; epoch: number; valAccuracy: number; loss: number }
@@ -24,6 +35,8 @@ export interface SearchCheckpoint {
   baseline: unknown;
   best?: TrialRecord;
   pending: TrialRecord;
+  /** The scheduler's state (absent in runs from before schedulers: one budget for all). */
+  scheduler?: unknown;
 }
 
 export interface SearchOptions {
@@ -43,6 +56,16 @@ export interface SearchOptions {
   signal?: AbortSignal;
   /** The abort of a child in progress (e.g. a second Ctrl-C); the episode is then not recorded. */
   childSignal?: AbortSignal;
+  /** Budgets and promotions; default: every proposal trained once at the evaluator's own budget. */
+  scheduler?: Scheduler;
+  /** Train a key again even when it was trained at the same budget before (no cache). */
+  retrainDuplicates?: boolean;
+  /** Stops children early (median pruning). */
+  pruner?: MedianPruner;
+  /** Trials already recorded (resume): the cache and the pruner learn from them. */
+  history?: readonly TrialRecord[];
+  /** Budget of recorded trials that do not say theirs (runs from before budgets). */
+  defaultBudget?: number;
 }
 
 export interface SearchOutcome {
@@ -67,38 +90,62 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   let best = o.best;
   let done = o.done ?? 0;
   const emit = o.onEvent ?? (() => {});
+  const scheduler = o.scheduler ?? new FullFidelity();
+  const cache = new TrialCache(o.history, o.defaultBudget);
+  for (const t of o.history ?? []) o.pruner?.add(t);
+  const stopped = () => ({ episodesDone: done, best, stopped: true });
   while (done < o.episodes) {
-    if (o.signal?.aborted) return { episodesDone: done, best, stopped: true };
+    if (o.signal?.aborted) return stopped();
     const episode = done + 1;
-    const proposal = await o.strategy.propose();
+    const job = scheduler.next();
+    const proposal: Proposal = job.kind === 'new' ? await o.strategy.propose() : { ...job.from.proposal };
     const arch = o.space.decode(proposal.actions);
     const key = keyHash(o.space.key(arch));
-    emit({ type: 'episode-start', episode, episodes: o.episodes, explored: proposal.explored, key });
+    const hit = o.retrainDuplicates ? undefined : cache.get(key, job.budget);
+    // Continue a promoted child from its saved state; one without (its rung result was cached, or
+    // it failed) is trained from scratch to the new budget.
+    const parent = job.kind === 'promote' && job.from.state && !hit ? job.from : undefined;
+    emit({ type: 'episode-start', episode, episodes: o.episodes, explored: proposal.explored, key, budget: job.budget, cached: hit !== undefined, inheritedFrom: parent?.episode });
 
-    // Evaluators count epochs and batches from 0; events count them from 1, as people do.
-    let outcome;
-    try {
-      outcome = await o.evaluator.train(arch, {
-        signal: o.childSignal,
-        onEpochStart: (epoch) => emit({ type: 'epoch-start', episode, epoch: epoch + 1 }),
-        onBatch: (epoch, batch, batches, loss) => emit({ type: 'batch', episode, epoch: epoch + 1, batch: batch + 1, batches, loss }),
-        onEpochEnd: (epoch, s) => emit({ type: 'epoch-end', episode, epoch: epoch + 1, valAccuracy: s.valAccuracy, loss: s.loss }),
-      });
-    } catch (err) {
-      // An aborted child is not a result: the episode is dropped and will run again on resume.
-      if (o.childSignal?.aborted) return { episodesDone: done, best, stopped: true };
-      throw err;
+    let outcome: ChildOutcome;
+    if (hit) {
+      outcome = { accuracy: hit.accuracy ?? 0, valAccuracies: hit.valAccuracies, params: hit.params, seconds: 0, epochsTrained: 0 };
+    } else {
+      // Evaluators count epochs and batches from 0; events count them from 1, as people do.
+      try {
+        outcome = await o.evaluator.train(
+          arch,
+          {
+            signal: o.childSignal,
+            onEpochStart: (epoch) => emit({ type: 'epoch-start', episode, epoch: epoch + 1 }),
+            onBatch: (epoch, batch, batches, loss) => emit({ type: 'batch', episode, epoch: epoch + 1, batch: batch + 1, batches, loss }),
+            onEpochEnd: (epoch, s) => emit({ type: 'epoch-end', episode, epoch: epoch + 1, valAccuracy: s.valAccuracy, loss: s.loss }),
+            ...(o.pruner ? { stopAfterEpoch: (accs: readonly number[]) => o.pruner!.check([...(parent?.valAccuracies ?? []), ...accs])?.reason } : {}),
+          },
+          {
+            epochs: job.budget,
+            keepState: scheduler.keepsStates,
+            ...(parent ? { resume: { bytes: o.store.readState(parent.state!), what: join(o.store.dir, parent.state!) } } : {}),
+          },
+        );
+      } catch (err) {
+        // An aborted child is not a result: the episode is dropped and will run again on resume.
+        if (o.childSignal?.aborted) return stopped();
+        throw err;
+      }
+      if (o.childSignal?.aborted) return stopped();
     }
-    if (o.childSignal?.aborted) return { episodesDone: done, best, stopped: true };
 
+    const valAccuracies = hit ? outcome.valAccuracies : [...(parent?.valAccuracies ?? []), ...outcome.valAccuracies];
+    const accuracy = outcome.failed ? null : Math.max(0, outcome.accuracy, ...valAccuracies);
     // The baseline is read before this episode's accuracy joins it (the seed's bug included it).
     const baseline = o.baseline.value();
-    const accuracy = outcome.failed ? null : outcome.accuracy;
     const reward = (accuracy ?? 0) - baseline;
-    await o.strategy.observe(proposal, { accuracy, reward });
+    await o.strategy.observe(proposal, { accuracy, reward, ...(job.budget !== undefined ? { budget: job.budget } : {}) });
     // A failed child says nothing about how good working children are: it stays out of the baseline.
     if (accuracy !== null) o.baseline.push(accuracy);
 
+    const state = outcome.state && !outcome.failed ? o.store.writeState(episode, outcome.state) : undefined;
     const trial: TrialRecord = {
       episode,
       strategy: o.strategy.name,
@@ -106,7 +153,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
       key,
       explored: proposal.explored,
       accuracy,
-      valAccuracies: outcome.valAccuracies,
+      valAccuracies,
       reward,
       baseline,
       params: outcome.params,
@@ -114,8 +161,13 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
       backend: o.backend,
       ...(outcome.failed ? { failed: outcome.failed } : {}),
       time: new Date().toISOString(),
+      ...scheduleFields(job, outcome, hit, parent, state),
     };
     if (isBetter(trial, best)) best = trial;
+    cache.add(trial);
+    o.pruner?.add(trial);
+    const member: Member = { episode, accuracy, proposal: { actions: [...proposal.actions], explored: proposal.explored }, budget: job.budget ?? 0, valAccuracies, ...(state ? { state } : {}) };
+    scheduler.record(job, member);
 
     const checkpoint: SearchCheckpoint = {
       format: 'nascent.checkpoint',
@@ -125,12 +177,29 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
       baseline: o.baseline.getState(),
       best,
       pending: trial,
+      scheduler: scheduler.getState(),
     };
     o.store.writeCheckpoint(checkpoint);
     o.store.appendTrial(trial);
     if (best === trial) o.store.writeBest(trial, o.settings);
+    // States no job can continue any more; a crash before this leaves files the next pass deletes.
+    o.store.pruneStates(scheduler.liveStates());
     done = episode;
     emit({ type: 'episode-end', trial, best });
   }
   return { episodesDone: done, best, stopped: false };
+}
+
+/** The trial's multi-fidelity fields: its budget, rung and bracket, and how it got its result. */
+function scheduleFields(job: Job, outcome: ChildOutcome, hit: TrialRecord | undefined, parent: Member | undefined, state: string | undefined): Partial<TrialRecord> {
+  return {
+    ...(job.budget !== undefined ? { budget: job.budget } : {}),
+    rung: job.rung,
+    bracket: job.bracket,
+    ...(outcome.epochsTrained !== undefined ? { epochsTrained: outcome.epochsTrained } : {}),
+    ...(hit ? { cached: true, cachedFrom: hit.episode } : {}),
+    ...(parent ? { inheritedFrom: parent.episode } : {}),
+    ...(state ? { state } : {}),
+    ...(outcome.stopped ? { pruned: outcome.stopped } : {}),
+  };
 }

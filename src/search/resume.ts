@@ -20,6 +20,8 @@ export interface RecoveredRun {
   checkpoint?: SearchCheckpoint;
   /** What was repaired, one line each, for the user. */
   repairs: string[];
+  /** Every recorded trial, in order (the cache and the pruner are rebuilt from them). */
+  trials: TrialRecord[];
 }
 
 function checkOrder(trials: TrialRecord[], path: string): void {
@@ -43,7 +45,7 @@ export function recoverRun(store: RunStore): RecoveredRun {
   const checkpoint = store.readCheckpoint<SearchCheckpoint>();
   if (checkpoint === undefined) {
     if (trials.length > 0) throw new RunStoreError(`${store.path('checkpoint')} is missing but ${trialsPath} holds ${trials.length} episodes: the search state cannot be restored`);
-    return { done: 0, repairs };
+    return { done: 0, repairs, trials };
   }
   if (checkpoint.format !== 'nascent.checkpoint' || checkpoint.version !== 1 || !Number.isInteger(checkpoint.episode)) {
     throw new RunStoreError(`${store.path('checkpoint')}: not a nascent checkpoint of version 1`);
@@ -67,5 +69,5 @@ export function recoverRun(store: RunStore): RecoveredRun {
       repairs.push(`best-cells.json brought up to date (episode ${best.episode})`);
     }
   }
-  return { done: trials.length, best, checkpoint, repairs };
+  return { done: trials.length, best, checkpoint, repairs, trials };
 }

@@ -18,6 +18,8 @@ export interface Feedback {
   accuracy: number | null;
   /** accuracy − baseline (a failed child counts as accuracy 0 here). */
   reward: number;
+  /** Epochs the child had when it scored `accuracy` (multi-fidelity runs feed one child at several). */
+  budget?: number;
 }
 
 export interface Strategy {
@@ -35,6 +37,18 @@ export interface ChildHooks {
   onBatch?(epoch: number, batch: number, batches: number, loss: number): void;
   onEpochEnd?(epoch: number, stats: { loss: number; trainAccuracy?: number; valAccuracy: number }): void;
   signal?: AbortSignal;
+  /** A pruner: asked after each epoch with the accuracies of this call so far; a reason stops training. */
+  stopAfterEpoch?(valAccuracies: readonly number[]): string | undefined;
+}
+
+/** How much to train (set by a scheduler); an evaluator without budgets ignores it. */
+export interface EvalRequest {
+  /** Total epochs the child has at the end. */
+  epochs?: number;
+  /** A saved state to continue from (weight inheritance), named for errors. */
+  resume?: { bytes: Uint8Array; what: string };
+  /** Return the child's state so it can be continued later. */
+  keepState?: boolean;
 }
 
 export interface ChildOutcome {
@@ -43,11 +57,17 @@ export interface ChildOutcome {
   params: number;
   seconds: number;
   failed?: string;
+  /** Epochs trained by this call (when the evaluator trains in epochs). */
+  epochsTrained?: number;
+  /** Where a pruner stopped it (total epochs, from 1) and why. */
+  stopped?: { epoch: number; reason: string };
+  /** The child's state, when asked for. */
+  state?: Uint8Array;
 }
 
 /** Scores an architecture: trains a child, looks it up in a table, ... */
 export interface Evaluator<A = unknown> {
-  train(arch: A, hooks?: ChildHooks): Promise<ChildOutcome>;
+  train(arch: A, hooks?: ChildHooks, request?: EvalRequest): Promise<ChildOutcome>;
 }
 
 /** The running reference a reward is measured against (a moving average of earlier accuracies). */

@@ -17,6 +17,16 @@ export interface TrialRecord {
   backend: string;
   failed?: string;
   time: string; // ISO timestamp at which the trial was recorded
+  // Multi-fidelity fields (absent in runs from before them: those trained every child --epochs epochs).
+  budget?: number; // epochs the child has had once this trial is done (its rung's budget)
+  rung?: number; // Hyperband rung (Keras Tuner's tuner/round); 0 for a new proposal
+  bracket?: number; // Hyperband bracket s (Keras Tuner's tuner/bracket)
+  epochsTrained?: number; // epochs actually trained in this trial (0 when cached)
+  cached?: boolean; // the result of an earlier trial of the same key and budget, not trained again
+  cachedFrom?: number; // that earlier trial's episode
+  inheritedFrom?: number; // the episode whose saved weights and optimizer state this child continued
+  state?: string; // saved weights and optimizer state (relative to the run), while they may be continued
+  pruned?: { epoch: number; reason: string }; // stopped early by the pruner after this epoch
 }
 
 export const BEST_CELLS_FORMAT = 'nascent.best-cells';

@@ -2,9 +2,13 @@
 // finished episode), best-cells.json and checkpoint.json (both replaced atomically).
 import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { appendLineDurable, TEMPORARY_FILE, writeJsonAtomic } from './atomic.js';
+import { appendLineDurable, TEMPORARY_FILE, writeFileAtomic, writeJsonAtomic } from './atomic.js';
 import { acquireRunLock, type RunLock } from './lock.js';
 import { BEST_CELLS_FORMAT, BEST_CELLS_VERSION, type BestCellsFile, type TrialRecord } from './records.js';
+
+/** Saved child states (weights and optimizer) that a multi-fidelity search may continue. */
+export const STATES_DIR = 'states';
+const STATE_NAME = /^episode-\d+\.state$/;
 
 export const RUN_FILES = {
   config: 'config.json',
@@ -160,6 +164,42 @@ export class RunStore {
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * Saves a child's state for `episode` atomically and returns its path relative to the run (what
+   * the checkpoint refers to). Written before the checkpoint that names it, so a checkpoint never
+   * names a missing file; a crash in between leaves a file nothing names, which the episode's rerun
+   * replaces and pruneStates deletes.
+   */
+  writeState(episode: number, bytes: Uint8Array): string {
+    const rel = `${STATES_DIR}/episode-${episode}.state`;
+    mkdirSync(join(this.dir, STATES_DIR), { recursive: true });
+    writeFileAtomic(join(this.dir, rel), bytes);
+    return rel;
+  }
+
+  readState(rel: string): Uint8Array {
+    const path = join(this.dir, rel);
+    if (!rel.startsWith(`${STATES_DIR}/`) || !STATE_NAME.test(rel.slice(STATES_DIR.length + 1))) throw new RunStoreError(`${this.path('checkpoint')}: ${JSON.stringify(rel)} is not a state file name`);
+    if (!existsSync(path)) throw new RunStoreError(`${path} is missing, but the checkpoint continues the child saved in it (the run was edited or damaged)`);
+    return readFileSync(path);
+  }
+
+  /** Deletes saved states that are not in `live` (nothing can continue them any more); returns how many. */
+  pruneStates(live: readonly string[]): number {
+    const dir = join(this.dir, STATES_DIR);
+    if (!existsSync(dir)) return 0;
+    const keep = new Set(live.map((rel) => join(this.dir, rel)));
+    let removed = 0;
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (!keep.has(path) && (STATE_NAME.test(name) || TEMPORARY_FILE.test(name))) {
+        rmSync(path, { force: true });
+        removed++;
+      }
+    }
+    return removed;
   }
 
   writeCheckpoint(checkpoint: unknown): void {

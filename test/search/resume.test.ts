@@ -109,7 +109,7 @@ describe('recoverRun', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'nascent-resume-')), 'run');
     RunStore.create(dir, { test: true }).close();
     const store = RunStore.open(dir);
-    expect(recoverRun(store)).toEqual({ done: 0, repairs: [] });
+    expect(recoverRun(store)).toEqual({ done: 0, repairs: [], trials: [] });
     store.close();
   });
 

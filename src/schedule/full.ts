@@ -1,0 +1,20 @@
+// One budget for every child: the search as it always was (every proposal trained --epochs epochs;
+// without a number, the evaluator's own budget, as for a table lookup).
+import type { Job, Member, Scheduler } from './types.js';
+
+export class FullFidelity implements Scheduler {
+  readonly name = 'full';
+  readonly keepsStates = false;
+  constructor(private readonly epochs?: number) {}
+  next(): Job {
+    return { kind: 'new', budget: this.epochs, rung: 0, bracket: 0 };
+  }
+  record(_job: Job, _result: Member): void {}
+  liveStates(): string[] {
+    return [];
+  }
+  getState(): unknown {
+    return { kind: 'full' };
+  }
+  setState(): void {}
+}

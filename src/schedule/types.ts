@@ -1,0 +1,40 @@
+// The Scheduler seam (shared/design/seams.md): which proposal is trained next, for how many epochs,
+// and whether an earlier child is continued. It sees proposals only as opaque tokens it hands back
+// and results only as accuracies: how proposals are made (the Strategy) and how a child is trained
+// (the Evaluator) are not its business. Its whole state goes into the search's checkpoint.
+
+/** What a scheduler remembers of a trained child it may continue: opaque to it except `accuracy`. */
+export interface Member {
+  /** The trial (episode) that trained it. */
+  episode: number;
+  /** Best validation accuracy so far; null when it failed (ranked last). */
+  accuracy: number | null;
+  /** The proposal that made it ({actions, explored}), handed back to the loop when it is continued. */
+  proposal: { actions: number[]; explored: boolean };
+  /** Epochs it has been trained for (0: the evaluator's own budget). */
+  budget: number;
+  /** Validation accuracy after each of its epochs, across the continuations. */
+  valAccuracies: number[];
+  /** Saved weights and optimizer state in the run directory (relative path); absent: retrain from scratch. */
+  state?: string;
+}
+
+export type Job =
+  /** Ask the strategy for a new proposal and train it for `budget` epochs. */
+  | { kind: 'new'; budget?: number; rung: number; bracket: number }
+  /** Continue `from` (trained `from.budget` epochs) up to `budget` epochs. */
+  | { kind: 'promote'; budget: number; rung: number; bracket: number; from: Member };
+
+export interface Scheduler {
+  readonly name: string;
+  /** The next job; the same until `record` is called, so a crash before recording repeats it. */
+  next(): Job;
+  /** The outcome of the job `next()` returned. */
+  record(job: Job, result: Member): void;
+  /** Whether the evaluator should save each child's state (only when children can be continued). */
+  readonly keepsStates: boolean;
+  /** Saved states this scheduler may still continue: every other one can be deleted. */
+  liveStates(): string[];
+  getState(): unknown;
+  setState(state: unknown): void;
+}
