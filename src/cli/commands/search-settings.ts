@@ -7,6 +7,7 @@ import { STRATEGY_NAMES, type StrategyName, type StrategySettings } from '../../
 import { RunStoreError } from '../../store/run-store.js';
 import { type CommandSpec, type FlagSpec, type ParsedArgs, UsageError, parseArgs } from '../flags.js';
 import { DATA_FLAGS, DATA_FLAG_NAMES, dataSourceFromArgs } from '../data-flags.js';
+import { SCHEDULE_FLAGS, scheduleSettingsFromArgs, type ScheduleSettings } from './schedule-settings.js';
 
 export const PROBLEMS = ['cifar10', 'nas-bench-201'] as const;
 export type Problem = (typeof PROBLEMS)[number];
@@ -72,6 +73,7 @@ export const searchCommand: CommandSpec = {
     { name: 'out', type: 'string', defaultLabel: 'runs/<timestamp>', help: 'run directory to write' },
     { name: 'report', type: 'bool', default: true, help: 'rewrite <run>/report/ (plots, cell diagrams, index.html) after every episode; --no-report to skip' },
     { name: 'resume', type: 'string', help: "continue the run in this directory from its last finished episode, with the run's own settings" },
+    ...SCHEDULE_FLAGS,
   ],
   examples: [
     'npm run search:cifar',
@@ -82,7 +84,7 @@ export const searchCommand: CommandSpec = {
   ],
 };
 
-export interface SearchSettings extends PresetSettings {
+export interface SearchSettings extends PresetSettings, ScheduleSettings {
   /** What is searched (config key `dataset`, as runs before nas-bench-201 recorded it). */
   dataset: Problem;
   episodes: number;
@@ -163,6 +165,7 @@ export function settingsFromArgs(args: ParsedArgs): SearchSettings {
     ...(f['micro-batch'] !== undefined ? { microBatch: f['micro-batch'] as number } : {}),
     ...(f.table !== undefined ? { table: f.table as string } : {}),
     tableDataset: f.dataset as Nb201Dataset,
+    ...scheduleSettingsFromArgs(args, problem, searchCommand),
   };
 }
 

@@ -9,6 +9,7 @@ import { EmaBaseline, MovingBaseline } from '../../controller/baseline.js';
 import { isSyntheticCifar10, loadCifar10 } from '../../data/cifar10.js';
 import { ensureNatsBenchTable, readNatsBenchTable } from '../../data/nats-bench.js';
 import { runSearch } from '../../search/loop.js';
+import { makePruner, makeScheduler } from '../../schedule/index.js';
 import { makeStrategy } from '../../search/strategies/index.js';
 import { TabularEvaluator } from '../../search/tabular-evaluator.js';
 import { nasnetSpace } from '../../cells/space.js';
@@ -43,6 +44,8 @@ interface ProblemSetup {
   data: Record<string, unknown>;
   /** Training epochs per architecture, for progress (a lookup has none). */
   epochs: number;
+  /** Every child's budget at full fidelity; undefined when the evaluator has no epochs (a table). */
+  budget?: number;
 }
 
 async function setUpProblem(args: ParsedArgs, s: SearchSettings, backend: PreparedBackend, log: (line: string) => void): Promise<ProblemSetup> {
@@ -66,7 +69,7 @@ async function setUpProblem(args: ParsedArgs, s: SearchSettings, backend: Prepar
     hierarchical: s.hierarchical,
     microBatch: s.microBatch ?? defaultMicroBatch(backend.name),
   });
-  return { space: nasnetSpace({ blocks: s.blocks, hierarchical: s.hierarchical }), evaluator, data: { dataDir, synthetic: isSyntheticCifar10(dataDir) }, epochs: s.epochs };
+  return { space: nasnetSpace({ blocks: s.blocks, hierarchical: s.hierarchical }), evaluator, data: { dataDir, synthetic: isSyntheticCifar10(dataDir) }, epochs: s.maxEpochs ?? s.epochs, budget: s.epochs };
 }
 
 export async function runSearchCommand(args: ParsedArgs, log: (line: string) => void = console.log): Promise<number> {
@@ -107,6 +110,8 @@ async function searchWith(args: ParsedArgs, opened: RunStore | undefined, log: (
   const { space, evaluator } = problem;
   const strategy = makeStrategy(settings.strategy, space.decisions, settings.seed, strategySettingsOf(settings));
   const baseline = baselineOf(settings);
+  const scheduler = makeScheduler(settings, problem.budget);
+  const pruner = makePruner(settings);
   let store: RunStore;
   let config: Record<string, unknown>;
   try {
@@ -115,6 +120,7 @@ async function searchWith(args: ParsedArgs, opened: RunStore | undefined, log: (
       if (recovered.checkpoint) {
         await strategy.setState(recovered.checkpoint.strategy);
         baseline.setState(recovered.checkpoint.baseline);
+        if (recovered.checkpoint.scheduler !== undefined) scheduler.setState(recovered.checkpoint.scheduler);
       }
       const resumes = Array.isArray(recordedConfig!.resumes) ? recordedConfig!.resumes : [];
       config = {
@@ -180,6 +186,11 @@ async function searchWith(args: ParsedArgs, opened: RunStore | undefined, log: (
       },
       signal: stop.signal,
       childSignal: stopChild.signal,
+      scheduler,
+      pruner,
+      retrainDuplicates: settings.retrainDuplicates,
+      history: recovered?.trials,
+      defaultBudget: problem.budget,
     });
     progress.clear();
     await report?.settle();
