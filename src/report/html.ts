@@ -19,7 +19,11 @@ export interface ReportPage {
   best?: TrialRecord;
   top: Architecture[];
   failed: number;
-  svgs: { accuracy: string; reward: string; normal: string; reduction: string };
+  /** Proposals whose result was reused from an earlier trial of the same key and budget. */
+  cached?: number;
+  /** Children stopped early by the pruner. */
+  pruned?: number;
+  svgs: { accuracy: string; reward: string; normal: string; reduction: string; budget?: string };
   generated: Date;
 }
 
@@ -38,6 +42,8 @@ function statusLine(p: ReportPage): string {
   const of = planned !== undefined ? ` of ${planned}` : '';
   const state = run.inProgress ? 'search in progress (this page reloads every 30 s)' : planned !== undefined && done < planned ? 'search not running (stopped early)' : 'search finished';
   const parts = [`${done}${of} episode${done === 1 ? '' : 's'} recorded`, state];
+  if (p.cached) parts.push(`${p.cached} proposal${p.cached === 1 ? '' : 's'} cached (an architecture already trained at that budget: its result reused, not trained again)`);
+  if (p.pruned) parts.push(`${p.pruned} child${p.pruned === 1 ? '' : 'ren'} pruned`);
   if (p.failed > 0) parts.push(`${p.failed} failed child${p.failed === 1 ? '' : 'ren'} (accuracy recorded as null, plotted at 0)`);
   return parts.join(' · ');
 }
@@ -121,6 +127,8 @@ ${figure(p.svgs.reduction, 'reduction cell diagram', 'reduction')}
 ${figure(p.svgs.accuracy, 'validation accuracy per episode', 'accuracy')}
 <h2>Reward</h2>
 ${figure(p.svgs.reward, 'reward and baseline per episode', 'reward')}
+${p.svgs.budget ? `<h2>Accuracy against budget</h2>
+${figure(p.svgs.budget, 'validation accuracy against epochs trained', 'budget')}` : ''}
 <h2>Top distinct architectures</h2>
 <p class="status">Up to 10, by best accuracy; an architecture trained again under another block order counts once (same key).</p>
 ${topTable(p.run, p.top)}

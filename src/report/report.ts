@@ -10,6 +10,7 @@ import { cellDot, nb201Dot, placeholderDot, renderDot } from './diagram.js';
 import { nasBench201Space } from '../spaces/nas-bench-201.js';
 import { reportHtml } from './html.js';
 import { accuracySpec, renderSpec, rewardSpec } from './plots.js';
+import { budgetRows, budgetSpec } from './budget-plot.js';
 import { svgToPng } from './render.js';
 import { bestTrial, isNb201Run, readRun, ReportError, runSeries, strategyOf, topArchitectures, type RunData } from './run-data.js';
 
@@ -51,13 +52,16 @@ export async function writeRunReport(runDir: string, options: RunReportOptions =
   const { window, points: series } = runSeries(run);
   const sub = subtitle(run);
   const best = bestTrial(run.trials);
-  const [accuracy, reward, normal, reduction] = await Promise.all([
+  const epochs = typeof run.config.epochs === 'number' ? run.config.epochs : 1;
+  const [accuracy, reward, normal, reduction, budget] = await Promise.all([
     renderSpec(accuracySpec(series, window, sub)),
     renderSpec(rewardSpec(series, sub)),
     cellSvg(run, best, 'normal'),
     cellSvg(run, best, 'reduction'),
+    // Only a run whose children had different budgets (Hyperband, pruning) has a budget axis to draw.
+    new Set(budgetRows(run.trials, epochs).map((r) => r.budget)).size > 1 ? renderSpec(budgetSpec(run.trials, epochs, sub)) : undefined,
   ]);
-  const svgs = { accuracy, reward, normal, reduction };
+  const svgs = { accuracy, reward, normal, reduction, ...(budget ? { budget } : {}) };
 
   const files: string[] = [];
   const write = (name: string, data: string | Uint8Array) => {
@@ -74,6 +78,8 @@ export async function writeRunReport(runDir: string, options: RunReportOptions =
     best,
     top: topArchitectures(run.trials, 10),
     failed: run.trials.filter((t) => t.accuracy === null).length,
+    cached: run.trials.filter((t) => t.cached).length,
+    pruned: run.trials.filter((t) => t.pruned).length,
     svgs,
     generated: new Date(),
   });
