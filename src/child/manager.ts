@@ -3,6 +3,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { CellPair } from '../cells/types.js';
 import { CIFAR10_CLASSES, type Cifar10Splits, type ImageSet } from '../data/types.js';
 import { buildChild, countParams, validateBuildOptions } from './build.js';
+import { measureLatency } from './latency.js';
 import { ChildStateError, decodeChildState, encodeChildState, restoreChildState } from './state.js';
 import { newAdam, trainModel, type TrainHooks } from './train.js';
 
@@ -14,6 +15,8 @@ export interface TrainRequest {
   resume?: { bytes: Uint8Array; what: string };
   /** Return the child's weights and optimizer state at the end, to continue it later. */
   keepState?: boolean;
+  /** Measure its batch-1 inference latency after training (see latency.ts). */
+  measureLatency?: boolean;
 }
 
 export interface ChildManagerOptions {
@@ -54,6 +57,8 @@ export interface ChildResult {
   stopped?: { epoch: number; reason: string };
   /** Its saved state, when asked for with keepState (not for a failed child). */
   state?: Uint8Array;
+  /** Median batch-1 inference latency in ms, when asked for with measureLatency. */
+  latencyMs?: number;
 }
 
 // Precise BN on 8 batches (1,024 images): on the reference child (2,000 + 1,000 images, 1 epoch,
@@ -148,6 +153,10 @@ export class ChildManager {
       else {
         result.accuracy = Math.max(0, ...outcome.valAccuracies);
         if (request.keepState) result.state = await encodeChildState(model, optimizer, result.initialEpoch + result.epochsTrained, shuffleSeed);
+        if (request.measureLatency) {
+          const { height, width, channels } = o.data.train;
+          result.latencyMs = await measureLatency(model, [height, width, channels]);
+        }
       }
     } catch (err) {
       if (hooks.signal?.aborted) throw err;

@@ -23,7 +23,7 @@ export interface ReportPage {
   cached?: number;
   /** Children stopped early by the pruner. */
   pruned?: number;
-  svgs: { accuracy: string; reward: string; normal: string; reduction: string; budget?: string };
+  svgs: { accuracy: string; reward: string; normal: string; reduction: string; budget?: string; cost?: string };
   generated: Date;
 }
 
@@ -127,6 +127,7 @@ ${figure(p.svgs.reduction, 'reduction cell diagram', 'reduction')}
 ${figure(p.svgs.accuracy, 'validation accuracy per episode', 'accuracy')}
 <h2>Reward</h2>
 ${figure(p.svgs.reward, 'reward and baseline per episode', 'reward')}
+${p.svgs.cost ? `<h2>Accuracy against cost</h2>\n<p class="status">--objective mnas: the red points are the Pareto front (no other child is both more accurate and cheaper); best-cells.json holds them as <code>front</code>.</p>\n${figure(p.svgs.cost, 'validation accuracy against cost with the Pareto front', 'cost')}` : ''}
 ${p.svgs.budget ? `<h2>Accuracy against budget</h2>
 ${figure(p.svgs.budget, 'validation accuracy against epochs trained', 'budget')}` : ''}
 <h2>Top distinct architectures</h2>

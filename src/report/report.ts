@@ -11,6 +11,7 @@ import { nasBench201Space } from '../spaces/nas-bench-201.js';
 import { reportHtml } from './html.js';
 import { accuracySpec, renderSpec, rewardSpec } from './plots.js';
 import { budgetRows, budgetSpec } from './budget-plot.js';
+import { costSpec } from './cost-plot.js';
 import { svgToPng } from './render.js';
 import { bestTrial, isNb201Run, readRun, ReportError, runSeries, strategyOf, topArchitectures, type RunData } from './run-data.js';
 
@@ -53,15 +54,17 @@ export async function writeRunReport(runDir: string, options: RunReportOptions =
   const sub = subtitle(run);
   const best = bestTrial(run.trials);
   const epochs = typeof run.config.epochs === 'number' ? run.config.epochs : 1;
-  const [accuracy, reward, normal, reduction, budget] = await Promise.all([
+  const mnasCost = run.config.objective === 'mnas' ? (run.config.targetParams !== undefined ? 'params' : 'latency') : undefined;
+  const [accuracy, reward, normal, reduction, budget, cost] = await Promise.all([
     renderSpec(accuracySpec(series, window, sub)),
     renderSpec(rewardSpec(series, sub)),
     cellSvg(run, best, 'normal'),
     cellSvg(run, best, 'reduction'),
     // Only a run whose children had different budgets (Hyperband, pruning) has a budget axis to draw.
     new Set(budgetRows(run.trials, epochs).map((r) => r.budget)).size > 1 ? renderSpec(budgetSpec(run.trials, epochs, sub)) : undefined,
+    mnasCost ? renderSpec(costSpec(run.trials, mnasCost, sub)) : undefined,
   ]);
-  const svgs = { accuracy, reward, normal, reduction, ...(budget ? { budget } : {}) };
+  const svgs = { accuracy, reward, normal, reduction, ...(budget ? { budget } : {}), ...(cost ? { cost } : {}) };
 
   const files: string[] = [];
   const write = (name: string, data: string | Uint8Array) => {

@@ -18,6 +18,9 @@ import { join } from 'node:path';
 import type { RunStore } from '../store/run-store.js';
 import type { TrialRecord } from '../store/records.js';
 import type { Baseline, ChildOutcome, Evaluator, Proposal, Strategy } from './types.js';
+import { accuracyObjective, type Objective } from './objective.js';
+import { paretoFront, type CostName } from './pareto.js';
+import type { ParetoPoint } from '../store/records.js';
 
 export type SearchEvent =
   | { type: 'episode-start'; episode: number; episodes: number; explored: boolean; key: string; budget?: number; cached?: boolean; inheritedFrom?: number }
@@ -66,6 +69,12 @@ export interface SearchOptions {
   history?: readonly TrialRecord[];
   /** Budget of recorded trials that do not say theirs (runs from before budgets). */
   defaultBudget?: number;
+  /** What children are ranked by (default: validation accuracy); see objective.ts. */
+  objective?: Objective;
+  /** With the mnas objective: the cost whose Pareto front best-cells.json holds. */
+  frontCost?: CostName;
+  /** Measure each child's batch-1 latency (recorded in its trial). */
+  measureLatency?: boolean;
 }
 
 export interface SearchOutcome {
@@ -75,8 +84,13 @@ export interface SearchOutcome {
 }
 
 
+/** What a trial is ranked by: its objective value where the run had one (mnas), else its accuracy. */
+export const rankOf = (t: TrialRecord): number | null => (t.objective !== undefined ? t.objective : t.accuracy);
+
 export function isBetter(trial: TrialRecord, best: TrialRecord | undefined): boolean {
-  return trial.accuracy !== null && (best === undefined || best.accuracy === null || trial.accuracy > best.accuracy);
+  const r = rankOf(trial);
+  const b = best === undefined ? null : rankOf(best);
+  return r !== null && (b === null || r > b);
 }
 
 /** The best trial of `trials` in their order (the first on ties, as the search keeps it); undefined if none finished. */
@@ -92,6 +106,8 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   const emit = o.onEvent ?? (() => {});
   const scheduler = o.scheduler ?? new FullFidelity();
   const cache = new TrialCache(o.history, o.defaultBudget);
+  const objective = o.objective ?? accuracyObjective;
+  let front: ParetoPoint[] = o.frontCost ? paretoFront(o.history ?? [], o.frontCost) : [];
   for (const t of o.history ?? []) o.pruner?.add(t);
   const stopped = () => ({ episodesDone: done, best, stopped: true });
   while (done < o.episodes) {
@@ -109,7 +125,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
 
     let outcome: ChildOutcome;
     if (hit) {
-      outcome = { accuracy: hit.accuracy ?? 0, valAccuracies: hit.valAccuracies, params: hit.params, seconds: 0, epochsTrained: 0 };
+      outcome = { accuracy: hit.accuracy ?? 0, valAccuracies: hit.valAccuracies, params: hit.params, seconds: 0, epochsTrained: 0, ...(hit.latencyMs !== undefined ? { latencyMs: hit.latencyMs } : {}) };
     } else {
       // Evaluators count epochs and batches from 0; events count them from 1, as people do.
       try {
@@ -125,6 +141,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
           {
             epochs: job.budget,
             keepState: scheduler.keepsStates,
+            ...(o.measureLatency ? { measureLatency: true } : {}),
             ...(parent ? { resume: { bytes: o.store.readState(parent.state!), what: join(o.store.dir, parent.state!) } } : {}),
           },
         );
@@ -138,12 +155,15 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
 
     const valAccuracies = hit ? outcome.valAccuracies : [...(parent?.valAccuracies ?? []), ...outcome.valAccuracies];
     const accuracy = outcome.failed ? null : Math.max(0, outcome.accuracy, ...valAccuracies);
-    // The baseline is read before this episode's accuracy joins it (the seed's bug included it).
+    // Ranked by the objective (accuracy itself unless --objective mnas): reward, baseline, strategy
+    // and scheduler all see the same value.
+    const score = accuracy === null ? null : objective.score(accuracy, { params: outcome.params, latencyMs: outcome.latencyMs });
+    // The baseline is read before this episode's value joins it (the seed's bug included it).
     const baseline = o.baseline.value();
-    const reward = (accuracy ?? 0) - baseline;
-    await o.strategy.observe(proposal, { accuracy, reward, ...(job.budget !== undefined ? { budget: job.budget } : {}) });
+    const reward = (score ?? 0) - baseline;
+    await o.strategy.observe(proposal, { accuracy: score, reward, ...(job.budget !== undefined ? { budget: job.budget } : {}) });
     // A failed child says nothing about how good working children are: it stays out of the baseline.
-    if (accuracy !== null) o.baseline.push(accuracy);
+    if (score !== null) o.baseline.push(score);
 
     const state = outcome.state && !outcome.failed ? o.store.writeState(episode, outcome.state) : undefined;
     const trial: TrialRecord = {
@@ -162,11 +182,13 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
       ...(outcome.failed ? { failed: outcome.failed } : {}),
       time: new Date().toISOString(),
       ...scheduleFields(job, outcome, hit, parent, state),
+      ...(outcome.latencyMs !== undefined ? { latencyMs: outcome.latencyMs } : {}),
+      ...(objective.name !== 'accuracy' ? { objective: score } : {}),
     };
     if (isBetter(trial, best)) best = trial;
     cache.add(trial);
     o.pruner?.add(trial);
-    const member: Member = { episode, accuracy, proposal: { actions: [...proposal.actions], explored: proposal.explored }, budget: job.budget ?? 0, valAccuracies, ...(state ? { state } : {}) };
+    const member: Member = { episode, accuracy: score, proposal: { actions: [...proposal.actions], explored: proposal.explored }, budget: job.budget ?? 0, valAccuracies, ...(state ? { state } : {}) };
     scheduler.record(job, member);
 
     const checkpoint: SearchCheckpoint = {
@@ -181,7 +203,10 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     };
     o.store.writeCheckpoint(checkpoint);
     o.store.appendTrial(trial);
-    if (best === trial) o.store.writeBest(trial, o.settings);
+    const newFront = o.frontCost ? paretoFront([...front, trial], o.frontCost) : front;
+    const frontChanged = newFront.length !== front.length || newFront.some((p, i) => p.episode !== front[i].episode);
+    front = newFront;
+    if (best && (best === trial || frontChanged)) o.store.writeBest(best, o.settings, o.frontCost ? front : undefined);
     // States no job can continue any more; a crash before this leaves files the next pass deletes.
     o.store.pruneStates(scheduler.liveStates());
     done = episode;

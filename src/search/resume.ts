@@ -9,6 +9,7 @@
 // Anything else (a checkpoint behind the trials, episodes out of order) is damage from outside and
 // is reported, never guessed at.
 import { bestTrial, type SearchCheckpoint } from './loop.js';
+import { paretoFront } from './pareto.js';
 import type { TrialRecord } from '../store/records.js';
 import { RunStoreError, type RunStore } from '../store/run-store.js';
 
@@ -60,12 +61,16 @@ export function recoverRun(store: RunStore): RecoveredRun {
     throw new RunStoreError(`${store.path('checkpoint')} is at episode ${checkpoint.episode} but ${trialsPath} holds ${trials.length}: the run was edited or damaged`);
   }
 
-  // best-cells.json is derived data: rewrite it whenever it may be behind the trials.
+  // best-cells.json is derived data: rewrite it whenever it may be behind the trials (with the
+  // mnas objective it holds the Pareto front too, which changes without the best changing).
   const best = bestTrial(trials);
   if (best !== undefined) {
+    const config = store.readConfig();
+    const front = config.objective === 'mnas' ? paretoFront(trials, config.targetParams !== undefined ? 'params' : 'latency') : undefined;
     const onDisk = store.readBest();
-    if (onDisk?.episode !== best.episode || onDisk.key !== best.key) {
-      store.writeBest(best, store.readConfig());
+    const frontStale = front !== undefined && JSON.stringify(onDisk?.front?.map((p) => p.episode)) !== JSON.stringify(front.map((p) => p.episode));
+    if (onDisk?.episode !== best.episode || onDisk.key !== best.key || frontStale) {
+      store.writeBest(best, config, front);
       repairs.push(`best-cells.json brought up to date (episode ${best.episode})`);
     }
   }

@@ -49,6 +49,8 @@ export interface EvalRequest {
   resume?: { bytes: Uint8Array; what: string };
   /** Return the child's state so it can be continued later. */
   keepState?: boolean;
+  /** Measure the trained child's batch-1 inference latency. */
+  measureLatency?: boolean;
 }
 
 export interface ChildOutcome {
@@ -63,6 +65,8 @@ export interface ChildOutcome {
   stopped?: { epoch: number; reason: string };
   /** The child's state, when asked for. */
   state?: Uint8Array;
+  /** Median batch-1 inference latency in ms, when asked for. */
+  latencyMs?: number;
 }
 
 /** Scores an architecture: trains a child, looks it up in a table, ... */

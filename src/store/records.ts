@@ -27,6 +27,8 @@ export interface TrialRecord {
   inheritedFrom?: number; // the episode whose saved weights and optimizer state this child continued
   state?: string; // saved weights and optimizer state (relative to the run), while they may be continued
   pruned?: { epoch: number; reason: string }; // stopped early by the pruner after this epoch
+  latencyMs?: number; // median batch-1 inference latency on the search's backend
+  objective?: number | null; // with --objective mnas: ACC x (cost/T)^w, what the search ranks by
 }
 
 export const BEST_CELLS_FORMAT = 'nascent.best-cells';
@@ -41,4 +43,18 @@ export interface BestCellsFile {
   episode: number;
   params: number;
   settings: Record<string, unknown>;
+  /** With --objective mnas: the value ranked by, the latency, and the accuracy/cost Pareto front. */
+  objective?: number;
+  latencyMs?: number;
+  front?: ParetoPoint[];
+}
+
+/** A trial on the Pareto front of validation accuracy (higher) against cost (lower). */
+export interface ParetoPoint {
+  episode: number;
+  key: string;
+  accuracy: number;
+  params: number;
+  latencyMs?: number;
+  cells: CellPair;
 }

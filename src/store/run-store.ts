@@ -4,7 +4,7 @@ import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, r
 import { join, resolve } from 'node:path';
 import { appendLineDurable, TEMPORARY_FILE, writeFileAtomic, writeJsonAtomic } from './atomic.js';
 import { acquireRunLock, type RunLock } from './lock.js';
-import { BEST_CELLS_FORMAT, BEST_CELLS_VERSION, type BestCellsFile, type TrialRecord } from './records.js';
+import { BEST_CELLS_FORMAT, BEST_CELLS_VERSION, type BestCellsFile, type ParetoPoint, type TrialRecord } from './records.js';
 
 /** Saved child states (weights and optimizer) that a multi-fidelity search may continue. */
 export const STATES_DIR = 'states';
@@ -141,7 +141,8 @@ export class RunStore {
     appendLineDurable(this.path('trials'), JSON.stringify(trial));
   }
 
-  writeBest(trial: TrialRecord, settings: Record<string, unknown>): BestCellsFile {
+  /** `front`: with --objective mnas, the accuracy/cost Pareto front so far. */
+  writeBest(trial: TrialRecord, settings: Record<string, unknown>, front?: ParetoPoint[]): BestCellsFile {
     if (trial.accuracy === null) throw new RunStoreError('a failed trial cannot be the best');
     const best: BestCellsFile = {
       format: BEST_CELLS_FORMAT,
@@ -152,6 +153,9 @@ export class RunStore {
       episode: trial.episode,
       params: trial.params,
       settings,
+      ...(typeof trial.objective === 'number' ? { objective: trial.objective } : {}),
+      ...(trial.latencyMs !== undefined ? { latencyMs: trial.latencyMs } : {}),
+      ...(front ? { front } : {}),
     };
     writeJsonAtomic(this.path('best'), best);
     return best;

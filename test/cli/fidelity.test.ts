@@ -18,9 +18,28 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 const tiny = (out: string) => ['--batch-size', '32', '--train-limit', '160', '--val-limit', '96', '--channels', '4,8,8,16,16', '--data-dir', join(work, 'data'), '--out', out, '--seed', '5', '--backend', 'wasm', '--no-report', '--strategy', 'random'];
 const trials = (dir: string) =>
   readFileSync(join(dir, 'trials.jsonl'), 'utf8').trim().split('\n').map((l) => {
-    const { time: _t, seconds: _s, ...rest } = JSON.parse(l);
+    const { time: _t, seconds: _s, latencyMs: _l, ...rest } = JSON.parse(l);
     return rest;
   });
+
+describe('nascent search --objective mnas', () => {
+  it('ranks by ACC x (params/T)^w, records latency and objective in each trial, and draws the Pareto front', () => {
+    const out = join(work, 'mnas');
+    const r = runNascent(['search', 'cifar10', '--episodes', '3', '--epochs', '1', '--objective', 'mnas', '--target-params', '20000', ...tiny(out).filter((a) => a !== '--no-report')]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const lines = readFileSync(join(out, 'trials.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    for (const t of lines) {
+      expect(t.latencyMs).toBeGreaterThan(0);
+      expect(t.objective).toBeCloseTo(t.accuracy * (t.params / 20000) ** -0.07, 12);
+    }
+    const best = JSON.parse(readFileSync(join(out, 'best-cells.json'), 'utf8'));
+    expect(best.objective).toBe(Math.max(...lines.map((t) => t.objective)));
+    expect(best.front.length).toBeGreaterThan(0);
+    expect(existsSync(join(out, 'report', 'cost.svg'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toMatchObject({ objective: 'mnas', targetParams: 20000, mnasW: -0.07 });
+  });
+});
 
 describe('nascent search --fidelity hyperband', () => {
   it('runs a bracket (3 children at 1 epoch, the best continued to 3), and a resume mid-bracket gives the same trials', () => {
@@ -69,6 +88,10 @@ describe('nascent search --fidelity hyperband', () => {
       [['--prune-warmup', '1'], /--prune-warmup only applies with --prune median/],
       [['--fidelity', 'hyperband', '--prune', 'median'], /--prune median works with --fidelity full/],
       [['--fidelity', 'sometimes'], /--fidelity/],
+      [['--objective', 'mnas'], /--objective mnas needs one target: --target-params N or --target-latency-ms T/],
+      [['--objective', 'mnas', '--target-params', '100', '--target-latency-ms', '3'], /needs one target/],
+      [['--target-params', '100'], /--target-params only applies with --objective mnas/],
+      [['--objective', 'mnas', '--target-params', '100', '--mnas-w', '0.5'], /--mnas-w/],
     ];
     for (const [flags, message] of cases) {
       const r = runNascent(['search', 'cifar10', ...flags, '--out', join(work, 'never')]);

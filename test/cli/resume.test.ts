@@ -37,7 +37,7 @@ function trialsOf(run: string): TrialRecord[] {
   return readFileSync(path, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as TrialRecord);
 }
 // Wall-clock fields differ between any two runs; everything else must not.
-const comparable = (ts: TrialRecord[]) => ts.map(({ time: _t, seconds: _s, ...rest }) => rest);
+const comparable = (ts: TrialRecord[]) => ts.map(({ time: _t, seconds: _s, latencyMs: _l, ...rest }) => rest);
 
 interface Running {
   child: ChildProcess;

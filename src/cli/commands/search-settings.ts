@@ -8,6 +8,7 @@ import { RunStoreError } from '../../store/run-store.js';
 import { type CommandSpec, type FlagSpec, type ParsedArgs, UsageError, parseArgs } from '../flags.js';
 import { DATA_FLAGS, DATA_FLAG_NAMES, dataSourceFromArgs } from '../data-flags.js';
 import { SCHEDULE_FLAGS, scheduleSettingsFromArgs, type ScheduleSettings } from './schedule-settings.js';
+import { OBJECTIVE_FLAGS, objectiveSettingsFromArgs, type ObjectiveSettings } from './objective-settings.js';
 
 export const PROBLEMS = ['cifar10', 'nas-bench-201'] as const;
 export type Problem = (typeof PROBLEMS)[number];
@@ -75,6 +76,7 @@ export const searchCommand: CommandSpec = {
     { name: 'resume', type: 'string', help: "continue the run in this directory from its last finished episode, with the run's own settings" },
     ...SCHEDULE_FLAGS,
   ],
+    ...OBJECTIVE_FLAGS,
   examples: [
     'npm run search:cifar',
     'npm run search:cifar -- --episodes 3 --epochs 1 --train-limit 2000 --val-limit 1000 --channels 8,16,16,32,32',
@@ -84,7 +86,7 @@ export const searchCommand: CommandSpec = {
   ],
 };
 
-export interface SearchSettings extends PresetSettings, ScheduleSettings {
+export interface SearchSettings extends PresetSettings, ScheduleSettings, ObjectiveSettings {
   /** What is searched (config key `dataset`, as runs before nas-bench-201 recorded it). */
   dataset: Problem;
   episodes: number;
@@ -168,6 +170,7 @@ export function settingsFromArgs(args: ParsedArgs): SearchSettings {
     ...scheduleSettingsFromArgs(args, problem, searchCommand),
   };
 }
+    ...objectiveSettingsFromArgs(args, problem, searchCommand),
 
 // What a resumed run may change: how far it goes and where and how it computes. Every other setting
 // defines the search itself; changing one would make the run two searches under one name.

@@ -10,6 +10,7 @@ import { isSyntheticCifar10, loadCifar10 } from '../../data/cifar10.js';
 import { ensureNatsBenchTable, readNatsBenchTable } from '../../data/nats-bench.js';
 import { runSearch } from '../../search/loop.js';
 import { makePruner, makeScheduler } from '../../schedule/index.js';
+import { objectiveOf } from './objective-settings.js';
 import { makeStrategy } from '../../search/strategies/index.js';
 import { TabularEvaluator } from '../../search/tabular-evaluator.js';
 import { nasnetSpace } from '../../cells/space.js';
@@ -191,6 +192,10 @@ async function searchWith(args: ParsedArgs, opened: RunStore | undefined, log: (
       retrainDuplicates: settings.retrainDuplicates,
       history: recovered?.trials,
       defaultBudget: problem.budget,
+      objective: objectiveOf(settings).objective,
+      frontCost: objectiveOf(settings).cost,
+      // Every trained child's latency is recorded (a few batch-1 predictions); a table has none.
+      measureLatency: settings.dataset !== 'nas-bench-201',
     });
     progress.clear();
     await report?.settle();
