@@ -2,6 +2,7 @@
 // epoch, batch bar, loss, last and best accuracy, ETA) above which finished episodes scroll. When
 // stdout is a file or a pipe: plain lines, one per epoch and one per episode, nothing redrawn.
 import type { SearchEvent } from '../search/loop.js';
+import type { TrialRecord } from '../store/records.js';
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '?';
@@ -128,7 +129,7 @@ export class SearchProgress {
         const t = e.trial;
         this.last = t.accuracy;
         this.best = e.best?.accuracy ?? this.best;
-        const outcome = t.failed ? `FAILED (${t.failed})` : `acc ${pct(t.accuracy)}`;
+        const outcome = (t.failed ? `FAILED (${t.failed})` : `acc ${pct(t.accuracy)}`) + scheduleNote(t);
         this.line(
           `episode ${t.episode}/${this.o.episodes} ${outcome} reward ${t.reward >= 0 ? '+' : ''}${t.reward.toFixed(4)} ` +
             `baseline ${t.baseline.toFixed(4)} params ${t.params} ${formatDuration(t.seconds)} | best ${pct(this.best)}` +
@@ -143,4 +144,15 @@ export class SearchProgress {
   clear(): void {
     this.term.clear();
   }
+}
+
+/** How a multi-fidelity trial got its result ('' for a child trained once at full budget). */
+function scheduleNote(t: TrialRecord): string {
+  const notes = [
+    ...(t.cached ? [`cached from episode ${t.cachedFrom}`] : []),
+    ...(t.inheritedFrom !== undefined ? [`continued episode ${t.inheritedFrom}`] : []),
+    ...(t.pruned ? [`pruned after epoch ${t.pruned.epoch}`] : []),
+  ];
+  const multi = notes.length > 0 || (t.rung ?? 0) > 0 || (t.bracket ?? 0) > 0;
+  return multi ? ` [${t.budget} epochs${notes.length > 0 ? `, ${notes.join(', ')}` : ''}]` : '';
 }

@@ -27,6 +27,20 @@ function run(isTTY: boolean) {
 }
 
 describe('SearchProgress', () => {
+  it('says how a multi-fidelity trial got its result: its budget, and cached, continued or pruned', () => {
+    let text = '';
+    const p = new SearchProgress({ epochs: 9, episodes: 20, isTTY: false, write: (t) => (text += t), now: () => 0 });
+    p.handle({ type: 'episode-end', trial: { ...trial(10, 0.5), budget: 3, rung: 1, bracket: 2, inheritedFrom: 7 } });
+    p.handle({ type: 'episode-end', trial: { ...trial(11, 0.5), budget: 3, rung: 0, bracket: 1, cached: true, cachedFrom: 4 } });
+    p.handle({ type: 'episode-end', trial: { ...trial(12, 0.5), budget: 9, rung: 0, bracket: 0, pruned: { epoch: 2, reason: 'x' } } });
+    p.handle({ type: 'episode-end', trial: { ...trial(13, 0.5), budget: 9, rung: 0, bracket: 0 } });
+    const lines = text.trim().split('\n');
+    expect(lines[0]).toMatch(/^episode 10\/20 acc 0\.5000 \[3 epochs, continued episode 7\] reward/);
+    expect(lines[1]).toMatch(/acc 0\.5000 \[3 epochs, cached from episode 4\] reward/);
+    expect(lines[2]).toMatch(/acc 0\.5000 \[9 epochs, pruned after epoch 2\] reward/);
+    expect(lines[3]).toMatch(/acc 0\.5000 reward/);
+  });
+
   it('after a resume, estimates time left from the episodes this process has run', () => {
     let text = '';
     let clock = 0;
