@@ -26,9 +26,16 @@ beforeAll(() => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 // Tiny children (one block, 1-2 channels, 32 images) keep an episode near a second on cpu.
-const searchArgs = (out: string) => [
+// The second run does the same under Hyperband (R = 3: 3 children at 1 epoch, the best continued
+// to 3 from its saved state, then 2 at 3), so kills also land mid-bracket, around state files.
+const VARIANTS: Array<[string, string[]]> = [
+  ['one budget for all', []],
+  ['--fidelity hyperband', ['--fidelity', 'hyperband', '--max-epochs', '3']],
+];
+const searchArgs = (out: string, extra: string[] = []) => [
   'search', 'cifar10', '--episodes', String(EPISODES), '--epochs', '1', '--batch-size', '16', '--train-limit', '32',
   '--val-limit', '16', '--blocks', '1', '--channels', '1,2,2,2,2', '--seed', '11', '--backend', 'cpu', '--data-dir', data, '--out', out,
+  ...extra,
 ];
 
 function trialsOf(run: string): TrialRecord[] {
@@ -70,21 +77,22 @@ async function until(p: Running, done: () => boolean): Promise<boolean> {
 const mtime = (path: string) => (existsSync(path) ? statSync(path).mtimeMs : 0);
 
 describe('nascent search --resume', () => {
-  it('after a Ctrl-C and SIGKILL at 10 random moments (in and between episodes), gives the same run as one never stopped', async () => {
-    const straight = join(work, 'straight');
-    const r = spawnSync(process.execPath, [BIN, ...searchArgs(straight)], { cwd: ROOT, encoding: 'utf8', timeout: 240_000 });
+  for (const [variant, extra] of VARIANTS)
+  it(`${variant}: after a Ctrl-C and SIGKILL at 10 random moments (in and between episodes), gives the same run as one never stopped`, async () => {
+    const straight = join(work, `straight-${extra.length}`);
+    const r = spawnSync(process.execPath, [BIN, ...searchArgs(straight, extra)], { cwd: ROOT, encoding: 'utf8', timeout: 240_000 });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const reference = trialsOf(straight);
     expect(reference.map((t) => t.episode)).toEqual(Array.from({ length: EPISODES }, (_, i) => i + 1));
 
-    const run = join(work, 'killed');
+    const run = join(work, `killed-${extra.length}`);
     const rng = new Rng(2026);
     const moments: string[] = [];
     let interrupted = false;
     for (let launch = 0; ; launch++) {
       expect(launch).toBeLessThan(30);
-      const p = start(launch === 0 ? searchArgs(run) : ['search', '--resume', run]);
+      const p = start(launch === 0 ? searchArgs(run, extra) : ['search', '--resume', run]);
       // Recovery is done and the run is open once it prints its directory.
       if (!(await until(p, () => /\nrun: /.test(p.output())))) break;
       const kills = moments.length;
@@ -129,6 +137,7 @@ describe('nascent search --resume', () => {
     expect(comparable(trials)).toEqual(comparable(reference));
     const best = JSON.parse(readFileSync(join(run, 'best-cells.json'), 'utf8'));
     const bestLine = trials.reduce((a, b) => ((b.accuracy ?? -1) > (a.accuracy ?? -1) ? b : a));
+    if (extra.length > 0) expect(trials.filter((t) => t.inheritedFrom !== undefined).length).toBeGreaterThan(0);
     expect(best).toMatchObject({ episode: bestLine.episode, key: bestLine.key, accuracy: bestLine.accuracy, cells: bestLine.cells });
     expect(existsSync(join(run, 'run.lock'))).toBe(false);
     const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'));
@@ -141,7 +150,7 @@ describe('nascent search --resume', () => {
     const conflict = spawnSync(process.execPath, [BIN, 'search', '--resume', run, '--lr', '0.01', '--episodes', '15'], { cwd: ROOT, encoding: 'utf8' });
     expect(conflict.status).toBe(2);
     expect(conflict.stderr).toMatch(/--lr 0\.01 conflicts with the run's 0\.001/);
-  });
+  }, 300_000); // about a minute each alone; a loaded machine takes several
 
   it("keeps the run's settings and lets only --episodes, --backend, --data-dir and --micro-batch change", () => {
     const config = {
