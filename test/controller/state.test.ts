@@ -44,6 +44,25 @@ describe('Controller state', () => {
     await checkResumes({ seed: 21, epsilon: 0.5 }, 5);
   });
 
+  it('resumes identically with per-decision biases', async () => {
+    await checkResumes({ seed: 23, epsilon: 0.2, decisionBias: true, learningRate: 0.01 }, 4);
+  });
+
+  it('reads a state saved before per-decision biases existed as having none', async () => {
+    const c = new Controller({ seed: 4, units: 8, decisionBias: false });
+    try {
+      await c.update((await c.sample()).actions, 0.5);
+      const state = await c.getState();
+      const { decisionBias: _b, ...older } = state.options;
+      const restored = await Controller.fromState({ ...state, options: older as typeof state.options });
+      expect(restored.options.decisionBias).toBe(false);
+      expect(await restored.sample()).toEqual(await c.sample());
+      restored.dispose();
+    } finally {
+      c.dispose();
+    }
+  });
+
   it('resumes identically before any update and in hierarchical spaces', async () => {
     await checkResumes({ seed: 22, epsilon: 0.3, space: { blocks: 3, hierarchical: true } }, 0);
   });
@@ -70,7 +89,7 @@ describe('Controller state', () => {
       await c.update((await c.sample()).actions, 1);
       const state = await c.getState();
       const { decisions, ...rest } = state.options;
-      expect(rest).toEqual({ units: 8, learningRate: 2e-3, epsilon: 0.1, seed: 1, temperature: 1, tanhConstant: 0, entropyWeight: 0 });
+      expect(rest).toEqual({ units: 8, learningRate: 2e-3, epsilon: 0.1, seed: 1, temperature: 1, tanhConstant: 0, entropyWeight: 0, decisionBias: false });
       expect(decisions).toEqual(decisionSequence(DEFAULT_SPACE).map((d) => ({ kind: d.kind, choices: d.choices })));
       expect(Object.keys(state.weights).sort()).toEqual([
         'embedding/kernel',
