@@ -9,8 +9,12 @@
 //   controller_vs_random nb201-cifar10@150 <controller mean> <random mean>
 //
 //   npm run bench:strategies [-- --seeds 50 --table PATH --out DIR --only nb201|nasnet --preset tuned|book
-//                              --strategies controller,random,evolution,tpe]
+//                              --strategies controller,random,evolution,tpe --jobs N]
+// Seeds are shared out among --jobs processes (default: one per core), each a copy of this script
+// run with --worker; a seed's result does not depend on which process ran it.
+import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
@@ -36,6 +40,9 @@ const only = arg('only', 'all');
 const outDir = resolve(arg('out', join(ROOT, '.tmp', 'bench-strategies')));
 const preset = PRESETS[arg('preset', 'tuned') as PresetName];
 const strategies = arg('strategies', STRATEGY_NAMES.join(',')).split(',');
+const JOBS = Math.max(1, Math.min(SEEDS, Number(arg('jobs', String(availableParallelism())))));
+/** Worker mode: `--worker problem:strategy:first:last` prints that range's curves as JSON. */
+const worker = arg('worker', '');
 
 tf.env().set('PROD', true);
 await tf.setBackend('cpu'); // the controller is small; cpu keeps the figures free of thread noise
@@ -77,19 +84,38 @@ interface Result {
   at: Record<number, { mean: number; se: number }>;
 }
 
-async function measure(problem: string, decisions: readonly Decision[], scoreFor: (seed: number) => Score, budgets: number[], scale: number): Promise<Result[]> {
+/** Best-so-far curves of seeds 1..SEEDS, computed by JOBS worker processes. */
+async function curvesOf(problem: string, name: StrategyName): Promise<number[][]> {
+  const per = Math.ceil(SEEDS / JOBS);
+  const ranges = Array.from({ length: JOBS }, (_, j) => [j * per + 1, Math.min(SEEDS, (j + 1) * per)]).filter(([a, b]) => a <= b);
+  const passOn = ['table', 'preset'].flatMap((k) => (process.argv.includes(`--${k}`) ? [`--${k}`, arg(k, '')] : []));
+  const parts = await Promise.all(
+    ranges.map(
+      ([first, last]) =>
+        new Promise<number[][]>((done, fail) =>
+          execFile(
+            process.execPath,
+            [...process.execArgv, fileURLToPath(import.meta.url), ...passOn, '--worker', `${problem}:${name}:${first}:${last}`],
+            { maxBuffer: 1 << 30 },
+            (err, stdout, stderr) => (err ? fail(new Error(`worker for seeds ${first}-${last} failed: ${stderr || err.message}`)) : done(JSON.parse(stdout.trim().split('\n').pop()!))),
+          ),
+        ),
+    ),
+  );
+  return parts.flat();
+}
+
+async function measure(problem: string, budgets: number[], scale: number): Promise<Result[]> {
   const results: Result[] = [];
-  const budget = Math.max(...budgets);
   for (const name of STRATEGY_NAMES.filter((n) => strategies.includes(n))) {
     const started = performance.now();
-    const curves: number[][] = [];
-    for (let seed = 1; seed <= SEEDS; seed++) curves.push((await run(name, decisions, seed, scoreFor(seed), budget)).map((v) => v * scale));
+    const curves = (await curvesOf(problem, name)).map((c) => c.map((v) => v * scale));
     const at: Result['at'] = {};
     for (const b of budgets) at[b] = meanSe(curves.map((c) => c[b - 1]));
     const curve = curves[0].map((_, q) => curves.reduce((s, c) => s + c[q], 0) / curves.length);
     results.push({ problem, strategy: name, curve, at });
     const cells = budgets.map((b) => `@${b} ${at[b].mean.toFixed(2)} ± ${at[b].se.toFixed(2)}`).join('   ');
-    console.log(`${problem.padEnd(22)} ${name.padEnd(10)} ${cells}   (${SEEDS} seeds, ${((performance.now() - started) / 1000).toFixed(0)} s)`);
+    console.log(`${problem.padEnd(22)} ${name.padEnd(10)} ${cells}   (${SEEDS} seeds, ${((performance.now() - started) / 1000).toFixed(0)} s on ${JOBS} processes)`);
   }
   return results;
 }
@@ -116,21 +142,49 @@ async function plot(results: Result[], problem: string, yTitle: string): Promise
   writeFileSync(join(outDir, `${problem}.png`), await svgToPng(svg));
 }
 
+const NB201_BUDGETS = [50, 100, 150, 300];
+const NASNET_BUDGETS = [150, 1000];
+
+/** Each problem: its decisions, the score for a seed, and the budgets reported. */
+interface Problem {
+  decisions: readonly Decision[];
+  scoreFor(seed: number): Score;
+  budgets: number[];
+}
+
+async function problemOf(name: string): Promise<Problem> {
+  if (name.startsWith('nb201-')) {
+    const dataset = name.slice('nb201-'.length) as Nb201Dataset;
+    const table = readNatsBenchTable(await ensureNatsBenchTable({ table: arg('table', '') || undefined, log: worker ? () => {} : console.log }));
+    const score: Score = (a) => table.accuracy(formatNb201(nasBench201Space.decode(a)), dataset)! / 100;
+    return { decisions: nasBench201Space.decisions, scoreFor: () => score, budgets: NB201_BUDGETS };
+  }
+  const space = nasnetSpace();
+  // a different hidden target per seed; seeds offset so no strategy's generator equals the target's
+  return { decisions: space.decisions, scoreFor: (seed) => hiddenTargetObjective(space.decisions, 100_000 + seed), budgets: NASNET_BUDGETS };
+}
+
+if (worker) {
+  const [problem, name, first, last] = worker.split(':');
+  const p = await problemOf(problem);
+  const budget = Math.max(...p.budgets);
+  const curves: number[][] = [];
+  for (let seed = Number(first); seed <= Number(last); seed++) curves.push(await run(name as StrategyName, p.decisions, seed, p.scoreFor(seed), budget));
+  console.log(JSON.stringify(curves));
+  process.exit(0);
+}
+
 const all: Result[] = [];
 if (only === 'all' || only === 'nb201') {
   const table = readNatsBenchTable(await ensureNatsBenchTable({ table: arg('table', '') || undefined, log: console.log }));
-  const decisions = nasBench201Space.decisions;
   for (const dataset of NB201_DATASETS as readonly Nb201Dataset[]) {
-    const score: Score = (a) => table.accuracy(formatNb201(nasBench201Space.decode(a)), dataset)! / 100;
     console.log(`nb201-${dataset}: optimum ${table.best(dataset).accuracy.toFixed(2)}`);
-    all.push(...(await measure(`nb201-${dataset}`, decisions, () => score, [50, 100, 150, 300], 100)));
+    all.push(...(await measure(`nb201-${dataset}`, NB201_BUDGETS, 100)));
     await plot(all, `nb201-${dataset}`, 'test accuracy (%)');
   }
 }
 if (only === 'all' || only === 'nasnet') {
-  const space = nasnetSpace();
-  // a different hidden target per seed; seeds offset so no strategy's generator equals the target's
-  all.push(...(await measure('nasnet-objective', space.decisions, (seed) => hiddenTargetObjective(space.decisions, 100_000 + seed), [150, 1000], 1)));
+  all.push(...(await measure('nasnet-objective', NASNET_BUDGETS, 1)));
   await plot(all, 'nasnet-objective', 'objective (1 = hidden optimum)');
 }
 mkdirSync(outDir, { recursive: true });
@@ -138,5 +192,5 @@ writeFileSync(join(outDir, 'results.json'), JSON.stringify({ seeds: SEEDS, prese
 console.log(`curves and results.json in ${outDir}`);
 const at150 = (s: StrategyName) => all.find((r) => r.problem === 'nb201-cifar10' && r.strategy === s)?.at[150];
 const [c, r] = [at150('controller'), at150('random')];
-console.log(c && r ? `controller_vs_random nb201-cifar10@150 ${c.mean.toFixed(2)} ${r.mean.toFixed(2)}` : 'controller_vs_random unavailable (run with --only nb201 or all)');
+console.log(c && r ? `controller_vs_random nb201-cifar10@150 ${c.mean.toFixed(2)} ${r.mean.toFixed(2)}` : 'controller_vs_random unavailable (needs the controller and random on nb201-cifar10)');
 process.exit(0);

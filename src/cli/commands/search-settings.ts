@@ -18,8 +18,8 @@ export type Problem = (typeof PROBLEMS)[number];
  * 50 seeds, and the NASNet-space objective): the book's controller barely moves in 150 updates.
  */
 export const PRESETS = {
-  tuned: { controllerLr: 5e-3, epsilon: 0.1, temperature: 5, tanhConstant: 2.5, entropyWeight: 0, controllerBatch: 1, normalizeAdvantages: false, baselineDecay: 0 },
-  book: { controllerLr: 1e-3, epsilon: 0.5, temperature: 1, tanhConstant: 0, entropyWeight: 0, controllerBatch: 1, normalizeAdvantages: false, baselineDecay: 0 },
+  tuned: { controllerLr: 2e-2, epsilon: 0.1, temperature: 5, tanhConstant: 2.5, entropyWeight: 0, controllerBatch: 1, normalizeAdvantages: false, baselineDecay: 0, decisionBias: true },
+  book: { controllerLr: 1e-3, epsilon: 0.5, temperature: 1, tanhConstant: 0, entropyWeight: 0, controllerBatch: 1, normalizeAdvantages: false, baselineDecay: 0, decisionBias: false },
 } as const;
 export type PresetName = keyof typeof PRESETS;
 type PresetSettings = { -readonly [K in keyof (typeof PRESETS)['tuned']]: (typeof PRESETS)['tuned'][K] extends boolean ? boolean : number };
@@ -36,6 +36,7 @@ const STRATEGY_FLAGS: FlagSpec[] = [
   { name: 'entropy-weight', type: 'number', min: 0, max: 10, defaultLabel: presetLabel('entropyWeight'), help: "weight of the policy's entropy in the controller's objective" },
   { name: 'controller-batch', type: 'int', min: 1, max: 1000, defaultLabel: presetLabel('controllerBatch'), help: 'children per controller update (gradients averaged)' },
   { name: 'normalize-advantages', type: 'bool', defaultLabel: presetLabel('normalizeAdvantages'), help: "standardize each batch's rewards before the update" },
+  { name: 'decision-bias', type: 'bool', defaultLabel: presetLabel('decisionBias'), help: 'a learned logit bias per decision beside the shared heads' },
   { name: 'baseline-decay', type: 'number', min: 0, max: 0.9999, defaultLabel: presetLabel('baselineDecay'), help: 'exponential moving-average baseline with this decay; 0: the mean of the last --window' },
   { name: 'window', type: 'int', default: 20, min: 1, help: 'episodes in the moving-average baseline' },
   { name: 'baseline', type: 'number', default: 0.1, min: 0, max: 1, help: 'baseline accuracy before any child has finished' },
@@ -75,8 +76,8 @@ export const searchCommand: CommandSpec = {
     { name: 'report', type: 'bool', default: true, help: 'rewrite <run>/report/ (plots, cell diagrams, index.html) after every episode; --no-report to skip' },
     { name: 'resume', type: 'string', help: "continue the run in this directory from its last finished episode, with the run's own settings" },
     ...SCHEDULE_FLAGS,
-  ],
     ...OBJECTIVE_FLAGS,
+  ],
   examples: [
     'npm run search:cifar',
     'npm run search:cifar -- --episodes 3 --epochs 1 --train-limit 2000 --val-limit 1000 --channels 8,16,16,32,32',
@@ -148,6 +149,7 @@ export function settingsFromArgs(args: ParsedArgs): SearchSettings {
     controllerBatch: fromPreset('controllerBatch', 'controller-batch'),
     normalizeAdvantages: fromPreset('normalizeAdvantages', 'normalize-advantages'),
     baselineDecay: fromPreset('baselineDecay', 'baseline-decay'),
+    decisionBias: fromPreset('decisionBias', 'decision-bias'),
     window: f.window as number,
     baseline: f.baseline as number,
     units: f.units as number,
@@ -168,9 +170,9 @@ export function settingsFromArgs(args: ParsedArgs): SearchSettings {
     ...(f.table !== undefined ? { table: f.table as string } : {}),
     tableDataset: f.dataset as Nb201Dataset,
     ...scheduleSettingsFromArgs(args, problem, searchCommand),
+    ...objectiveSettingsFromArgs(args, problem, searchCommand),
   };
 }
-    ...objectiveSettingsFromArgs(args, problem, searchCommand),
 
 // What a resumed run may change: how far it goes and where and how it computes. Every other setting
 // defines the search itself; changing one would make the run two searches under one name.
@@ -180,13 +182,15 @@ const shown = (v: unknown): string => (Array.isArray(v) ? v.join(',') : v === un
 
 // Settings that runs recorded before they were flags, with the value those runs used.
 const BEFORE_PRESETS: Record<string, unknown> = { preset: 'book', ...PRESETS.book };
+// Settings added to the presets later, with the value the runs recorded before them used.
+const BEFORE_FLAGS: Record<string, unknown> = { decisionBias: false };
 
 /** The settings of a run being resumed (config.json), with the flags a resume may change applied. */
 export function resumeSettings(args: ParsedArgs, config: Record<string, unknown>, configPath: string): SearchSettings {
   if (args.given.has('out')) throw new UsageError('--out cannot be used with --resume: a resumed run stays in its own directory', searchCommand);
   // The recorded settings go back through the flag parser, so a damaged or hand-edited config.json
   // is checked as strictly as a command line. A run from before the presets ran the book's settings.
-  const recordedValue = (key: string) => (config[key] !== undefined ? config[key] : config.preset === undefined ? BEFORE_PRESETS[key] : undefined);
+  const recordedValue = (key: string) => (config[key] !== undefined ? config[key] : config.preset === undefined ? BEFORE_PRESETS[key] : BEFORE_FLAGS[key]);
   const argv = [String(config.dataset)];
   for (const spec of searchCommand.flags) {
     const value = recordedValue(settingKey(spec.name));
@@ -234,6 +238,7 @@ export function strategySettingsOf(s: PresetSettings & Partial<Pick<SearchSettin
       entropyWeight: s.entropyWeight,
       batch: s.controllerBatch,
       normalizeAdvantages: s.normalizeAdvantages,
+      decisionBias: s.decisionBias,
     },
     evolution: { population: s.population, tournament: s.tournament },
     tpe: { startup: s.startup, candidates: s.candidates },
