@@ -26,51 +26,12 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { DEFAULT_SPACE, type CellSpace } from '../cells/types.js';
 import { Rng, type RngState } from '../util/random.js';
-import { checkSpace, decisionSequence } from './decisions.js';
+import { checkEpsilon, resolveOptions, sameDecisions, type ControllerDecision, type ControllerOptions, type ResolvedControllerOptions } from './options.js';
+import { adamState, checkSaved, restoreAdam, saveTensor, STATE_FORMAT, STATE_FORMAT_V1, upgradeOptions, type Adam, type ControllerState, type SavedTensor } from './saved.js';
 
-/** What the controller needs of a decision: its head (kind) and its number of choices. */
-export interface ControllerDecision {
-  kind: string;
-  choices: number;
-}
-
-export interface ControllerOptions {
-  /** The decision sequence to emit (a SearchSpace's `decisions`). */
-  decisions?: readonly ControllerDecision[];
-  /** Shorthand for the decisions of a NASNet cell space, used when `decisions` is absent. */
-  space?: CellSpace;
-  /** LSTM width, also the embedding width. */
-  units?: number;
-  learningRate?: number;
-  /** Probability that sample() draws the whole architecture uniformly instead of from the policy. */
-  epsilon?: number;
-  seed?: number;
-  /** Logits are divided by this before the softmax (ENAS: 5). */
-  temperature?: number;
-  /** C > 0 squashes logits to C * tanh(logits) (ENAS: 2.5); 0 leaves them as they are. */
-  tanhConstant?: number;
-  /** Weight of the policy's entropy in the REINFORCE objective (ENAS: 1e-4); 0 turns it off. */
-  entropyWeight?: number;
-  /**
-   * A learned logit bias per decision, added to its kind's shared head: the heads alone can
-   * prefer different choices at different positions only through the LSTM's state.
-   */
-  decisionBias?: boolean;
-}
-
-export interface ResolvedControllerOptions {
-  decisions: ControllerDecision[];
-  units: number;
-  learningRate: number;
-  epsilon: number;
-  seed: number;
-  temperature: number;
-  tanhConstant: number;
-  entropyWeight: number;
-  decisionBias: boolean;
-}
+export { CONTROLLER_DEFAULTS, type ControllerDecision, type ControllerOptions, type ResolvedControllerOptions } from './options.js';
+export type { ControllerState, SavedTensor } from './saved.js';
 
 /** One sampled sequence and the reward it earned, for a REINFORCE step. */
 export interface Rewarded {
@@ -99,32 +60,6 @@ export interface ControllerSample {
 /** Largest importance weight a child may carry (only reachable at epsilon = 1). */
 const MAX_WEIGHT = 100;
 
-export interface SavedTensor {
-  shape: number[];
-  values: number[];
-}
-
-/** Everything needed to continue exactly where a controller left off; plain JSON. */
-export interface ControllerState {
-  format: typeof STATE_FORMAT | typeof STATE_FORMAT_V1;
-  options: ResolvedControllerOptions;
-  /** Layer weights by stable name, e.g. "lstm/kernel", "head_op/bias". */
-  weights: Record<string, SavedTensor>;
-  optimizer: {
-    iterations: number;
-    /** Adam's running beta powers; restored verbatim (see restoreOptimizer). */
-    accBeta1: number | null;
-    accBeta2: number | null;
-    /** First and second moments by the stable name of the weight they belong to. */
-    m: Record<string, SavedTensor>;
-    v: Record<string, SavedTensor>;
-  };
-  rng: RngState;
-}
-
-const STATE_FORMAT = 'nascent-controller/2';
-/** States written before the controller knew other spaces: options.space instead of decisions. */
-const STATE_FORMAT_V1 = 'nascent-controller/1';
 /** Large but finite: exp underflows to exactly 0, and 0 * mask stays 0 (no NaN as with -Infinity). */
 const MASKED_LOGIT = -1e9;
 
@@ -133,68 +68,6 @@ interface Layer {
   apply(inputs: tf.Tensor | tf.Tensor[]): unknown;
   readonly weights: tfl.LayerVariable[];
 }
-type Adam = ReturnType<typeof tf.train.adam>;
-/** Adam keeps its beta powers in private variables; see restoreOptimizer for why we touch them. */
-interface AdamInternals {
-  accBeta1?: tf.Variable;
-  accBeta2?: tf.Variable;
-}
-
-export const CONTROLLER_DEFAULTS = { units: 32, learningRate: 1e-3, epsilon: 0.5, temperature: 1, tanhConstant: 0, entropyWeight: 0, decisionBias: false } as const;
-
-function resolveDecisions(options: ControllerOptions): ControllerDecision[] {
-  if (options.decisions === undefined) {
-    const space = options.space ?? DEFAULT_SPACE;
-    checkSpace(space);
-    return decisionSequence(space).map((d) => ({ kind: d.kind, choices: d.choices }));
-  }
-  if (!Array.isArray(options.decisions) || options.decisions.length === 0) throw new RangeError('Controller: decisions must be a non-empty array');
-  return options.decisions.map((d, i) => {
-    if (typeof d?.kind !== 'string' || d.kind === '') throw new TypeError(`Controller: decisions[${i}].kind must be a non-empty string`);
-    if (!Number.isInteger(d.choices) || d.choices < 1) throw new RangeError(`Controller: decisions[${i}].choices must be a positive integer, got ${d.choices}`);
-    return { kind: d.kind, choices: d.choices };
-  });
-}
-
-function resolveOptions(options: ControllerOptions): ResolvedControllerOptions {
-  const d = CONTROLLER_DEFAULTS;
-  const { units = d.units, learningRate = d.learningRate, epsilon = d.epsilon, seed = 1 } = options;
-  const { temperature = d.temperature, tanhConstant = d.tanhConstant, entropyWeight = d.entropyWeight, decisionBias = d.decisionBias } = options;
-  const decisions = resolveDecisions(options);
-  if (!Number.isInteger(units) || units < 1) throw new RangeError(`Controller: units must be a positive integer, got ${units}`);
-  if (!(learningRate > 0) || !Number.isFinite(learningRate)) {
-    throw new RangeError(`Controller: learningRate must be a positive number, got ${learningRate}`);
-  }
-  checkEpsilon(epsilon);
-  if (!Number.isInteger(seed)) throw new RangeError(`Controller: seed must be an integer, got ${seed}`);
-  if (!(temperature > 0) || !Number.isFinite(temperature)) throw new RangeError(`Controller: temperature must be a positive number, got ${temperature}`);
-  if (!(tanhConstant >= 0) || !Number.isFinite(tanhConstant)) throw new RangeError(`Controller: tanhConstant must be >= 0, got ${tanhConstant}`);
-  if (!(entropyWeight >= 0) || !Number.isFinite(entropyWeight)) throw new RangeError(`Controller: entropyWeight must be >= 0, got ${entropyWeight}`);
-  if (typeof decisionBias !== 'boolean') throw new TypeError(`Controller: decisionBias must be a boolean, got ${String(decisionBias)}`);
-  return { decisions, units, learningRate, epsilon, seed, temperature, tanhConstant, entropyWeight, decisionBias };
-}
-
-/** A saved state's options in today's shape (a version-1 state named a NASNet space instead). */
-function upgradeOptions(state: ControllerState): ControllerOptions {
-  // States saved before decision biases existed had none, whatever today's default is.
-  const options = { decisionBias: false, ...(state.options as ControllerOptions) };
-  if (state.format === STATE_FORMAT_V1 && options.decisions === undefined) return { ...options, decisions: resolveDecisions({ space: options.space }) };
-  return options;
-}
-
-const sameDecisions = (a: readonly ControllerDecision[], b: readonly ControllerDecision[]) =>
-  a.length === b.length && a.every((d, i) => d.kind === b[i].kind && d.choices === b[i].choices);
-
-function checkEpsilon(epsilon: number): void {
-  if (typeof epsilon !== 'number' || !(epsilon >= 0 && epsilon <= 1)) {
-    throw new RangeError(`Controller: epsilon must be in [0, 1], got ${epsilon}`);
-  }
-}
-
-async function saveTensor(t: tf.Tensor): Promise<SavedTensor> {
-  return { shape: [...t.shape], values: Array.from(await t.data()) };
-}
-
 /** The value of a scalar, read asynchronously, the tensor disposed. */
 async function readScalar(t: tf.Tensor): Promise<number> {
   try {
@@ -202,20 +75,6 @@ async function readScalar(t: tf.Tensor): Promise<number> {
   } finally {
     t.dispose();
   }
-}
-
-function checkSaved(saved: SavedTensor | undefined, shape: readonly number[], what: string): SavedTensor {
-  if (saved === undefined || !Array.isArray(saved.shape) || !Array.isArray(saved.values)) {
-    throw new Error(`controller state: ${what} is missing`);
-  }
-  if (saved.shape.length !== shape.length || saved.shape.some((d, i) => d !== shape[i])) {
-    throw new Error(`controller state: ${what} has shape [${saved.shape}], expected [${shape}]`);
-  }
-  const size = shape.reduce((a, b) => a * b, 1);
-  if (saved.values.length !== size) {
-    throw new Error(`controller state: ${what} has ${saved.values.length} values, expected ${size}`);
-  }
-  return saved;
 }
 
 /**
@@ -503,34 +362,12 @@ export class Controller {
     const weights: Record<string, SavedTensor> = {};
     for (const { key, variable } of this.allWeights()) weights[key] = await saveTensor(variable);
 
-    const slots = await this.optimizer.getWeights();
-    const [iter, ...moments] = slots;
-    const iterations = (await iter.tensor.data())[0];
-    iter.tensor.dispose(); // a fresh scalar, unlike the moments which are the optimizer's own
-    const trainable = this.trainable();
-    if (moments.length !== 0 && moments.length !== 2 * trainable.length) {
-      throw new Error(`Controller.getState: optimizer has ${moments.length} slots for ${trainable.length} weights`);
-    }
-    const m: Record<string, SavedTensor> = {};
-    const v: Record<string, SavedTensor> = {};
-    if (moments.length > 0) {
-      for (const [i, { key }] of trainable.entries()) {
-        m[key] = await saveTensor(moments[i].tensor);
-        v[key] = await saveTensor(moments[trainable.length + i].tensor);
-      }
-    }
-    const internals = this.optimizer as unknown as AdamInternals;
+    const optimizer = await adamState(this.optimizer, this.trainable());
     return {
       format: STATE_FORMAT,
       options: this.options,
       weights,
-      optimizer: {
-        iterations,
-        accBeta1: internals.accBeta1 ? (await internals.accBeta1.data())[0] : null,
-        accBeta2: internals.accBeta2 ? (await internals.accBeta2.data())[0] : null,
-        m,
-        v,
-      },
+      optimizer,
       // Rng.state() can hand out int32 (signed) words; uint32 is what a restored Rng reports.
       rng: this.rng.state().map((w) => w >>> 0) as RngState,
     };
@@ -557,10 +394,12 @@ export class Controller {
       variable,
       saved: checkSaved(state.weights?.[key], variable.shape, `weight ${key}`),
     }));
-    await this.restoreOptimizer(state.optimizer, options.learningRate);
+    const optimizer = await restoreAdam(state.optimizer, this.trainable(), options.learningRate);
     for (const { variable, saved } of weights) {
       tf.tidy(() => variable.assign(tf.tensor(saved.values, variable.shape, 'float32')));
     }
+    this.optimizer.dispose();
+    this.optimizer = optimizer;
     this.opts = options;
     this.rng = new Rng(state.rng);
   }
@@ -700,48 +539,5 @@ export class Controller {
     }
     const logProb = tf.addN(logProbs) as tf.Tensor1D;
     return withEntropy ? { logProbs: logProb, entropies: tf.addN(entropies) as tf.Tensor1D } : { logProbs: logProb };
-  }
-
-  /**
-   * Rebuilds Adam from saved slots. tfjs's setWeights recomputes the beta powers as
-   * pow(beta, iterations + 1), which differs in the last float32 bit from the running product a
-   * live optimizer keeps; restoring the saved products makes the next steps bit-identical.
-   */
-  private async restoreOptimizer(saved: ControllerState['optimizer'], learningRate: number): Promise<void> {
-    if (saved === null || typeof saved !== 'object' || !Number.isInteger(saved.iterations) || saved.iterations < 0) {
-      throw new Error('controller state: optimizer.iterations must be a non-negative integer');
-    }
-    const trainable = this.trainable();
-    const hasSlots = Object.keys(saved.m ?? {}).length > 0 || Object.keys(saved.v ?? {}).length > 0;
-    // Adam matches moments to variables by position, in the order update() passes them.
-    const slots = !hasSlots
-      ? []
-      : (['m', 'v'] as const).flatMap((which) =>
-          trainable.map(({ key, variable }) => ({
-            name: `${variable.name}/${which}`,
-            variable,
-            saved: checkSaved(saved[which]?.[key], variable.shape, `optimizer ${which} of ${key}`),
-          })),
-        );
-    const tensors: { name: string; tensor: tf.Tensor }[] = [
-      { name: 'iter', tensor: tf.scalar(saved.iterations, 'int32') },
-      ...slots.map(({ name, variable, saved: s }) => ({ name, tensor: tf.tensor(s.values, variable.shape, 'float32') })),
-    ];
-    const optimizer = tf.train.adam(learningRate);
-    try {
-      await optimizer.setWeights(tensors);
-      const internals = optimizer as unknown as AdamInternals;
-      tf.tidy(() => {
-        if (saved.accBeta1 !== null && internals.accBeta1) internals.accBeta1.assign(tf.scalar(saved.accBeta1));
-        if (saved.accBeta2 !== null && internals.accBeta2) internals.accBeta2.assign(tf.scalar(saved.accBeta2));
-      });
-    } catch (err) {
-      optimizer.dispose();
-      throw err;
-    } finally {
-      tf.dispose(tensors.map((t) => t.tensor));
-    }
-    this.optimizer.dispose();
-    this.optimizer = optimizer;
   }
 }
