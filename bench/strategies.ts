@@ -170,8 +170,9 @@ if (worker) {
   const budget = Math.max(...p.budgets);
   const curves: number[][] = [];
   for (let seed = Number(first); seed <= Number(last); seed++) curves.push(await run(name as StrategyName, p.decisions, seed, p.scoreFor(seed), budget));
-  console.log(JSON.stringify(curves));
-  process.exit(0);
+  // exit only once the pipe has taken it all: stdout to a pipe is asynchronous, and exiting at once cuts it short
+  process.stdout.write(`${JSON.stringify(curves)}\n`, () => process.exit(0));
+  await new Promise(() => {});
 }
 
 const all: Result[] = [];
