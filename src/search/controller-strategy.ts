@@ -16,7 +16,7 @@ export interface ControllerStrategyOptions extends Omit<ControllerOptions, 'deci
 }
 
 /** A rewarded child waiting for its batch, with its importance weight (ControllerSample.weight). */
-type Weighted = Rewarded & { weight?: number };
+type Weighted = Rewarded & { weight: number };
 
 interface SavedStrategy {
   controller: ControllerState;
@@ -57,7 +57,7 @@ export class ControllerStrategy implements Strategy {
     const weight = (proposal.memo as { weight?: number } | undefined)?.weight ?? 1;
     this.pending.push({ actions: proposal.actions, reward: feedback.reward, weight });
     if (this.pending.length < this.batch) return;
-    const batch = (this.normalize ? standardized(this.pending) : this.pending).map((p) => ({ actions: p.actions, reward: p.reward * (p.weight ?? 1) }));
+    const batch = (this.normalize ? standardized(this.pending) : this.pending).map((p) => ({ actions: p.actions, reward: p.reward * p.weight }));
     this.pending = [];
     await this.controller.updateBatch(batch);
   }
@@ -65,7 +65,7 @@ export class ControllerStrategy implements Strategy {
   async getState(): Promise<SavedStrategy> {
     return {
       controller: await this.controller.getState(),
-      pending: this.pending.map((p) => ({ actions: [...p.actions], reward: p.reward, weight: p.weight ?? 1 })),
+      pending: this.pending.map((p) => ({ ...p, actions: [...p.actions] })),
       queued: this.queued.map((q) => ({ ...q, actions: [...q.actions] })),
     };
   }
