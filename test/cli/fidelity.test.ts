@@ -67,6 +67,21 @@ describe('nascent search --fidelity hyperband', () => {
     expect(trials(split)).toEqual(want);
   });
 
+  it('--fidelity successive-halving repeats the most exploratory bracket instead of moving on to bracket 0', () => {
+    // R = 3, eta = 3: 3 new at 1 epoch, the best continued to 3; then 3 new at 1 again (hyperband
+    // would now train 2 new children at 3 epochs).
+    const out = join(work, 'halving');
+    const r = runNascent(['search', 'cifar10', '--episodes', '5', '--fidelity', 'successive-halving', '--max-epochs', '3', ...tiny(out)]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const ts = trials(out);
+    expect(ts.map((t) => [t.bracket, t.rung, t.budget, t.epochsTrained])).toEqual([[1, 0, 1, 1], [1, 0, 1, 1], [1, 0, 1, 1], [1, 1, 3, 2], [1, 0, 1, 1]]);
+    const best = ts.slice(0, 3).reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
+    expect(ts[3]).toMatchObject({ inheritedFrom: best.episode, key: best.key });
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toMatchObject({ fidelity: 'successive-halving', maxEpochs: 3, factor: 3 });
+    expect(readdirSync(join(out, 'states'))).toEqual(['episode-5.state']); // the new bracket's first child may be promoted
+  });
+
   it('prunes with --prune median and records where and why', () => {
     const out = join(work, 'pruned');
     const r = runNascent(['search', 'cifar10', '--episodes', '4', '--epochs', '2', '--prune', 'median', '--prune-startup', '1', ...tiny(out)]);
