@@ -9,8 +9,10 @@ export interface Member {
   episode: number;
   /** Best validation accuracy so far; null when it failed (ranked last). */
   accuracy: number | null;
-  /** The proposal that made it ({actions, explored}), handed back to the loop when it is continued. */
-  proposal: { actions: number[]; explored: boolean };
+  /** The proposal that made it, handed back to the loop when it is continued; its memo (the
+   *  strategy's JSON bookkeeping, e.g. the controller's importance weight) goes with it, so a
+   *  promoted child is learned from as the strategy drew it. */
+  proposal: { actions: number[]; explored: boolean; memo?: unknown };
   /** Epochs it has been trained for (0: the evaluator's own budget). */
   budget: number;
   /** Validation accuracy after each of its epochs, across the continuations. */

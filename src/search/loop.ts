@@ -188,7 +188,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     if (isBetter(trial, best)) best = trial;
     cache.add(trial);
     o.pruner?.add(trial);
-    const member: Member = { episode, accuracy: score, proposal: { actions: [...proposal.actions], explored: proposal.explored }, budget: job.budget ?? 0, valAccuracies, ...(state ? { state } : {}) };
+    const member: Member = { episode, accuracy: score, proposal: { actions: [...proposal.actions], explored: proposal.explored, ...(proposal.memo !== undefined ? { memo: structuredClone(proposal.memo) } : {}) }, budget: job.budget ?? 0, valAccuracies, ...(state ? { state } : {}) };
     scheduler.record(job, member);
 
     const checkpoint: SearchCheckpoint = {

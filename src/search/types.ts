@@ -9,7 +9,8 @@ export interface Proposal {
   actions: number[];
   /** Drawn uniformly at random rather than from the strategy's model. */
   explored: boolean;
-  /** The strategy's own bookkeeping for this proposal. */
+  /** The strategy's own bookkeeping for this proposal, handed back with it when a scheduler continues
+   *  the child; JSON only, since it is saved in the checkpoint with the scheduler's state. */
   memo?: unknown;
 }
 

@@ -47,13 +47,15 @@ class EpochEvaluator implements Evaluator {
 class ListStrategy implements Strategy {
   readonly name = 'list';
   seen: Feedback[] = [];
+  memos: unknown[] = [];
   private i = 0;
   constructor(private readonly list: number[][]) {}
   async propose(): Promise<Proposal> {
-    return { actions: this.list[this.i++ % this.list.length], explored: false };
+    return { actions: this.list[this.i % this.list.length], explored: false, memo: { drawn: this.i++ } };
   }
-  async observe(_p: Proposal, f: Feedback): Promise<void> {
+  async observe(p: Proposal, f: Feedback): Promise<void> {
     this.seen.push(f);
+    this.memos.push(p.memo);
   }
   async getState() {
     return { i: this.i };
@@ -130,6 +132,28 @@ describe('hyperband in the loop', () => {
     // The bracket is over: no saved state can be continued any more.
     expect(existsSync(join(store.dir, 'states')) ? readdirSync(join(store.dir, 'states')) : []).toEqual([]);
     store.close();
+  });
+
+  it("hands a promoted child back to the strategy with its proposal's memo, also across a resume", async () => {
+    // The controller keeps each child's importance weight in the memo: a promotion observed without
+    // it would count a uniform draw as on-policy.
+    const a = new RandomStrategy(NASNET.decisions, 8);
+    const lists = [await a.propose(), await a.propose(), await a.propose()].map((p) => p.actions);
+    const store = newRun();
+    const strategy = new ListStrategy(lists);
+    const scheduler = new HyperbandScheduler({ maxEpochs: 3, factor: 3 });
+    await runSearch({ store, space: NASNET, strategy, evaluator: new EpochEvaluator(), baseline: baseline(), episodes: 3, backend: 't', settings: {}, scheduler });
+    store.close();
+    const again = RunStore.open(store.dir);
+    const rec = recoverRun(again);
+    const resumed = new HyperbandScheduler({ maxEpochs: 3, factor: 3 });
+    resumed.setState(rec.checkpoint!.scheduler);
+    const later = new ListStrategy(lists);
+    await runSearch({ store: again, space: NASNET, strategy: later, evaluator: new EpochEvaluator(), baseline: baseline(), episodes: 4, done: rec.done, history: rec.trials, backend: 't', settings: {}, scheduler: resumed });
+    const { trials } = again.readTrials();
+    expect(trials[3].rung).toBe(1);
+    expect(later.memos).toEqual([{ drawn: (trials[3].inheritedFrom as number) - 1 }]);
+    again.close();
   });
 
   it('resumes in the middle of a bracket exactly, also after a crash between checkpoint and trial line', async () => {
