@@ -103,7 +103,11 @@ export class SearchProgress {
       case 'episode-start':
         this.episode = e.episode;
         this.explored = e.explored;
-        if (!this.tty) this.line(`episode ${e.episode}/${e.episodes} start ${e.explored ? 'explored' : 'policy'} cells ${e.key}`);
+        if (!this.tty) {
+          // A promotion continues an earlier child (or reuses a result): say that, not who drew it.
+          const how = e.cached ? 'cached' : e.inheritedFrom !== undefined ? `continues episode ${e.inheritedFrom} to ${e.budget} epochs,` : e.explored ? 'explored' : 'policy';
+          this.line(`episode ${e.episode}/${e.episodes} start ${how} cells ${e.key}`);
+        }
         break;
       case 'epoch-start':
         this.epoch = e.epoch;

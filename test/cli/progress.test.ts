@@ -41,6 +41,14 @@ describe('SearchProgress', () => {
     expect(lines[3]).toMatch(/acc 0\.5000 reward/);
   });
 
+  it('starts a promotion as the continuation it is, and a cached proposal as cached', () => {
+    let text = '';
+    const p = new SearchProgress({ epochs: 9, episodes: 20, isTTY: false, write: (t) => (text += t), now: () => 0 });
+    p.handle({ type: 'episode-start', episode: 10, episodes: 20, explored: true, key: 'abc', budget: 3, inheritedFrom: 7 });
+    p.handle({ type: 'episode-start', episode: 11, episodes: 20, explored: false, key: 'def', budget: 3, cached: true });
+    expect(text.trim().split('\n')).toEqual(['episode 10/20 start continues episode 7 to 3 epochs, cells abc', 'episode 11/20 start cached cells def']);
+  });
+
   it('after a resume, estimates time left from the episodes this process has run', () => {
     let text = '';
     let clock = 0;
