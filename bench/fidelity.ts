@@ -7,7 +7,8 @@
 //
 //   npm run bench:fidelity [-- --data-dir ../shared/data/cifar10-subset --seeds 1,2,3 --proposals 9
 //       --max-epochs 9 --channels 4,8,8,16,16 --train-epochs 6 --train-limit N --val-limit N
-//       --strategy random --backend wasm --modes full,hyperband,median --final-train-limit N --out DIR]
+//       --strategy random --backend wasm --modes full,hyperband,median --final-train-limit N
+//       --batch-size N --lr X --out DIR]
 //
 // Hyperband's proposals: the new children of whole brackets (R = 9, eta = 3: 9 + 5 + 3 = 17 per
 // iteration); --proposals is rounded up to the end of the bracket it falls in, and the other
@@ -33,6 +34,8 @@ const strategy = arg('strategy', 'random');
 const backend = arg('backend', 'wasm');
 const modes = arg('modes', 'full,hyperband,median').split(',');
 const limits = [...(process.argv.includes('--train-limit') ? ['--train-limit', arg('train-limit', '')] : []), ...(process.argv.includes('--val-limit') ? ['--val-limit', arg('val-limit', '')] : [])];
+// Child training settings passed to every search and to the final training.
+const childFlags = ['batch-size', 'lr'].flatMap((name) => (process.argv.includes(`--${name}`) ? [`--${name}`, arg(name, '')] : []));
 const finalLimit = process.argv.includes('--final-train-limit') ? ['--train-limit', arg('final-train-limit', '')] : [];
 const outDir = resolve(arg('out', join(ROOT, '.tmp', 'bench-fidelity')));
 if (!existsSync(join(dataDir, 'cifar-10-batches-bin'))) throw new Error(`${dataDir} has no cifar-10-batches-bin (see ../shared/data/cifar10-subset/README.md, or pass --data-dir)`);
@@ -76,7 +79,7 @@ mkdirSync(outDir, { recursive: true });
 for (const seed of seeds) {
   for (const mode of modes) {
     const run = join(outDir, `${mode}-${seed}`);
-    const common = ['--seed', String(seed), '--strategy', strategy, '--channels', channels, '--data-dir', dataDir, '--backend', backend, '--no-report', ...limits];
+    const common = ['--seed', String(seed), '--strategy', strategy, '--channels', channels, '--data-dir', dataDir, '--backend', backend, '--no-report', ...limits, ...childFlags];
     const flags =
       mode === 'hyperband'
         ? ['--episodes', String(plan.jobs), '--fidelity', 'hyperband', '--max-epochs', String(maxEpochs), '--factor', String(factor)]
@@ -95,7 +98,7 @@ for (const seed of seeds) {
     const created = Date.parse(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')).created);
     const searchSeconds = (Date.parse(trials[trials.length - 1].time) - created) / 1000;
     const trainDir = join(run, 'train');
-    if (!existsSync(join(trainDir, 'result.json'))) nascent(['train', '--cells', join(run, 'best-cells.json'), '--epochs', trainEpochs, '--seed', String(seed), '--data-dir', dataDir, '--backend', backend, ...finalLimit, '--out', trainDir]);
+    if (!existsSync(join(trainDir, 'result.json'))) nascent(['train', '--cells', join(run, 'best-cells.json'), '--epochs', trainEpochs, '--seed', String(seed), '--data-dir', dataDir, '--backend', backend, ...finalLimit, ...childFlags, '--out', trainDir]);
     const test = JSON.parse(readFileSync(join(trainDir, 'result.json'), 'utf8')).testAccuracy as number;
     const row: Row = {
       mode,
@@ -125,7 +128,7 @@ const fmt = (xs: number[], d: number) => {
   return `${m.toFixed(d)} ± ${sd.toFixed(d)}`;
 };
 const lines = [
-  `channels ${channels}, max epochs ${maxEpochs}, factor ${factor}, strategy ${strategy}, ${plan.proposals} proposals, seeds ${seeds.join(',')}, backend ${backend}, final training ${trainEpochs} epochs; mean ± sd over seeds`,
+  `channels ${channels}${childFlags.length ? ` (${childFlags.join(' ')})` : ''}, ${limits.join(' ') || 'all images'}, max epochs ${maxEpochs}, factor ${factor}, strategy ${strategy}, ${plan.proposals} proposals, seeds ${seeds.join(',')}, backend ${backend}, final training ${trainEpochs} epochs; mean ± sd over seeds`,
   '| mode | child-epochs | search wall time (s) | best val accuracy | test accuracy of best cells | cached | pruned |',
   '|---|---|---|---|---|---|---|',
 ];
