@@ -6,7 +6,7 @@
 // the image size, so a second run reads one file. A file that is not an image, cannot be decoded,
 // or sits where no class is, is reported by name: nothing is skipped silently.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import { homedir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../store/atomic.js';
@@ -49,7 +49,7 @@ export interface FolderScan {
 /** Lists DIR's classes and images; throws a FolderDatasetError naming every file or directory that does not fit the layout. */
 export function scanImageFolder(dirArg: string): FolderScan {
   const dir = resolve(dirArg);
-  let top: import('node:fs').Dirent[];
+  let top: Dirent[];
   try {
     if (!statSync(dir).isDirectory()) throw new FolderDatasetError(`folder:${dirArg}: ${dir} is not a directory`);
     top = readdirSync(dir, { withFileTypes: true });
