@@ -125,4 +125,14 @@ describe.skipIf(!haveDebian)('nascent search fashion-mnist', () => {
     // One epoch of 16 batches already beats chance (0.1) on 10 classes.
     expect(trial.accuracy).toBeGreaterThan(0.2);
   });
+
+  it('trains cells on it with nascent train --dataset fashion-mnist, scoring the 10,000 test images', () => {
+    // All 60,000 training images are the training side here (a subset of 256 for speed).
+    const trained = join(work, 'fashion-trained');
+    const t = runNascent(['train', '--cells', join(__dirname, '../child/fixtures/cells-example.json'), '--dataset', 'fashion-mnist', '--channels', '2,4,4,4,4', '--epochs', '1', '--train-limit', '256', '--batch-size', '64', '--backend', 'wasm', '--seed', '1', '--out', trained], env());
+    expect(t.err).toBe('');
+    expect(t.code).toBe(0);
+    expect(t.out).toMatch(/data: 256 training and 10000 test images from \/usr\/share\/datasets\/fashion-mnist \(fashion-mnist, 28x28x1, 10 classes\)/);
+    expect(JSON.parse(readFileSync(join(trained, 'result.json'), 'utf8'))).toMatchObject({ dataset: 'fashion-mnist', testImages: 10_000, trainImages: 256 });
+  });
 });
