@@ -36,9 +36,9 @@ describe('nascent CLI', () => {
     const badFlag = nascent(['search', 'cifar10', '--epoch', '2']);
     expect(badFlag.code).toBe(2);
     expect(badFlag.err).toMatch(/unknown flag --epoch \(did you mean --epochs\?\)/);
-    const badDataset = nascent(['search', 'mnist']);
+    const badDataset = nascent(['search', 'imagenet']);
     expect(badDataset.code).toBe(2);
-    expect(badDataset.err).toMatch(/unknown problem "mnist": cifar10 or nas-bench-201/);
+    expect(badDataset.err).toMatch(/unknown data set "imagenet": known are cifar10, fashion-mnist, mnist, folder:DIR, nas-bench-201/);
   });
 
   it('runs a small search on wasm that writes trials, config and valid best cells, and beats chance', () => {

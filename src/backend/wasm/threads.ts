@@ -26,7 +26,7 @@ interface EmscriptenModule {
   HEAPU8: Uint8Array;
   wasmMemory: WebAssembly.Memory;
   tfjs?: unknown;
-  PThread?: { terminateAllThreads(): void };
+  PThread?: { terminateAllThreads(): void; runningWorkers?: Array<{ unref?(): void }> };
 }
 
 let workerFile: string | undefined;
@@ -132,7 +132,12 @@ export function useThreadedWasm(wasm: WasmPackage, threads = os.availableParalle
       try {
         wasm.setThreadsCount(threads);
         const mod = await startThreadedModule(threads);
-        return new wasm.BackendWasm(mod as unknown as ConstructorParameters<WasmPackage['BackendWasm']>[0]);
+        const backend = new wasm.BackendWasm(mod as unknown as ConstructorParameters<WasmPackage['BackendWasm']>[0]);
+        // The constructor started XNNPACK's pool threads, which wait for work forever; emscripten
+        // ref()s each running pthread's worker, which would keep a program that uses nascent as a
+        // library from ever exiting (the CLI exits explicitly). They need not keep it alive.
+        for (const w of mod.PThread?.runningWorkers ?? []) w.unref?.();
+        return backend;
       } catch (err) {
         wasm.setThreadsCount(1);
         process.emitWarning(`threaded wasm build failed to start (${(err as Error).message}); using one thread`);

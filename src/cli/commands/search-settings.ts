@@ -9,9 +9,11 @@ import { type CommandSpec, type FlagSpec, type ParsedArgs, UsageError, parseArgs
 import { DATA_FLAGS, DATA_FLAG_NAMES, dataSourceFromArgs } from '../data-flags.js';
 import { SCHEDULE_FLAGS, scheduleSettingsFromArgs, type ScheduleSettings } from './schedule-settings.js';
 import { OBJECTIVE_FLAGS, objectiveSettingsFromArgs, type ObjectiveSettings } from './objective-settings.js';
+import { DATASET_HELP, IMAGE_SIZE_FLAG, datasetNameFromArg, imageSizeFromArgs } from '../dataset-flags.js';
 
-export const PROBLEMS = ['cifar10', 'nas-bench-201'] as const;
-export type Problem = (typeof PROBLEMS)[number];
+/** What can be searched: a data set of the Dataset seam (cifar10, fashion-mnist, mnist, folder:DIR) or the NAS-Bench-201 table. */
+export const TABLE_PROBLEMS = ['nas-bench-201'] as const;
+export type Problem = string;
 
 /**
  * Strategy settings by preset. `tuned` was chosen by `npm run bench:strategies` (NAS-Bench-201,
@@ -49,12 +51,12 @@ const STRATEGY_FLAGS: FlagSpec[] = [
 
 export const searchCommand: CommandSpec = {
   name: 'search',
-  brief: 'search for cells on CIFAR-10 or on the NAS-Bench-201 table, or --resume a run',
+  brief: 'search for cells on a data set (CIFAR-10, Fashion-MNIST, MNIST, a folder) or the NAS-Bench-201 table, or --resume a run',
   summary:
-    'Search for a normal and a reduction cell on CIFAR-10 (each episode trains the child the cells\n' +
+    'Search for a normal and a reduction cell on a data set (each episode trains the child the cells\n' +
     'define), or for a NAS-Bench-201 cell looked up in the benchmark\'s table. The strategy is rewarded\n' +
     'with each architecture\'s accuracy minus a moving baseline.',
-  positionals: [{ name: 'problem', help: 'cifar10 or nas-bench-201 (may be left out with --resume)' }],
+  positionals: [{ name: 'problem', help: `${DATASET_HELP} or nas-bench-201 (may be left out with --resume)` }],
   flags: [
     { name: 'episodes', type: 'int', default: 150, min: 1, help: 'architectures to evaluate' },
     { name: 'epochs', type: 'int', default: 6, min: 1, help: 'training epochs per child' },
@@ -65,8 +67,9 @@ export const searchCommand: CommandSpec = {
     { name: 'blocks', type: 'int', default: 5, min: 1, max: 10, help: 'blocks per cell' },
     { name: 'hierarchical', type: 'bool', default: false, help: 'let blocks take earlier blocks of the cell as inputs (NASNet)' },
     { name: 'seed', type: 'int', min: 0, max: 2 ** 31 - 1, defaultLabel: 'random, recorded in config.json', help: 'seed of every random choice' },
-    { name: 'train-limit', type: 'int', min: 1, max: 40000, defaultLabel: 'all 40000', help: 'training images per child (low fidelity)' },
-    { name: 'val-limit', type: 'int', min: 1, max: 10000, defaultLabel: 'all 10000', help: 'validation images per child' },
+    { name: 'train-limit', type: 'int', min: 1, max: 10_000_000, defaultLabel: 'all: 40000 of cifar10, 48000 of fashion-mnist and mnist', help: 'training images per child (low fidelity)' },
+    { name: 'val-limit', type: 'int', min: 1, max: 10_000_000, defaultLabel: 'all: 10000 of cifar10, 12000 of fashion-mnist and mnist', help: 'validation images per child' },
+    IMAGE_SIZE_FLAG,
     { name: 'micro-batch', type: 'int', min: 0, max: 65536, defaultLabel: '64 on wasm, else 0', help: 'train each batch in slices of this size, gradients summed (0: whole batch)' },
     { name: 'backend', type: 'enum', choices: BACKEND_CHOICES, default: 'auto', help: 'tfjs backend' },
     ...DATA_FLAGS,
@@ -82,6 +85,8 @@ export const searchCommand: CommandSpec = {
     'npm run search:cifar',
     'npm run search:cifar -- --episodes 3 --epochs 1 --train-limit 2000 --val-limit 1000 --channels 8,16,16,32,32',
     'nascent search cifar10 --strategy random --seed 7 --out runs/random-7',
+    'nascent search fashion-mnist --episodes 2 --epochs 1 --train-limit 10000',
+    'nascent search folder:photos --image-size 32',
     'nascent search nas-bench-201 --table nats_bench.csv --strategy evolution',
     'nascent search --resume runs/random-7 --episodes 300',
   ],
@@ -109,6 +114,8 @@ export interface SearchSettings extends PresetSettings, ScheduleSettings, Object
   seed: number;
   trainLimit?: number;
   valLimit?: number;
+  /** folder:DIR only: the side images are resized to. */
+  imageSize?: number;
   backend: BackendChoice;
   dataDir?: string;
   microBatch?: number;
@@ -124,10 +131,9 @@ export const settingKey = (flag: string): string => KEY_OF_FLAG[flag] ?? flag.re
 export function settingsFromArgs(args: ParsedArgs): SearchSettings {
   const f = args.flags;
   const problem = args.positionals[0];
-  if (problem === undefined) throw new UsageError('missing <problem> (cifar10 or nas-bench-201), or --resume DIR to continue a run', searchCommand);
-  if (!(PROBLEMS as readonly string[]).includes(problem)) {
-    throw new UsageError(`unknown problem ${JSON.stringify(problem)}: cifar10 or nas-bench-201 (data sets of your own are not supported yet)`, searchCommand);
-  }
+  if (problem === undefined) throw new UsageError(`missing <problem> (${DATASET_HELP} or nas-bench-201), or --resume DIR to continue a run`, searchCommand);
+  const dataset = datasetNameFromArg(problem, searchCommand, TABLE_PROBLEMS);
+  const imageSize = imageSizeFromArgs(args, dataset, searchCommand);
   const preset = f.preset as PresetName;
   const fromPreset = <K extends keyof PresetSettings>(key: K, flag: string): PresetSettings[K] => (f[flag] as PresetSettings[K] | undefined) ?? (PRESETS[preset][key] as PresetSettings[K]);
   const strategy = f.strategy as StrategyName;
@@ -135,7 +141,7 @@ export function settingsFromArgs(args: ParsedArgs): SearchSettings {
     throw new UsageError(`--tournament ${f.tournament} is larger than --population ${f.population}`, searchCommand);
   }
   return {
-    dataset: problem as Problem,
+    dataset,
     episodes: f.episodes as number,
     epochs: f.epochs as number,
     batchSize: f['batch-size'] as number,
@@ -164,6 +170,7 @@ export function settingsFromArgs(args: ParsedArgs): SearchSettings {
     seed: (f.seed as number | undefined) ?? Math.floor(Math.random() * 2 ** 31),
     ...(f['train-limit'] !== undefined ? { trainLimit: f['train-limit'] as number } : {}),
     ...(f['val-limit'] !== undefined ? { valLimit: f['val-limit'] as number } : {}),
+    ...(imageSize !== undefined ? { imageSize } : {}),
     backend: f.backend as BackendChoice,
     ...(f['data-dir'] !== undefined ? { dataDir: dataSourceFromArgs(args, searchCommand).dataDir } : {}),
     ...(f['micro-batch'] !== undefined ? { microBatch: f['micro-batch'] as number } : {}),
@@ -201,10 +208,11 @@ export function resumeSettings(args: ParsedArgs, config: Record<string, unknown>
   try {
     recorded = settingsFromArgs(parseArgs(searchCommand, argv));
   } catch (err) {
-    if (err instanceof UsageError) throw new RunStoreError(`${configPath}: ${err.message.replace(/^unknown problem "undefined"[^;]*/, 'no dataset')}`);
+    if (err instanceof UsageError) throw new RunStoreError(`${configPath}: ${err.message.replace(/^unknown data set "undefined"[^;]*/, 'no dataset')}`);
     throw err;
   }
-  const problem = args.positionals[0];
+  const given = args.positionals[0];
+  const problem = given === undefined ? undefined : datasetNameFromArg(given, searchCommand, TABLE_PROBLEMS);
   if (problem !== undefined && problem !== recorded.dataset) throw new UsageError(`${problem} conflicts with the run's ${recorded.dataset}`, searchCommand);
   const conflicts = [...args.given]
     .filter((name) => !RESUMABLE_FLAGS.has(name) && JSON.stringify(args.flags[name]) !== JSON.stringify(recordedValue(settingKey(name))))

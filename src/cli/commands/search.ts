@@ -6,7 +6,6 @@ import { prepareBackend, describeBackend, type PreparedBackend } from '../../bac
 import { defaultMicroBatch } from '../../child/final-train.js';
 import { ChildManager } from '../../child/manager.js';
 import { EmaBaseline, MovingBaseline } from '../../controller/baseline.js';
-import { isSyntheticCifar10, loadCifar10 } from '../../data/cifar10.js';
 import { ensureNatsBenchTable, readNatsBenchTable } from '../../data/nats-bench.js';
 import { runSearch } from '../../search/loop.js';
 import { makePruner, makeScheduler } from '../../schedule/index.js';
@@ -24,7 +23,8 @@ import { SearchProgress, formatDuration } from '../progress.js';
 import { LiveReport } from '../../report/live-report.js';
 import { REPORT_DIR } from '../../report/report.js';
 import { downloadBar } from '../download-bar.js';
-import { dataSourceFromArgs, obtainCifar10, timestamp } from '../data-flags.js';
+import { dataSourceFromArgs, timestamp } from '../data-flags.js';
+import { obtainSearchData } from '../dataset-flags.js';
 import { resumeSettings, searchCommand, settingsFromArgs, strategySettingsOf, type SearchSettings } from './search-settings.js';
 
 export { resumeSettings, searchCommand, settingsFromArgs, type SearchSettings } from './search-settings.js';
@@ -57,11 +57,14 @@ async function setUpProblem(args: ParsedArgs, s: SearchSettings, backend: Prepar
     log(`table: ${table.size} NAS-Bench-201 cells from ${file}; each architecture's ${s.tableDataset} test accuracy is looked up (best in the table ${best.accuracy.toFixed(2)})`);
     return { space: nasBench201Space, evaluator: new TabularEvaluator(table, s.tableDataset), data: { table: file, tableOptimum: best.accuracy / 100 }, epochs: 1 };
   }
-  const dataDir = await obtainCifar10({ ...dataSourceFromArgs(args, searchCommand), dataDir: s.dataDir }, log);
-  const data = loadCifar10(dataDir, { trainLimit: s.trainLimit, valLimit: s.valLimit, splitSeed: 0 });
-  log(`data: ${data.train.count} training and ${data.val.count} validation images (disjoint) from ${dataDir}`);
+  // Every data set behind the Dataset seam (src/data/datasets.ts): the child takes its image shape and classes.
+  const splits = await obtainSearchData(s.dataset, { ...dataSourceFromArgs(args, searchCommand), dataDir: s.dataDir }, { trainLimit: s.trainLimit, valLimit: s.valLimit, splitSeed: 0, imageSize: s.imageSize }, log);
+  const { train, val } = splits;
+  const shape = `${train.height}x${train.width}x${train.channels}`;
+  log(`data: ${train.count} training and ${val.count} validation images (disjoint) from ${splits.source}${s.dataset === 'cifar10' ? '' : `, ${shape}, ${splits.classes.length} classes`}`);
   const evaluator = new ChildManager({
-    data,
+    data: { train, val },
+    numClasses: splits.classes.length,
     channels: s.channels,
     epochs: s.epochs,
     batchSize: s.batchSize,
@@ -70,7 +73,8 @@ async function setUpProblem(args: ParsedArgs, s: SearchSettings, backend: Prepar
     hierarchical: s.hierarchical,
     microBatch: s.microBatch ?? defaultMicroBatch(backend.name),
   });
-  return { space: nasnetSpace({ blocks: s.blocks, hierarchical: s.hierarchical }), evaluator, data: { dataDir, synthetic: isSyntheticCifar10(dataDir) }, epochs: s.maxEpochs ?? s.epochs, budget: s.epochs };
+  const data = s.dataset === 'cifar10' ? splits.record : { ...splits.record, imageShape: [train.height, train.width, train.channels], classes: splits.classes };
+  return { space: nasnetSpace({ blocks: s.blocks, hierarchical: s.hierarchical }), evaluator, data, epochs: s.maxEpochs ?? s.epochs, budget: s.epochs };
 }
 
 export async function runSearchCommand(args: ParsedArgs, log: (line: string) => void = console.log): Promise<number> {

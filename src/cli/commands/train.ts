@@ -1,6 +1,6 @@
-// `nascent train --cells FILE`: trains the cells a search found, from scratch, on all 50,000
-// training images, then reports CIFAR-10 test accuracy and writes the model (tfjs layers format)
-// and result.json. The training itself is src/child/final-train.ts; this file wires it up.
+// `nascent train --cells FILE`: trains the cells a search found, from scratch, on every training
+// image of the data set (all 50,000 of CIFAR-10), then reports its test accuracy and writes the model
+// (tfjs layers format) and result.json. The training itself is src/child/final-train.ts; this file wires it up.
 import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { BACKEND_CHOICES, describeBackend, prepareBackend, type BackendChoice } from '../../backend/index.js';
@@ -9,11 +9,11 @@ import { formatCells } from '../../cells/format.js';
 import { cellsHash } from '../../cells/key.js';
 import { defaultMicroBatch, FINAL_BN_BATCHES, trainFinal, type FinalTrainResult } from '../../child/final-train.js';
 import { MODEL_FILE, WEIGHTS_FILE, saveLayersModel } from '../../child/model-io.js';
-import { isSyntheticCifar10, loadCifar10Test, loadCifar10Train } from '../../data/cifar10.js';
 import { TEST_BATCH_FILE } from '../../data/cifar10-format.js';
 import { writeJsonAtomic } from '../../store/atomic.js';
 import { type CommandSpec, type ParsedArgs, UsageError } from '../flags.js';
-import { DATA_FLAGS, dataSourceFromArgs, obtainCifar10, timestamp } from '../data-flags.js';
+import { DATA_FLAGS, dataSourceFromArgs, timestamp } from '../data-flags.js';
+import { DATASET_HELP, IMAGE_SIZE_FLAG, datasetNameFromArg, imageSizeFromArgs, obtainFinalData } from '../dataset-flags.js';
 import { formatDuration } from '../progress.js';
 import { TrainProgress } from '../train-progress.js';
 import { spaceFromFlags } from './validate.js';
@@ -31,11 +31,11 @@ export const RESULT_FILE = 'result.json';
 
 export const trainCommand: CommandSpec = {
   name: 'train',
-  brief: 'train cells from scratch on all 50,000 images; report test accuracy',
+  brief: 'train cells from scratch on every training image; report test accuracy',
   summary:
-    'Train cells from scratch on all 50,000 CIFAR-10 training images and report test accuracy (the\n' +
-    'test batch is used once, at the end). Writes model.json + weights.bin (tfjs layers format) and\n' +
-    'result.json into --out.',
+    'Train cells from scratch on every training image of the data set (all 50,000 of CIFAR-10) and\n' +
+    'report test accuracy (the test set is used once, at the end). Writes model.json + weights.bin\n' +
+    '(tfjs layers format) and result.json into --out.',
   flags: [
     { name: 'cells', type: 'string', help: 'cells file: best-cells.json, or a bare {normal, reduction} pair (required)' },
     { name: 'epochs', type: 'int', default: DEFAULT_EPOCHS, min: 1, help: 'training epochs' },
@@ -43,7 +43,9 @@ export const trainCommand: CommandSpec = {
     { name: 'batch-size', type: 'int', default: 128, min: 1, max: 65536, help: 'training batch size' },
     { name: 'lr', type: 'number', default: 1e-3, min: 0, exclusiveMin: true, max: 10, help: "Adam's learning rate" },
     { name: 'seed', type: 'int', min: 0, max: 2 ** 31 - 1, defaultLabel: 'random, recorded in result.json', help: 'seed of the initial weights and the batch order' },
-    { name: 'train-limit', type: 'int', min: 1, max: 50000, defaultLabel: 'all 50000', help: 'train on a fixed random subset of N images (quick looks)' },
+    { name: 'train-limit', type: 'int', min: 1, max: 10_000_000, defaultLabel: 'all: 50000 of cifar10, 60000 of fashion-mnist and mnist', help: 'train on a fixed random subset of N images (quick looks)' },
+    { name: 'dataset', type: 'string', defaultLabel: "the data set the cells file's search ran on, else cifar10", help: `data set: ${DATASET_HELP}` },
+    IMAGE_SIZE_FLAG,
     { name: 'blocks', type: 'int', min: 1, max: 10, defaultLabel: "the file's settings.blocks, else 5", help: 'blocks per cell, for cells files that do not record it' },
     { name: 'hierarchical', type: 'bool', defaultLabel: "the file's settings.hierarchical, else off", help: 'blocks may read earlier blocks, for cells files that do not record it' },
     { name: 'micro-batch', type: 'int', min: 0, max: 65536, defaultLabel: '64 on wasm, else 0', help: 'train each batch in slices of this size, gradients summed (0: whole batch)' },
@@ -59,6 +61,9 @@ export const trainCommand: CommandSpec = {
 
 export interface TrainSettings {
   cellsFile: string;
+  dataset: string;
+  /** folder:DIR only. */
+  imageSize?: number;
   epochs: number;
   channels: number[];
   batchSize: number;
@@ -78,10 +83,23 @@ function recordedChannels(doc: CellsDocument): number[] | undefined {
   return Array.isArray(c) && c.length === 5 && c.every((x) => Number.isInteger(x) && x >= 1) ? (c as number[]) : undefined;
 }
 
+/** The data set (and, for a folder, image size) the search that found the cells ran on, when the file records one. */
+function recordedDataset(doc: CellsDocument): { dataset?: string; imageSize?: number } {
+  const settings = doc.wrapper?.settings as { dataset?: unknown; imageSize?: unknown } | undefined;
+  const dataset = typeof settings?.dataset === 'string' && settings.dataset !== 'nas-bench-201' ? settings.dataset : undefined;
+  const imageSize = Number.isInteger(settings?.imageSize) ? (settings!.imageSize as number) : undefined;
+  return { dataset, imageSize };
+}
+
 export function trainSettingsFromArgs(args: ParsedArgs, doc: CellsDocument, cellsFile: string): TrainSettings {
   const f = args.flags;
+  const recorded = recordedDataset(doc);
+  const dataset = datasetNameFromArg((f.dataset as string | undefined) ?? recorded.dataset ?? 'cifar10', trainCommand);
+  const imageSize = imageSizeFromArgs(args, dataset, trainCommand);
   return {
     cellsFile,
+    dataset,
+    ...(imageSize !== undefined ? { imageSize: args.given.has('image-size') || dataset !== recorded.dataset ? imageSize : (recorded.imageSize ?? imageSize) } : {}),
     epochs: f.epochs as number,
     channels: (f.channels as number[] | undefined) ?? recordedChannels(doc) ?? DEFAULT_CHANNELS,
     batchSize: f['batch-size'] as number,
@@ -123,14 +141,12 @@ export async function runTrainCommand(args: ParsedArgs, log: (line: string) => v
   for (const line of describeBackend(backend)) log(line);
   const microBatch = s.microBatch ?? defaultMicroBatch(backend.name);
 
-  const dataDir = await obtainCifar10({ ...dataSourceFromArgs(args, trainCommand), dataDir: s.dataDir }, log);
-  if (!existsSync(join(dataDir, TEST_BATCH_FILE))) {
-    throw new Error(`${join(dataDir, TEST_BATCH_FILE)} is missing: nascent train reports accuracy on the CIFAR-10 test batch`);
-  }
-  const train = loadCifar10Train(dataDir, { limit: s.trainLimit });
-  const test = loadCifar10Test(dataDir);
-  const synthetic = isSyntheticCifar10(dataDir);
-  log(`data: ${train.count} training and ${test.count} test images from ${dataDir}${synthetic ? ' (SYNTHETIC, not CIFAR-10)' : ''}`);
+  const data = await obtainFinalData(s.dataset, { ...dataSourceFromArgs(args, trainCommand), dataDir: s.dataDir }, { limit: s.trainLimit, imageSize: s.imageSize }, log);
+  const { train, test } = data;
+  const dataDir = data.source;
+  const synthetic = data.record.synthetic === true;
+  const cifar = s.dataset === 'cifar10';
+  log(`data: ${train.count} training and ${test.count} test images from ${dataDir}${synthetic ? ' (SYNTHETIC, not CIFAR-10)' : ''}${cifar ? '' : ` (${s.dataset}, ${train.height}x${train.width}x${train.channels}, ${data.classes.length} classes)`}`);
 
   const created = prepareOut(s.out);
   log(`out: ${s.out}`);
@@ -167,19 +183,22 @@ export async function runTrainCommand(args: ParsedArgs, log: (line: string) => v
         learningRate: s.lr,
         seed: s.seed,
         microBatch,
+        numClasses: data.classes.length,
       },
       {
         onEpochStart: () => progress.epochStart(),
         onBatch: (e, b, n, loss) => progress.batch(e, b, n, loss),
         onEpochEnd: (e) => progress.epochEnd(e),
-        onPhase: (p, images) => progress.phase(p, p === 'recalibrate' ? `${images} training images` : `the ${images} images of ${TEST_BATCH_FILE}`),
+        onPhase: (p, images) => progress.phase(p, p === 'recalibrate' ? `${images} training images` : cifar ? `the ${images} images of ${TEST_BATCH_FILE}` : `the ${images} test images`),
         onTestBatch: (done, total) => progress.testBatch(done, total),
         signal: stop.signal,
       },
     );
     progress.clear();
     writing = true;
-    const { weightsBytes } = await saveLayersModel(result.model, s.out, { nascent: { cells: doc.cells, key, channels: s.channels, hierarchical: doc.space.hierarchical } });
+    const { weightsBytes } = await saveLayersModel(result.model, s.out, {
+      nascent: { cells: doc.cells, key, channels: s.channels, hierarchical: doc.space.hierarchical, dataset: s.dataset, inputShape: [train.height, train.width, train.channels], classes: data.classes },
+    });
     writeJsonAtomic(join(s.out, RESULT_FILE), {
       format: 'nascent.train-result',
       version: 1,
@@ -195,8 +214,10 @@ export async function runTrainCommand(args: ParsedArgs, log: (line: string) => v
       params: result.params,
       seconds: result.seconds,
       backend: backend.name,
+      dataset: s.dataset,
       dataDir,
       synthetic,
+      ...(cifar ? {} : { data: { ...data.record, imageShape: [train.height, train.width, train.channels], classes: data.classes } }),
       model: MODEL_FILE,
       time: new Date().toISOString(),
     });

@@ -1,0 +1,63 @@
+// Which data set a command reads, beside where its files are (data-flags.ts): the names the
+// Dataset seam knows (src/data/datasets.ts), --image-size for image folders, and loading with a
+// download bar and a hint for machines without a network.
+import { resolve } from 'node:path';
+import { DATASET_NAMES, isDatasetName, resolveDataset, type DatasetLoadOptions, type DatasetSplits, type FinalSplits } from '../data/datasets.js';
+import { DownloadError } from '../data/download.js';
+import { DEFAULT_IMAGE_SIZE } from '../data/folder.js';
+import { downloadBar } from './download-bar.js';
+import type { DataSource } from './data-flags.js';
+import { type CommandSpec, type FlagSpec, type ParsedArgs, UsageError } from './flags.js';
+
+export const IMAGE_SIZE_FLAG: FlagSpec = {
+  name: 'image-size',
+  type: 'int',
+  min: 4,
+  max: 1024,
+  defaultLabel: String(DEFAULT_IMAGE_SIZE),
+  help: 'folder:DIR: side of the square images are resized to',
+};
+
+export const DATASET_HELP = `${DATASET_NAMES.join(', ')}`;
+
+/**
+ * A data set name as recorded (folder:DIR with DIR made absolute, so a resume from elsewhere finds
+ * it), or a usage error listing the known names. `extra` are other names the command accepts.
+ */
+export function datasetNameFromArg(name: string, command: CommandSpec, extra: readonly string[] = []): string {
+  if (extra.includes(name)) return name;
+  if (!isDatasetName(name)) throw new UsageError(`unknown data set ${JSON.stringify(name)}: known are ${[...DATASET_NAMES, ...extra].join(', ')}`, command);
+  return name.startsWith('folder:') ? `folder:${resolve(name.slice('folder:'.length))}` : name;
+}
+
+/** --image-size, which only an image folder takes (the others have their own size); undefined when not a folder. */
+export function imageSizeFromArgs(args: ParsedArgs, dataset: string, command: CommandSpec): number | undefined {
+  const given = args.flags['image-size'] as number | undefined;
+  if (!dataset.startsWith('folder:')) {
+    if (given !== undefined) throw new UsageError(`--image-size applies to folder:DIR data sets; ${dataset}'s images have their own size`, command);
+    return undefined;
+  }
+  return given ?? DEFAULT_IMAGE_SIZE;
+}
+
+const withHint = (name: string) => (err: unknown): never => {
+  if (err instanceof DownloadError) {
+    err.message +=
+      name === 'cifar10'
+        ? '\n(no network? copy the extracted cifar-10-batches-bin/ to this machine and pass --data-dir DIR or set NASCENT_DATA)'
+        : `\n(no network? copy ${name}'s four .gz files to this machine and pass --data-dir DIR${name === 'fashion-mnist' ? ', or apt-get install dataset-fashion-mnist' : ''})`;
+  }
+  throw err;
+};
+
+const loadOptions = (source: DataSource, log: (line: string) => void, more: DatasetLoadOptions): DatasetLoadOptions => ({ ...source, ...more, onProgress: downloadBar(), log });
+
+/** A data set's search splits (no test set: a search never looks at it). */
+export function obtainSearchData(name: string, source: DataSource, more: DatasetLoadOptions, log: (line: string) => void): Promise<DatasetSplits> {
+  return resolveDataset(name).load(loadOptions(source, log, { test: false, ...more })).catch(withHint(name));
+}
+
+/** A data set's whole training side and its test set, for `nascent train`. */
+export function obtainFinalData(name: string, source: DataSource, more: DatasetLoadOptions & { limit?: number; seed?: number }, log: (line: string) => void): Promise<FinalSplits> {
+  return resolveDataset(name).loadFinal(loadOptions(source, log, more)).catch(withHint(name));
+}

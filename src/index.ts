@@ -1,0 +1,57 @@
+// nascent's library API: `import { search, train, loadDataset } from 'nascent'`. Everything here is
+// typed and stable; modules not exported here are the CLI's and may change.
+
+// Searching and training from code.
+export { search, train, DEFAULT_CHANNELS, type DataInput, type SearchOptions, type SearchResult, type TrainOptions, type TrainResult } from './api.js';
+
+// Data sets: by name, a folder of images, or arrays of your own.
+export {
+  arrayDataset,
+  imageSetFromArrays,
+  isDatasetName,
+  loadDataset,
+  resolveDataset,
+  CIFAR10_CLASS_NAMES,
+  DATASET_NAMES,
+  UnknownDatasetError,
+  type ArrayDatasetInput,
+  type ArrayImages,
+  type Dataset,
+  type DatasetLoadOptions,
+  type DatasetSplits,
+  type FinalSplits,
+  type ImageShape,
+} from './data/datasets.js';
+export type { ImageSet } from './data/types.js';
+export { FolderDatasetError, IMAGE_EXTENSIONS, scanImageFolder, stratifiedSplit } from './data/folder.js';
+export { FASHION_MNIST, MNIST, IdxChecksumError, type IdxDatasetSpec } from './data/mnist.js';
+export { IdxFormatError, parseIdx } from './data/idx.js';
+export { splitTrainVal, concatSets, subset } from './data/split.js';
+export { ChecksumError, DownloadError } from './data/download.js';
+
+// The seams: strategies and evaluators of your own implement these.
+export type { Strategy, Evaluator, Proposal, Feedback, ChildHooks, ChildOutcome, EvalRequest, Baseline } from './search/types.js';
+export type { SearchEvent } from './search/loop.js';
+export type { SearchSpace, Decision } from './spaces/types.js';
+export type { TrialRecord, BestCellsFile } from './store/records.js';
+
+// The NASNet cell space and its cells.
+export { nasnetSpace } from './cells/space.js';
+export { OPERATIONS, COMBINES, type Block, type Cell, type CellPair, type CellSpace, type Operation, type Combine } from './cells/types.js';
+export { readCellsFile } from './cells/cells-file.js';
+
+// The built-in strategies.
+export { makeStrategy, STRATEGY_NAMES, type StrategyName, type StrategySettings } from './search/strategies/index.js';
+export { ControllerStrategy, type ControllerStrategyOptions } from './search/controller-strategy.js';
+export { RandomStrategy } from './search/random-strategy.js';
+export { RegularizedEvolution, type EvolutionOptions } from './search/strategies/evolution.js';
+export { TreeParzenEstimator, type TpeOptions } from './search/strategies/tpe.js';
+
+// The child network and its trainer (an Evaluator).
+export { ChildManager, CHILD_DEFAULTS, type ChildManagerOptions, type ChildResult } from './child/manager.js';
+export { buildChild, countParams, type BuildOptions } from './child/build.js';
+export { trainFinal, type FinalTrainOptions, type FinalTrainResult } from './child/final-train.js';
+export { saveLayersModel, loadLayersModelFromDir } from './child/model-io.js';
+
+// Backends.
+export { prepareBackend, BACKEND_CHOICES, type BackendChoice, type PreparedBackend } from './backend/index.js';

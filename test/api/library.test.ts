@@ -1,0 +1,113 @@
+// nascent as a library, from the built package as a user installs it: `npm run build`, then a
+// directory whose node_modules/nascent is this package, running the README's example in its own
+// node process, a Strategy and an Evaluator of the user's own, and a type check against dist's types.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = resolve(__dirname, '../..');
+let app: string;
+
+/** The README's library example: the ```js block after the `<!-- library-example -->` marker. */
+export function readmeExample(): string {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const m = /<!-- library-example -->\s*```js\n([\s\S]*?)```/.exec(readme);
+  if (!m) throw new Error('README.md has no ```js block after <!-- library-example -->');
+  return m[1];
+}
+
+const node = (file: string, timeout = 180_000) => {
+  const r = spawnSync(process.execPath, [file], { cwd: app, encoding: 'utf8', timeout });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+
+beforeAll(() => {
+  const build = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, encoding: 'utf8', timeout: 180_000 });
+  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
+  app = mkdtempSync(join(tmpdir(), 'nascent-library-'));
+  mkdirSync(join(app, 'node_modules'));
+  symlinkSync(ROOT, join(app, 'node_modules', 'nascent'), 'dir');
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', type: 'module', private: true }));
+});
+afterAll(() => rmSync(app, { recursive: true, force: true }));
+
+describe('the built package', () => {
+  it('has dist/index.js and its types where package.json points', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    expect(pkg.exports['.']).toEqual({ types: './dist/index.d.ts', import: './dist/index.js' });
+    expect(pkg.types).toBe('./dist/index.d.ts');
+    expect(pkg.files).toContain('dist');
+    for (const f of ['dist/index.js', 'dist/index.d.ts', 'dist/api.js', 'dist/data/datasets.d.ts']) expect(existsSync(join(ROOT, f))).toBe(true);
+  });
+
+  it("runs the README's example: a search and a training on the user's own arrays", () => {
+    writeFileSync(join(app, 'example.mjs'), readmeExample());
+    const r = node('example.mjs');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const best = Number(/best validation accuracy ([\d.]+) \(episode \d\)/.exec(r.out)?.[1]);
+    expect(best).toBeGreaterThan(0.5);
+    expect(r.out).toMatch(/test accuracy [\d.]+ on 40 images/);
+    const trials = readFileSync(join(app, 'runs/library-example/trials.jsonl'), 'utf8').trim().split('\n');
+    expect(trials).toHaveLength(2);
+    expect(JSON.parse(readFileSync(join(app, 'runs/library-example/config.json'), 'utf8'))).toMatchObject({ library: true, imageShape: [8, 8, 1], classes: ['top', 'bottom'] });
+  });
+
+  it("takes a Strategy and an Evaluator of the user's own, and type-checks against dist's declarations", () => {
+    const script = `
+import { search, nasnetSpace } from 'nascent';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const decisions = nasnetSpace().decisions;
+const seen = [];
+// Always the first choice of every decision, then the second, ...
+let k = 0;
+const strategy = {
+  name: 'mine',
+  async propose() { k++; return { actions: decisions.map((d) => (k - 1) % d.choices), explored: false }; },
+  async observe(proposal, feedback) { seen.push(feedback.accuracy); },
+  async getState() { return { k }; },
+  async setState(s) { k = s.k; },
+  dispose() {},
+};
+// An evaluator that scores cells without training: the share of sep_3x3 operations.
+const evaluator = {
+  async train(cells) {
+    const ops = [...cells.normal, ...cells.reduction].flatMap((b) => b.ops);
+    return { accuracy: ops.filter((o) => o === 'sep_3x3').length / ops.length, valAccuracies: [], params: 0, seconds: 0 };
+  },
+};
+const r = await search({ strategy, evaluator, episodes: 3, out: join(mkdtempSync(join(tmpdir(), 'mine-')), 'run'), backend: 'cpu' });
+process.stdout.write(JSON.stringify({ seen, best: r.best.accuracy, trials: r.trials.length, strategy: r.trials[0].strategy }), () => process.exit(0));
+`;
+    writeFileSync(join(app, 'custom.mjs'), script);
+    const r = node('custom.mjs');
+    expect(r.err).toBe('');
+    const got = JSON.parse(r.out);
+    expect(got).toMatchObject({ trials: 3, best: 1, strategy: 'mine' });
+    expect(got.seen[0]).toBe(1); // action 0 everywhere: sep_3x3, the first operation
+
+    // The same kind of code in TypeScript compiles against the package's declarations.
+    writeFileSync(
+      join(app, 'typed.ts'),
+      `import { search, loadDataset, type Strategy, type Evaluator, type CellPair, type ImageSet, type SearchResult } from 'nascent';
+const strategy: Strategy = { name: 's', propose: async () => ({ actions: [], explored: false }), observe: async () => {}, getState: async () => null, setState: async () => {}, dispose: () => {} };
+const evaluator: Evaluator<CellPair> = { train: async (cells: CellPair) => ({ accuracy: cells.normal.length, valAccuracies: [], params: 0, seconds: 0 }) };
+export async function f(set: ImageSet): Promise<SearchResult> {
+  await loadDataset('fashion-mnist', { trainLimit: 10 });
+  return search({ data: { train: set }, strategy, evaluator, episodes: 1 });
+}
+// @ts-expect-error: episodes is a number
+search({ episodes: 'two' });
+`,
+    );
+    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, skipLibCheck: true, types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')] }, files: ['typed.ts'] }));
+    const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(app, 'tsconfig.json')], { cwd: app, encoding: 'utf8', timeout: 120_000 });
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    expect(tsc.status).toBe(0);
+  });
+});
