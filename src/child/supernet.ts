@@ -396,7 +396,7 @@ export function restoreSupernetState(net: Supernet, adam: SharedAdam, bytes: Uin
   if (header.weights.length !== net.variables.size) fail(`${header.weights.length} weights, the supernet has ${net.variables.size}`);
   for (const w of header.weights) {
     const v = net.variables.get(w.name);
-    if (!v || JSON.stringify(v.shape) !== JSON.stringify(w.shape)) fail(`weight ${w.name} [${w.shape}] does not fit the supernet`);
+    if (!v || JSON.stringify(v.shape) !== JSON.stringify(w.shape)) return fail(`weight ${w.name} [${w.shape}] does not fit the supernet`);
     const t = read(w.name, w.shape);
     v.assign(t);
     t.dispose();
