@@ -9,6 +9,7 @@ import { type CommandSpec, type FlagSpec, type ParsedArgs, UsageError, parseArgs
 import { DATA_FLAGS, DATA_FLAG_NAMES, dataSourceFromArgs } from '../data-flags.js';
 import { SCHEDULE_FLAGS, scheduleSettingsFromArgs, type ScheduleSettings } from './schedule-settings.js';
 import { OBJECTIVE_FLAGS, objectiveSettingsFromArgs, type ObjectiveSettings } from './objective-settings.js';
+import { WS_FLAGS, wsSettingsFromArgs, type WsSettingsPart } from './ws-settings.js';
 
 export const PROBLEMS = ['cifar10', 'nas-bench-201'] as const;
 export type Problem = (typeof PROBLEMS)[number];
@@ -77,6 +78,7 @@ export const searchCommand: CommandSpec = {
     { name: 'resume', type: 'string', help: "continue the run in this directory from its last finished episode, with the run's own settings" },
     ...SCHEDULE_FLAGS,
     ...OBJECTIVE_FLAGS,
+    ...WS_FLAGS,
   ],
   examples: [
     'npm run search:cifar',
@@ -87,7 +89,7 @@ export const searchCommand: CommandSpec = {
   ],
 };
 
-export interface SearchSettings extends PresetSettings, ScheduleSettings, ObjectiveSettings {
+export interface SearchSettings extends PresetSettings, ScheduleSettings, ObjectiveSettings, WsSettingsPart {
   /** What is searched (config key `dataset`, as runs before nas-bench-201 recorded it). */
   dataset: Problem;
   episodes: number;
@@ -171,6 +173,7 @@ export function settingsFromArgs(args: ParsedArgs): SearchSettings {
     tableDataset: f.dataset as Nb201Dataset,
     ...scheduleSettingsFromArgs(args, problem, searchCommand),
     ...objectiveSettingsFromArgs(args, problem, searchCommand),
+    ...wsSettingsFromArgs(args, problem, searchCommand),
   };
 }
 
