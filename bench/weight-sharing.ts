@@ -11,7 +11,7 @@
 //
 //   npm run bench:weight-sharing [-- --data-dir ../shared/data/cifar10-subset --channels 4,8,8,16,16
 //       --train-limit 400 --val-limit 200 --batch-size 64 --episodes 30 --epochs 3 --ws-epochs 6
-//       --controller-steps 10 --final-samples 20 --seed 1 --seeds 1,2,3 --train-epochs 3
+//       --controller-steps 10 --ws-batch-size 32 --ws-lr 3e-3 --final-samples 20 --seed 1 --seeds 1,2,3 --train-epochs 3
 //       --final-train-limit 600 --backend wasm --out .tmp/bench-weight-sharing]
 //
 // Runs already in --out are reused (an unfinished one is resumed); delete a folder to redo it.
@@ -43,6 +43,10 @@ const episodes = arg('episodes', '30');
 const epochs = arg('epochs', '3');
 const wsEpochs = arg('ws-epochs', '6');
 const controllerSteps = arg('controller-steps', '10');
+// The shared weights take a smaller batch and a larger step than the children: at a tenth of the
+// standard search's image-steps, batches of 64 would leave them a few dozen steps in all.
+const wsBatchSize = arg('ws-batch-size', '32');
+const wsLr = arg('ws-lr', '3e-3');
 const finalSamples = arg('final-samples', '20');
 const seed = arg('seed', '1');
 const seeds = arg('seeds', '1,2,3').split(',').map(Number);
@@ -59,7 +63,7 @@ const nascent = (args: string[]) => {
   return r.stdout;
 };
 const readJsonl = (path: string) => readFileSync(path, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
-const common = ['--channels', channels, '--train-limit', String(trainLimit), '--val-limit', String(valLimit), '--batch-size', batchSize, '--seed', seed, '--data-dir', dataDir, '--backend', backend, '--no-report'];
+const common = ['--channels', channels, '--train-limit', String(trainLimit), '--val-limit', String(valLimit), '--seed', seed, '--data-dir', dataDir, '--backend', backend, '--no-report'];
 const log = (s: string) => process.stdout.write(`${s}\n`);
 
 // --- the searches -------------------------------------------------------------------------------
@@ -68,7 +72,7 @@ function wsRun(strategy: string): string {
   const phase = existsSync(join(run, 'ws-checkpoint.bin')) ? readWsCheckpoint(run)!.checkpoint.phase : undefined;
   if (!existsSync(join(run, 'config.json'))) {
     log(`weight-sharing search (${strategy})...`);
-    nascent(['search', 'cifar10', '--weight-sharing', '--strategy', strategy, '--ws-epochs', wsEpochs, '--controller-steps', controllerSteps, '--final-samples', finalSamples, ...common, '--out', run]);
+    nascent(['search', 'cifar10', '--weight-sharing', '--strategy', strategy, '--ws-epochs', wsEpochs, '--controller-steps', controllerSteps, '--final-samples', finalSamples, '--batch-size', wsBatchSize, '--ws-lr', wsLr, ...common, '--out', run]);
   } else if (phase !== 'done') nascent(['search', '--resume', run, '--no-report']);
   return run;
 }
@@ -77,7 +81,7 @@ function standardRun(): string {
   const recorded = existsSync(join(run, 'trials.jsonl')) ? readJsonl(join(run, 'trials.jsonl')).length : 0;
   if (!existsSync(join(run, 'config.json'))) {
     log(`standard search (${episodes} episodes x ${epochs} epochs)...`);
-    nascent(['search', 'cifar10', '--strategy', 'controller', '--episodes', episodes, '--epochs', epochs, ...common, '--out', run]);
+    nascent(['search', 'cifar10', '--strategy', 'controller', '--episodes', episodes, '--epochs', epochs, '--batch-size', batchSize, ...common, '--out', run]);
   } else if (recorded < Number(episodes)) nascent(['search', '--resume', run, '--no-report']);
   return run;
 }
@@ -115,8 +119,8 @@ if (!existsSync(tauFile)) {
     const order = Array.from({ length: data.val.count }, (_, i) => i);
     for (const [key, a] of distinct) {
       let right = 0;
-      for (let from = 0; from < data.val.count; from += Number(batchSize)) {
-        const b = makeBatch(data.val, order.slice(from, from + Number(batchSize)));
+      for (let from = 0; from < data.val.count; from += Number(wsBatchSize)) {
+        const b = makeBatch(data.val, order.slice(from, from + Number(wsBatchSize)));
         right += net.correct(a.cells, b);
         b.xs.dispose();
         b.ys.dispose();
@@ -161,7 +165,7 @@ const median = [...randomTests].sort((a, b) => a - b)[2];
 // --- summary ---------------------------------------------------------------------------------------
 const std = compute[0];
 const lines = [
-  `real CIFAR-10 subset, ${trainLimit} training / ${valLimit} validation images, channels ${channels}, batch ${batchSize}, backend ${backend}, search seed ${seed}`,
+  `real CIFAR-10 subset, ${trainLimit} training / ${valLimit} validation images, channels ${channels}, batch ${batchSize} (shared weights: ${wsBatchSize}, Adam ${wsLr}), backend ${backend}, search seed ${seed}`,
   '',
   '| search | training image-steps | images scored | child-epochs | wall time (s) | training vs standard | all images vs standard |',
   '|---|---|---|---|---|---|---|',
