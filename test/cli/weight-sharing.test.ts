@@ -78,6 +78,10 @@ describe('nascent search --weight-sharing', () => {
     expect(t.code).toBe(0);
     expect(t.out).toMatch(/test accuracy \d\.\d{4}/);
     expect(t.out).toContain('training 1 epoch, channels 1,2,2,2,2');
+    // `nascent report` draws a weight-sharing run with its own plot
+    const r = runNascent(['report', straight, '--out', join(work, 'report')]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('ws-accuracy.svg');
   }, 240_000);
 
   it('refuses flags that do not apply', () => {
