@@ -5,6 +5,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/cli/flags.js';
 import { searchCommand, settingsFromArgs } from '../../src/cli/commands/search.js';
@@ -73,6 +74,10 @@ describe('nascent search --weight-sharing', () => {
     writeFileSync(second, readFileSync(join(straight, 'top-cells.jsonl'), 'utf8').split('\n')[1]);
     const v = runNascent(['validate', join(straight, 'best-cells.json'), second]);
     expect(v.code).toBe(0);
+    // and the published JSON Schema agrees
+    const schema = JSON.parse(readFileSync(join(ROOT, 'schema', 'best-cells.schema.json'), 'utf8'));
+    const valid = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
+    for (const doc of lines(join(straight, 'top-cells.jsonl'))) expect(valid(doc), JSON.stringify(valid.errors)).toBe(true);
     const t = runNascent(['train', '--cells', join(straight, 'best-cells.json'), '--epochs', '1', '--train-limit', '16', '--batch-size', '16', '--backend', 'wasm', '--data-dir', data, '--out', join(work, 'trained')], ENV);
     expect(t.err).toBe('');
     expect(t.code).toBe(0);
