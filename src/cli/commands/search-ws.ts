@@ -81,9 +81,17 @@ export async function runWeightSharingSearch(
     () => undefined,
     (err: Error) => log(`report: ${err.message}`),
   );
+  // On a terminal, one status line redrawn in place under the lines that scroll; in a file, only those.
+  const tty = process.stdout.isTTY === true;
+  let status = false;
+  const clear = () => {
+    if (status) process.stdout.write('\r\x1b[K');
+    status = false;
+  };
   // Ctrl-C or SIGTERM: a checkpoint at the next step, then exit; --resume goes on from there.
   const stop = new AbortController();
   const onSignal = () => {
+    clear();
     if (!stop.signal.aborted) log('\nstopping at the next step (a checkpoint is written first)...');
     stop.abort();
   };
@@ -92,6 +100,16 @@ export async function runWeightSharingSearch(
   const started = Date.now();
   let lastReport = Promise.resolve();
   const onEvent = (e: WsEvent) => {
+    if (tty && (e.type === 'train-step' || e.type === 'strategy-step')) {
+      const what =
+        e.type === 'train-step'
+          ? `pass ${e.epoch + 1}/${settings.wsEpochs} shared-weight step ${e.batch}/${e.batches} loss ${e.loss.toFixed(3)}`
+          : `pass ${e.record.epoch}/${settings.wsEpochs} ${settings.strategy} step ${e.record.step} validation-batch accuracy ${e.record.accuracy.toFixed(3)}`;
+      process.stdout.write(`\r\x1b[K${what} | ${formatDuration((Date.now() - started) / 1000)}`);
+      status = true;
+      return;
+    }
+    clear();
     if (e.type === 'epoch-end') {
       log(`pass ${e.epoch}/${e.epochs}: shared-weight loss ${e.trainLoss.toFixed(4)}, strategy steps' validation-batch accuracy ${Number.isFinite(e.meanAccuracy) ? e.meanAccuracy.toFixed(4) : '-'} (baseline ${e.baseline.toFixed(4)}), ${e.childEpochs.toFixed(2)} child-epochs so far, ${formatDuration((Date.now() - started) / 1000)}`);
       if (report) lastReport = lastReport.then(report);
@@ -112,6 +130,7 @@ export async function runWeightSharingSearch(
       onEvent,
       signal: stop.signal,
     });
+    clear();
     await lastReport;
     const took = formatDuration((Date.now() - started) / 1000);
     const cost = `${result.trainImageSteps} training image-steps (${result.childEpochs.toFixed(2)} child-epochs of ${data.train.count} images) and ${result.scoredImages} images scored`;
