@@ -38,7 +38,7 @@ export function wsAccuracySpec(steps: readonly WsStepRecord[], subtitle: string)
     title: { text: 'Shared-weight accuracy per strategy step', subtitle: steps.length ? subtitle : 'no strategy step yet' },
     width: 640,
     height: 300,
-    config: { font: FONT, background: 'white', axis: { gridColor: '#e6e6e6' }, title: { anchor: 'start' } },
+    config: { font: FONT, background: 'white', axis: { gridColor: '#e6e6e6' }, legend: { labelLimit: 400 }, title: { anchor: 'start' } },
     data: { values: wsAccuracyRows(steps) },
     layer: [
       {
