@@ -1,7 +1,7 @@
 // `<run>/report/`: the plots, the best cells' diagrams, and index.html tying them together. Written
 // after every episode of a search, so each file is replaced atomically (a browser or file watcher
 // sees the old version or the new one, never half a file) and the engines stay loaded in between.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { CellKind } from '../cells/types.js';
 import type { TrialRecord } from '../store/records.js';
@@ -13,9 +13,19 @@ import { accuracySpec, renderSpec, rewardSpec } from './plots.js';
 import { budgetRows, budgetSpec } from './budget-plot.js';
 import { costSpec } from './cost-plot.js';
 import { svgToPng } from './render.js';
+import { writeWsReport } from './ws-report.js';
 import { bestTrial, isNb201Run, readRun, ReportError, runSeries, strategyOf, topArchitectures, type RunData } from './run-data.js';
 
 export const REPORT_DIR = 'report';
+
+/** A run of `nascent search --weight-sharing`, which has its own report (ws-report.ts). */
+function isWeightSharingRun(dir: string): boolean {
+  try {
+    return (JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { weightSharing?: unknown }).weightSharing === true;
+  } catch {
+    return false;
+  }
+}
 
 export interface RunReportOptions {
   /** Where to write; default `<run>/report`. */
@@ -47,6 +57,7 @@ async function cellSvg(run: RunData, best: TrialRecord | undefined, kind: CellKi
 
 /** Reads the run in `runDir` and (re)writes its report; returns the paths written. */
 export async function writeRunReport(runDir: string, options: RunReportOptions = {}): Promise<{ files: string[] }> {
+  if (isWeightSharingRun(runDir)) return writeWsReport(runDir, options.outDir);
   const run = readRun(runDir);
   const outDir = resolve(options.outDir ?? join(run.dir, REPORT_DIR));
   mkdirSync(outDir, { recursive: true });

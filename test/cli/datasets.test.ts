@@ -79,6 +79,18 @@ describe('nascent search folder:DIR', () => {
     expect(model.userDefinedMetadata.nascent).toMatchObject({ dataset: `folder:${folder}`, inputShape: [8, 8, 3] });
   });
 
+  it('runs a weight-sharing search on the folder: the supernet takes its size and its two classes', () => {
+    const out = join(work, 'colours-ws');
+    const r = runNascent(['search', `folder:${folder}`, '--weight-sharing', '--ws-epochs', '1', '--controller-steps', '2', '--final-samples', '3', '--top-cells', '2', '--image-size', '16', '--out', out, ...TINY], env());
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/16x16x3, 2 classes/);
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toMatchObject({ dataset: `folder:${folder}`, weightSharing: true, imageShape: [16, 16, 3], classes: ['blue', 'red'] });
+    const best = JSON.parse(readFileSync(join(out, 'best-cells.json'), 'utf8'));
+    expect(best.accuracy).toBeGreaterThanOrEqual(0);
+    expect(readFileSync(join(out, 'top-cells.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
+  });
+
   it('names unknown data sets, misplaced flags and unreadable files', () => {
     const unknown = runNascent(['search', 'imagenet'], env());
     expect(unknown.code).toBe(2);

@@ -10,6 +10,7 @@ import { DATA_FLAGS, DATA_FLAG_NAMES, dataSourceFromArgs } from '../data-flags.j
 import { SCHEDULE_FLAGS, scheduleSettingsFromArgs, type ScheduleSettings } from './schedule-settings.js';
 import { OBJECTIVE_FLAGS, objectiveSettingsFromArgs, type ObjectiveSettings } from './objective-settings.js';
 import { DATASET_HELP, IMAGE_SIZE_FLAG, datasetNameFromArg, imageSizeFromArgs } from '../dataset-flags.js';
+import { WS_FLAGS, wsSettingsFromArgs, type WsSettingsPart } from './ws-settings.js';
 
 /** What can be searched: a data set of the Dataset seam (cifar10, fashion-mnist, mnist, folder:DIR) or the NAS-Bench-201 table. */
 export const TABLE_PROBLEMS = ['nas-bench-201'] as const;
@@ -80,6 +81,7 @@ export const searchCommand: CommandSpec = {
     { name: 'resume', type: 'string', help: "continue the run in this directory from its last finished episode, with the run's own settings" },
     ...SCHEDULE_FLAGS,
     ...OBJECTIVE_FLAGS,
+    ...WS_FLAGS,
   ],
   examples: [
     'npm run search:cifar',
@@ -92,7 +94,7 @@ export const searchCommand: CommandSpec = {
   ],
 };
 
-export interface SearchSettings extends PresetSettings, ScheduleSettings, ObjectiveSettings {
+export interface SearchSettings extends PresetSettings, ScheduleSettings, ObjectiveSettings, WsSettingsPart {
   /** What is searched (config key `dataset`, as runs before nas-bench-201 recorded it). */
   dataset: Problem;
   episodes: number;
@@ -178,6 +180,7 @@ export function settingsFromArgs(args: ParsedArgs): SearchSettings {
     tableDataset: f.dataset as Nb201Dataset,
     ...scheduleSettingsFromArgs(args, problem, searchCommand),
     ...objectiveSettingsFromArgs(args, problem, searchCommand),
+    ...wsSettingsFromArgs(args, problem, searchCommand),
   };
 }
 

@@ -26,6 +26,7 @@ import { downloadBar } from '../download-bar.js';
 import { dataSourceFromArgs, timestamp } from '../data-flags.js';
 import { obtainSearchData } from '../dataset-flags.js';
 import { resumeSettings, searchCommand, settingsFromArgs, strategySettingsOf, type SearchSettings } from './search-settings.js';
+import { runWeightSharingSearch } from './search-ws.js';
 
 export { resumeSettings, searchCommand, settingsFromArgs, type SearchSettings } from './search-settings.js';
 
@@ -91,6 +92,7 @@ export async function runSearchCommand(args: ParsedArgs, log: (line: string) => 
 async function searchWith(args: ParsedArgs, opened: RunStore | undefined, log: (line: string) => void, created: (s: RunStore) => void): Promise<number> {
   const recordedConfig = opened?.readConfig();
   const settings = opened ? resumeSettings(args, recordedConfig!, opened.path('config')) : settingsFromArgs(args);
+  if (settings.weightSharing) return runWeightSharingSearch(args, opened, settings, recordedConfig, log, created);
   const out = opened?.dir ?? resolve((args.flags.out as string | undefined) ?? join('runs', timestamp()));
 
   // A resume repairs the run and checks there is work left before the slow part (backend, data).

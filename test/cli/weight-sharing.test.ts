@@ -1,0 +1,184 @@
+// `nascent search cifar10 --weight-sharing` as a user runs it: the files it writes, `nascent train`
+// and `nascent validate` accepting its cells, the flags it refuses, and a run killed with SIGKILL
+// (and stopped once with Ctrl-C) and resumed each time ending with exactly the run left alone.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseArgs } from '../../src/cli/flags.js';
+import { searchCommand, settingsFromArgs } from '../../src/cli/commands/search.js';
+import { Rng } from '../../src/util/random.js';
+import { BIN, ROOT, runNascent } from '../helpers/cli.js';
+import { writeLearnableCifar } from '../helpers/learnable-cifar.js';
+
+// One wasm thread: deterministic, and fast enough that a tiny run takes seconds.
+const ENV = { NASCENT_WASM_THREADS: '1' };
+let work: string;
+let data: string;
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'nascent-ws-cli-'));
+  data = join(work, 'data');
+  writeLearnableCifar(data, 20);
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const EPOCHS = 3;
+const STEPS = 3;
+const wsArgs = (out: string, extra: string[] = []) => [
+  'search', 'cifar10', '--weight-sharing', '--strategy', 'controller', '--ws-epochs', String(EPOCHS), '--controller-steps', String(STEPS),
+  '--final-samples', '4', '--top-cells', '2', '--checkpoint-every', '1', '--blocks', '2', '--channels', '1,2,2,2,2', '--batch-size', '16',
+  '--train-limit', '48', '--val-limit', '16', '--seed', '5', '--backend', 'wasm', '--data-dir', data, '--out', out, ...extra,
+];
+const lines = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l)) : []);
+// Wall-clock fields differ between two runs, and a resumed run's settings list its resumes.
+const steps = (run: string) => lines(join(run, 'ws-steps.jsonl')).map(({ time: _t, ...rest }) => rest);
+const tops = (run: string) => lines(join(run, 'top-cells.jsonl')).map(({ settings: _s, ...rest }) => rest);
+
+describe('nascent search --weight-sharing', () => {
+  let straight: string;
+  it('writes its steps, final samples, top cells and best cells, with their cost, and a report', () => {
+    straight = join(work, 'straight');
+    const r = runNascent(wsArgs(straight), ENV);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/finished the weight-sharing search in .*: 144 training image-steps \(3\.00 child-epochs of 48 images\)/);
+    const config = JSON.parse(readFileSync(join(straight, 'config.json'), 'utf8'));
+    expect(config).toMatchObject({ weightSharing: true, wsEpochs: EPOCHS, controllerSteps: STEPS, finalSamples: 4, topCells: 2, wsLr: 0.001, strategy: 'controller' });
+    const s = lines(join(straight, 'ws-steps.jsonl'));
+    expect(s.map((x) => x.step)).toEqual(Array.from({ length: EPOCHS * STEPS }, (_, i) => i + 1));
+    expect(s.map((x) => x.epoch)).toEqual([1, 1, 1, 2, 2, 2, 3, 3, 3]);
+    for (const x of s) {
+      expect(x.childEpochs).toBeCloseTo(x.trainImageSteps / 48, 12);
+      expect(x.reward).toBeCloseTo(x.accuracy - x.baseline, 12);
+    }
+    expect(s[8].trainImageSteps).toBe(144);
+    const final = lines(join(straight, 'final-samples.jsonl'));
+    expect(final.length).toBe(4);
+    expect(new Set(final.map((f) => f.key)).size).toBe(4);
+    const top = lines(join(straight, 'top-cells.jsonl'));
+    expect(top.map((t) => t.rank)).toEqual([1, 2]);
+    expect(top[0].accuracy).toBe(Math.max(...final.map((f) => f.accuracy)));
+    expect(top[0].accuracy).toBeGreaterThanOrEqual(top[1].accuracy);
+    const best = JSON.parse(readFileSync(join(straight, 'best-cells.json'), 'utf8'));
+    expect(best).toEqual(top[0]);
+    expect(best).toMatchObject({ format: 'nascent.best-cells', version: 1, sharedWeights: true, settings: { channels: [1, 2, 2, 2, 2], blocks: 2, childEpochs: 3 } });
+    for (const f of ['ws-accuracy.svg', 'ws-accuracy.png', 'normal.svg', 'reduction.svg', 'index.html']) expect(existsSync(join(straight, 'report', f))).toBe(true);
+    expect(readFileSync(join(straight, 'report', 'ws-accuracy.svg'), 'utf8')).toContain('Shared-weight accuracy per strategy step');
+    expect(existsSync(join(straight, 'run.lock'))).toBe(false);
+  }, 240_000);
+
+  it('leaves cells that nascent validate and nascent train accept', () => {
+    const second = join(work, 'second.json');
+    writeFileSync(second, readFileSync(join(straight, 'top-cells.jsonl'), 'utf8').split('\n')[1]);
+    const v = runNascent(['validate', join(straight, 'best-cells.json'), second]);
+    expect(v.code).toBe(0);
+    // and the published JSON Schema agrees
+    const schema = JSON.parse(readFileSync(join(ROOT, 'schema', 'best-cells.schema.json'), 'utf8'));
+    const valid = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
+    for (const doc of lines(join(straight, 'top-cells.jsonl'))) expect(valid(doc), JSON.stringify(valid.errors)).toBe(true);
+    const t = runNascent(['train', '--cells', join(straight, 'best-cells.json'), '--epochs', '1', '--train-limit', '16', '--batch-size', '16', '--backend', 'wasm', '--data-dir', data, '--out', join(work, 'trained')], ENV);
+    expect(t.err).toBe('');
+    expect(t.code).toBe(0);
+    expect(t.out).toMatch(/test accuracy \d\.\d{4}/);
+    expect(t.out).toContain('training 1 epoch, channels 1,2,2,2,2');
+    // `nascent report` draws a weight-sharing run with its own plot
+    const r = runNascent(['report', straight, '--out', join(work, 'report')]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('ws-accuracy.svg');
+  }, 240_000);
+
+  it('refuses flags that do not apply', () => {
+    const bad = (args: string[], message: RegExp) => expect(() => settingsFromArgs(parseArgs(searchCommand, args))).toThrow(message);
+    bad(['cifar10', '--ws-epochs', '3'], /--ws-epochs only applies with --weight-sharing/);
+    bad(['cifar10', '--weight-sharing', '--strategy', 'tpe'], /--weight-sharing works with --strategy controller or random, not tpe/);
+    bad(['cifar10', '--weight-sharing', '--fidelity', 'hyperband', '--max-epochs', '9'], /--fidelity hyperband does not apply with --weight-sharing/);
+    bad(['cifar10', '--weight-sharing', '--final-samples', '0'], /--final-samples/);
+    bad(['nas-bench-201', '--weight-sharing'], /applies to an image data set, not the nas-bench-201 table/);
+    expect(settingsFromArgs(parseArgs(searchCommand, ['cifar10', '--weight-sharing', '--lr', '0.002']))).toMatchObject({ weightSharing: true, wsEpochs: 10, controllerSteps: 20, wsLr: 0.002, finalSamples: 100, topCells: 10, checkpointEvery: 50 });
+    expect(settingsFromArgs(parseArgs(searchCommand, ['cifar10'])).weightSharing).toBeUndefined();
+    // as a user sees it: the usage error and exit 2
+    const r = runNascent(['search', 'cifar10', '--weight-sharing', '--strategy', 'evolution', '--out', join(work, 'never')]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--weight-sharing works with --strategy controller or random, not evolution/);
+  }, 60_000);
+
+  it('after a Ctrl-C and SIGKILLs at random moments, resumed each time, gives the same run as one never stopped', async () => {
+    const run = join(work, 'killed');
+    const rng = new Rng(13);
+    let kills = 0;
+    let interrupted = false;
+    const checkpoint = join(run, 'ws-checkpoint.bin');
+    const mtime = () => (existsSync(checkpoint) ? statSync(checkpoint).mtimeMs : 0);
+    for (let launch = 0; ; launch++) {
+      expect(launch).toBeLessThan(20);
+      const p = start(launch === 0 ? wsArgs(run, ['--no-report']) : ['search', '--resume', run]);
+      if (!(await until(p, () => /\nweight sharing: /.test(p.output())))) break;
+      if (!interrupted) {
+        // Ctrl-C once a checkpoint is on disk: the process writes another at the next step and exits 0.
+        expect(await until(p, () => mtime() > 0)).toBe(true);
+        p.child.kill('SIGINT');
+        const { code } = await p.exited;
+        expect(code).toBe(0);
+        expect(p.output()).toContain(`resume with: nascent search --resume ${run}`);
+        interrupted = true;
+        continue;
+      }
+      if (kills < 4) {
+        const before = mtime();
+        // Alternate: right after a checkpoint is replaced, and at a random moment.
+        const ready = kills % 2 === 0 ? await until(p, () => mtime() !== before) : (await sleep(300 + rng.next() * 2500), true);
+        if (ready && p.child.exitCode === null) {
+          p.child.kill('SIGKILL');
+          kills++;
+        }
+      }
+      const { code, signal } = await p.exited;
+      if (signal === null) {
+        expect(p.output()).toMatch(/finished the weight-sharing search|already finished/);
+        expect(code).toBe(0);
+        break;
+      }
+    }
+    expect(kills).toBeGreaterThanOrEqual(3);
+    expect(steps(run)).toEqual(steps(straight));
+    expect(lines(join(run, 'final-samples.jsonl'))).toEqual(lines(join(straight, 'final-samples.jsonl')));
+    expect(tops(run)).toEqual(tops(straight));
+    const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'));
+    expect(config.resumes.length).toBeGreaterThanOrEqual(4);
+    const again = runNascent(['search', '--resume', run], ENV);
+    expect(again.code).toBe(0);
+    expect(again.out).toMatch(/already finished its weight-sharing search/);
+    const conflict = runNascent(['search', '--resume', run, '--ws-epochs', '9']);
+    expect(conflict.code).toBe(2);
+    expect(conflict.err).toMatch(/--ws-epochs 9 conflicts with the run's 3/);
+  }, 400_000);
+});
+
+interface Running {
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function start(args: string[]): Running {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...ENV } });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.on('exit', (code, signal) => res({ code, signal })));
+  return { child, output: () => out, exited };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(p: Running, done: () => boolean): Promise<boolean> {
+  let finished = false;
+  void p.exited.then(() => (finished = true));
+  while (!done()) {
+    if (finished) return false;
+    await sleep(2);
+  }
+  return true;
+}
