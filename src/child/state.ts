@@ -1,9 +1,10 @@
 // A trained child's state, saved so that a promoted child (Hyperband) continues where it stopped:
 // every weight of the model (BatchNorm's moving statistics included) and Adam's moments and step
-// count. One file: a 4-byte little-endian header length, a JSON header naming each tensor's shape
-// and dtype in order, then the tensors' bytes. Written through writeFileAtomic by the run store.
+// count. One file (src/util/framed.ts): a JSON header naming each tensor's shape and dtype in
+// order, then the tensors' bytes. Written through writeFileAtomic by the run store.
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { frame, unframe } from '../util/framed.js';
 
 export const CHILD_STATE_FORMAT = 'nascent.child-state';
 
@@ -63,29 +64,16 @@ export async function encodeChildState(model: tfl.LayersModel, optimizer: tf.Opt
     parts.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice());
   }
   tf.dispose(opt.map((w) => w.tensor));
-  const head = Buffer.from(JSON.stringify(header), 'utf8');
-  const len = Buffer.alloc(4);
-  len.writeUInt32LE(head.length);
-  return Buffer.concat([len, head, ...parts]);
+  return frame(header, parts);
 }
 
 /** Reads a state file's bytes; `what` names the file in errors. The caller disposes the tensors. */
 export function decodeChildState(bytes: Uint8Array, what: string): ChildState {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const fail = (why: string): never => {
     throw new ChildStateError(`${what}: not a child state file (${why})`);
   };
-  if (buf.length < 4) fail('shorter than its header');
-  const headLen = buf.readUInt32LE(0);
-  if (4 + headLen > buf.length) fail('header length past the end');
-  let header: Header;
-  try {
-    header = JSON.parse(buf.subarray(4, 4 + headLen).toString('utf8')) as Header;
-  } catch {
-    return fail('header is not JSON');
-  }
-  if (header.format !== CHILD_STATE_FORMAT || header.version !== 1) fail(`format ${header.format} version ${header.version}`);
-  let off = 4 + headLen;
+  const { header, body: buf } = unframe<Header>(bytes, CHILD_STATE_FORMAT, fail);
+  let off = 0;
   const read = (e: TensorEntry): tf.Tensor => {
     const n = e.shape.reduce((a, b) => a * b, 1);
     const bytesLen = n * 4;

@@ -25,6 +25,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchNormTrain } from '../backend/wasm/batch_norm_train.js';
 import { OPERATIONS, type Block, type Cell, type CellPair, type Operation } from '../cells/types.js';
+import { frame, unframe } from '../util/framed.js';
 import { Rng } from '../util/random.js';
 import { avgPool3x3ExcludePad } from './avg_pool.js';
 import { BN_EPSILON, CELL_STACK, liveCells, usedInputs, validateBuildOptions, validateChildCells } from './build.js';
@@ -363,29 +364,16 @@ export async function encodeSupernetState(net: Supernet, adam: SharedAdam): Prom
     const data = (await t.data()) as Float32Array;
     parts.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice());
   }
-  const head = Buffer.from(JSON.stringify(header), 'utf8');
-  const len = Buffer.alloc(4);
-  len.writeUInt32LE(head.length);
-  return Buffer.concat([len, head, ...parts]);
+  return frame(header, parts);
 }
 
 /** Puts a saved state into `net` and `adam`; `what` names the file in errors. */
 export function restoreSupernetState(net: Supernet, adam: SharedAdam, bytes: Uint8Array, what: string): void {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const fail = (why: string): never => {
     throw new Error(`${what}: not a supernet state of this run (${why})`);
   };
-  if (buf.length < 4) fail('shorter than its header');
-  const headLen = buf.readUInt32LE(0);
-  if (4 + headLen > buf.length) fail('header length past the end');
-  let header: StateHeader;
-  try {
-    header = JSON.parse(buf.subarray(4, 4 + headLen).toString('utf8')) as StateHeader;
-  } catch {
-    return fail('header is not JSON');
-  }
-  if (header.format !== SUPERNET_STATE_FORMAT || header.version !== 1) fail(`format ${header.format} version ${header.version}`);
-  let off = 4 + headLen;
+  const { header, body: buf } = unframe<StateHeader>(bytes, SUPERNET_STATE_FORMAT, fail);
+  let off = 0;
   const read = (name: string, shape: number[]): tf.Tensor => {
     const n = shape.reduce((a, b) => a * b, 1);
     if (off + n * 4 > buf.length) fail(`${name} runs past the end`);

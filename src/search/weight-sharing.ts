@@ -27,6 +27,7 @@ import type { SearchSpace } from '../spaces/types.js';
 import { appendLineDurable, writeFileAtomic, writeJsonAtomic } from '../store/atomic.js';
 import { BEST_CELLS_FORMAT, BEST_CELLS_VERSION, type BestCellsFile } from '../store/records.js';
 import { truncateLines } from '../store/lines.js';
+import { frame, unframe } from '../util/framed.js';
 import { Rng } from '../util/random.js';
 import type { Baseline, Strategy } from './types.js';
 
@@ -171,21 +172,11 @@ function batchOf(set: ImageSet, order: Uint32Array, index: number, size: number,
 export function readWsCheckpoint(dir: string): { checkpoint: WsCheckpoint; net: Uint8Array } | undefined {
   const path = join(dir, WS_FILES.checkpoint);
   if (!existsSync(path)) return undefined;
-  const buf = readFileSync(path);
   const fail = (why: string): never => {
     throw new Error(`${path}: ${why} (the checkpoint is replaced atomically, so it was damaged after it was written)`);
   };
-  if (buf.length < 4) fail('shorter than its header');
-  const len = buf.readUInt32LE(0);
-  if (4 + len > buf.length) fail('header length past the end');
-  let checkpoint: WsCheckpoint;
-  try {
-    checkpoint = JSON.parse(buf.subarray(4, 4 + len).toString('utf8')) as WsCheckpoint;
-  } catch {
-    return fail('header is not JSON');
-  }
-  if (checkpoint.format !== 'nascent.ws-checkpoint' || checkpoint.version !== 1) fail(`format ${checkpoint.format} version ${checkpoint.version}`);
-  return { checkpoint, net: buf.subarray(4 + len) };
+  const { header: checkpoint, body } = unframe<WsCheckpoint>(readFileSync(path), 'nascent.ws-checkpoint', fail);
+  return { checkpoint, net: body };
 }
 
 export async function runWeightSharing<A>(o: WeightSharingOptions<A>): Promise<WeightSharingOutcome> {
@@ -224,10 +215,7 @@ export async function runWeightSharing<A>(o: WeightSharingOptions<A>): Promise<W
   });
   const checkpoint = async () => {
     const header: WsCheckpoint = { format: 'nascent.ws-checkpoint', version: 1, ...c, strategy: await o.strategy.getState(), baseline: o.baseline.getState() };
-    const head = Buffer.from(JSON.stringify(header), 'utf8');
-    const len = Buffer.alloc(4);
-    len.writeUInt32LE(head.length);
-    writeFileAtomic(checkpointPath, Buffer.concat([len, head, await o.net.encodeState()]));
+    writeFileAtomic(checkpointPath, frame(header, [await o.net.encodeState()]));
     emit({ type: 'checkpoint', counters: { ...c } });
   };
 
