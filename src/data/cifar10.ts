@@ -19,7 +19,7 @@ import {
   TEST_BATCH_FILE,
   TRAIN_BATCH_FILES,
 } from './cifar10-format.js';
-import { downloadFile, md5File, type DownloadProgress } from './download.js';
+import { downloadFile, transferOptions, md5File, type DownloadProgress } from './download.js';
 import { extractCifar10Archive } from './extract.js';
 import { CIFAR10_CLASSES, type Cifar10Splits, type ImageSet } from './types.js';
 
@@ -113,18 +113,7 @@ export async function ensureCifar10(opts: EnsureCifar10Options = {}): Promise<st
   }
   if (!existsSync(archive)) {
     opts.log?.(`downloading CIFAR-10 from ${url} into ${cacheDir}`);
-    await downloadFile({
-      url,
-      dest: archive,
-      md5,
-      allowHttp: opts.allowHttp,
-      retries: opts.retries,
-      backoffMs: opts.backoffMs,
-      readTimeoutMs: opts.readTimeoutMs,
-      onProgress: opts.onProgress,
-      log: opts.log,
-      signal: opts.signal,
-    });
+    await downloadFile({ url, dest: archive, md5, ...transferOptions(opts) });
   }
 
   try {

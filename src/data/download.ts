@@ -40,6 +40,14 @@ export interface DownloadOptions {
   signal?: AbortSignal;
 }
 
+/** How a download goes (not what it fetches): what loaders pass through from their own options. */
+export type TransferOptions = Pick<DownloadOptions, 'allowHttp' | 'retries' | 'backoffMs' | 'readTimeoutMs' | 'onProgress' | 'log' | 'signal'>;
+
+/** The transfer settings among a loader's options. */
+export function transferOptions(o: TransferOptions): TransferOptions {
+  return { allowHttp: o.allowHttp, retries: o.retries, backoffMs: o.backoffMs, readTimeoutMs: o.readTimeoutMs, onProgress: o.onProgress, log: o.log, signal: o.signal };
+}
+
 export class DownloadError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);

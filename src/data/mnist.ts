@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { downloadFile, type DownloadProgress } from './download.js';
+import { downloadFile, transferOptions, type DownloadProgress } from './download.js';
 import { gunzipFile, parseIdx } from './idx.js';
 import { splitTrainVal, limitSet } from './split.js';
 import type { ImageSet } from './types.js';
@@ -162,18 +162,7 @@ export async function ensureIdxDataset(spec: IdxDatasetSpec, opts: EnsureIdxOpti
     const base = opts.url ?? spec.baseUrl;
     const url = base.endsWith('/') ? `${base}${f.name}` : `${base}/${f.name}`;
     opts.log?.(`downloading ${url} into ${dir}`);
-    await downloadFile({
-      url,
-      dest: path,
-      md5: f.md5,
-      allowHttp: opts.allowHttp,
-      retries: opts.retries,
-      backoffMs: opts.backoffMs,
-      readTimeoutMs: opts.readTimeoutMs,
-      onProgress: opts.onProgress,
-      log: opts.log,
-      signal: opts.signal,
-    });
+    await downloadFile({ url, dest: path, md5: f.md5, ...transferOptions(opts) });
     raw.set(f.name, verifiedIdx(path, f));
   }
   return { location: { dir, system: false }, raw };
