@@ -147,7 +147,8 @@ export function sendFile(req: IncomingMessage, res: ServerResponse, body: Buffer
 export function sendPrefix(res: ServerResponse, body: Buffer, cut: number, after: 'drop' | 'stall'): void {
   res.writeHead(200, { 'content-length': body.length });
   res.write(body.subarray(0, cut), () => {
-    // Give the bytes time to reach the client before the connection dies.
-    if (after === 'drop') setTimeout(() => res.socket?.destroy(), 20);
+    // Give the bytes time to reach the client's .part file before the connection dies (20 ms was
+    // too little on a loaded machine: the drop came before any byte was on disk, so no Range followed).
+    if (after === 'drop') setTimeout(() => res.socket?.destroy(), 200);
   });
 }
