@@ -1,18 +1,16 @@
 // A search that is killed again and again and resumed each time ends with exactly the run that a
 // search left alone produces: the real executable, SIGKILL at random moments, the cpu backend.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/cli/flags.js';
 import { resumeSettings, searchCommand } from '../../src/cli/commands/search.js';
 import type { TrialRecord } from '../../src/store/records.js';
 import { Rng } from '../../src/util/random.js';
+import { BIN, ROOT, sleep, startNascent, until } from '../helpers/cli.js';
 import { writeLearnableCifar } from '../helpers/learnable-cifar.js';
-
-const ROOT = resolve(__dirname, '../..');
-const BIN = join(ROOT, 'bin', 'nascent.mjs');
 // Enough that ten kills (each can cost at most one episode's progress) land before the end.
 const EPISODES = 14;
 
@@ -46,33 +44,7 @@ function trialsOf(run: string): TrialRecord[] {
 // Wall-clock fields differ between any two runs; everything else must not.
 const comparable = (ts: TrialRecord[]) => ts.map(({ time: _t, seconds: _s, latencyMs: _l, ...rest }) => rest);
 
-interface Running {
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function start(args: string[]): Running {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.on('exit', (code, signal) => res({ code, signal })));
-  return { child, output: () => out, exited };
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls every 2 ms, so a kill lands within a few ms of the change it waits for. */
-async function until(p: Running, done: () => boolean): Promise<boolean> {
-  let finished = false;
-  void p.exited.then(() => (finished = true));
-  while (!done()) {
-    if (finished) return false;
-    await sleep(2);
-  }
-  return true;
-}
+const start = (args: string[]) => startNascent(args);
 
 const mtime = (path: string) => (existsSync(path) ? statSync(path).mtimeMs : 0);
 

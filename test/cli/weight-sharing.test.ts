@@ -1,7 +1,6 @@
 // `nascent search cifar10 --weight-sharing` as a user runs it: the files it writes, `nascent train`
 // and `nascent validate` accepting its cells, the flags it refuses, and a run killed with SIGKILL
 // (and stopped once with Ctrl-C) and resumed each time ending with exactly the run left alone.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/cli/flags.js';
 import { searchCommand, settingsFromArgs } from '../../src/cli/commands/search.js';
 import { Rng } from '../../src/util/random.js';
-import { BIN, ROOT, runNascent } from '../helpers/cli.js';
+import { ROOT, runNascent, sleep, startNascent, until } from '../helpers/cli.js';
 import { writeLearnableCifar } from '../helpers/learnable-cifar.js';
 
 // One wasm thread: deterministic, and fast enough that a tiny run takes seconds.
@@ -156,29 +155,4 @@ describe('nascent search --weight-sharing', () => {
   }, 400_000);
 });
 
-interface Running {
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function start(args: string[]): Running {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...ENV } });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.on('exit', (code, signal) => res({ code, signal })));
-  return { child, output: () => out, exited };
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(p: Running, done: () => boolean): Promise<boolean> {
-  let finished = false;
-  void p.exited.then(() => (finished = true));
-  while (!done()) {
-    if (finished) return false;
-    await sleep(2);
-  }
-  return true;
-}
+const start = (args: string[]) => startNascent(args, ENV);
