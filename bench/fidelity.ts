@@ -18,6 +18,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HyperbandScheduler } from '../src/schedule/hyperband.js';
+import { kendallTau } from '../src/util/kendall.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name: string, fallback: string) => {
@@ -143,6 +144,20 @@ if (full.length > 0 && hb.length > 0) {
   const h = stat(hb.map((x) => x.bestVal));
   const ratio = stat(hb.map((x) => x.childEpochs)).m / stat(full.map((x) => x.childEpochs)).m;
   lines.push('', `hyperband/full child-epochs ${ratio.toFixed(3)}; best val ${h.m.toFixed(4)} vs ${f.m.toFixed(4)} (full's standard error ${f.se.toFixed(4)}): ${h.m >= f.m - f.se ? 'within' : 'not within'} one standard error`);
+}
+// How well a short training ranks children as the full budget does (what Hyperband's early rungs
+// rely on): Kendall's tau between each full-fidelity child's accuracy after e epochs and its best.
+if (modes.includes('full')) {
+  const hb = new HyperbandScheduler({ maxEpochs, factor });
+  const rungBudgets = Array.from({ length: hb.sMax }, (_, i) => hb.budget(hb.sMax, i));
+  for (const e of rungBudgets) {
+    const taus = seeds.map((seed) => {
+      const ts = readFileSync(join(outDir, `full-${seed}`, 'trials.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      return kendallTau(ts.map((t) => t.valAccuracies[e - 1]), ts.map((t) => t.accuracy));
+    });
+    const { m, se } = stat(taus);
+    lines.push(`rank agreement of the full-fidelity children after ${e} epoch${e === 1 ? '' : 's'} with their best over ${maxEpochs}: Kendall's tau ${m.toFixed(3)} ± ${se.toFixed(3)} (standard error over seeds; per seed ${taus.map((t) => t.toFixed(3)).join(', ')})`);
+  }
 }
 writeFileSync(join(outDir, 'summary.md'), lines.join('\n') + '\n');
 console.log(lines.join('\n'));
