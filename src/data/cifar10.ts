@@ -4,7 +4,6 @@
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Rng } from '../util/random.js';
 import {
   ARCHIVE_NAME,
   BATCHES_DIR,
@@ -21,6 +20,7 @@ import {
 } from './cifar10-format.js';
 import { downloadFile, transferOptions, md5File, type DownloadProgress } from './download.js';
 import { extractCifar10Archive } from './extract.js';
+import { checkLimit, checkSplitOptions, shuffledOrder } from './split.js';
 import { CIFAR10_CLASSES, type Cifar10Splits, type ImageSet } from './types.js';
 
 export { OFFICIAL_MD5 as CIFAR10_MD5, OFFICIAL_URL as CIFAR10_URL } from './cifar10-format.js';
@@ -204,18 +204,6 @@ export interface LoadCifar10Options {
   valFraction?: number;
 }
 
-function checkLimit(name: string, v: number | undefined): void {
-  if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new RangeError(`${name} must be a positive integer, got ${v}`);
-}
-
-/** 0..n-1 in the seeded order of Rng(seed).shuffle. */
-function shuffledOrder(n: number, seed: number): Uint32Array {
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  new Rng(seed).shuffle(order);
-  return order;
-}
-
 /**
  * Reads each batch once and hands every record to `visit` with its index across all the files and
  * its checked label; a file whose size changed since `counts` were taken is an error.
@@ -246,12 +234,7 @@ function trainingBatches(dir: string): { files: string[]; counts: number[]; tota
  * Each batch file is read once and decoded straight into its destination.
  */
 export function loadCifar10(dir: string, opts: LoadCifar10Options = {}): Cifar10Splits {
-  const valFraction = opts.valFraction ?? 0.2;
-  if (!(valFraction > 0 && valFraction < 1)) throw new RangeError(`valFraction must be in (0, 1), got ${valFraction}`);
-  checkLimit('trainLimit', opts.trainLimit);
-  checkLimit('valLimit', opts.valLimit);
-  const splitSeed = opts.splitSeed ?? 0;
-  if (!Number.isInteger(splitSeed)) throw new RangeError(`splitSeed must be an integer, got ${splitSeed}`);
+  const { valFraction, seed: splitSeed } = checkSplitOptions(opts);
 
   const { files, counts, total } = trainingBatches(dir);
   const valSide = Math.round(total * valFraction);

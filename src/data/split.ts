@@ -1,7 +1,7 @@
 // Disjoint, seeded splits of one image set: the same seed always gives the same split, no image
 // is in two sides, and a limit takes a prefix of its side (so a smaller validation set is still
 // disjoint from any training set). Used by every data set except CIFAR-10, which decodes its
-// records straight into their sides (cifar10.ts) with the same permutation rule.
+// records straight into their sides (cifar10.ts) with the same permutation and checks from here.
 import { Rng } from '../util/random.js';
 import type { ImageSet } from './types.js';
 
@@ -53,17 +53,23 @@ export interface SplitOptions {
   valLimit?: number;
 }
 
-/**
- * `set` split by a seeded permutation: the first (1 - valFraction) of it is training, the rest
- * validation; limits take prefixes of each side.
- */
-export function splitTrainVal(set: ImageSet, opts: SplitOptions = {}): { train: ImageSet; val: ImageSet } {
+/** The split's settings with their defaults, each checked (CIFAR-10's loader takes the same). */
+export function checkSplitOptions(opts: SplitOptions): { valFraction: number; seed: number } {
   const valFraction = opts.valFraction ?? 0.2;
   if (!(valFraction > 0 && valFraction < 1)) throw new RangeError(`valFraction must be in (0, 1), got ${valFraction}`);
   checkLimit('trainLimit', opts.trainLimit);
   checkLimit('valLimit', opts.valLimit);
   const seed = opts.splitSeed ?? 0;
   if (!Number.isInteger(seed)) throw new RangeError(`splitSeed must be an integer, got ${seed}`);
+  return { valFraction, seed };
+}
+
+/**
+ * `set` split by a seeded permutation: the first (1 - valFraction) of it is training, the rest
+ * validation; limits take prefixes of each side.
+ */
+export function splitTrainVal(set: ImageSet, opts: SplitOptions = {}): { train: ImageSet; val: ImageSet } {
+  const { valFraction, seed } = checkSplitOptions(opts);
   const valSide = Math.round(set.count * valFraction);
   const trainSide = set.count - valSide;
   if (valSide < 1 || trainSide < 1) throw new Error(`${set.count} images cannot be split with valFraction ${valFraction}`);

@@ -14,14 +14,17 @@ export function truncateLines(path: string, n: number): number {
     end = nl + 1;
     kept++;
   }
-  if (end !== text.length) {
-    const fd = openSync(path, 'r+');
-    try {
-      ftruncateSync(fd, end);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  }
+  if (end !== text.length) truncateDurable(path, end);
   return kept;
+}
+
+/** Cuts `path` to its first `bytes` bytes and fsyncs it, so the cut survives a crash. */
+export function truncateDurable(path: string, bytes: number): void {
+  const fd = openSync(path, 'r+');
+  try {
+    ftruncateSync(fd, bytes);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }

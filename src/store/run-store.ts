@@ -1,8 +1,9 @@
 // A run directory: config.json (the settings), trials.jsonl (append-only, one fsync'd line per
 // finished episode), best-cells.json and checkpoint.json (both replaced atomically).
-import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { appendLineDurable, TEMPORARY_FILE, writeFileAtomic, writeJsonAtomic } from './atomic.js';
+import { truncateDurable } from './lines.js';
 import { acquireRunLock, type RunLock } from './lock.js';
 import { BEST_CELLS_FORMAT, BEST_CELLS_VERSION, type BestCellsFile, type ParetoPoint, type TrialRecord } from './records.js';
 
@@ -123,13 +124,7 @@ export class RunStore {
     const text = readFileSync(path);
     const end = text.lastIndexOf(0x0a) + 1;
     if (end === text.length) return undefined;
-    const fd = openSync(path, 'r+');
-    try {
-      ftruncateSync(fd, end);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    truncateDurable(path, end);
     return text.subarray(end).toString('utf8');
   }
 
