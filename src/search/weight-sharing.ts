@@ -16,8 +16,10 @@
 // baseline, every counter) is replaced atomically every `checkpointEvery` training steps, after
 // each epoch and at the end; ws-steps.jsonl lines are appended (fsync'd) as they happen, and a
 // resume cuts the file back to the lines its checkpoint counts, which the resumed run writes again
-// (the same lines: every random choice is a function of the seed and the counters). A kill during
-// the final scoring redoes that scoring from the checkpoint written before it.
+// (the same lines: every random choice is a function of the seed and the counters). The final
+// scoring appends each sample (fsync'd) to final-samples.jsonl as it is scored; a resume draws the
+// same proposals again from the checkpoint written before the scoring began and takes the scores
+// already on disk instead of computing them, so a kill there costs at most one sample.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { keyHash } from '../cells/key.js';
@@ -187,6 +189,7 @@ export async function runWeightSharing<A>(o: WeightSharingOptions<A>): Promise<W
   const trainBatches = Math.ceil(train.count / s.batchSize);
   const valBatches = Math.ceil(val.count / s.batchSize);
   const stepsPath = join(o.dir, WS_FILES.steps);
+  const finalPath = join(o.dir, WS_FILES.final);
   const checkpointPath = join(o.dir, WS_FILES.checkpoint);
 
   let c = fresh();
@@ -225,6 +228,8 @@ export async function runWeightSharing<A>(o: WeightSharingOptions<A>): Promise<W
   while (c.phase === 'train') {
     if (c.epoch >= s.wsEpochs) {
       c.phase = 'final';
+      // Samples on disk belong to a final phase this checkpoint starts, so none can be there yet.
+      truncateLines(finalPath, 0);
       await checkpoint();
       break;
     }
@@ -314,6 +319,9 @@ export async function runWeightSharing<A>(o: WeightSharingOptions<A>): Promise<W
   }
 
   // Final: distinct proposals scored on the whole validation split (fixed order, batch statistics).
+  // The checkpoint was written as this phase began, so the strategy draws the same proposals a run
+  // killed here drew; the samples it scored (whole lines only) are taken as they are.
+  const scored = readLines<WsFinalSample>(finalPath, truncateLines(finalPath, Infinity));
   const samples: WsFinalSample[] = [];
   const seen = new Set<string>();
   const valOrder = new Uint32Array(val.count).map((_, i) => i);
@@ -324,6 +332,14 @@ export async function runWeightSharing<A>(o: WeightSharingOptions<A>): Promise<W
     const key = keyHash(o.space.key(arch));
     if (seen.has(key)) continue;
     seen.add(key);
+    const done = scored[samples.length];
+    if (done) {
+      if (done.key !== key) throw new Error(`${finalPath}: sample ${samples.length + 1} is ${done.key}, but the strategy restored from ${checkpointPath} draws ${key} (the run was edited or damaged)`);
+      c.scoredImages += val.count;
+      samples.push(done);
+      emit({ type: 'final-sample', done: samples.length, total: s.finalSamples, sample: done });
+      continue;
+    }
     let right = 0;
     for (let b = 0; b < valBatches; b++) {
       const batch = batchOf(val, valOrder, b, s.batchSize, numClasses);
@@ -337,9 +353,11 @@ export async function runWeightSharing<A>(o: WeightSharingOptions<A>): Promise<W
     }
     c.scoredImages += val.count;
     const sample: WsFinalSample = { sample: samples.length + 1, cells: o.space.toJSON(arch), key, explored: proposal.explored, accuracy: right / val.count };
+    appendLineDurable(finalPath, JSON.stringify(sample));
     samples.push(sample);
     emit({ type: 'final-sample', done: samples.length, total: s.finalSamples, sample });
   }
+  if (scored.length > samples.length) throw new Error(`${finalPath} holds ${scored.length} samples, more than the ${samples.length} this run scores (the run was edited or damaged)`);
   // Best first; ties keep the order drawn.
   const ranked = [...samples].sort((a, b) => b.accuracy - a.accuracy || a.sample - b.sample);
   const settings = { ...o.config, trainImageSteps: c.trainImageSteps, scoredImages: c.scoredImages, childEpochs: childEpochs() };
@@ -356,7 +374,6 @@ export async function runWeightSharing<A>(o: WeightSharingOptions<A>): Promise<W
     rank,
   });
   const top = ranked.slice(0, s.topCells).map((x, i) => asBest(x, i + 1));
-  writeFileAtomic(join(o.dir, WS_FILES.final), samples.map((x) => JSON.stringify(x)).join('\n') + (samples.length ? '\n' : ''));
   writeFileAtomic(join(o.dir, WS_FILES.top), top.map((x) => JSON.stringify(x)).join('\n') + (top.length ? '\n' : ''));
   if (top.length > 0) writeJsonAtomic(join(o.dir, WS_FILES.best), top[0]);
   c.phase = 'done';
@@ -364,11 +381,16 @@ export async function runWeightSharing<A>(o: WeightSharingOptions<A>): Promise<W
   return outcome(false, { best: top[0], finalSamples: samples });
 }
 
+/** The first `n` lines of a JSON-lines file (all when n is Infinity), parsed; none when it is absent. */
+function readLines<T>(path: string, n = Infinity): T[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8').split('\n').filter((l) => l !== '').slice(0, n).map((l) => JSON.parse(l) as T);
+}
+
 /** The results of a finished run, as its files hold them. */
 function readFinal(dir: string): Partial<WeightSharingOutcome> {
-  const lines = (name: string) => (existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l)) : []);
-  const top = lines(WS_FILES.top) as BestCellsFile[];
-  return { best: top[0], finalSamples: lines(WS_FILES.final) as WsFinalSample[] };
+  const top = readLines<BestCellsFile>(join(dir, WS_FILES.top));
+  return { best: top[0], finalSamples: readLines<WsFinalSample>(join(dir, WS_FILES.final)) };
 }
 
 // On cpu every kernel is synchronous: give signals and timers a turn between steps.

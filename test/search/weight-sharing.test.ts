@@ -1,0 +1,106 @@
+// The weight-sharing driver's final scoring across a stop: a run stopped (or killed) while it scores
+// its final samples takes the samples already on disk on resume instead of scoring them again, and
+// ends with the files a run never stopped writes. The network is a stand-in whose score is a
+// function of the architecture, so the test sees exactly which architectures were scored.
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prepareBackend } from '../../src/backend/index.js';
+import { nasnetSpace } from '../../src/cells/space.js';
+import type { CellPair } from '../../src/cells/types.js';
+import { MovingBaseline } from '../../src/controller/baseline.js';
+import type { ImageSet } from '../../src/data/types.js';
+import { RandomStrategy } from '../../src/search/random-strategy.js';
+import { runWeightSharing, WS_FILES, type SharedWeights, type WeightSharingSettings, type WsEvent } from '../../src/search/weight-sharing.js';
+
+const space = nasnetSpace();
+const images = (count: number): ImageSet => ({ images: new Uint8Array(count * 4 * 4 * 3), labels: new Uint8Array(count), count, height: 4, width: 4, channels: 3 });
+const data = { train: images(8), val: images(8) };
+const settings: WeightSharingSettings = { wsEpochs: 1, controllerSteps: 2, batchSize: 4, finalSamples: 5, topCells: 3, checkpointEvery: 1, seed: 3 };
+
+/** A stand-in network: `correct` is a hash of the architecture, and every call is counted. */
+class CountingNet implements SharedWeights<CellPair> {
+  scoredKeys: string[] = [];
+  trainStep(): { loss: number; correct: number } {
+    return { loss: 1, correct: 0 };
+  }
+  correct(arch: CellPair, batch: { xs: { shape: number[] } }): number {
+    const key = space.key(arch);
+    this.scoredKeys.push(key);
+    let h = 0;
+    for (const ch of key) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+    return h % (batch.xs.shape[0] + 1);
+  }
+  params(): number {
+    return 1;
+  }
+  async encodeState(): Promise<Uint8Array> {
+    return new Uint8Array([7]);
+  }
+  restoreState(): void {}
+}
+
+let work: string;
+beforeAll(async () => {
+  await prepareBackend('cpu');
+  work = mkdtempSync(join(tmpdir(), 'nascent-ws-final-'));
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const run = (dir: string, net: CountingNet, stopAfter?: number) => {
+  mkdirSync(dir, { recursive: true });
+  const stop = new AbortController();
+  return runWeightSharing({
+    dir,
+    space,
+    strategy: new RandomStrategy(space.decisions, 9),
+    baseline: new MovingBaseline(),
+    net,
+    data,
+    settings,
+    config: {},
+    signal: stop.signal,
+    onEvent: (e: WsEvent) => {
+      if (e.type === 'final-sample' && e.done === stopAfter) stop.abort();
+    },
+  });
+};
+const read = (dir: string, name: string) => readFileSync(join(dir, name), 'utf8');
+// Two batches of 4 validation images per final sample.
+const finalCalls = (net: CountingNet) => net.scoredKeys.length - settings.controllerSteps;
+
+describe('runWeightSharing final scoring', () => {
+  it('takes the samples a stopped run scored and scores only the rest', async () => {
+    const straight = join(work, 'straight');
+    const whole = new CountingNet();
+    const done = await run(straight, whole);
+    expect(done.stopped).toBe(false);
+    expect(finalCalls(whole)).toBe(2 * settings.finalSamples);
+
+    const stopped = join(work, 'stopped');
+    const first = new CountingNet();
+    expect((await run(stopped, first, 2)).stopped).toBe(true);
+    expect(read(stopped, WS_FILES.final).trim().split('\n').length).toBe(2);
+    expect(existsSync(join(stopped, WS_FILES.best))).toBe(false);
+    // A kill can leave half a line after the whole ones: it goes, and that sample is scored again.
+    appendFileSync(join(stopped, WS_FILES.final), '{"sample":3,"cel');
+
+    const second = new CountingNet();
+    const resumed = await run(stopped, second);
+    expect(resumed.stopped).toBe(false);
+    expect(second.scoredKeys.length).toBe(2 * (settings.finalSamples - 2));
+    expect(second.scoredKeys).toEqual(whole.scoredKeys.slice(settings.controllerSteps + 4));
+    for (const name of [WS_FILES.final, WS_FILES.top, WS_FILES.best]) expect(read(stopped, name)).toBe(read(straight, name));
+    expect(resumed.scoredImages).toBe(done.scoredImages);
+  });
+
+  it('refuses final samples that are not what the restored strategy draws', async () => {
+    const dir = join(work, 'edited');
+    expect((await run(dir, new CountingNet(), 1)).stopped).toBe(true);
+    const line = JSON.parse(read(dir, WS_FILES.final));
+    rmSync(join(dir, WS_FILES.final));
+    appendFileSync(join(dir, WS_FILES.final), JSON.stringify({ ...line, key: 'not-this-one' }) + '\n');
+    await expect(run(dir, new CountingNet())).rejects.toThrow(/final-samples\.jsonl: sample 1 is not-this-one, but the strategy restored from .*ws-checkpoint\.bin draws [0-9a-f]+ \(the run was edited or damaged\)/);
+  });
+});
