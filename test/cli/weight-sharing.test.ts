@@ -94,6 +94,9 @@ describe('nascent search --weight-sharing', () => {
     bad(['cifar10', '--weight-sharing', '--strategy', 'tpe'], /--weight-sharing works with --strategy controller or random, not tpe/);
     bad(['cifar10', '--weight-sharing', '--fidelity', 'hyperband', '--max-epochs', '9'], /--fidelity hyperband does not apply with --weight-sharing/);
     bad(['cifar10', '--weight-sharing', '--final-samples', '0'], /--final-samples/);
+    bad(['cifar10', '--weight-sharing', '--episodes', '30'], /--episodes does not apply with --weight-sharing: --ws-epochs passes/);
+    bad(['cifar10', '--weight-sharing', '--epochs', '3'], /--epochs does not apply with --weight-sharing: no child is trained on its own/);
+    bad(['cifar10', '--weight-sharing', '--micro-batch', '16'], /--micro-batch does not apply with --weight-sharing/);
     bad(['nas-bench-201', '--weight-sharing'], /applies to an image data set, not the nas-bench-201 table/);
     expect(settingsFromArgs(parseArgs(searchCommand, ['cifar10', '--weight-sharing', '--lr', '0.002']))).toMatchObject({ weightSharing: true, wsEpochs: 10, controllerSteps: 20, wsLr: 0.002, finalSamples: 100, topCells: 10, checkpointEvery: 50 });
     expect(settingsFromArgs(parseArgs(searchCommand, ['cifar10'])).weightSharing).toBeUndefined();
@@ -152,6 +155,16 @@ describe('nascent search --weight-sharing', () => {
     const conflict = runNascent(['search', '--resume', run, '--ws-epochs', '9']);
     expect(conflict.code).toBe(2);
     expect(conflict.err).toMatch(/--ws-epochs 9 conflicts with the run's 3/);
+    // It records no trained-child flags; a config.json from before that (with their defaults) still resumes.
+    expect(config).not.toHaveProperty('episodes');
+    expect(config).not.toHaveProperty('epochs');
+    writeFileSync(join(run, 'config.json'), JSON.stringify({ ...config, episodes: 150, epochs: 6, retrainDuplicates: false }));
+    const older = runNascent(['search', '--resume', run], ENV);
+    expect(older.err).toBe('');
+    expect(older.out).toMatch(/already finished its weight-sharing search/);
+    const extend = runNascent(['search', '--resume', run, '--episodes', '50']);
+    expect(extend.code).toBe(2);
+    expect(extend.err).toMatch(/--episodes does not apply when resuming a weight-sharing run/);
   }, 400_000);
 });
 

@@ -10,7 +10,7 @@ import { DATA_FLAGS, DATA_FLAG_NAMES, dataSourceFromArgs } from '../data-flags.j
 import { SCHEDULE_FLAGS, scheduleSettingsFromArgs, type ScheduleSettings } from './schedule-settings.js';
 import { OBJECTIVE_FLAGS, objectiveSettingsFromArgs, type ObjectiveSettings } from './objective-settings.js';
 import { DATASET_HELP, IMAGE_SIZE_FLAG, datasetNameFromArg, imageSizeFromArgs } from '../dataset-flags.js';
-import { WS_FLAGS, wsSettingsFromArgs, type WsSettingsPart } from './ws-settings.js';
+import { WS_FLAGS, WS_UNUSED_FLAGS, wsSettingsFromArgs, type WsSettingsPart } from './ws-settings.js';
 
 /** What can be searched: a data set of the Dataset seam (cifar10, fashion-mnist, mnist, folder:DIR) or the NAS-Bench-201 table. */
 export const TABLE_PROBLEMS = ['nas-bench-201'] as const;
@@ -205,6 +205,8 @@ export function resumeSettings(args: ParsedArgs, config: Record<string, unknown>
   for (const spec of searchCommand.flags) {
     const value = recordedValue(settingKey(spec.name));
     if (spec.name === 'resume' || spec.name === 'out' || value === undefined) continue;
+    // A weight-sharing run's config.json from before 2026-12 recorded these flags' defaults.
+    if (config.weightSharing === true && spec.name in WS_UNUSED_FLAGS) continue;
     argv.push(`--${spec.name}=${shown(value)}`);
   }
   let recorded: SearchSettings;

@@ -16,7 +16,8 @@ import type { ParsedArgs } from '../flags.js';
 import { dataSourceFromArgs, timestamp } from '../data-flags.js';
 import { obtainSearchData } from '../dataset-flags.js';
 import { formatDuration } from '../progress.js';
-import { searchCommand, strategySettingsOf, type SearchSettings } from './search-settings.js';
+import { searchCommand, settingKey, strategySettingsOf, type SearchSettings } from './search-settings.js';
+import { WS_UNUSED_FLAGS } from './ws-settings.js';
 
 function baselineOf(s: SearchSettings): Baseline {
   return s.baselineDecay > 0 ? new EmaBaseline({ decay: s.baselineDecay, initial: s.baseline }) : new MovingBaseline({ window: s.window, initial: s.baseline });
@@ -65,7 +66,7 @@ export async function runWeightSharingSearch(
       store.writeConfig(config);
       log(`run: ${store.dir} (resuming ${saved ? `at pass ${saved.checkpoint.epoch + 1}, after ${saved.checkpoint.trainSteps} shared-weight steps and ${saved.checkpoint.steps} strategy steps` : 'from the start: no checkpoint was written'})`);
     } else {
-      config = { format: 'nascent.search-config', version: 1, ...settings, space: { id: space.id, ...space.settings }, ...dataRecord, backendUsed: backend.name, created: new Date().toISOString() };
+      config = { format: 'nascent.search-config', version: 1, ...recordableSettings(settings), space: { id: space.id, ...space.settings }, ...dataRecord, backendUsed: backend.name, created: new Date().toISOString() };
       store = RunStore.create(out, config);
       created(store);
       log(`run: ${store.dir}`);
@@ -158,4 +159,10 @@ export async function runWeightSharingSearch(
     strategy.dispose();
     net.dispose();
   }
+}
+
+/** The settings a weight-sharing run records: without the trained-child flags it never reads. */
+function recordableSettings(settings: SearchSettings): Record<string, unknown> {
+  const unused = new Set(Object.keys(WS_UNUSED_FLAGS).map(settingKey));
+  return Object.fromEntries(Object.entries(settings).filter(([key]) => !unused.has(key)));
 }

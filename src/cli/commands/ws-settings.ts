@@ -29,6 +29,18 @@ export interface WsSettingsPart {
   checkpointEvery?: number;
 }
 
+/**
+ * Flags of trained children that a weight-sharing search would otherwise take and silently ignore:
+ * refused on its command line, left out of its config.json, and skipped when an older run's
+ * config.json (which recorded their defaults) is replayed on resume.
+ */
+export const WS_UNUSED_FLAGS: Record<string, string> = {
+  episodes: '--ws-epochs passes and --controller-steps steps after each set its length',
+  epochs: 'no child is trained on its own (--ws-epochs sets the passes of the shared network)',
+  'retrain-duplicates': 'no child is trained on its own',
+  'micro-batch': 'the shared network takes each batch whole',
+};
+
 export function wsSettingsFromArgs(args: ParsedArgs, problem: string, command: CommandSpec): WsSettingsPart {
   const f = args.flags;
   if (f['weight-sharing'] !== true) {
@@ -42,6 +54,8 @@ export function wsSettingsFromArgs(args: ParsedArgs, problem: string, command: C
   for (const [flag, plain] of [['fidelity', 'full'], ['prune', 'none'], ['objective', 'accuracy']] as const) {
     if (f[flag] !== plain) throw new UsageError(`--${flag} ${f[flag]} does not apply with --weight-sharing: no child is trained on its own`, command);
   }
+  const ignored = Object.keys(WS_UNUSED_FLAGS).find((n) => args.given.has(n));
+  if (ignored) throw new UsageError(`--${ignored} does not apply with --weight-sharing: ${WS_UNUSED_FLAGS[ignored]}`, command);
   return {
     weightSharing: true,
     wsEpochs: (f['ws-epochs'] as number | undefined) ?? 10,
