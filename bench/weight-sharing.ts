@@ -12,7 +12,8 @@
 //   npm run bench:weight-sharing [-- --data-dir ../shared/data/cifar10-subset --channels 4,8,8,16,16
 //       --train-limit 400 --val-limit 200 --batch-size 64 --episodes 30 --epochs 3 --ws-epochs 6
 //       --controller-steps 10 --ws-batch-size 32 --ws-lr 3e-3 --final-samples 20 --seed 1 --seeds 1,2,3 --train-epochs 3
-//       --final-train-limit 600 --backend wasm --out .tmp/bench-weight-sharing]
+//       --final-train-limit 600 --backend wasm --out .tmp/bench-weight-sharing
+//       --controller-lr X --entropy-weight X --controller-batch N --temperature X --tanh-constant X]
 //
 // Runs already in --out are reused (an unfinished one is resumed); delete a folder to redo it.
 import { spawnSync } from 'node:child_process';
@@ -48,6 +49,10 @@ const controllerSteps = arg('controller-steps', '10');
 const wsBatchSize = arg('ws-batch-size', '32');
 const wsLr = arg('ws-lr', '3e-3');
 const finalSamples = arg('final-samples', '20');
+// The controller's own settings for the ENAS run, when given (the search's defaults otherwise):
+// its tuned preset was measured on 150 whole episodes, a weight-sharing search gives it a few
+// dozen noisy one-batch rewards.
+const controllerFlags = ['controller-lr', 'entropy-weight', 'controller-batch', 'temperature', 'tanh-constant'].flatMap((name) => (process.argv.includes(`--${name}`) ? [`--${name}`, arg(name, '')] : []));
 const seed = arg('seed', '1');
 const seeds = arg('seeds', '1,2,3').split(',').map(Number);
 const trainEpochs = arg('train-epochs', '3');
@@ -72,7 +77,7 @@ function wsRun(strategy: string): string {
   const phase = existsSync(join(run, 'ws-checkpoint.bin')) ? readWsCheckpoint(run)!.checkpoint.phase : undefined;
   if (!existsSync(join(run, 'config.json'))) {
     log(`weight-sharing search (${strategy})...`);
-    nascent(['search', 'cifar10', '--weight-sharing', '--strategy', strategy, '--ws-epochs', wsEpochs, '--controller-steps', controllerSteps, '--final-samples', finalSamples, '--batch-size', wsBatchSize, '--ws-lr', wsLr, ...common, '--out', run]);
+    nascent(['search', 'cifar10', '--weight-sharing', '--strategy', strategy, ...(strategy === 'controller' ? controllerFlags : []), '--ws-epochs', wsEpochs, '--controller-steps', controllerSteps, '--final-samples', finalSamples, '--batch-size', wsBatchSize, '--ws-lr', wsLr, ...common, '--out', run]);
   } else if (phase !== 'done') nascent(['search', '--resume', run, '--no-report']);
   return run;
 }
@@ -91,12 +96,20 @@ const standard = standardRun();
 // --- (b) compute ----------------------------------------------------------------------------------
 const wallOf = (run: string, endFile: string) => (statSync(join(run, endFile)).mtimeMs - Date.parse(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')).created)) / 1000;
 const trials = readJsonl(join(standard, 'trials.jsonl'));
-const recal = Math.min(8 * Number(batchSize), trainLimit); // precise-BN images per validation
-const stdTrain = trials.reduce((s: number, t: { epochsTrained?: number; valAccuracies: number[] }) => s + (t.epochsTrained ?? t.valAccuracies.length) * trainLimit, 0);
-const stdScored = trials.reduce((s: number, t: { epochsTrained?: number; valAccuracies: number[] }) => s + (t.epochsTrained ?? t.valAccuracies.length) * (valLimit + recal), 0);
+// The split's real sizes, as a weight-sharing run recorded them: --val-limit is only a cap (the
+// subset's 80/20 split has 932 validation images), and counting the cap overstated the standard
+// search's scoring.
+const wsConfig = JSON.parse(readFileSync(join(wsRuns.controller, 'config.json'), 'utf8'));
+const trainImages = wsConfig.trainImages as number;
+const valImages = wsConfig.valImages as number;
+const recal = Math.min(8 * Number(batchSize), trainImages); // precise-BN images per validation
+const stdTrain = trials.reduce((s: number, t: { epochsTrained?: number; valAccuracies: number[] }) => s + (t.epochsTrained ?? t.valAccuracies.length) * trainImages, 0);
+const stdScored = trials.reduce((s: number, t: { epochsTrained?: number; valAccuracies: number[] }) => s + (t.epochsTrained ?? t.valAccuracies.length) * (valImages + recal), 0);
+// A training image-step costs a forward and a backward pass, about three forward passes.
+const forwardUnits = (c: { trainImageSteps: number; scoredImages: number }) => 3 * c.trainImageSteps + c.scoredImages;
 const compute = [
   // Its busy time: the children's own seconds (a run resumed after a pause has idle time in its wall time).
-  { search: `standard (controller, ${episodes} episodes x ${epochs} epochs)`, trainImageSteps: stdTrain, scoredImages: stdScored, childEpochs: stdTrain / trainLimit, seconds: trials.reduce((s: number, t: { seconds: number }) => s + t.seconds, 0) },
+  { search: `standard (controller, ${episodes} episodes x ${epochs} epochs)`, trainImageSteps: stdTrain, scoredImages: stdScored, childEpochs: stdTrain / trainImages, seconds: trials.reduce((s: number, t: { seconds: number }) => s + t.seconds, 0) },
   ...Object.entries(wsRuns).map(([strategy, run]) => {
     const best = JSON.parse(readFileSync(join(run, 'best-cells.json'), 'utf8'));
     return { search: `weight sharing (${strategy}, ${wsEpochs} passes)`, trainImageSteps: best.settings.trainImageSteps as number, scoredImages: best.settings.scoredImages as number, childEpochs: best.settings.childEpochs as number, seconds: wallOf(run, 'top-cells.jsonl') };
@@ -166,11 +179,11 @@ const median = [...randomTests].sort((a, b) => a - b)[2];
 // --- summary ---------------------------------------------------------------------------------------
 const std = compute[0];
 const lines = [
-  `real CIFAR-10 subset, ${trainLimit} training / ${valLimit} validation images, channels ${channels}, batch ${batchSize} (shared weights: ${wsBatchSize}, Adam ${wsLr}), backend ${backend}, search seed ${seed}`,
+  `real CIFAR-10 subset, ${trainImages} training / ${valImages} validation images (--train-limit ${trainLimit}, --val-limit ${valLimit}), channels ${channels}, batch ${batchSize} (shared weights: ${wsBatchSize}, Adam ${wsLr}), backend ${backend}, search seed ${seed}${controllerFlags.length > 0 ? `; ENAS controller ${controllerFlags.join(' ')}` : ''}`,
   '',
-  '| search | training image-steps | images scored | child-epochs | time (s) | training vs standard | all images vs standard |',
-  '|---|---|---|---|---|---|---|',
-  ...compute.map((c) => `| ${c.search} | ${c.trainImageSteps} | ${c.scoredImages} | ${c.childEpochs.toFixed(2)} | ${c.seconds.toFixed(0)} | ${(c.trainImageSteps / std.trainImageSteps).toFixed(3)} | ${((c.trainImageSteps + c.scoredImages) / (std.trainImageSteps + std.scoredImages)).toFixed(3)} |`),
+  '| search | training image-steps | images scored | child-epochs | time (s) | training vs standard | forward passes (training x3) vs standard | all images vs standard |',
+  '|---|---|---|---|---|---|---|---|',
+  ...compute.map((c) => `| ${c.search} | ${c.trainImageSteps} | ${c.scoredImages} | ${c.childEpochs.toFixed(2)} | ${c.seconds.toFixed(0)} | ${(c.trainImageSteps / std.trainImageSteps).toFixed(3)} | ${(forwardUnits(c) / forwardUnits(std)).toFixed(3)} | ${((c.trainImageSteps + c.scoredImages) / (std.trainImageSteps + std.scoredImages)).toFixed(3)} |`),
   '',
   "time: the standard search's children's own seconds summed; a weight-sharing run's wall time from start to its top cells. Machine shared with other jobs, so times vary with load.",
   '',
