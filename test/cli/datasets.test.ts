@@ -38,7 +38,8 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const tiny = (batch = 8) => ['--epochs', '1', '--batch-size', String(batch), '--channels', '2,4,4,4,4', '--strategy', 'random', '--seed', '2', '--backend', 'wasm', '--no-report'];
+const small = (batch = 8) => ['--batch-size', String(batch), '--channels', '2,4,4,4,4', '--strategy', 'random', '--seed', '2', '--backend', 'wasm', '--no-report'];
+const tiny = (batch = 8) => ['--epochs', '1', ...small(batch)];
 const TINY = tiny();
 
 describe('nascent search folder:DIR', () => {
@@ -81,7 +82,7 @@ describe('nascent search folder:DIR', () => {
 
   it('runs a weight-sharing search on the folder: the supernet takes its size and its two classes', () => {
     const out = join(work, 'colours-ws');
-    const r = runNascent(['search', `folder:${folder}`, '--weight-sharing', '--ws-epochs', '1', '--controller-steps', '2', '--final-samples', '3', '--top-cells', '2', '--image-size', '16', '--out', out, ...TINY], env());
+    const r = runNascent(['search', `folder:${folder}`, '--weight-sharing', '--ws-epochs', '1', '--controller-steps', '2', '--final-samples', '3', '--top-cells', '2', '--image-size', '16', '--out', out, ...small()], env());
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/16x16x3, 2 classes/);
