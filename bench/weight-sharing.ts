@@ -13,7 +13,7 @@
 //       --train-limit 400 --val-limit 200 --batch-size 64 --episodes 30 --epochs 3 --ws-epochs 6
 //       --controller-steps 10 --ws-batch-size 32 --ws-lr 3e-3 --final-samples 20 --seed 1 --seeds 1,2,3 --train-epochs 3
 //       --final-train-limit 600 --backend wasm --out .tmp/bench-weight-sharing
-//       --controller-lr X --entropy-weight X --controller-batch N --temperature X --tanh-constant X]
+//       --preset P --controller-lr X --entropy-weight X --controller-batch N --temperature X --tanh-constant X]
 //
 // Runs already in --out are reused (an unfinished one is resumed); delete a folder to redo it.
 import { spawnSync } from 'node:child_process';
@@ -49,10 +49,10 @@ const controllerSteps = arg('controller-steps', '10');
 const wsBatchSize = arg('ws-batch-size', '32');
 const wsLr = arg('ws-lr', '3e-3');
 const finalSamples = arg('final-samples', '20');
-// The controller's own settings for the ENAS run, when given (the search's defaults otherwise):
+// The controller's own settings for the ENAS run, when given (the search's defaults, --preset enas, otherwise):
 // its tuned preset was measured on 150 whole episodes, a weight-sharing search gives it a few
 // dozen noisy one-batch rewards.
-const controllerFlags = ['controller-lr', 'entropy-weight', 'controller-batch', 'temperature', 'tanh-constant'].flatMap((name) => (process.argv.includes(`--${name}`) ? [`--${name}`, arg(name, '')] : []));
+const controllerFlags = ['preset', 'controller-lr', 'entropy-weight', 'controller-batch', 'temperature', 'tanh-constant'].flatMap((name) => (process.argv.includes(`--${name}`) ? [`--${name}`, arg(name, '')] : []));
 const seed = arg('seed', '1');
 const seeds = arg('seeds', '1,2,3').split(',').map(Number);
 const trainEpochs = arg('train-epochs', '3');

@@ -100,6 +100,11 @@ describe('nascent search --weight-sharing', () => {
     bad(['nas-bench-201', '--weight-sharing'], /applies to an image data set, not the nas-bench-201 table/);
     expect(settingsFromArgs(parseArgs(searchCommand, ['cifar10', '--weight-sharing', '--lr', '0.002']))).toMatchObject({ weightSharing: true, wsEpochs: 10, controllerSteps: 20, wsLr: 0.002, finalSamples: 100, topCells: 10, checkpointEvery: 50 });
     expect(settingsFromArgs(parseArgs(searchCommand, ['cifar10'])).weightSharing).toBeUndefined();
+    // The controller's default preset follows the mode it was measured in; a flag or --preset still wins.
+    expect(settingsFromArgs(parseArgs(searchCommand, ['cifar10', '--weight-sharing']))).toMatchObject({ preset: 'enas', controllerLr: 3.5e-3, tanhConstant: 1.1, entropyWeight: 1e-4, temperature: 5 });
+    expect(settingsFromArgs(parseArgs(searchCommand, ['cifar10', '--weight-sharing', '--preset', 'tuned']))).toMatchObject({ preset: 'tuned', controllerLr: 2e-2, tanhConstant: 2.5, entropyWeight: 0 });
+    expect(settingsFromArgs(parseArgs(searchCommand, ['cifar10', '--weight-sharing', '--controller-lr', '0.01']))).toMatchObject({ preset: 'enas', controllerLr: 0.01, tanhConstant: 1.1 });
+    expect(settingsFromArgs(parseArgs(searchCommand, ['cifar10']))).toMatchObject({ preset: 'tuned', controllerLr: 2e-2 });
     // as a user sees it: the usage error and exit 2
     const r = runNascent(['search', 'cifar10', '--weight-sharing', '--strategy', 'evolution', '--out', join(work, 'never')]);
     expect(r.code).toBe(2);
