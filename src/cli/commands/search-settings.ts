@@ -27,8 +27,8 @@ export const PRESETS = {
   // The default with --weight-sharing: ENAS's micro-search controller (Pham et al. 2018: Adam 3.5e-3,
   // tanh constant 1.1, entropy weight 1e-4) on tuned's other settings. `tuned`'s lr 2e-2 was chosen
   // for 150 rewards of trained children; a weight-sharing search feeds it a few dozen one-batch
-  // rewards, and bench:weight-sharing (2 search seeds, 3 retrainings each) found its cells retrain
-  // better with these: 0.319 / 0.312 against tuned's 0.311 / 0.277.
+  // rewards, and bench:weight-sharing (3 search seeds, 3 retrainings each) found its cells retrain
+  // better with these: 0.319 / 0.312 / 0.318 against tuned's 0.311 / 0.277 / 0.249.
   enas: { controllerLr: 3.5e-3, epsilon: 0.1, temperature: 5, tanhConstant: 1.1, entropyWeight: 1e-4, controllerBatch: 1, normalizeAdvantages: false, baselineDecay: 0, decisionBias: true },
 } as const;
 export type PresetName = keyof typeof PRESETS;
