@@ -170,6 +170,9 @@ describe('nascent search --weight-sharing', () => {
     const extend = runNascent(['search', '--resume', run, '--episodes', '50']);
     expect(extend.code).toBe(2);
     expect(extend.err).toMatch(/--episodes does not apply when resuming a weight-sharing run/);
+    const epochs = runNascent(['search', '--resume', run, '--epochs', '6']);
+    expect(epochs.code).toBe(2);
+    expect(epochs.err).toMatch(/--epochs does not apply when resuming a weight-sharing run: no child is trained on its own/);
   }, 400_000);
 });
 

@@ -36,7 +36,7 @@ type PresetSettings = { -readonly [K in keyof (typeof PRESETS)['tuned']]: (typeo
 
 const presetLabel = (key: keyof PresetSettings) => `${PRESETS.tuned[key]} (--preset book: ${PRESETS.book[key]}; enas: ${PRESETS.enas[key]})`;
 /** The preset a search takes when --preset is not given. */
-export const defaultPreset = (weightSharing: boolean): PresetName => (weightSharing ? 'enas' : 'tuned');
+const defaultPreset = (weightSharing: boolean): PresetName => (weightSharing ? 'enas' : 'tuned');
 
 const STRATEGY_FLAGS: FlagSpec[] = [
   { name: 'strategy', type: 'enum', choices: STRATEGY_NAMES, default: 'controller', help: 'how architectures are chosen' },
@@ -228,6 +228,10 @@ export function resumeSettings(args: ParsedArgs, config: Record<string, unknown>
   const given = args.positionals[0];
   const problem = given === undefined ? undefined : datasetNameFromArg(given, searchCommand, TABLE_PROBLEMS);
   if (problem !== undefined && problem !== recorded.dataset) throw new UsageError(`${problem} conflicts with the run's ${recorded.dataset}`, searchCommand);
+  // A resume may extend a standard search (--episodes) or change its slicing (--micro-batch); a
+  // weight-sharing run has neither, and a flag it would ignore is refused rather than dropped.
+  const unused = recorded.weightSharing ? Object.keys(WS_UNUSED_FLAGS).find((name) => args.given.has(name)) : undefined;
+  if (unused) throw new UsageError(`--${unused} does not apply when resuming a weight-sharing run: ${WS_UNUSED_FLAGS[unused]}`, searchCommand);
   const conflicts = [...args.given]
     .filter((name) => !RESUMABLE_FLAGS.has(name) && JSON.stringify(args.flags[name]) !== JSON.stringify(recordedValue(settingKey(name))))
     .map((name) => `--${name} ${shown(args.flags[name])} conflicts with the run's ${shown(recordedValue(settingKey(name)))}`);

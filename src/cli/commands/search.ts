@@ -92,13 +92,7 @@ export async function runSearchCommand(args: ParsedArgs, log: (line: string) => 
 async function searchWith(args: ParsedArgs, opened: RunStore | undefined, log: (line: string) => void, created: (s: RunStore) => void): Promise<number> {
   const recordedConfig = opened?.readConfig();
   const settings = opened ? resumeSettings(args, recordedConfig!, opened.path('config')) : settingsFromArgs(args);
-  if (settings.weightSharing) {
-    // A resume may extend a standard search (--episodes) or change its slicing (--micro-batch); a
-    // weight-sharing run has neither, and a flag it would ignore is refused rather than dropped.
-    const ignored = opened ? ['episodes', 'micro-batch'].find((n) => args.given.has(n)) : undefined;
-    if (ignored) throw new UsageError(`--${ignored} does not apply when resuming a weight-sharing run (its length is --ws-epochs, fixed when it started)`, searchCommand);
-    return runWeightSharingSearch(args, opened, settings, recordedConfig, log, created);
-  }
+  if (settings.weightSharing) return runWeightSharingSearch(args, opened, settings, recordedConfig, log, created);
   const out = opened?.dir ?? resolve((args.flags.out as string | undefined) ?? join('runs', timestamp()));
 
   // A resume repairs the run and checks there is work left before the slow part (backend, data).
