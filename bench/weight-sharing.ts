@@ -135,7 +135,7 @@ if (!existsSync(tauFile)) {
       let right = 0;
       for (let from = 0; from < data.val.count; from += Number(wsBatchSize)) {
         const b = makeBatch(data.val, order.slice(from, from + Number(wsBatchSize)));
-        right += net.correct(a.cells, b);
+        right += await net.correct(a.cells, b);
         b.xs.dispose();
         b.ys.dispose();
       }

@@ -16,11 +16,11 @@ export class SupernetWeights implements SharedWeights<CellPair> {
     this.adam = new SharedAdam(learningRate);
   }
 
-  trainStep(cells: CellPair, batch: Batch): { loss: number; correct: number } {
+  trainStep(cells: CellPair, batch: Batch): Promise<{ loss: number; correct: number }> {
     return this.net.trainStep(cells, batch.xs, batch.ys, this.adam);
   }
 
-  correct(cells: CellPair, batch: Batch): number {
+  correct(cells: CellPair, batch: Batch): Promise<number> {
     return this.net.correct(cells, batch.xs, batch.ys);
   }
 

@@ -228,26 +228,28 @@ export class Supernet {
    * weights on the path only, and `optimizer`'s update of those. Returns the loss and the number of
    * correct training-mode predictions.
    */
-  trainStep(cells: CellPair, xs: tf.Tensor4D, ys: tf.Tensor2D, optimizer: SharedAdam): { loss: number; correct: number } {
-    let correct = 0;
+  async trainStep(cells: CellPair, xs: tf.Tensor4D, ys: tf.Tensor2D, optimizer: SharedAdam): Promise<{ loss: number; correct: number }> {
+    let correct: tf.Scalar | undefined;
     const { value, grads } = tf.variableGrads(() => {
       const logits = this.logits(cells, xs);
-      correct = tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), tf.argMax(ys, -1)), 'int32')).dataSync()[0]);
+      correct = tf.keep(tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), tf.argMax(ys, -1)), 'int32')) as tf.Scalar));
       return tf.losses.softmaxCrossEntropy(ys, logits) as tf.Scalar;
     }, [...this.vars.values()]);
     try {
       optimizer.apply(this.vars, this.prefix, grads);
-      return { loss: value.dataSync()[0], correct };
+      // Read back asynchronously, as the child trainer does: webgpu in Node has no synchronous read.
+      const [loss, right] = await Promise.all([value.data(), correct!.data()]);
+      return { loss: loss[0], correct: right[0] };
     } finally {
-      tf.dispose([value, ...Object.values(grads)]);
+      tf.dispose([value, correct!, ...Object.values(grads)]);
     }
   }
 
   /** Correct predictions of the child `cells` on a batch (BatchNorm with that batch's statistics). */
-  correct(cells: CellPair, xs: tf.Tensor4D, ys: tf.Tensor2D): number {
+  async correct(cells: CellPair, xs: tf.Tensor4D, ys: tf.Tensor2D): Promise<number> {
     const c = tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(this.logits(cells, xs), -1), tf.argMax(ys, -1)), 'int32')));
     try {
-      return c.dataSync()[0];
+      return (await c.data())[0];
     } finally {
       c.dispose();
     }

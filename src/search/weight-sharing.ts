@@ -36,9 +36,9 @@ import type { Baseline, Strategy } from './types.js';
 /** What the driver needs of a weight-sharing network (src/child/supernet.ts behind an adapter). */
 export interface SharedWeights<A> {
   /** One optimizer step on `batch` along the path of `arch`. */
-  trainStep(arch: A, batch: Batch): { loss: number; correct: number };
+  trainStep(arch: A, batch: Batch): Promise<{ loss: number; correct: number }>;
   /** Correct predictions of `arch` on `batch` with the shared weights. */
-  correct(arch: A, batch: Batch): number;
+  correct(arch: A, batch: Batch): Promise<number>;
   /** Trainable parameters of the stand-alone child of `arch` (recorded with the best cells). */
   params(arch: A): number;
   encodeState(): Promise<Uint8Array>;
@@ -244,7 +244,7 @@ export async function runWeightSharing<A>(o: WeightSharingOptions<A>): Promise<W
       const n = batch.xs.shape[0];
       let step: { loss: number; correct: number };
       try {
-        step = o.net.trainStep(arch, batch);
+        step = await o.net.trainStep(arch, batch);
       } finally {
         batch.xs.dispose();
         batch.ys.dispose();
@@ -268,7 +268,7 @@ export async function runWeightSharing<A>(o: WeightSharingOptions<A>): Promise<W
       const n = batch.xs.shape[0];
       let right: number;
       try {
-        right = o.net.correct(arch, batch);
+        right = await o.net.correct(arch, batch);
       } finally {
         batch.xs.dispose();
         batch.ys.dispose();
@@ -344,7 +344,7 @@ export async function runWeightSharing<A>(o: WeightSharingOptions<A>): Promise<W
     for (let b = 0; b < valBatches; b++) {
       const batch = batchOf(val, valOrder, b, s.batchSize, numClasses);
       try {
-        right += o.net.correct(arch, batch);
+        right += await o.net.correct(arch, batch);
       } finally {
         batch.xs.dispose();
         batch.ys.dispose();

@@ -84,7 +84,7 @@ describe('Supernet', () => {
     }
   });
 
-  it("a training step changes exactly the weights on the architecture's path, and no others", () => {
+  it("a training step changes exactly the weights on the architecture's path, and no others", async () => {
     const s = net(3);
     const b = batch();
     const cells: CellPair = exampleCells();
@@ -95,7 +95,7 @@ describe('Supernet', () => {
     expect(off.length).toBeGreaterThan(path.size);
     const before = new Map([...s.variables].map(([n, v]) => [n, v.dataSync().slice()]));
     const adam = new SharedAdam(1e-2);
-    const { loss, correct } = s.trainStep(cells, b.xs, b.ys, adam);
+    const { loss, correct } = await s.trainStep(cells, b.xs, b.ys, adam);
     expect(Number.isFinite(loss)).toBe(true);
     expect(correct).toBeGreaterThanOrEqual(0);
     const changed = [...s.variables].filter(([n, v]) => v.dataSync().some((x, i) => x !== before.get(n)![i])).map(([n]) => n);
@@ -105,18 +105,18 @@ describe('Supernet', () => {
     s.dispose();
   });
 
-  it('learns, and leaves no tensors behind per step', () => {
+  it('learns, and leaves no tensors behind per step', async () => {
     const s = net(4);
     const b = batch(16);
     const adam = new SharedAdam(2e-2);
     const cells = exampleCells();
-    s.trainStep(cells, b.xs, b.ys, adam);
+    await s.trainStep(cells, b.xs, b.ys, adam);
     const tensors = tf.memory().numTensors;
     const losses: number[] = [];
-    for (let i = 0; i < 15; i++) losses.push(s.trainStep(cells, b.xs, b.ys, adam).loss);
+    for (let i = 0; i < 15; i++) losses.push((await s.trainStep(cells, b.xs, b.ys, adam)).loss);
     expect(tf.memory().numTensors).toBe(tensors);
     expect(losses[14]).toBeLessThan(losses[0]);
-    expect(s.correct(cells, b.xs, b.ys)).toBeGreaterThan(8);
+    expect(await s.correct(cells, b.xs, b.ys)).toBeGreaterThan(8);
     adam.dispose();
     s.dispose();
   });
@@ -127,14 +127,14 @@ describe('Supernet', () => {
     const b = batch();
     const rng = new Rng(1);
     const archs = [0, 1, 2, 3].map(() => sampleCells(rng, { blocks: 5, hierarchical: false }));
-    a.trainStep(archs[0], b.xs, b.ys, adamA);
-    a.trainStep(archs[1], b.xs, b.ys, adamA);
+    await a.trainStep(archs[0], b.xs, b.ys, adamA);
+    await a.trainStep(archs[1], b.xs, b.ys, adamA);
     const bytes = await encodeSupernetState(a, adamA);
     const c = net(6);
     const adamC = new SharedAdam(1e-2);
     restoreSupernetState(c, adamC, bytes, 'state');
     for (const arch of archs.slice(2)) {
-      expect(c.trainStep(arch, b.xs, b.ys, adamC).loss).toBe(a.trainStep(arch, b.xs, b.ys, adamA).loss);
+      expect((await c.trainStep(arch, b.xs, b.ys, adamC)).loss).toBe((await a.trainStep(arch, b.xs, b.ys, adamA)).loss);
     }
     for (const [n, v] of a.variables) expect(Array.from(c.variables.get(n)!.dataSync())).toEqual(Array.from(v.dataSync()));
     expect(() => restoreSupernetState(c, adamC, bytes.slice(0, 100), 'cut')).toThrow(/cut: not a supernet state/);

@@ -1,6 +1,6 @@
 // The WebGPU path from the command line, as a user with Mesa's Vulkan drivers meets it: `auto`
 // passes over the software adapter for wasm and says why; `--backend webgpu` still takes it, and a
-// whole one-episode search (with its report) and a `train` finish on it.
+// whole one-episode search (with its report), a `train` and a weight-sharing search finish on it.
 // Skips where Dawn finds no adapter; under CI=true that fails in test/backend/webgpu.test.ts.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,5 +50,21 @@ describe.skipIf(!probe.ok)('webgpu from the CLI', () => {
     expect(result.backend).toBe('webgpu');
     expect(result.testAccuracy).toBeGreaterThanOrEqual(0);
     expect(existsSync(join(out, 'weights.bin'))).toBe(true);
+  });
+
+  // The supernet reads its losses and scores back asynchronously: webgpu in Node has no synchronous
+  // read (dataSync needs an OffscreenCanvas), which once failed this search on its first step.
+  it('--backend webgpu runs a weight-sharing search to its best cells', () => {
+    const run = join(work, 'gpu-ws');
+    const ws = ['--weight-sharing', '--ws-epochs', '1', '--controller-steps', '2', '--final-samples', '3', '--top-cells', '2', '--blocks', '2'];
+    const r = nascent(['search', 'cifar10', ...ws, '--batch-size', '16', '--train-limit', '64', '--val-limit', '32', '--channels', '2,4,4,4,4', '--seed', '2', '--no-report', '--backend', 'webgpu', '--data-dir', join(work, 'data'), '--out', run]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^backend: webgpu/m);
+    expect(r.out).toMatch(/finished the weight-sharing search/);
+    expect(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')).backendUsed).toBe('webgpu');
+    const samples = readFileSync(join(run, 'final-samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(samples).toHaveLength(3);
+    for (const s of samples) expect(s.accuracy).toBeGreaterThanOrEqual(0);
+    expect(existsSync(join(run, 'best-cells.json'))).toBe(true);
   });
 });

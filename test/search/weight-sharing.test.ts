@@ -22,10 +22,10 @@ const settings: WeightSharingSettings = { wsEpochs: 1, controllerSteps: 2, batch
 /** A stand-in network: `correct` is a hash of the architecture, and every call is counted. */
 class CountingNet implements SharedWeights<CellPair> {
   scoredKeys: string[] = [];
-  trainStep(): { loss: number; correct: number } {
+  async trainStep(): Promise<{ loss: number; correct: number }> {
     return { loss: 1, correct: 0 };
   }
-  correct(arch: CellPair, batch: { xs: { shape: number[] } }): number {
+  async correct(arch: CellPair, batch: { xs: { shape: number[] } }): Promise<number> {
     const key = space.key(arch);
     this.scoredKeys.push(key);
     let h = 0;
