@@ -101,4 +101,28 @@ export async function restoreChildState(model: tfl.LayersModel, optimizer: tf.Op
   const trainable = model.trainableWeights.length;
   if (state.optimizer.length !== 1 + 2 * trainable) throw new ChildStateError(`${what}: optimizer state for ${(state.optimizer.length - 1) / 2} variables, the child has ${trainable}`);
   await optimizer.setWeights(state.optimizer);
+  exactBetaPowers(optimizer);
+}
+
+/**
+ * tfjs's Adam.setWeights sets its bias-correction powers beta^(t+1) with pow(), but training
+ * reaches them by t float32 multiplications, and the two round differently (by ~t ulp: 1e-5 of
+ * 1 - beta2^t after a few hundred steps). Every later step's size is then off by that much and a
+ * continued child drifts away from the straight one within an epoch or two. This puts back the
+ * values the multiplications give (each product of two float32s rounded once, as the backends do).
+ */
+function exactBetaPowers(optimizer: tf.Optimizer): void {
+  const adam = optimizer as unknown as { beta1?: number; beta2?: number; accBeta1?: tf.Variable; accBeta2?: tf.Variable; iterations?: number };
+  if (!adam.accBeta1 || !adam.accBeta2 || adam.beta1 === undefined || adam.beta2 === undefined) return;
+  const steps = adam.iterations ?? 0;
+  const power = (beta: number): number => {
+    const b = Math.fround(beta);
+    let acc = b;
+    for (let i = 0; i < steps; i++) acc = Math.fround(acc * b);
+    return acc;
+  };
+  tf.tidy(() => {
+    adam.accBeta1!.assign(tf.scalar(power(adam.beta1!)));
+    adam.accBeta2!.assign(tf.scalar(power(adam.beta2!)));
+  });
 }
