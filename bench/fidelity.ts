@@ -6,7 +6,7 @@
 // is measured is what a user gets. Mean and sample standard deviation over the seeds.
 //
 //   npm run bench:fidelity [-- --data-dir ../shared/data/cifar10-subset --seeds 1,2,3 --proposals 9
-//       --max-epochs 9 --channels 4,8,8,16,16 --train-epochs 6 --train-limit N --val-limit N
+//       --max-epochs 9 --channels 4,8,8,16,16 --train-epochs 6 --train-limit N --val-limit N --val-fraction F
 //       --strategy random --backend wasm --modes full,hyperband,median --final-train-limit N
 //       --batch-size N --lr X --out DIR]
 //
@@ -34,7 +34,8 @@ const trainEpochs = arg('train-epochs', '6');
 const strategy = arg('strategy', 'random');
 const backend = arg('backend', 'wasm');
 const modes = arg('modes', 'full,hyperband,median').split(',');
-const limits = [...(process.argv.includes('--train-limit') ? ['--train-limit', arg('train-limit', '')] : []), ...(process.argv.includes('--val-limit') ? ['--val-limit', arg('val-limit', '')] : [])];
+// The searches' data: how many training and validation images a child sees, and the share held out.
+const limits = ['train-limit', 'val-limit', 'val-fraction'].flatMap((name) => (process.argv.includes(`--${name}`) ? [`--${name}`, arg(name, '')] : []));
 // Child training settings passed to every search and to the final training.
 const childFlags = ['batch-size', 'lr'].flatMap((name) => (process.argv.includes(`--${name}`) ? [`--${name}`, arg(name, '')] : []));
 const finalLimit = process.argv.includes('--final-train-limit') ? ['--train-limit', arg('final-train-limit', '')] : [];

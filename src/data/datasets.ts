@@ -36,6 +36,8 @@ export interface DatasetLoadOptions {
   trainLimit?: number;
   /** Keep the first N images of the seeded validation side. */
   valLimit?: number;
+  /** Share of the training images held out for validation (default 0.2; folder: of all its images). */
+  valFraction?: number;
   /** Seed of the train/validation(/test) split (default 0). */
   splitSeed?: number;
   /** Also load the test set (default true; a search never looks at it). */
@@ -99,7 +101,7 @@ const cifar10: Dataset = {
   description: 'CIFAR-10: 50,000 training and 10,000 test images, 32x32x3, 10 classes',
   async load(opts = {}) {
     const dir = await ensureCifar10(opts);
-    const { train, val } = loadCifar10(dir, { trainLimit: opts.trainLimit, valLimit: opts.valLimit, splitSeed: opts.splitSeed ?? 0 });
+    const { train, val } = loadCifar10(dir, { trainLimit: opts.trainLimit, valLimit: opts.valLimit, valFraction: opts.valFraction, splitSeed: opts.splitSeed ?? 0 });
     const test = opts.test === false ? undefined : loadCifar10Test(dir);
     return { train, val, test, classes: CIFAR10_CLASS_NAMES, shape: shapeOf(train), source: dir, record: { dataDir: dir, synthetic: isSyntheticCifar10(dir) } };
   },
@@ -142,7 +144,7 @@ function folderDataset(dirArg: string): Dataset {
     name,
     description: `the images in ${dir}/<class>/`,
     async load(opts = {}) {
-      const s = await loadImageFolder(dir, { ...folderOpts(opts), trainLimit: opts.trainLimit, valLimit: opts.valLimit, splitSeed: opts.splitSeed ?? 0 });
+      const s = await loadImageFolder(dir, { ...folderOpts(opts), trainLimit: opts.trainLimit, valLimit: opts.valLimit, valFraction: opts.valFraction, splitSeed: opts.splitSeed ?? 0 });
       return { train: s.train, val: s.val, test: opts.test === false ? undefined : s.test, classes: s.classes, shape: shapeOf(s.train), source: dir, record: { dataDir: dir, imageSize: s.train.height, cacheFile: s.cacheFile } };
     },
     async loadFinal(opts = {}) {
@@ -231,9 +233,10 @@ export function arrayDataset(input: ArrayDatasetInput): Dataset {
     name,
     description: `${train.count} training images of your own, ${train.height}x${train.width}x${train.channels}`,
     async load(opts = {}) {
+      if (val && opts.valFraction !== undefined) throw new Error(`${name}: validation images were given, so there is no split for a valFraction of ${opts.valFraction} to set`);
       const sides = val
         ? { train: limitSet(train, opts.trainLimit), val: limitSet(val, opts.valLimit) }
-        : splitTrainVal(train, { valFraction: input.valFraction, splitSeed: opts.splitSeed ?? 0, trainLimit: opts.trainLimit, valLimit: opts.valLimit });
+        : splitTrainVal(train, { valFraction: opts.valFraction ?? input.valFraction, splitSeed: opts.splitSeed ?? 0, trainLimit: opts.trainLimit, valLimit: opts.valLimit });
       return { ...sides, test: opts.test === false ? undefined : test, classes, shape: shapeOf(train), source: name, record };
     },
     async loadFinal(opts = {}) {

@@ -24,7 +24,7 @@ describe('nascent CLI', () => {
     expect(overview.out).toMatch(/search/);
     const help = nascent(['search', '--help']);
     expect(help.code).toBe(0);
-    for (const flag of ['--episodes', '--epochs', '--batch-size', '--lr', '--epsilon', '--window', '--baseline', '--units', '--channels', '--seed', '--train-limit', '--val-limit', '--backend', '--data-dir', '--out'])
+    for (const flag of ['--episodes', '--epochs', '--batch-size', '--lr', '--epsilon', '--window', '--baseline', '--units', '--channels', '--seed', '--train-limit', '--val-limit', '--val-fraction', '--backend', '--data-dir', '--out'])
       expect(help.out).toContain(flag);
     const unknown = nascent(['serch']);
     expect(unknown.code).toBe(2);
@@ -44,13 +44,16 @@ describe('nascent CLI', () => {
   it('runs a small search on wasm that writes trials, config and valid best cells, and beats chance', () => {
     const out = join(work, 'run');
     const r = nascent([
-      'search', 'cifar10', '--episodes', '3', '--epochs', '2', '--batch-size', '32', '--train-limit', '320', '--val-limit', '160',
-      '--channels', '4,8,8,16,16', '--data-dir', join(work, 'data'), '--out', out, '--seed', '3', '--backend', 'wasm',
+      'search', 'cifar10', '--episodes', '3', '--epochs', '2', '--batch-size', '32', '--train-limit', '320', '--val-limit', '240',
+      '--val-fraction', '0.25', '--channels', '4,8,8,16,16', '--data-dir', join(work, 'data'), '--out', out, '--seed', '3', '--backend', 'wasm',
     ]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/backend: wasm/);
     expect(r.out).toMatch(/finished 3 episodes/);
+    // A quarter of the 1,000 training images held out: 250, of which --val-limit keeps 240 (the
+    // default fifth would leave only 200).
+    expect(r.out).toMatch(/data: 320 training and 240 validation images \(disjoint\)/);
     const lines = readFileSync(join(out, 'trials.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((t) => t.episode)).toEqual([1, 2, 3]);
     for (const t of lines) {
@@ -65,7 +68,7 @@ describe('nascent CLI', () => {
     expect(best.accuracy).toBeGreaterThan(0.15);
     expect(best.settings).toMatchObject({ episodes: 3, epochs: 2, seed: 3, channels: [4, 8, 8, 16, 16] });
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
-    expect(config).toMatchObject({ episodes: 3, batchSize: 32, trainLimit: 320, valLimit: 160, backendUsed: 'wasm', seed: 3 });
+    expect(config).toMatchObject({ episodes: 3, batchSize: 32, trainLimit: 320, valLimit: 240, valFraction: 0.25, backendUsed: 'wasm', seed: 3 });
     expect(existsSync(join(out, 'run.lock'))).toBe(false);
     // The report was kept up to date during the search and is complete at its end.
     expect(r.out).toContain(`report: ${join(out, 'report', 'index.html')}`);

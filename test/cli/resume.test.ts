@@ -135,6 +135,9 @@ describe('nascent search --resume', () => {
     expect(resume('cifar10', '--episodes', '20', '--backend', 'cpu', '--micro-batch', '8', '--seed', '4')).toMatchObject({ episodes: 20, backend: 'cpu', microBatch: 8, seed: 4 });
     expect(() => resume('--channels', '2,4,4,8,9', '--strategy', 'controller')).toThrow(/--channels 2,4,4,8,9 conflicts with the run's 2,4,4,8,8; --strategy controller conflicts with the run's random/);
     expect(() => resume('--val-limit', '5')).toThrow(/--val-limit 5 conflicts with the run's \(not set\)/);
+    // The validation split defines what every child was scored on: a resume keeps it.
+    expect(resumeSettings(parseArgs(searchCommand, ['--resume', 'r']), { ...config, valFraction: 0.5 }, 'r/config.json')).toMatchObject({ valFraction: 0.5 });
+    expect(() => resume('--val-fraction', '0.5')).toThrow(/--val-fraction 0\.5 conflicts with the run's \(not set\)/);
     expect(() => resume('--out', 'elsewhere')).toThrow(/--out cannot be used with --resume/);
     expect(() => resume('nas-bench-201')).toThrow(/nas-bench-201 conflicts with the run's cifar10/);
     // A run recorded before the presets ran the book's controller, and resumes with it.

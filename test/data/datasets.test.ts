@@ -50,6 +50,10 @@ describe('images of your own', () => {
     const own = await arrayDataset({ train: arrays(20), val: arrays(5, 200) }).load();
     expect([own.train.count, own.val.count]).toEqual([20, 5]);
     expect(own.classes).toEqual(['0', '1', '2']);
+    // valFraction sets the split's sides, and is refused where there is no split to set.
+    const half = await ds.load({ valFraction: 0.5 });
+    expect([half.train.count, half.val.count]).toEqual([25, 25]);
+    await expect(arrayDataset({ train: arrays(20), val: arrays(5, 200) }).load({ valFraction: 0.5 })).rejects.toThrow(/validation images were given, so there is no split for a valFraction of 0.5 to set/);
   });
 
   it('checks the arrays', () => {
@@ -66,6 +70,8 @@ describe.runIf(haveShared(SUBSET, 'the CIFAR-10 subset'))('the real CIFAR-10 sub
   it('gives disjoint train and validation sets of 32x32x3 images, the test batch apart', async () => {
     const s = await loadDataset('cifar10', { dataDir: SUBSET });
     expect([s.train.count, s.val.count, s.test?.count]).toEqual([3728, 932, 846]);
+    const half = await loadDataset('cifar10', { dataDir: SUBSET, valFraction: 0.5, trainLimit: 2000, test: false });
+    expect([half.train.count, half.val.count]).toEqual([2000, 2330]);
     expect(s.shape).toEqual({ height: 32, width: 32, channels: 3 });
     expect(s.classes[0]).toBe('airplane');
     expect(s.record).toMatchObject({ synthetic: false });

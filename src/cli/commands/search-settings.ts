@@ -79,6 +79,7 @@ export const searchCommand: CommandSpec = {
     { name: 'seed', type: 'int', min: 0, max: 2 ** 31 - 1, defaultLabel: 'random, recorded in config.json', help: 'seed of every random choice' },
     { name: 'train-limit', type: 'int', min: 1, max: 10_000_000, defaultLabel: 'all: 40000 of cifar10, 48000 of fashion-mnist and mnist', help: 'training images per child (low fidelity)' },
     { name: 'val-limit', type: 'int', min: 1, max: 10_000_000, defaultLabel: 'all: 10000 of cifar10, 12000 of fashion-mnist and mnist', help: 'validation images per child' },
+    { name: 'val-fraction', type: 'number', min: 0, exclusiveMin: true, max: 0.75, defaultLabel: '0.2 (of a folder: of all its images, beside 0.2 for test)', help: 'share of the training images held out for validation; more gives steadier accuracies, fewer to train on' },
     IMAGE_SIZE_FLAG,
     { name: 'micro-batch', type: 'int', min: 0, max: 65536, defaultLabel: '64 on wasm, else 0', help: 'train each batch in slices of this size, gradients summed (0: whole batch)' },
     { name: 'backend', type: 'enum', choices: BACKEND_CHOICES, default: 'auto', help: 'tfjs backend' },
@@ -125,6 +126,8 @@ export interface SearchSettings extends PresetSettings, ScheduleSettings, Object
   seed: number;
   trainLimit?: number;
   valLimit?: number;
+  /** Share of the training images held out for validation (the data set's loader default when unset). */
+  valFraction?: number;
   /** folder:DIR only: the side images are resized to. */
   imageSize?: number;
   backend: BackendChoice;
@@ -181,6 +184,7 @@ export function settingsFromArgs(args: ParsedArgs): SearchSettings {
     seed: (f.seed as number | undefined) ?? Math.floor(Math.random() * 2 ** 31),
     ...(f['train-limit'] !== undefined ? { trainLimit: f['train-limit'] as number } : {}),
     ...(f['val-limit'] !== undefined ? { valLimit: f['val-limit'] as number } : {}),
+    ...(f['val-fraction'] !== undefined ? { valFraction: f['val-fraction'] as number } : {}),
     ...(imageSize !== undefined ? { imageSize } : {}),
     backend: f.backend as BackendChoice,
     ...(f['data-dir'] !== undefined ? { dataDir: dataSourceFromArgs(args, searchCommand).dataDir } : {}),

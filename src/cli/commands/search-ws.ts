@@ -46,7 +46,7 @@ export async function runWeightSharingSearch(
   const backend = await prepareBackend(settings.backend);
   for (const line of describeBackend(backend)) log(line);
   // Any data set behind the Dataset seam, as for the standard search: the supernet takes its shape and classes.
-  const splits = await obtainSearchData(settings.dataset, { ...dataSourceFromArgs(args, searchCommand), dataDir: settings.dataDir }, { trainLimit: settings.trainLimit, valLimit: settings.valLimit, splitSeed: 0, imageSize: settings.imageSize }, log);
+  const splits = await obtainSearchData(settings.dataset, { ...dataSourceFromArgs(args, searchCommand), dataDir: settings.dataDir }, { trainLimit: settings.trainLimit, valLimit: settings.valLimit, valFraction: settings.valFraction, splitSeed: 0, imageSize: settings.imageSize }, log);
   const data = { train: splits.train, val: splits.val };
   const numClasses = splits.classes.length;
   log(`data: ${data.train.count} training and ${data.val.count} validation images (disjoint) from ${splits.source}${settings.dataset === 'cifar10' ? '' : `, ${data.train.height}x${data.train.width}x${data.train.channels}, ${numClasses} classes`}`);
