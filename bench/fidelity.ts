@@ -34,10 +34,12 @@ const trainEpochs = arg('train-epochs', '6');
 const strategy = arg('strategy', 'random');
 const backend = arg('backend', 'wasm');
 const modes = arg('modes', 'full,hyperband,median').split(',');
+/** The named flags this bench was given, with their values, to pass on to nascent as they are. */
+const passedOn = (names: string[]) => names.flatMap((name) => (process.argv.includes(`--${name}`) ? [`--${name}`, arg(name, '')] : []));
 // The searches' data: how many training and validation images a child sees, and the share held out.
-const limits = ['train-limit', 'val-limit', 'val-fraction'].flatMap((name) => (process.argv.includes(`--${name}`) ? [`--${name}`, arg(name, '')] : []));
+const limits = passedOn(['train-limit', 'val-limit', 'val-fraction']);
 // Child training settings passed to every search and to the final training.
-const childFlags = ['batch-size', 'lr'].flatMap((name) => (process.argv.includes(`--${name}`) ? [`--${name}`, arg(name, '')] : []));
+const childFlags = passedOn(['batch-size', 'lr']);
 const finalLimit = process.argv.includes('--final-train-limit') ? ['--train-limit', arg('final-train-limit', '')] : [];
 const outDir = resolve(arg('out', join(ROOT, '.tmp', 'bench-fidelity')));
 if (!existsSync(join(dataDir, 'cifar-10-batches-bin'))) throw new Error(`${dataDir} has no cifar-10-batches-bin (see ../shared/data/cifar10-subset/README.md, or pass --data-dir)`);

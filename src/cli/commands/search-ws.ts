@@ -14,7 +14,7 @@ import { readWsCheckpoint, runWeightSharing, WS_FILES, type WsEvent } from '../.
 import { RunStore } from '../../store/run-store.js';
 import type { ParsedArgs } from '../flags.js';
 import { dataSourceFromArgs, timestamp } from '../data-flags.js';
-import { obtainSearchData } from '../dataset-flags.js';
+import { loadSearchData } from './search-data.js';
 import { formatDuration } from '../progress.js';
 import { searchCommand, settingKey, strategySettingsOf, type SearchSettings } from './search-settings.js';
 import { WS_UNUSED_FLAGS } from './ws-settings.js';
@@ -46,10 +46,9 @@ export async function runWeightSharingSearch(
   const backend = await prepareBackend(settings.backend);
   for (const line of describeBackend(backend)) log(line);
   // Any data set behind the Dataset seam, as for the standard search: the supernet takes its shape and classes.
-  const splits = await obtainSearchData(settings.dataset, { ...dataSourceFromArgs(args, searchCommand), dataDir: settings.dataDir }, { trainLimit: settings.trainLimit, valLimit: settings.valLimit, valFraction: settings.valFraction, splitSeed: 0, imageSize: settings.imageSize }, log);
+  const splits = await loadSearchData(args, settings, log);
   const data = { train: splits.train, val: splits.val };
   const numClasses = splits.classes.length;
-  log(`data: ${data.train.count} training and ${data.val.count} validation images (disjoint) from ${splits.source}${settings.dataset === 'cifar10' ? '' : `, ${data.train.height}x${data.train.width}x${data.train.channels}, ${numClasses} classes`}`);
   const space = nasnetSpace({ blocks: settings.blocks, hierarchical: settings.hierarchical });
   const strategy = makeStrategy(settings.strategy, space.decisions, settings.seed, strategySettingsOf(settings));
   const baseline = baselineOf(settings);

@@ -24,8 +24,8 @@ import { LiveReport } from '../../report/live-report.js';
 import { REPORT_DIR } from '../../report/report.js';
 import { downloadBar } from '../download-bar.js';
 import { dataSourceFromArgs, timestamp } from '../data-flags.js';
-import { obtainSearchData } from '../dataset-flags.js';
 import { resumeSettings, searchCommand, settingsFromArgs, strategySettingsOf, type SearchSettings } from './search-settings.js';
+import { loadSearchData } from './search-data.js';
 import { runWeightSharingSearch } from './search-ws.js';
 
 export { resumeSettings, searchCommand, settingsFromArgs, type SearchSettings } from './search-settings.js';
@@ -59,10 +59,8 @@ async function setUpProblem(args: ParsedArgs, s: SearchSettings, backend: Prepar
     return { space: nasBench201Space, evaluator: new TabularEvaluator(table, s.tableDataset), data: { table: file, tableOptimum: best.accuracy / 100 }, epochs: 1 };
   }
   // Every data set behind the Dataset seam (src/data/datasets.ts): the child takes its image shape and classes.
-  const splits = await obtainSearchData(s.dataset, { ...dataSourceFromArgs(args, searchCommand), dataDir: s.dataDir }, { trainLimit: s.trainLimit, valLimit: s.valLimit, valFraction: s.valFraction, splitSeed: 0, imageSize: s.imageSize }, log);
+  const splits = await loadSearchData(args, s, log);
   const { train, val } = splits;
-  const shape = `${train.height}x${train.width}x${train.channels}`;
-  log(`data: ${train.count} training and ${val.count} validation images (disjoint) from ${splits.source}${s.dataset === 'cifar10' ? '' : `, ${shape}, ${splits.classes.length} classes`}`);
   const evaluator = new ChildManager({
     data: { train, val },
     numClasses: splits.classes.length,
