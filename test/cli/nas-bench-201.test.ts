@@ -46,6 +46,8 @@ describe('nascent search nas-bench-201', () => {
       expect(best.accuracy).toBe(Math.max(...trials.map((t) => t.accuracy)));
       const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'));
       expect(config).toMatchObject({ dataset: 'nas-bench-201', tableDataset: 'cifar100', strategy, preset: 'tuned', space: { id: 'nas-bench-201' } });
+      // No setting of a trained child: the table search never read one.
+      for (const key of ['epochs', 'batchSize', 'lr', 'channels', 'blocks', 'hierarchical', 'retrainDuplicates']) expect(config, key).not.toHaveProperty(key);
     }
     for (const f of ['index.html', 'normal.svg', 'accuracy.png']) expect(existsSync(join(work, 'controller', 'report', f)), f).toBe(true);
   });
@@ -59,6 +61,33 @@ describe('nascent search nas-bench-201', () => {
     const r = nascent(['search', '--resume', resumed, '--episodes', '30']);
     expect(r.code, r.err).toBe(0);
     expect(trialsOf(resumed)).toEqual(trialsOf(straight));
+  });
+
+  it("refuses a trained child's flags, also on resume, and still resumes a config.json that recorded their defaults", () => {
+    for (const [flag, value] of [['--epochs', '50'], ['--train-limit', '2000'], ['--val-fraction', '0.5'], ['--channels', '8,8,8,8,8'], ['--data-dir', work]]) {
+      const r = nascent(['search', 'nas-bench-201', '--table', table, flag, value, '--episodes', '1', '--out', join(work, 'refused')]);
+      expect(r.code, flag).toBe(2);
+      expect(r.err).toMatch(new RegExp(`${flag} does not apply to nas-bench-201: each architecture's accuracy is looked up in the table`));
+    }
+    expect(existsSync(join(work, 'refused'))).toBe(false);
+    // The other way round: --table and --dataset mean nothing to a search that trains children.
+    const image = nascent(['search', 'cifar10', '--dataset', 'cifar100', '--episodes', '1', '--out', join(work, 'refused')]);
+    expect(image.code).toBe(2);
+    expect(image.err).toMatch(/--dataset only applies to nas-bench-201 \(a search on cifar10 trains its children\)/);
+
+    // A run from before these flags were refused recorded every default in its config.json.
+    const old = join(work, 'old');
+    const common = ['--table', table, '--strategy', 'random', '--seed', '9', '--no-report'];
+    expect(nascent(['search', 'nas-bench-201', ...common, '--episodes', '4', '--out', old]).code).toBe(0);
+    const configFile = join(old, 'config.json');
+    const config = JSON.parse(readFileSync(configFile, 'utf8'));
+    writeFileSync(configFile, JSON.stringify({ ...config, epochs: 6, batchSize: 128, lr: 0.001, channels: [4, 16, 16, 256, 256], blocks: 5, hierarchical: false, retrainDuplicates: false }, null, 2) + '\n');
+    const again = nascent(['search', '--resume', old, '--episodes', '6']);
+    expect(again.code, again.err).toBe(0);
+    expect(trialsOf(old)).toHaveLength(6);
+    const dataDir = nascent(['search', '--resume', old, '--episodes', '8', '--data-dir', work]);
+    expect(dataDir.code).toBe(2);
+    expect(dataDir.err).toMatch(/--data-dir does not apply to nas-bench-201/);
   });
 
   it('says what is wrong with a table that is missing or lacks a column', () => {

@@ -12,9 +12,9 @@ import { SCHEDULE_FLAGS, scheduleSettingsFromArgs, type ScheduleSettings } from 
 import { OBJECTIVE_FLAGS, objectiveSettingsFromArgs, type ObjectiveSettings } from './objective-settings.js';
 import { DATASET_HELP, IMAGE_SIZE_FLAG, datasetNameFromArg, imageSizeFromArgs } from '../dataset-flags.js';
 import { WS_FLAGS, WS_UNUSED_FLAGS, wsSettingsFromArgs, type WsSettingsPart } from './ws-settings.js';
+import { TABLE_PROBLEMS, checkProblemFlags, unusedFlagsOf } from './problem-flags.js';
 
-/** What can be searched: a data set of the Dataset seam (cifar10, fashion-mnist, mnist, folder:DIR) or the NAS-Bench-201 table. */
-export const TABLE_PROBLEMS = ['nas-bench-201'] as const;
+/** What can be searched: a data set of the Dataset seam (cifar10, fashion-mnist, mnist, folder:DIR) or a table of TABLE_PROBLEMS. */
 export type Problem = string;
 
 /**
@@ -147,6 +147,7 @@ export function settingsFromArgs(args: ParsedArgs): SearchSettings {
   const problem = args.positionals[0];
   if (problem === undefined) throw new UsageError(`missing <problem> (${DATASET_HELP} or nas-bench-201), or --resume DIR to continue a run`, searchCommand);
   const dataset = datasetNameFromArg(problem, searchCommand, TABLE_PROBLEMS);
+  checkProblemFlags(args, dataset, searchCommand);
   const imageSize = imageSizeFromArgs(args, dataset, searchCommand);
   const preset = (f.preset as PresetName | undefined) ?? defaultPreset(f['weight-sharing'] === true);
   const fromPreset = <K extends keyof PresetSettings>(key: K, flag: string): PresetSettings[K] => (f[flag] as PresetSettings[K] | undefined) ?? (PRESETS[preset][key] as PresetSettings[K]);
@@ -218,8 +219,10 @@ export function resumeSettings(args: ParsedArgs, config: Record<string, unknown>
   for (const spec of searchCommand.flags) {
     const value = recordedValue(settingKey(spec.name));
     if (spec.name === 'resume' || spec.name === 'out' || value === undefined) continue;
-    // A weight-sharing run's config.json from before 2026-12 recorded these flags' defaults.
+    // A weight-sharing run's config.json from before 2026-12 recorded these flags' defaults, and
+    // every run's config.json before 2026-12-03 those of the flags its problem does not use.
     if (config.weightSharing === true && spec.name in WS_UNUSED_FLAGS) continue;
+    if (unusedFlagsOf(String(config.dataset)).includes(spec.name)) continue;
     argv.push(`--${spec.name}=${shown(value)}`);
   }
   let recorded: SearchSettings;
@@ -236,6 +239,7 @@ export function resumeSettings(args: ParsedArgs, config: Record<string, unknown>
   // weight-sharing run has neither, and a flag it would ignore is refused rather than dropped.
   const unused = recorded.weightSharing ? Object.keys(WS_UNUSED_FLAGS).find((name) => args.given.has(name)) : undefined;
   if (unused) throw new UsageError(`--${unused} does not apply when resuming a weight-sharing run: ${WS_UNUSED_FLAGS[unused]}`, searchCommand);
+  checkProblemFlags(args, recorded.dataset, searchCommand);
   const conflicts = [...args.given]
     .filter((name) => !RESUMABLE_FLAGS.has(name) && JSON.stringify(args.flags[name]) !== JSON.stringify(recordedValue(settingKey(name))))
     .map((name) => `--${name} ${shown(args.flags[name])} conflicts with the run's ${shown(recordedValue(settingKey(name)))}`);
@@ -251,6 +255,12 @@ export function resumeSettings(args: ParsedArgs, config: Record<string, unknown>
     ...(args.given.has('micro-batch') ? { microBatch: f['micro-batch'] as number } : {}),
     ...(args.given.has('table') ? { table: f.table as string } : {}),
   };
+}
+
+/** The settings a run records in config.json: none that its search never reads. */
+export function recordableSettings(settings: SearchSettings): Record<string, unknown> {
+  const unused = new Set([...unusedFlagsOf(settings.dataset), ...(settings.weightSharing ? Object.keys(WS_UNUSED_FLAGS) : [])].map(settingKey));
+  return Object.fromEntries(Object.entries(settings).filter(([key]) => !unused.has(key)));
 }
 
 /**

@@ -16,8 +16,7 @@ import type { ParsedArgs } from '../flags.js';
 import { dataSourceFromArgs, timestamp } from '../data-flags.js';
 import { loadSearchData } from './search-data.js';
 import { formatDuration } from '../progress.js';
-import { searchCommand, settingKey, strategySettingsOf, type SearchSettings } from './search-settings.js';
-import { WS_UNUSED_FLAGS } from './ws-settings.js';
+import { recordableSettings, searchCommand, strategySettingsOf, type SearchSettings } from './search-settings.js';
 
 function baselineOf(s: SearchSettings): Baseline {
   return s.baselineDecay > 0 ? new EmaBaseline({ decay: s.baselineDecay, initial: s.baseline }) : new MovingBaseline({ window: s.window, initial: s.baseline });
@@ -158,10 +157,4 @@ export async function runWeightSharingSearch(
     strategy.dispose();
     net.dispose();
   }
-}
-
-/** The settings a weight-sharing run records: without the trained-child flags it never reads. */
-function recordableSettings(settings: SearchSettings): Record<string, unknown> {
-  const unused = new Set(Object.keys(WS_UNUSED_FLAGS).map(settingKey));
-  return Object.fromEntries(Object.entries(settings).filter(([key]) => !unused.has(key)));
 }

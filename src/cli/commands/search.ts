@@ -24,7 +24,7 @@ import { LiveReport } from '../../report/live-report.js';
 import { REPORT_DIR } from '../../report/report.js';
 import { downloadBar } from '../download-bar.js';
 import { dataSourceFromArgs, timestamp } from '../data-flags.js';
-import { resumeSettings, searchCommand, settingsFromArgs, strategySettingsOf, type SearchSettings } from './search-settings.js';
+import { recordableSettings, resumeSettings, searchCommand, settingsFromArgs, strategySettingsOf, type SearchSettings } from './search-settings.js';
 import { loadSearchData } from './search-data.js';
 import { runWeightSharingSearch } from './search-ws.js';
 
@@ -140,7 +140,7 @@ async function searchWith(args: ParsedArgs, opened: RunStore | undefined, log: (
       store.writeConfig(config);
       log(`run: ${store.dir} (resuming after episode ${recovered.done} of ${settings.episodes})`);
     } else {
-      config = { format: 'nascent.search-config', version: 1, ...settings, space: { id: space.id, ...space.settings }, ...problem.data, backendUsed: backend.name, created: new Date().toISOString() };
+      config = { format: 'nascent.search-config', version: 1, ...recordableSettings(settings), space: { id: space.id, ...space.settings }, ...problem.data, backendUsed: backend.name, created: new Date().toISOString() };
       store = RunStore.create(out, config);
       created(store);
       log(`run: ${store.dir}`);
