@@ -10,7 +10,7 @@
 //       5 random cells (one training each).
 //
 //   npm run bench:weight-sharing [-- --data-dir ../shared/data/cifar10-subset --channels 4,8,8,16,16
-//       --train-limit 400 --val-limit 200 --batch-size 64 --episodes 30 --epochs 3 --ws-epochs 6
+//       --train-limit 400 --val-limit 200 [--val-fraction F] --batch-size 64 --episodes 30 --epochs 3 --ws-epochs 6
 //       --controller-steps 10 --ws-batch-size 32 --ws-lr 3e-3 --final-samples 20 --seed 1 --seeds 1,2,3 --train-epochs 3
 //       --final-train-limit 600 --backend wasm --out .tmp/bench-weight-sharing
 //       --preset P --controller-lr X --entropy-weight X --controller-batch N --temperature X --tanh-constant X]
@@ -39,6 +39,9 @@ const dataDir = resolve(arg('data-dir', join(ROOT, '..', 'shared', 'data', 'cifa
 const channels = arg('channels', '4,8,8,16,16');
 const trainLimit = Number(arg('train-limit', '400'));
 const valLimit = Number(arg('val-limit', '200'));
+// The share of the training images held out for validation (each search's own default when absent):
+// both the standard search's children and the weight-sharing search's final samples are ranked on it.
+const valFraction = process.argv.includes('--val-fraction') ? Number(arg('val-fraction', '')) : undefined;
 const batchSize = arg('batch-size', '64');
 const episodes = arg('episodes', '30');
 const epochs = arg('epochs', '3');
@@ -68,7 +71,7 @@ const nascent = (args: string[]) => {
   return r.stdout;
 };
 const readJsonl = (path: string) => readFileSync(path, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
-const common = ['--channels', channels, '--train-limit', String(trainLimit), '--val-limit', String(valLimit), '--seed', seed, '--data-dir', dataDir, '--backend', backend, '--no-report'];
+const common = ['--channels', channels, '--train-limit', String(trainLimit), '--val-limit', String(valLimit), ...(valFraction !== undefined ? ['--val-fraction', String(valFraction)] : []), '--seed', seed, '--data-dir', dataDir, '--backend', backend, '--no-report'];
 const log = (s: string) => process.stdout.write(`${s}\n`);
 
 // --- the searches -------------------------------------------------------------------------------
@@ -121,7 +124,7 @@ for (const c of compute) log(JSON.stringify(c));
 const tauFile = join(outDir, 'tau.json');
 if (!existsSync(tauFile)) {
   await prepareBackend(backend as 'wasm');
-  const data = loadCifar10(join(dataDir, 'cifar-10-batches-bin'), { trainLimit, valLimit, splitSeed: 0 });
+  const data = loadCifar10(join(dataDir, 'cifar-10-batches-bin'), { trainLimit, valLimit, ...(valFraction !== undefined ? { valFraction } : {}), splitSeed: 0 });
   const distinct = new Map<string, { cells: CellPair; standalone: number }>();
   for (const t of trials) if (t.accuracy !== null && !distinct.has(t.key)) distinct.set(t.key, { cells: t.cells, standalone: t.accuracy });
   const result: Record<string, unknown> = { architectures: distinct.size };
@@ -179,7 +182,7 @@ const median = [...randomTests].sort((a, b) => a - b)[2];
 // --- summary ---------------------------------------------------------------------------------------
 const std = compute[0];
 const lines = [
-  `real CIFAR-10 subset, ${trainImages} training / ${valImages} validation images (--train-limit ${trainLimit}, --val-limit ${valLimit}), channels ${channels}, batch ${batchSize} (shared weights: ${wsBatchSize}, Adam ${wsLr}), backend ${backend}, search seed ${seed}${controllerFlags.length > 0 ? `; ENAS controller ${controllerFlags.join(' ')}` : ''}`,
+  `real CIFAR-10 subset, ${trainImages} training / ${valImages} validation images (--train-limit ${trainLimit}, --val-limit ${valLimit}${valFraction !== undefined ? `, --val-fraction ${valFraction}` : ''}), channels ${channels}, batch ${batchSize} (shared weights: ${wsBatchSize}, Adam ${wsLr}), backend ${backend}, search seed ${seed}${controllerFlags.length > 0 ? `; ENAS controller ${controllerFlags.join(' ')}` : ''}`,
   '',
   '| search | training image-steps | images scored | child-epochs | time (s) | training vs standard | forward passes (training x3) vs standard | all images vs standard |',
   '|---|---|---|---|---|---|---|---|',
