@@ -11,7 +11,7 @@
 //
 //   npm run bench:weight-sharing [-- --data-dir ../shared/data/cifar10-subset --channels 4,8,8,16,16
 //       --train-limit 400 --val-limit 200 [--val-fraction F] --batch-size 64 --episodes 30 --epochs 3 --ws-epochs 6
-//       --controller-steps 10 --ws-batch-size 32 --ws-lr 3e-3 --final-samples 20 --seed 1 --seeds 1,2,3 --train-epochs 3
+//       --controller-steps 10 --ws-batch-size 32 --ws-lr 3e-3 --final-samples 20 [--final-screen M --top-cells K] --seed 1 --seeds 1,2,3 --train-epochs 3
 //       --final-train-limit 600 --backend wasm --out .tmp/bench-weight-sharing
 //       --preset P --controller-lr X --entropy-weight X --controller-batch N --temperature X --tanh-constant X]
 //
@@ -52,6 +52,8 @@ const controllerSteps = arg('controller-steps', '10');
 const wsBatchSize = arg('ws-batch-size', '32');
 const wsLr = arg('ws-lr', '3e-3');
 const finalSamples = arg('final-samples', '20');
+// With --final-screen M each final sample is scored on M validation images first, the best --top-cells on all.
+const finalScreen = process.argv.includes('--final-screen') ? ['--final-screen', arg('final-screen', ''), '--top-cells', arg('top-cells', '10')] : [];
 // The controller's own settings for the ENAS run, when given (the search's defaults, --preset enas, otherwise):
 // its tuned preset was measured on 150 whole episodes, a weight-sharing search gives it a few
 // dozen noisy one-batch rewards.
@@ -80,7 +82,7 @@ function wsRun(strategy: string): string {
   const phase = existsSync(join(run, 'ws-checkpoint.bin')) ? readWsCheckpoint(run)!.checkpoint.phase : undefined;
   if (!existsSync(join(run, 'config.json'))) {
     log(`weight-sharing search (${strategy})...`);
-    nascent(['search', 'cifar10', '--weight-sharing', '--strategy', strategy, ...(strategy === 'controller' ? controllerFlags : []), '--ws-epochs', wsEpochs, '--controller-steps', controllerSteps, '--final-samples', finalSamples, '--batch-size', wsBatchSize, '--ws-lr', wsLr, ...common, '--out', run]);
+    nascent(['search', 'cifar10', '--weight-sharing', '--strategy', strategy, ...(strategy === 'controller' ? controllerFlags : []), '--ws-epochs', wsEpochs, '--controller-steps', controllerSteps, '--final-samples', finalSamples, ...finalScreen, '--batch-size', wsBatchSize, '--ws-lr', wsLr, ...common, '--out', run]);
   } else if (phase !== 'done') nascent(['search', '--resume', run, '--no-report']);
   return run;
 }
@@ -182,7 +184,7 @@ const median = [...randomTests].sort((a, b) => a - b)[2];
 // --- summary ---------------------------------------------------------------------------------------
 const std = compute[0];
 const lines = [
-  `real CIFAR-10 subset, ${trainImages} training / ${valImages} validation images (--train-limit ${trainLimit}, --val-limit ${valLimit}${valFraction !== undefined ? `, --val-fraction ${valFraction}` : ''}), channels ${channels}, batch ${batchSize} (shared weights: ${wsBatchSize}, Adam ${wsLr}), backend ${backend}, search seed ${seed}${controllerFlags.length > 0 ? `; ENAS controller ${controllerFlags.join(' ')}` : ''}`,
+  `real CIFAR-10 subset, ${trainImages} training / ${valImages} validation images (--train-limit ${trainLimit}, --val-limit ${valLimit}${valFraction !== undefined ? `, --val-fraction ${valFraction}` : ''}), channels ${channels}, batch ${batchSize} (shared weights: ${wsBatchSize}, Adam ${wsLr}), backend ${backend}, ${finalSamples} final samples${finalScreen.length ? ` screened on ${finalScreen[1]} validation images, the best ${finalScreen[3]} on all` : ''}, search seed ${seed}${controllerFlags.length > 0 ? `; ENAS controller ${controllerFlags.join(' ')}` : ''}`,
   '',
   '| search | training image-steps | images scored | child-epochs | time (s) | training vs standard | forward passes (training x3) vs standard | all images vs standard |',
   '|---|---|---|---|---|---|---|---|',

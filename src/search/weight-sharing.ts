@@ -8,6 +8,9 @@
 //      the controller), one line of ws-steps.jsonl each.
 // At the end `finalSamples` distinct proposals are scored on the whole validation split and the
 // best are written as best-cells.json and top-cells.jsonl, in the format `nascent train` reads.
+// With `finalScreen` they are first scored on that many validation images, and only the best
+// `topCells` on the whole split (Li & Talwalkar's cheap final selection): more candidates for the
+// same forward passes.
 //
 // The driver knows the strategy only through the Strategy seam and the shared weights only through
 // SharedWeights: it neither knows what a decision means nor how a path is computed.
@@ -51,9 +54,14 @@ export interface WeightSharingSettings {
   /** Strategy updates (validation minibatches scored) after each pass. */
   controllerSteps: number;
   batchSize: number;
-  /** Distinct architectures scored on the whole validation split at the end. */
+  /** Distinct architectures scored at the end. */
   finalSamples: number;
-  /** Lines of top-cells.jsonl. */
+  /**
+   * Validation images each final sample is scored on first; only the best `topCells` are then
+   * scored on the whole split. Undefined (or the split's size or more): all on the whole split.
+   */
+  finalScreen?: number;
+  /** Lines of top-cells.jsonl (with finalScreen: the samples scored on the whole split). */
   topCells: number;
   /** Training steps between checkpoints (one is also written after every epoch). */
   checkpointEvery: number;
@@ -92,13 +100,15 @@ export interface WsStepRecord {
   time: string;
 }
 
-/** A final sample: an architecture scored on the whole validation split. */
+/** A final sample: an architecture scored on the validation split, or on its first `images` when screened. */
 export interface WsFinalSample {
   sample: number; // 1-based, in the order drawn
   cells: unknown;
   key: string;
   explored: boolean;
   accuracy: number;
+  /** Validation images it was scored on (absent in runs from before screening: the whole split). */
+  images?: number;
 }
 
 interface Counters {
@@ -125,7 +135,7 @@ export type WsEvent =
   | { type: 'train-step'; epoch: number; batch: number; batches: number; loss: number; counters: Readonly<Counters> }
   | { type: 'strategy-step'; record: WsStepRecord }
   | { type: 'epoch-end'; epoch: number; epochs: number; trainLoss: number; meanAccuracy: number; baseline: number; childEpochs: number }
-  | { type: 'final-sample'; done: number; total: number; sample: WsFinalSample }
+  | { type: 'final-sample'; stage: 'screen' | 'whole'; done: number; total: number; sample: WsFinalSample }
   | { type: 'checkpoint'; counters: Readonly<Counters> };
 
 export interface WeightSharingOptions<A> {
@@ -318,31 +328,17 @@ export async function runWeightSharing<A>(o: WeightSharingOptions<A>): Promise<W
     await checkpoint();
   }
 
-  // Final: distinct proposals scored on the whole validation split (fixed order, batch statistics).
-  // The checkpoint was written as this phase began, so the strategy draws the same proposals a run
-  // killed here drew; the samples it scored (whole lines only) are taken as they are.
+  // Final: distinct proposals scored on the validation split (fixed order, batch statistics), first
+  // on its first `screen` images when screening. The checkpoint was written as this phase began, so
+  // the strategy draws the same proposals a run killed here drew; the lines it wrote (whole lines
+  // only) are taken as they are: first the screen, then the samples scored again on the whole split.
   const scored = readLines<WsFinalSample>(finalPath, truncateLines(finalPath, Infinity));
-  const samples: WsFinalSample[] = [];
-  const seen = new Set<string>();
+  const screen = Math.min(s.finalScreen ?? val.count, val.count);
   const valOrder = new Uint32Array(val.count).map((_, i) => i);
-  for (let draws = 0; samples.length < s.finalSamples && draws < 4 * s.finalSamples; draws++) {
-    if (o.signal?.aborted) return outcome(true);
-    const proposal = await o.strategy.propose();
-    const arch = o.space.decode(proposal.actions);
-    const key = keyHash(o.space.key(arch));
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const done = scored[samples.length];
-    if (done) {
-      if (done.key !== key) throw new Error(`${finalPath}: sample ${samples.length + 1} is ${done.key}, but the strategy restored from ${checkpointPath} draws ${key} (the run was edited or damaged)`);
-      c.scoredImages += val.count;
-      samples.push(done);
-      emit({ type: 'final-sample', done: samples.length, total: s.finalSamples, sample: done });
-      continue;
-    }
+  const score = async (arch: A, images: number): Promise<number> => {
     let right = 0;
-    for (let b = 0; b < valBatches; b++) {
-      const batch = batchOf(val, valOrder, b, s.batchSize, numClasses);
+    for (let b = 0; b * s.batchSize < images; b++) {
+      const batch = makeBatch(val, valOrder.subarray(b * s.batchSize, Math.min(images, (b + 1) * s.batchSize)), numClasses);
       try {
         right += await o.net.correct(arch, batch);
       } finally {
@@ -351,15 +347,55 @@ export async function runWeightSharing<A>(o: WeightSharingOptions<A>): Promise<W
       }
       await nextTurn();
     }
-    c.scoredImages += val.count;
-    const sample: WsFinalSample = { sample: samples.length + 1, cells: o.space.toJSON(arch), key, explored: proposal.explored, accuracy: right / val.count };
-    appendLineDurable(finalPath, JSON.stringify(sample));
+    c.scoredImages += images;
+    return right / images;
+  };
+  const lines: WsFinalSample[] = [];
+  // The line-th line of final-samples.jsonl: the one on disk (checked to be this architecture), or scored now.
+  const scoreLine = async (arch: A, key: string, x: Omit<WsFinalSample, 'accuracy' | 'images'>, images: number): Promise<WsFinalSample> => {
+    const done = scored[lines.length];
+    if (done) {
+      if (done.key !== key) throw new Error(`${finalPath}: sample ${x.sample} is ${done.key}, but the strategy restored from ${checkpointPath} draws ${key} (the run was edited or damaged)`);
+      c.scoredImages += images;
+      lines.push(done);
+      return done;
+    }
+    const line: WsFinalSample = { ...x, accuracy: await score(arch, images), images };
+    appendLineDurable(finalPath, JSON.stringify(line));
+    lines.push(line);
+    return line;
+  };
+  const samples: WsFinalSample[] = [];
+  const archOf = new Map<number, A>();
+  const seen = new Set<string>();
+  const stage = screen < val.count ? 'screen' : 'whole';
+  for (let draws = 0; samples.length < s.finalSamples && draws < 4 * s.finalSamples; draws++) {
+    if (o.signal?.aborted) return outcome(true);
+    const proposal = await o.strategy.propose();
+    const arch = o.space.decode(proposal.actions);
+    const key = keyHash(o.space.key(arch));
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const sample = await scoreLine(arch, key, { sample: samples.length + 1, cells: o.space.toJSON(arch), key, explored: proposal.explored }, screen);
     samples.push(sample);
-    emit({ type: 'final-sample', done: samples.length, total: s.finalSamples, sample });
+    archOf.set(sample.sample, arch);
+    emit({ type: 'final-sample', stage, done: samples.length, total: s.finalSamples, sample });
   }
-  if (scored.length > samples.length) throw new Error(`${finalPath} holds ${scored.length} samples, more than the ${samples.length} this run scores (the run was edited or damaged)`);
   // Best first; ties keep the order drawn.
-  const ranked = [...samples].sort((a, b) => b.accuracy - a.accuracy || a.sample - b.sample);
+  const byAccuracy = (xs: WsFinalSample[]) => [...xs].sort((a, b) => b.accuracy - a.accuracy || a.sample - b.sample);
+  let ranked = byAccuracy(samples);
+  if (stage === 'screen') {
+    const kept = ranked.slice(0, s.topCells);
+    const whole: WsFinalSample[] = [];
+    for (const x of kept) {
+      if (o.signal?.aborted) return outcome(true);
+      const { accuracy: _a, images: _i, ...same } = x;
+      whole.push(await scoreLine(archOf.get(x.sample)!, x.key, same, val.count));
+      emit({ type: 'final-sample', stage: 'whole', done: whole.length, total: kept.length, sample: whole[whole.length - 1] });
+    }
+    ranked = byAccuracy(whole);
+  }
+  if (scored.length > lines.length) throw new Error(`${finalPath} holds ${scored.length} lines, more than the ${lines.length} this run scores (the run was edited or damaged)`);
   const settings = { ...o.config, trainImageSteps: c.trainImageSteps, scoredImages: c.scoredImages, childEpochs: childEpochs() };
   const asBest = (x: WsFinalSample, rank: number): BestCellsFile & { sharedWeights: true; rank: number } => ({
     format: BEST_CELLS_FORMAT,
@@ -378,7 +414,7 @@ export async function runWeightSharing<A>(o: WeightSharingOptions<A>): Promise<W
   if (top.length > 0) writeJsonAtomic(join(o.dir, WS_FILES.best), top[0]);
   c.phase = 'done';
   await checkpoint();
-  return outcome(false, { best: top[0], finalSamples: samples });
+  return outcome(false, { best: top[0], finalSamples: lines });
 }
 
 /** The first `n` lines of a JSON-lines file (all when n is Infinity), parsed; none when it is absent. */

@@ -68,6 +68,23 @@ describe('nascent search --weight-sharing', () => {
     expect(existsSync(join(straight, 'run.lock'))).toBe(false);
   }, 240_000);
 
+  it('--final-screen: scores every final sample on the first validation images, the best --top-cells again on all', () => {
+    const run = join(work, 'screened');
+    const r = runNascent(wsArgs(run, ['--final-screen', '8']), ENV);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('then 4 architectures scored on 8 validation images, the best 2 of them on all 16');
+    expect(r.out).toMatch(/final: 4\/4 architectures screened on 8 validation images/);
+    expect(r.out).toMatch(/final: 2\/2 architectures scored again on the whole validation split/);
+    const final = lines(join(run, 'final-samples.jsonl'));
+    expect(final.map((f) => f.images)).toEqual([8, 8, 8, 8, 16, 16]);
+    // The same shared weights as the straight run (only the final scoring differs): the same draws.
+    expect(final.slice(0, 4).map((f) => f.key)).toEqual(lines(join(straight, 'final-samples.jsonl')).map((f) => f.key));
+    const top = lines(join(run, 'top-cells.jsonl'));
+    expect(top.map((t) => t.accuracy)).toEqual(final.slice(4).map((f) => f.accuracy).sort((a, b) => b - a));
+    expect(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'))).toMatchObject({ finalScreen: 8 });
+    expect(JSON.parse(readFileSync(join(run, 'best-cells.json'), 'utf8')).settings.scoredImages).toBe(EPOCHS * STEPS * 16 + 4 * 8 + 2 * 16);
+  }, 240_000);
+
   it('leaves cells that nascent validate and nascent train accept', () => {
     const second = join(work, 'second.json');
     writeFileSync(second, readFileSync(join(straight, 'top-cells.jsonl'), 'utf8').split('\n')[1]);
@@ -91,6 +108,9 @@ describe('nascent search --weight-sharing', () => {
   it('refuses flags that do not apply', () => {
     const bad = (args: string[], message: RegExp) => expect(() => settingsFromArgs(parseArgs(searchCommand, args))).toThrow(message);
     bad(['cifar10', '--ws-epochs', '3'], /--ws-epochs only applies with --weight-sharing/);
+    bad(['cifar10', '--final-screen', '100'], /--final-screen only applies with --weight-sharing/);
+    bad(['cifar10', '--weight-sharing', '--final-screen', '0'], /--final-screen/);
+    expect(settingsFromArgs(parseArgs(searchCommand, ['cifar10', '--weight-sharing', '--final-screen', '200']))).toMatchObject({ finalScreen: 200 });
     bad(['cifar10', '--weight-sharing', '--strategy', 'tpe'], /--weight-sharing works with --strategy controller or random, not tpe/);
     bad(['cifar10', '--weight-sharing', '--fidelity', 'hyperband', '--max-epochs', '9'], /--fidelity hyperband does not apply with --weight-sharing/);
     bad(['cifar10', '--weight-sharing', '--final-samples', '0'], /--final-samples/);

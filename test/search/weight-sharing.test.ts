@@ -1,6 +1,6 @@
 // The weight-sharing driver's final scoring across a stop: a run stopped (or killed) while it scores
 // its final samples takes the samples already on disk on resume instead of scoring them again, and
-// ends with the files a run never stopped writes. The network is a stand-in whose score is a
+// ends with the files a run never stopped writes; with a screen, only the best are scored whole. The network is a stand-in whose score is a
 // function of the architecture, so the test sees exactly which architectures were scored.
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,7 +48,7 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const run = (dir: string, net: CountingNet, stopAfter?: number) => {
+const run = (dir: string, net: CountingNet, stopAfter?: number | ((e: Extract<WsEvent, { type: 'final-sample' }>) => boolean), used: WeightSharingSettings = settings) => {
   mkdirSync(dir, { recursive: true });
   const stop = new AbortController();
   return runWeightSharing({
@@ -58,11 +58,11 @@ const run = (dir: string, net: CountingNet, stopAfter?: number) => {
     baseline: new MovingBaseline(),
     net,
     data,
-    settings,
+    settings: used,
     config: {},
     signal: stop.signal,
     onEvent: (e: WsEvent) => {
-      if (e.type === 'final-sample' && e.done === stopAfter) stop.abort();
+      if (e.type === 'final-sample' && (typeof stopAfter === 'function' ? stopAfter(e) : e.done === stopAfter)) stop.abort();
     },
   });
 };
@@ -102,5 +102,36 @@ describe('runWeightSharing final scoring', () => {
     rmSync(join(dir, WS_FILES.final));
     appendFileSync(join(dir, WS_FILES.final), JSON.stringify({ ...line, key: 'not-this-one' }) + '\n');
     await expect(run(dir, new CountingNet())).rejects.toThrow(/final-samples\.jsonl: sample 1 is not-this-one, but the strategy restored from .*ws-checkpoint\.bin draws [0-9a-f]+ \(the run was edited or damaged\)/);
+  });
+
+  it('screens every sample on the first validation images and scores only the best --top-cells on all of them, across a stop', async () => {
+    // finalScreen 4: one batch of the 8 validation images per sample; the best 2 get both batches.
+    const screened: WeightSharingSettings = { ...settings, finalSamples: 6, finalScreen: 4, topCells: 2 };
+    const straight = join(work, 'screen-straight');
+    const net = new CountingNet();
+    const done = await run(straight, net, undefined, screened);
+    expect(done.stopped).toBe(false);
+    expect(finalCalls(net)).toBe(6 + 2 * 2);
+    const lines = read(straight, WS_FILES.final).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.images)).toEqual([4, 4, 4, 4, 4, 4, 8, 8]);
+    const screen = lines.slice(0, 6);
+    const best2 = [...screen].sort((a, b) => b.accuracy - a.accuracy || a.sample - b.sample).slice(0, 2);
+    expect(lines.slice(6).map((l) => l.key)).toEqual(best2.map((l) => l.key));
+    // The top cells are the whole-split scores, ranked by them.
+    const top = read(straight, WS_FILES.top).trim().split('\n').map((l) => JSON.parse(l));
+    expect(top).toHaveLength(2);
+    const whole = lines.slice(6).sort((a, b) => b.accuracy - a.accuracy || a.sample - b.sample);
+    expect(top.map((t) => [t.key, t.accuracy])).toEqual(whole.map((w) => [w.key, w.accuracy]));
+    expect(JSON.parse(read(straight, WS_FILES.best)).key).toBe(whole[0].key);
+    expect(done.scoredImages).toBe(settings.controllerSteps * 4 + 6 * 4 + 2 * 8);
+
+    // Stopped after the first whole-split score: the resume scores only the second.
+    const stopped = join(work, 'screen-stopped');
+    expect((await run(stopped, new CountingNet(), (e) => e.stage === 'whole' && e.done === 1, screened)).stopped).toBe(true);
+    const second = new CountingNet();
+    const resumed = await run(stopped, second, undefined, screened);
+    expect(second.scoredKeys).toEqual(net.scoredKeys.slice(-2));
+    for (const name of [WS_FILES.final, WS_FILES.top, WS_FILES.best]) expect(read(stopped, name)).toBe(read(straight, name));
+    expect(resumed.scoredImages).toBe(done.scoredImages);
   });
 });

@@ -74,9 +74,10 @@ export async function runWeightSharingSearch(
     net.dispose();
     throw err;
   }
+  const screening = settings.finalScreen !== undefined && settings.finalScreen < data.val.count;
   log(
     `weight sharing: ${settings.wsEpochs} passes of ${Math.ceil(data.train.count / settings.batchSize)} shared-weight steps (batch ${settings.batchSize}, Adam ${settings.wsLr}), ` +
-      `${settings.controllerSteps} ${settings.strategy} steps on validation batches after each; then ${settings.finalSamples} architectures scored on all ${data.val.count} validation images`,
+      `${settings.controllerSteps} ${settings.strategy} steps on validation batches after each; then ${settings.finalSamples} architectures scored on ${screening ? `${settings.finalScreen} validation images, the best ${Math.min(settings.topCells!, settings.finalSamples!)} of them on all ${data.val.count}` : `all ${data.val.count} validation images`}`,
   );
   const report = args.flags.report === false ? undefined : (): Promise<void> => writeWsReport(store.dir).then(
     () => undefined,
@@ -115,7 +116,8 @@ export async function runWeightSharingSearch(
       log(`pass ${e.epoch}/${e.epochs}: shared-weight loss ${e.trainLoss.toFixed(4)}, strategy steps' validation-batch accuracy ${Number.isFinite(e.meanAccuracy) ? e.meanAccuracy.toFixed(4) : '-'} (baseline ${e.baseline.toFixed(4)}), ${e.childEpochs.toFixed(2)} child-epochs so far, ${formatDuration((Date.now() - started) / 1000)}`);
       if (report) lastReport = lastReport.then(report);
     } else if (e.type === 'final-sample' && (e.done % 10 === 0 || e.done === e.total)) {
-      log(`final: ${e.done}/${e.total} architectures scored on the validation split (last ${e.sample.accuracy.toFixed(4)})`);
+      const where = e.stage === 'screen' ? `screened on ${e.sample.images} validation images` : screening ? 'scored again on the whole validation split' : 'scored on the validation split';
+      log(`final: ${e.done}/${e.total} architectures ${where} (last ${e.sample.accuracy.toFixed(4)})`);
     }
   };
   try {
@@ -126,7 +128,7 @@ export async function runWeightSharingSearch(
       baseline,
       net,
       data,
-      settings: { wsEpochs: settings.wsEpochs!, controllerSteps: settings.controllerSteps!, batchSize: settings.batchSize, finalSamples: settings.finalSamples!, topCells: settings.topCells!, checkpointEvery: settings.checkpointEvery!, seed: settings.seed, numClasses },
+      settings: { wsEpochs: settings.wsEpochs!, controllerSteps: settings.controllerSteps!, batchSize: settings.batchSize, finalSamples: settings.finalSamples!, ...(settings.finalScreen !== undefined ? { finalScreen: settings.finalScreen } : {}), topCells: settings.topCells!, checkpointEvery: settings.checkpointEvery!, seed: settings.seed, numClasses },
       config,
       onEvent,
       signal: stop.signal,

@@ -13,6 +13,7 @@ export const WS_FLAGS: FlagSpec[] = [
   { name: 'controller-steps', type: 'int', min: 0, max: 1000000, defaultLabel: '20', help: 'weight sharing: strategy steps (architectures scored on a validation batch, then fed back) after each pass' },
   { name: 'ws-lr', type: 'number', min: 0, exclusiveMin: true, max: 10, defaultLabel: 'the value of --lr', help: "weight sharing: the shared weights' Adam learning rate" },
   { name: 'final-samples', type: 'int', min: 1, max: 100000, defaultLabel: '100', help: 'weight sharing: distinct architectures drawn at the end and scored on the whole validation split' },
+  { name: 'final-screen', type: 'int', min: 1, max: 10_000_000, defaultLabel: 'off: every sample on the whole split', help: 'weight sharing: score each final sample first on this many validation images, and only the best --top-cells on the whole split' },
   { name: 'top-cells', type: 'int', min: 1, max: 100000, defaultLabel: '10', help: 'weight sharing: lines of top-cells.jsonl (the best final samples)' },
   { name: 'checkpoint-every', type: 'int', min: 1, max: 1000000, defaultLabel: '50', help: 'weight sharing: training steps between checkpoints (one is also written after every pass)' },
 ];
@@ -25,6 +26,7 @@ export interface WsSettingsPart {
   controllerSteps?: number;
   wsLr?: number;
   finalSamples?: number;
+  finalScreen?: number;
   topCells?: number;
   checkpointEvery?: number;
 }
@@ -62,6 +64,7 @@ export function wsSettingsFromArgs(args: ParsedArgs, problem: string, command: C
     controllerSteps: (f['controller-steps'] as number | undefined) ?? 20,
     wsLr: (f['ws-lr'] as number | undefined) ?? (f.lr as number),
     finalSamples: (f['final-samples'] as number | undefined) ?? 100,
+    ...(f['final-screen'] !== undefined ? { finalScreen: f['final-screen'] as number } : {}),
     topCells: (f['top-cells'] as number | undefined) ?? 10,
     checkpointEvery: (f['checkpoint-every'] as number | undefined) ?? 50,
   };
