@@ -19,6 +19,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HyperbandScheduler } from '../src/schedule/hyperband.js';
 import { kendallTau } from '../src/util/kendall.js';
+import { stat } from './figures.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name: string, fallback: string) => {
@@ -122,11 +123,6 @@ for (const seed of seeds) {
   }
 }
 
-const stat = (xs: number[]) => {
-  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)) : 0;
-  return { m, sd, se: sd / Math.sqrt(xs.length) };
-};
 const fmt = (xs: number[], d: number) => {
   const { m, sd } = stat(xs);
   return `${m.toFixed(d)} ± ${sd.toFixed(d)}`;

@@ -29,6 +29,7 @@ import { hiddenTargetObjective } from '../src/search/objectives.js';
 import { makeStrategy, STRATEGY_NAMES, type StrategyName } from '../src/search/strategies/index.js';
 import { formatNb201, nasBench201Space } from '../src/spaces/nas-bench-201.js';
 import type { Decision } from '../src/spaces/types.js';
+import { stat } from './figures.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name: string, fallback: string) => {
@@ -71,9 +72,8 @@ async function run(name: StrategyName, decisions: readonly Decision[], seed: num
 }
 
 const meanSe = (xs: number[]) => {
-  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const sd = Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, xs.length - 1));
-  return { mean: m, se: sd / Math.sqrt(xs.length) };
+  const { m, se } = stat(xs);
+  return { mean: m, se };
 };
 
 interface Result {

@@ -6,6 +6,7 @@
 //   npm run bench:weight-sharing:seeds -- .tmp/ws-s1 .tmp/ws-s2 .tmp/ws-s3 [--out summary.md]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { forwardUnits, stat } from './figures.js';
 
 interface Compute { search: string; trainImageSteps: number; scoredImages: number }
 interface Rows { compute: Compute[]; tau: Record<string, { tau: number } | number>; tests: Record<string, number[]>; median: number }
@@ -23,15 +24,14 @@ const runs = dirs.map((dir) => {
   }
 });
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const se = (xs: number[]) => (xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / (xs.length - 1) / xs.length) : 0);
+const mean = (xs: number[]) => stat(xs).m;
+const se = (xs: number[]) => stat(xs).se;
 const spread = (xs: number[]) => `${mean(xs).toFixed(4)} ± ${se(xs).toFixed(4)}`;
-// A training image-step costs a forward and a backward pass, about three forward passes.
 const ratios = (r: Rows, c: Compute) => {
   const std = r.compute[0];
   return {
     training: c.trainImageSteps / std.trainImageSteps,
-    forward: (3 * c.trainImageSteps + c.scoredImages) / (3 * std.trainImageSteps + std.scoredImages),
+    forward: forwardUnits(c) / forwardUnits(std),
     all: (c.trainImageSteps + c.scoredImages) / (std.trainImageSteps + std.scoredImages),
   };
 };

@@ -29,6 +29,7 @@ import { makeBatch } from '../src/data/pipeline.js';
 import { readWsCheckpoint } from '../src/search/weight-sharing.js';
 import { kendallTau } from '../src/util/kendall.js';
 import { Rng } from '../src/util/random.js';
+import { forwardUnits, stat } from './figures.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name: string, fallback: string) => {
@@ -110,8 +111,6 @@ const valImages = wsConfig.valImages as number;
 const recal = Math.min(8 * Number(batchSize), trainImages); // precise-BN images per validation
 const stdTrain = trials.reduce((s: number, t: { epochsTrained?: number; valAccuracies: number[] }) => s + (t.epochsTrained ?? t.valAccuracies.length) * trainImages, 0);
 const stdScored = trials.reduce((s: number, t: { epochsTrained?: number; valAccuracies: number[] }) => s + (t.epochsTrained ?? t.valAccuracies.length) * (valImages + recal), 0);
-// A training image-step costs a forward and a backward pass, about three forward passes.
-const forwardUnits = (c: { trainImageSteps: number; scoredImages: number }) => 3 * c.trainImageSteps + c.scoredImages;
 const compute = [
   // Its busy time: the children's own seconds (a run resumed after a pause has idle time in its wall time).
   { search: `standard (controller, ${episodes} episodes x ${epochs} epochs)`, trainImageSteps: stdTrain, scoredImages: stdScored, childEpochs: stdTrain / trainImages, seconds: trials.reduce((s: number, t: { seconds: number }) => s + t.seconds, 0) },
@@ -162,11 +161,6 @@ function testAccuracy(name: string, cellsFile: string, s: number): number {
   if (!existsSync(join(out, 'result.json'))) nascent(['train', '--cells', cellsFile, '--epochs', trainEpochs, '--seed', String(s), '--train-limit', finalTrainLimit, '--channels', channels, '--batch-size', batchSize, '--data-dir', dataDir, '--backend', backend, '--out', out]);
   return JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')).testAccuracy as number;
 }
-const stat = (xs: number[]) => {
-  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)) : 0;
-  return { m, sd, se: sd / Math.sqrt(xs.length) };
-};
 const tests: Record<string, number[]> = {
   standard: seeds.map((s) => testAccuracy('standard', join(standard, 'best-cells.json'), s)),
   'ws-controller': seeds.map((s) => testAccuracy('ws-controller', join(wsRuns.controller, 'best-cells.json'), s)),
