@@ -176,8 +176,9 @@ function passOrder(seed: number, stream: number, pass: number, count: number): U
   return order;
 }
 
+/** Batch `index` of `size` images of `set`, in `order` (a pass over the set, or the first images of one). */
 function batchOf(set: ImageSet, order: Uint32Array, index: number, size: number, numClasses: number): Batch {
-  return makeBatch(set, order.subarray(index * size, Math.min(set.count, (index + 1) * size)), numClasses);
+  return makeBatch(set, order.subarray(index * size, Math.min(order.length, (index + 1) * size)), numClasses);
 }
 
 /** Reads a run's weight-sharing checkpoint, or undefined when it has none. */
@@ -336,9 +337,10 @@ export async function runWeightSharing<A>(o: WeightSharingOptions<A>): Promise<W
   const screen = Math.min(s.finalScreen ?? val.count, val.count);
   const valOrder = new Uint32Array(val.count).map((_, i) => i);
   const score = async (arch: A, images: number): Promise<number> => {
+    const order = valOrder.subarray(0, images);
     let right = 0;
     for (let b = 0; b * s.batchSize < images; b++) {
-      const batch = makeBatch(val, valOrder.subarray(b * s.batchSize, Math.min(images, (b + 1) * s.batchSize)), numClasses);
+      const batch = batchOf(val, order, b, s.batchSize, numClasses);
       try {
         right += await o.net.correct(arch, batch);
       } finally {
@@ -390,8 +392,9 @@ export async function runWeightSharing<A>(o: WeightSharingOptions<A>): Promise<W
     for (const x of kept) {
       if (o.signal?.aborted) return outcome(true);
       const { accuracy: _a, images: _i, ...same } = x;
-      whole.push(await scoreLine(archOf.get(x.sample)!, x.key, same, val.count));
-      emit({ type: 'final-sample', stage: 'whole', done: whole.length, total: kept.length, sample: whole[whole.length - 1] });
+      const sample = await scoreLine(archOf.get(x.sample)!, x.key, same, val.count);
+      whole.push(sample);
+      emit({ type: 'final-sample', stage: 'whole', done: whole.length, total: kept.length, sample });
     }
     ranked = byAccuracy(whole);
   }
