@@ -89,7 +89,9 @@ for (const ch of schedules) {
   const ratio = p.imgs ? t.imgs / p.imgs : undefined;
   if (ch === schedules[0]) headline = ratio;
   const row = (name: string, imgs: number | undefined, r: string, mem: number | undefined, params: string) =>
-    console.log(`${ch.padEnd(18)} ${name.padEnd(8)} ${imgs === undefined ? '   -  ' : imgs.toFixed(1).padStart(6)}  ${r.padStart(5)}  ${mem === undefined ? '     -' : mem.toFixed(0).padStart(12)}   ${params}`);
+    console.log(
+      `${ch.padEnd(18)} ${name.padEnd(8)} ${imgs === undefined ? '   -  ' : imgs.toFixed(1).padStart(6)}  ${r.padStart(5)}  ${mem === undefined ? '     -' : mem.toFixed(0).padStart(12)}   ${params}`,
+    );
   row(backend.name, t.imgs, ratio === undefined ? '-' : ratio.toFixed(2), rssMiB, String(t.params));
   row(peerDevice === 'cpu' ? 'pytorch' : `pytorch-${peerDevice}`, p.imgs, p.imgs ? '1.00' : '-', p.peakMiB, p.note ?? '');
 }
@@ -107,7 +109,14 @@ if (!skipEpisode) {
   const trainN = Number(arg('episode-train', '2000'));
   const valN = Number(arg('episode-val', '1000'));
   const channels = schedules[0].split(',').map(Number);
-  const manager = new ChildManager({ data: { train: randomSet(trainN, rng), val: randomSet(valN, rng) }, channels, epochs: 1, batchSize: batch, seed: 1, microBatch });
+  const manager = new ChildManager({
+    data: { train: randomSet(trainN, rng), val: randomSet(valN, rng) },
+    channels,
+    epochs: 1,
+    batchSize: batch,
+    seed: 1,
+    microBatch,
+  });
   let stepMs = 0;
   let last = performance.now();
   const result = await manager.train(cells, {

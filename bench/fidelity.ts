@@ -43,7 +43,8 @@ const limits = passedOn(['train-limit', 'val-limit', 'val-fraction']);
 const childFlags = passedOn(['batch-size', 'lr']);
 const finalLimit = process.argv.includes('--final-train-limit') ? ['--train-limit', arg('final-train-limit', '')] : [];
 const outDir = resolve(arg('out', join(ROOT, '.tmp', 'bench-fidelity')));
-if (!existsSync(join(dataDir, 'cifar-10-batches-bin'))) throw new Error(`${dataDir} has no cifar-10-batches-bin (see ../shared/data/cifar10-subset/README.md, or pass --data-dir)`);
+if (!existsSync(join(dataDir, 'cifar-10-batches-bin')))
+  throw new Error(`${dataDir} has no cifar-10-batches-bin (see ../shared/data/cifar10-subset/README.md, or pass --data-dir)`);
 
 /** Hyperband's jobs and new proposals for whole brackets covering at least `want` proposals. */
 function hyperbandPlan(want: number): { jobs: number; proposals: number } {
@@ -84,7 +85,21 @@ mkdirSync(outDir, { recursive: true });
 for (const seed of seeds) {
   for (const mode of modes) {
     const run = join(outDir, `${mode}-${seed}`);
-    const common = ['--seed', String(seed), '--strategy', strategy, '--channels', channels, '--data-dir', dataDir, '--backend', backend, '--no-report', ...limits, ...childFlags];
+    const common = [
+      '--seed',
+      String(seed),
+      '--strategy',
+      strategy,
+      '--channels',
+      channels,
+      '--data-dir',
+      dataDir,
+      '--backend',
+      backend,
+      '--no-report',
+      ...limits,
+      ...childFlags,
+    ];
     const flags =
       mode === 'hyperband'
         ? ['--episodes', String(plan.jobs), '--fidelity', 'hyperband', '--max-epochs', String(maxEpochs), '--factor', String(factor)]
@@ -95,15 +110,36 @@ for (const seed of seeds) {
     const episodes = Number(flags[1]);
     const recorded = existsSync(join(run, 'trials.jsonl')) ? readFileSync(join(run, 'trials.jsonl'), 'utf8').trim().split('\n').filter(Boolean).length : 0;
     if (!existsSync(join(run, 'config.json'))) nascent(['search', 'cifar10', ...flags, ...common, '--out', run]);
-    else if (recorded < episodes) nascent(['search', '--resume', run, '--backend', backend, '--no-report', ...(process.argv.includes('--data-dir') ? ['--data-dir', dataDir] : [])]);
-    const trials = readFileSync(join(run, 'trials.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    else if (recorded < episodes)
+      nascent(['search', '--resume', run, '--backend', backend, '--no-report', ...(process.argv.includes('--data-dir') ? ['--data-dir', dataDir] : [])]);
+    const trials = readFileSync(join(run, 'trials.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const best = JSON.parse(readFileSync(join(run, 'best-cells.json'), 'utf8'));
     // Wall time from the run's own record (created, last trial's time), so a bench run again over
     // finished runs reports them as they were measured.
     const created = Date.parse(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')).created);
     const searchSeconds = (Date.parse(trials[trials.length - 1].time) - created) / 1000;
     const trainDir = join(run, 'train');
-    if (!existsSync(join(trainDir, 'result.json'))) nascent(['train', '--cells', join(run, 'best-cells.json'), '--epochs', trainEpochs, '--seed', String(seed), '--data-dir', dataDir, '--backend', backend, ...finalLimit, ...childFlags, '--out', trainDir]);
+    if (!existsSync(join(trainDir, 'result.json')))
+      nascent([
+        'train',
+        '--cells',
+        join(run, 'best-cells.json'),
+        '--epochs',
+        trainEpochs,
+        '--seed',
+        String(seed),
+        '--data-dir',
+        dataDir,
+        '--backend',
+        backend,
+        ...finalLimit,
+        ...childFlags,
+        '--out',
+        trainDir,
+      ]);
     const test = JSON.parse(readFileSync(join(trainDir, 'result.json'), 'utf8')).testAccuracy as number;
     const row: Row = {
       mode,
@@ -134,7 +170,27 @@ const lines = [
 ];
 for (const mode of modes) {
   const r = rows.filter((x) => x.mode === mode);
-  lines.push(`| ${mode} | ${fmt(r.map((x) => x.childEpochs), 1)} | ${fmt(r.map((x) => x.searchSeconds), 0)} | ${fmt(r.map((x) => x.bestVal), 4)} | ${fmt(r.map((x) => x.test), 4)} | ${fmt(r.map((x) => x.cached), 1)} | ${fmt(r.map((x) => x.pruned), 1)} |`);
+  lines.push(
+    `| ${mode} | ${fmt(
+      r.map((x) => x.childEpochs),
+      1,
+    )} | ${fmt(
+      r.map((x) => x.searchSeconds),
+      0,
+    )} | ${fmt(
+      r.map((x) => x.bestVal),
+      4,
+    )} | ${fmt(
+      r.map((x) => x.test),
+      4,
+    )} | ${fmt(
+      r.map((x) => x.cached),
+      1,
+    )} | ${fmt(
+      r.map((x) => x.pruned),
+      1,
+    )} |`,
+  );
 }
 const full = rows.filter((x) => x.mode === 'full');
 const hb = rows.filter((x) => x.mode === 'hyperband');
@@ -142,7 +198,10 @@ if (full.length > 0 && hb.length > 0) {
   const f = stat(full.map((x) => x.bestVal));
   const h = stat(hb.map((x) => x.bestVal));
   const ratio = stat(hb.map((x) => x.childEpochs)).m / stat(full.map((x) => x.childEpochs)).m;
-  lines.push('', `hyperband/full child-epochs ${ratio.toFixed(3)}; best val ${h.m.toFixed(4)} vs ${f.m.toFixed(4)} (full's standard error ${f.se.toFixed(4)}): ${h.m >= f.m - f.se ? 'within' : 'not within'} one standard error`);
+  lines.push(
+    '',
+    `hyperband/full child-epochs ${ratio.toFixed(3)}; best val ${h.m.toFixed(4)} vs ${f.m.toFixed(4)} (full's standard error ${f.se.toFixed(4)}): ${h.m >= f.m - f.se ? 'within' : 'not within'} one standard error`,
+  );
 }
 // How well a short training ranks children as the full budget does (what Hyperband's early rungs
 // rely on): Kendall's tau between each full-fidelity child's accuracy after e epochs and its best.
@@ -151,11 +210,19 @@ if (modes.includes('full')) {
   const rungBudgets = Array.from({ length: hb.sMax }, (_, i) => hb.budget(hb.sMax, i));
   for (const e of rungBudgets) {
     const taus = seeds.map((seed) => {
-      const ts = readFileSync(join(outDir, `full-${seed}`, 'trials.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-      return kendallTau(ts.map((t) => t.valAccuracies[e - 1]), ts.map((t) => t.accuracy));
+      const ts = readFileSync(join(outDir, `full-${seed}`, 'trials.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      return kendallTau(
+        ts.map((t) => t.valAccuracies[e - 1]),
+        ts.map((t) => t.accuracy),
+      );
     });
     const { m, se } = stat(taus);
-    lines.push(`rank agreement of the full-fidelity children after ${e} epoch${e === 1 ? '' : 's'} with their best over ${maxEpochs}: Kendall's tau ${m.toFixed(3)} ± ${se.toFixed(3)} (standard error over seeds; per seed ${taus.map((t) => t.toFixed(3)).join(', ')})`);
+    lines.push(
+      `rank agreement of the full-fidelity children after ${e} epoch${e === 1 ? '' : 's'} with their best over ${maxEpochs}: Kendall's tau ${m.toFixed(3)} ± ${se.toFixed(3)} (standard error over seeds; per seed ${taus.map((t) => t.toFixed(3)).join(', ')})`,
+    );
   }
 }
 writeFileSync(join(outDir, 'summary.md'), lines.join('\n') + '\n');

@@ -97,7 +97,8 @@ async function curvesOf(problem: string, name: StrategyName): Promise<number[][]
             process.execPath,
             [...process.execArgv, fileURLToPath(import.meta.url), ...passOn, '--worker', `${problem}:${name}:${first}:${last}`],
             { maxBuffer: 1 << 30 },
-            (err, stdout, stderr) => (err ? fail(new Error(`worker for seeds ${first}-${last} failed: ${stderr || err.message}`)) : done(JSON.parse(stdout.trim().split('\n').pop()!))),
+            (err, stdout, stderr) =>
+              err ? fail(new Error(`worker for seeds ${first}-${last} failed: ${stderr || err.message}`)) : done(JSON.parse(stdout.trim().split('\n').pop()!)),
           ),
         ),
     ),
@@ -115,7 +116,9 @@ async function measure(problem: string, budgets: number[], scale: number): Promi
     const curve = curves[0].map((_, q) => curves.reduce((s, c) => s + c[q], 0) / curves.length);
     results.push({ problem, strategy: name, curve, at });
     const cells = budgets.map((b) => `@${b} ${at[b].mean.toFixed(2)} ± ${at[b].se.toFixed(2)}`).join('   ');
-    console.log(`${problem.padEnd(22)} ${name.padEnd(10)} ${cells}   (${SEEDS} seeds, ${((performance.now() - started) / 1000).toFixed(0)} s on ${JOBS} processes)`);
+    console.log(
+      `${problem.padEnd(22)} ${name.padEnd(10)} ${cells}   (${SEEDS} seeds, ${((performance.now() - started) / 1000).toFixed(0)} s on ${JOBS} processes)`,
+    );
   }
   return results;
 }
@@ -193,5 +196,9 @@ writeFileSync(join(outDir, 'results.json'), JSON.stringify({ seeds: SEEDS, prese
 console.log(`curves and results.json in ${outDir}`);
 const at150 = (s: StrategyName) => all.find((r) => r.problem === 'nb201-cifar10' && r.strategy === s)?.at[150];
 const [c, r] = [at150('controller'), at150('random')];
-console.log(c && r ? `controller_vs_random nb201-cifar10@150 ${c.mean.toFixed(2)} ${r.mean.toFixed(2)}` : 'controller_vs_random unavailable (needs the controller and random on nb201-cifar10)');
+console.log(
+  c && r
+    ? `controller_vs_random nb201-cifar10@150 ${c.mean.toFixed(2)} ${r.mean.toFixed(2)}`
+    : 'controller_vs_random unavailable (needs the controller and random on nb201-cifar10)',
+);
 process.exit(0);

@@ -53,7 +53,9 @@ export class KernelProfiler {
           stat.calls++;
           stat.ms += total - children;
           if (this.detail) {
-            const shapes = Object.values(args.inputs as Record<string, tf.TensorInfo>).map((t) => `[${t?.shape}]`).join(' ');
+            const shapes = Object.values(args.inputs as Record<string, tf.TensorInfo>)
+              .map((t) => `[${t?.shape}]`)
+              .join(' ');
             const key = `${config.kernelName} ${shapes}`;
             let d = this.detailed.get(key);
             if (!d) this.detailed.set(key, (d = { name: key, calls: 0, ms: 0 }));
@@ -90,7 +92,10 @@ export class KernelProfiler {
   }
 
   top(n: number): KernelStat[] {
-    return [...this.stats.values()].filter((s) => s.calls > 0).sort((a, b) => b.ms - a.ms).slice(0, n);
+    return [...this.stats.values()]
+      .filter((s) => s.calls > 0)
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, n);
   }
 
   totalMs(): number {

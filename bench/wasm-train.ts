@@ -35,7 +35,11 @@ function arg(name: string, fallback: string): string {
   return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1]! : fallback;
 }
 const flag = (name: string) => process.argv.includes(`--${name}`);
-const list = (s: string) => s.split(',').map((v) => v.trim()).filter(Boolean);
+const list = (s: string) =>
+  s
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
 
 type ST = tfl.SymbolicTensor;
 
@@ -130,14 +134,7 @@ async function accumulatedStep(model: tfl.LayersModel, optimizer: tf.Optimizer, 
   return loss;
 }
 
-async function measure(
-  backend: string,
-  batch: number,
-  steps: number,
-  micro: number,
-  fusedBn: boolean,
-  profiler?: KernelProfiler,
-): Promise<Throughput> {
+async function measure(backend: string, batch: number, steps: number, micro: number, fusedBn: boolean, profiler?: KernelProfiler): Promise<Throughput> {
   await tf.setBackend(backend);
   const kind = arg('model', 'child');
   const channels = list(arg('channels', '16,32,32,64,64')).map(Number);
@@ -184,7 +181,9 @@ function printProfile(profiler: KernelProfiler, steps: number): void {
   const total = profiler.totalMs();
   console.log(`  kernel time ${(total / steps).toFixed(0)} ms/step; top kernels (ms/step, calls/step):`);
   for (const s of profiler.top(25)) {
-    console.log(`  ${s.name.padEnd(36)} ${(s.ms / steps).toFixed(1).padStart(8)} ${(s.calls / steps).toFixed(0).padStart(6)}  ${((100 * s.ms) / total).toFixed(1)}%`);
+    console.log(
+      `  ${s.name.padEnd(36)} ${(s.ms / steps).toFixed(1).padStart(8)} ${(s.calls / steps).toFixed(0).padStart(6)}  ${((100 * s.ms) / total).toFixed(1)}%`,
+    );
   }
   if (profiler.detail) {
     console.log('  by input shapes:');
@@ -210,9 +209,7 @@ async function main(): Promise<void> {
   profiler?.install();
   if (profiler && flag('detail')) profiler.detail = true;
   const variants: Variant[] = backends.flatMap((backend) =>
-    backend === 'wasm'
-      ? bn.map((b) => ({ backend, fusedBn: b === 'fused', batches }))
-      : [{ backend, fusedBn: false, batches: cpuBatches }],
+    backend === 'wasm' ? bn.map((b) => ({ backend, fusedBn: b === 'fused', batches })) : [{ backend, fusedBn: false, batches: cpuBatches }],
   );
   for (const { backend, fusedBn, batches: sizes } of variants) {
     for (const batch of sizes) {

@@ -8,8 +8,17 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { forwardUnits, stat } from './figures.js';
 
-interface Compute { search: string; trainImageSteps: number; scoredImages: number }
-interface Rows { compute: Compute[]; tau: Record<string, { tau: number } | number>; tests: Record<string, number[]>; median: number }
+interface Compute {
+  search: string;
+  trainImageSteps: number;
+  scoredImages: number;
+}
+interface Rows {
+  compute: Compute[];
+  tau: Record<string, { tau: number } | number>;
+  tests: Record<string, number[]>;
+  median: number;
+}
 
 const argv = process.argv.slice(2);
 const outAt = argv.indexOf('--out');
@@ -44,7 +53,12 @@ const lines = [
   '',
   `| cells | ${dirs.map((_, i) => `search ${i + 1}`).join(' | ')} | over search seeds |`,
   `|---|${dirs.map(() => '---|').join('')}---|`,
-  ...kinds.map((k) => `| ${k} best | ${perSeed(k).map((x) => x.toFixed(4)).join(' | ')} | ${spread(perSeed(k))} |`),
+  ...kinds.map(
+    (k) =>
+      `| ${k} best | ${perSeed(k)
+        .map((x) => x.toFixed(4))
+        .join(' | ')} | ${spread(perSeed(k))} |`,
+  ),
   `| median of 5 random cells | ${runs.map((r) => r.median.toFixed(4)).join(' | ')} | |`,
   '',
   ...(['controller', 'random'] as const).map((strategy) => {
@@ -52,12 +66,14 @@ const lines = [
     return `tau (${strategy}'s shared weights vs stand-alone): ${taus.map((t) => t.toFixed(3)).join(', ')}; ${spread(taus)}`;
   }),
   '',
-  ...kinds.filter((k) => k !== 'standard').map((k) => {
-    const w = perSeed(k);
-    const c = runs.map((r) => ratios(r, r.compute.find((x) => x.search.startsWith('weight') && x.search.includes(k.slice(3)))!));
-    const within = mean(w) >= mean(std) - se(std);
-    return `${k}: training ${spread(c.map((x) => x.training))}, forward passes ${spread(c.map((x) => x.forward))}, all images ${spread(c.map((x) => x.all))} of the standard search's; best cells ${spread(w)} vs standard ${spread(std)}: ${within ? 'within' : 'not within'} one standard error (${((mean(std) - mean(w)) / (se(std) || 1)).toFixed(2)} of them below)`;
-  }),
+  ...kinds
+    .filter((k) => k !== 'standard')
+    .map((k) => {
+      const w = perSeed(k);
+      const c = runs.map((r) => ratios(r, r.compute.find((x) => x.search.startsWith('weight') && x.search.includes(k.slice(3)))!));
+      const within = mean(w) >= mean(std) - se(std);
+      return `${k}: training ${spread(c.map((x) => x.training))}, forward passes ${spread(c.map((x) => x.forward))}, all images ${spread(c.map((x) => x.all))} of the standard search's; best cells ${spread(w)} vs standard ${spread(std)}: ${within ? 'within' : 'not within'} one standard error (${((mean(std) - mean(w)) / (se(std) || 1)).toFixed(2)} of them below)`;
+    }),
 ];
 if (out) writeFileSync(out, lines.join('\n') + '\n');
 process.stdout.write(lines.join('\n') + '\n');

@@ -58,14 +58,17 @@ const finalScreen = process.argv.includes('--final-screen') ? ['--final-screen',
 // The controller's own settings for the ENAS run, when given (the search's defaults, --preset enas, otherwise):
 // its tuned preset was measured on 150 whole episodes, a weight-sharing search gives it a few
 // dozen noisy one-batch rewards.
-const controllerFlags = ['preset', 'controller-lr', 'entropy-weight', 'controller-batch', 'temperature', 'tanh-constant'].flatMap((name) => (process.argv.includes(`--${name}`) ? [`--${name}`, arg(name, '')] : []));
+const controllerFlags = ['preset', 'controller-lr', 'entropy-weight', 'controller-batch', 'temperature', 'tanh-constant'].flatMap((name) =>
+  process.argv.includes(`--${name}`) ? [`--${name}`, arg(name, '')] : [],
+);
 const seed = arg('seed', '1');
 const seeds = arg('seeds', '1,2,3').split(',').map(Number);
 const trainEpochs = arg('train-epochs', '3');
 const finalTrainLimit = arg('final-train-limit', '600');
 const backend = arg('backend', 'wasm');
 const outDir = resolve(arg('out', join(ROOT, '.tmp', 'bench-weight-sharing')));
-if (!existsSync(join(dataDir, 'cifar-10-batches-bin'))) throw new Error(`${dataDir} has no cifar-10-batches-bin (see ../shared/data/cifar10-subset/README.md, or pass --data-dir)`);
+if (!existsSync(join(dataDir, 'cifar-10-batches-bin')))
+  throw new Error(`${dataDir} has no cifar-10-batches-bin (see ../shared/data/cifar10-subset/README.md, or pass --data-dir)`);
 mkdirSync(outDir, { recursive: true });
 
 const nascent = (args: string[]) => {
@@ -73,8 +76,27 @@ const nascent = (args: string[]) => {
   if (r.status !== 0) throw new Error(`nascent ${args.join(' ')} exited ${r.status}:\n${r.stderr}\n${r.stdout.slice(-2000)}`);
   return r.stdout;
 };
-const readJsonl = (path: string) => readFileSync(path, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
-const common = ['--channels', channels, '--train-limit', String(trainLimit), '--val-limit', String(valLimit), ...(valFraction !== undefined ? ['--val-fraction', String(valFraction)] : []), '--seed', seed, '--data-dir', dataDir, '--backend', backend, '--no-report'];
+const readJsonl = (path: string) =>
+  readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l));
+const common = [
+  '--channels',
+  channels,
+  '--train-limit',
+  String(trainLimit),
+  '--val-limit',
+  String(valLimit),
+  ...(valFraction !== undefined ? ['--val-fraction', String(valFraction)] : []),
+  '--seed',
+  seed,
+  '--data-dir',
+  dataDir,
+  '--backend',
+  backend,
+  '--no-report',
+];
 const log = (s: string) => process.stdout.write(`${s}\n`);
 
 // --- the searches -------------------------------------------------------------------------------
@@ -83,7 +105,28 @@ function wsRun(strategy: string): string {
   const phase = existsSync(join(run, 'ws-checkpoint.bin')) ? readWsCheckpoint(run)!.checkpoint.phase : undefined;
   if (!existsSync(join(run, 'config.json'))) {
     log(`weight-sharing search (${strategy})...`);
-    nascent(['search', 'cifar10', '--weight-sharing', '--strategy', strategy, ...(strategy === 'controller' ? controllerFlags : []), '--ws-epochs', wsEpochs, '--controller-steps', controllerSteps, '--final-samples', finalSamples, ...finalScreen, '--batch-size', wsBatchSize, '--ws-lr', wsLr, ...common, '--out', run]);
+    nascent([
+      'search',
+      'cifar10',
+      '--weight-sharing',
+      '--strategy',
+      strategy,
+      ...(strategy === 'controller' ? controllerFlags : []),
+      '--ws-epochs',
+      wsEpochs,
+      '--controller-steps',
+      controllerSteps,
+      '--final-samples',
+      finalSamples,
+      ...finalScreen,
+      '--batch-size',
+      wsBatchSize,
+      '--ws-lr',
+      wsLr,
+      ...common,
+      '--out',
+      run,
+    ]);
   } else if (phase !== 'done') nascent(['search', '--resume', run, '--no-report']);
   return run;
 }
@@ -100,7 +143,8 @@ const wsRuns = { controller: wsRun('controller'), random: wsRun('random') };
 const standard = standardRun();
 
 // --- (b) compute ----------------------------------------------------------------------------------
-const wallOf = (run: string, endFile: string) => (statSync(join(run, endFile)).mtimeMs - Date.parse(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')).created)) / 1000;
+const wallOf = (run: string, endFile: string) =>
+  (statSync(join(run, endFile)).mtimeMs - Date.parse(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')).created)) / 1000;
 const trials = readJsonl(join(standard, 'trials.jsonl'));
 // The split's real sizes, as a weight-sharing run recorded them: --val-limit is only a cap (the
 // subset's 80/20 split has 932 validation images), and counting the cap overstated the standard
@@ -109,14 +153,32 @@ const wsConfig = JSON.parse(readFileSync(join(wsRuns.controller, 'config.json'),
 const trainImages = wsConfig.trainImages as number;
 const valImages = wsConfig.valImages as number;
 const recal = Math.min(8 * Number(batchSize), trainImages); // precise-BN images per validation
-const stdTrain = trials.reduce((s: number, t: { epochsTrained?: number; valAccuracies: number[] }) => s + (t.epochsTrained ?? t.valAccuracies.length) * trainImages, 0);
-const stdScored = trials.reduce((s: number, t: { epochsTrained?: number; valAccuracies: number[] }) => s + (t.epochsTrained ?? t.valAccuracies.length) * (valImages + recal), 0);
+const stdTrain = trials.reduce(
+  (s: number, t: { epochsTrained?: number; valAccuracies: number[] }) => s + (t.epochsTrained ?? t.valAccuracies.length) * trainImages,
+  0,
+);
+const stdScored = trials.reduce(
+  (s: number, t: { epochsTrained?: number; valAccuracies: number[] }) => s + (t.epochsTrained ?? t.valAccuracies.length) * (valImages + recal),
+  0,
+);
 const compute = [
   // Its busy time: the children's own seconds (a run resumed after a pause has idle time in its wall time).
-  { search: `standard (controller, ${episodes} episodes x ${epochs} epochs)`, trainImageSteps: stdTrain, scoredImages: stdScored, childEpochs: stdTrain / trainImages, seconds: trials.reduce((s: number, t: { seconds: number }) => s + t.seconds, 0) },
+  {
+    search: `standard (controller, ${episodes} episodes x ${epochs} epochs)`,
+    trainImageSteps: stdTrain,
+    scoredImages: stdScored,
+    childEpochs: stdTrain / trainImages,
+    seconds: trials.reduce((s: number, t: { seconds: number }) => s + t.seconds, 0),
+  },
   ...Object.entries(wsRuns).map(([strategy, run]) => {
     const best = JSON.parse(readFileSync(join(run, 'best-cells.json'), 'utf8'));
-    return { search: `weight sharing (${strategy}, ${wsEpochs} passes)`, trainImageSteps: best.settings.trainImageSteps as number, scoredImages: best.settings.scoredImages as number, childEpochs: best.settings.childEpochs as number, seconds: wallOf(run, 'top-cells.jsonl') };
+    return {
+      search: `weight sharing (${strategy}, ${wsEpochs} passes)`,
+      trainImageSteps: best.settings.trainImageSteps as number,
+      scoredImages: best.settings.scoredImages as number,
+      childEpochs: best.settings.childEpochs as number,
+      seconds: wallOf(run, 'top-cells.jsonl'),
+    };
   }),
 ];
 for (const c of compute) log(JSON.stringify(c));
@@ -125,7 +187,12 @@ for (const c of compute) log(JSON.stringify(c));
 const tauFile = join(outDir, 'tau.json');
 if (!existsSync(tauFile)) {
   await prepareBackend(backend as 'wasm');
-  const data = loadCifar10(join(dataDir, 'cifar-10-batches-bin'), { trainLimit, valLimit, ...(valFraction !== undefined ? { valFraction } : {}), splitSeed: 0 });
+  const data = loadCifar10(join(dataDir, 'cifar-10-batches-bin'), {
+    trainLimit,
+    valLimit,
+    ...(valFraction !== undefined ? { valFraction } : {}),
+    splitSeed: 0,
+  });
   const distinct = new Map<string, { cells: CellPair; standalone: number }>();
   for (const t of trials) if (t.accuracy !== null && !distinct.has(t.key)) distinct.set(t.key, { cells: t.cells, standalone: t.accuracy });
   const result: Record<string, unknown> = { architectures: distinct.size };
@@ -146,8 +213,16 @@ if (!existsSync(tauFile)) {
       rows.push({ key, standalone: a.standalone, shared: right / data.val.count });
     }
     net.dispose();
-    result[strategy] = { tau: kendallTau(rows.map((r) => r.shared), rows.map((r) => r.standalone)), rows };
-    log(`tau (${strategy} shared weights vs ${epochs}-epoch stand-alone, ${rows.length} architectures): ${(result[strategy] as { tau: number }).tau.toFixed(3)}`);
+    result[strategy] = {
+      tau: kendallTau(
+        rows.map((r) => r.shared),
+        rows.map((r) => r.standalone),
+      ),
+      rows,
+    };
+    log(
+      `tau (${strategy} shared weights vs ${epochs}-epoch stand-alone, ${rows.length} architectures): ${(result[strategy] as { tau: number }).tau.toFixed(3)}`,
+    );
   }
   writeFileSync(tauFile, JSON.stringify(result, null, 2) + '\n');
 }
@@ -158,7 +233,28 @@ const trainDir = join(outDir, 'train');
 mkdirSync(trainDir, { recursive: true });
 function testAccuracy(name: string, cellsFile: string, s: number): number {
   const out = join(trainDir, `${name}-seed${s}`);
-  if (!existsSync(join(out, 'result.json'))) nascent(['train', '--cells', cellsFile, '--epochs', trainEpochs, '--seed', String(s), '--train-limit', finalTrainLimit, '--channels', channels, '--batch-size', batchSize, '--data-dir', dataDir, '--backend', backend, '--out', out]);
+  if (!existsSync(join(out, 'result.json')))
+    nascent([
+      'train',
+      '--cells',
+      cellsFile,
+      '--epochs',
+      trainEpochs,
+      '--seed',
+      String(s),
+      '--train-limit',
+      finalTrainLimit,
+      '--channels',
+      channels,
+      '--batch-size',
+      batchSize,
+      '--data-dir',
+      dataDir,
+      '--backend',
+      backend,
+      '--out',
+      out,
+    ]);
   return JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')).testAccuracy as number;
 }
 const tests: Record<string, number[]> = {
@@ -182,7 +278,10 @@ const lines = [
   '',
   '| search | training image-steps | images scored | child-epochs | time (s) | training vs standard | forward passes (training x3) vs standard | all images vs standard |',
   '|---|---|---|---|---|---|---|---|',
-  ...compute.map((c) => `| ${c.search} | ${c.trainImageSteps} | ${c.scoredImages} | ${c.childEpochs.toFixed(2)} | ${c.seconds.toFixed(0)} | ${(c.trainImageSteps / std.trainImageSteps).toFixed(3)} | ${(forwardUnits(c) / forwardUnits(std)).toFixed(3)} | ${((c.trainImageSteps + c.scoredImages) / (std.trainImageSteps + std.scoredImages)).toFixed(3)} |`),
+  ...compute.map(
+    (c) =>
+      `| ${c.search} | ${c.trainImageSteps} | ${c.scoredImages} | ${c.childEpochs.toFixed(2)} | ${c.seconds.toFixed(0)} | ${(c.trainImageSteps / std.trainImageSteps).toFixed(3)} | ${(forwardUnits(c) / forwardUnits(std)).toFixed(3)} | ${((c.trainImageSteps + c.scoredImages) / (std.trainImageSteps + std.scoredImages)).toFixed(3)} |`,
+  ),
   '',
   "time: the standard search's children's own seconds summed; a weight-sharing run's wall time from start to its top cells. Machine shared with other jobs, so times vary with load.",
   '',
@@ -190,7 +289,9 @@ const lines = [
   '',
   `| cells | test accuracy after nascent train (${trainEpochs} epochs, ${finalTrainLimit} images; seeds ${seeds.join(',')}) | mean ± standard error |`,
   '|---|---|---|',
-  ...Object.entries(tests).map(([name, xs]) => `| ${name} best | ${xs.map((x) => x.toFixed(4)).join(', ')} | ${stat(xs).m.toFixed(4)} ± ${stat(xs).se.toFixed(4)} |`),
+  ...Object.entries(tests).map(
+    ([name, xs]) => `| ${name} best | ${xs.map((x) => x.toFixed(4)).join(', ')} | ${stat(xs).m.toFixed(4)} ± ${stat(xs).se.toFixed(4)} |`,
+  ),
   `| 5 random cells (seed ${seeds[0]}) | ${randomTests.map((x) => x.toFixed(4)).join(', ')} | median ${median.toFixed(4)} |`,
   '',
   ...(['ws-controller', 'ws-random'] as const).map((name) => {

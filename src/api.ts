@@ -28,7 +28,8 @@ function datasetOf(input: DataInput): Dataset {
   return arrayDataset(input as ArrayDatasetInput);
 }
 
-const isStrategy = (s: unknown): s is Strategy => typeof s === 'object' && s !== null && typeof (s as Strategy).propose === 'function' && typeof (s as Strategy).observe === 'function';
+const isStrategy = (s: unknown): s is Strategy =>
+  typeof s === 'object' && s !== null && typeof (s as Strategy).propose === 'function' && typeof (s as Strategy).observe === 'function';
 
 export interface SearchOptions {
   /** What children train on (default 'cifar10'); not needed with an `evaluator` of your own. */
@@ -68,7 +69,12 @@ export interface SearchResult {
   backend: string;
 }
 
-const stamp = () => new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z').replace('T', '-');
+const stamp = () =>
+  new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')
+    .replace('T', '-');
 
 /**
  * Searches NASNet cells. Loads `data`, trains one child per episode (or asks your evaluator),
@@ -89,7 +95,9 @@ export async function search(options: SearchOptions = {}): Promise<SearchResult>
   if (!evaluator) {
     const dataset = datasetOf(options.data ?? 'cifar10');
     const splits = await dataset.load({ log, ...options.dataOptions, test: false });
-    log(`data: ${splits.train.count} training and ${splits.val.count} validation images (disjoint) from ${splits.source}, ${splits.shape.height}x${splits.shape.width}x${splits.shape.channels}, ${splits.classes.length} classes`);
+    log(
+      `data: ${splits.train.count} training and ${splits.val.count} validation images (disjoint) from ${splits.source}, ${splits.shape.height}x${splits.shape.width}x${splits.shape.channels}, ${splits.classes.length} classes`,
+    );
     evaluator = new ChildManager({
       data: { train: splits.train, val: splits.val },
       numClasses: splits.classes.length,
@@ -104,7 +112,8 @@ export async function search(options: SearchOptions = {}): Promise<SearchResult>
     data = { dataset: dataset.name, ...splits.record, imageShape: [splits.shape.height, splits.shape.width, splits.shape.channels], classes: splits.classes };
   }
   const given = options.strategy ?? 'controller';
-  if (!isStrategy(given) && !(STRATEGY_NAMES as readonly string[]).includes(given)) throw new RangeError(`unknown strategy ${JSON.stringify(given)} (one of ${STRATEGY_NAMES.join(', ')}, or a Strategy object)`);
+  if (!isStrategy(given) && !(STRATEGY_NAMES as readonly string[]).includes(given))
+    throw new RangeError(`unknown strategy ${JSON.stringify(given)} (one of ${STRATEGY_NAMES.join(', ')}, or a Strategy object)`);
   const strategy = isStrategy(given) ? given : makeStrategy(given, space.decisions, seed, options.strategySettings);
   const settings = {
     format: 'nascent.search-config',

@@ -89,9 +89,13 @@ export async function checkWebgpu(): Promise<BackendFinding> {
   if (process.platform === 'linux') {
     details.push(`Vulkan loader: ${findLibrary('libvulkan.so.1') ?? 'missing (libvulkan.so.1; Debian/Ubuntu: apt-get install libvulkan1)'}`);
     const drivers = vulkanDrivers();
-    details.push(drivers.length ? 'Vulkan drivers (ICD manifests):' : 'Vulkan drivers: none found (Mesa: mesa-vulkan-drivers; NVIDIA: its driver installs nvidia_icd.json)');
+    details.push(
+      drivers.length
+        ? 'Vulkan drivers (ICD manifests):'
+        : 'Vulkan drivers: none found (Mesa: mesa-vulkan-drivers; NVIDIA: its driver installs nvidia_icd.json)',
+    );
     for (const d of drivers) details.push(`  ${d.manifest} -> ${d.library}`);
-    details.push(`XDG_RUNTIME_DIR: ${process.env.XDG_RUNTIME_DIR ?? 'unset (Mesa\'s drivers warn without it; set it to a private directory)'}`);
+    details.push(`XDG_RUNTIME_DIR: ${process.env.XDG_RUNTIME_DIR ?? "unset (Mesa's drivers warn without it; set it to a private directory)"}`);
   }
   const probeDetail: { stderr?: string } = {};
   const probe = await probeWebgpu(probeDetail);
@@ -109,7 +113,9 @@ export async function checkWasm(): Promise<BackendFinding> {
   const version = packageVersion('@tensorflow/tfjs-backend-wasm');
   const details = [`@tensorflow/tfjs-backend-wasm: ${version ? `installed (${version})` : 'not installed'}`];
   // The smallest module with one SIMD instruction (i32x4.splat): what WASM_HAS_SIMD_SUPPORT checks.
-  const simd = WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]));
+  const simd = WebAssembly.validate(
+    new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]),
+  );
   details.push(`SIMD: ${simd ? 'yes' : 'no (this Node cannot run the SIMD kernels; use Node 20 or newer)'}`);
   let threads: number;
   try {
@@ -120,7 +126,13 @@ export async function checkWasm(): Promise<BackendFinding> {
     return { backend: 'wasm', available: false, autoWouldUse: false, summary: (err as Error).message, details };
   }
   if (!version) return { backend: 'wasm', available: false, autoWouldUse: false, summary: 'not installed: run `npm install`', details };
-  return { backend: 'wasm', available: true, autoWouldUse: true, summary: `WebAssembly${simd ? ' SIMD' : ''} with nascent's training kernels, ${threads} thread${threads === 1 ? '' : 's'}`, details };
+  return {
+    backend: 'wasm',
+    available: true,
+    autoWouldUse: true,
+    summary: `WebAssembly${simd ? ' SIMD' : ''} with nascent's training kernels, ${threads} thread${threads === 1 ? '' : 's'}`,
+    details,
+  };
 }
 
 export function checkCpu(): BackendFinding {

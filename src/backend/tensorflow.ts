@@ -68,7 +68,7 @@ export function mappedLibraries(maps = readMaps()): Set<string> {
   const out = new Set<string>();
   for (const line of maps.split('\n')) {
     const path = line.split(/\s+/)[5];
-    if (path && path.includes('.so')) out.add(basename(path));
+    if (path?.includes('.so')) out.add(basename(path));
   }
   return out;
 }

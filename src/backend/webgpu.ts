@@ -40,9 +40,7 @@ export interface AdapterReport {
   software?: string;
 }
 
-export type WebgpuProbe =
-  | { ok: true; adapter: AdapterReport }
-  | { ok: false; reason: string };
+export type WebgpuProbe = { ok: true; adapter: AdapterReport } | { ok: false; reason: string };
 
 // Mesa's llvmpipe (GL) and lavapipe (Vulkan, which names its device "llvmpipe"), Google's
 // SwiftShader, Mesa's softpipe, Microsoft's WARP ("Basic Render Driver"): rasterizers on the CPU.
@@ -68,7 +66,16 @@ export function adapterName(adapter: GpuAdapterLike): string {
 export function libraryDirs(env: NodeJS.ProcessEnv = process.env): string[] {
   const extra = (env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
   const arch = process.arch === 'arm64' ? 'aarch64' : 'x86_64';
-  return [...extra, `/usr/lib/${arch}-linux-gnu`, `/lib/${arch}-linux-gnu`, '/usr/lib64', '/usr/lib', '/usr/local/lib', '/usr/local/nvidia/lib64', '/usr/local/cuda/lib64'];
+  return [
+    ...extra,
+    `/usr/lib/${arch}-linux-gnu`,
+    `/lib/${arch}-linux-gnu`,
+    '/usr/lib64',
+    '/usr/lib',
+    '/usr/local/lib',
+    '/usr/local/nvidia/lib64',
+    '/usr/local/cuda/lib64',
+  ];
 }
 
 /** The first directory holding `file`, or undefined. */
@@ -103,7 +110,7 @@ export function vulkanDrivers(env: NodeJS.ProcessEnv = process.env): Array<{ man
 
 const NO_LOADER =
   'no Vulkan loader (libvulkan.so.1) on this machine, so Dawn has no GPU to offer (Debian/Ubuntu: ' +
-  '`apt-get install libvulkan1`, plus `mesa-vulkan-drivers` for AMD/Intel GPUs; NVIDIA\'s driver ships its own Vulkan driver)';
+  "`apt-get install libvulkan1`, plus `mesa-vulkan-drivers` for AMD/Intel GPUs; NVIDIA's driver ships its own Vulkan driver)";
 
 const NOT_INSTALLED = 'the `webgpu` package (Dawn for Node) is not installed: `npm install webgpu`';
 const NO_ADAPTER =

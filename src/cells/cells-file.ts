@@ -51,7 +51,7 @@ export function parseJson(text: string, source: string): unknown {
     // Node's reason without its offset or its quoted snippet of the text, both replaced by line:column.
     const reason = message.replace(/\s*in JSON at position \d+[\s\S]*$/, '').replace(/, "[\s\S]*" is not valid JSON$/, '');
     const offset = jsonErrorOffset(text);
-    const { line, column } = lineAndColumn(text, offset < 0 ? 0 : offset);
+    const { line, column } = lineAndColumn(text, Math.max(offset, 0));
     throw new JsonSyntaxError(source, line, column, reason);
   }
 }
@@ -186,5 +186,5 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 function hasOwn(o: object, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(o, key);
+  return Object.hasOwn(o, key);
 }

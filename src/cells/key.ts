@@ -27,7 +27,11 @@ function compareBranch(a: [number, string], b: [number, string]): number {
 
 /** The block with its branches in canonical order (input first, then op name). */
 export function normalizeBlock(block: Block): Block {
-  const { inputs: [i, j], ops: [a, b], combine } = block;
+  const {
+    inputs: [i, j],
+    ops: [a, b],
+    combine,
+  } = block;
   return compareBranch([i, a], [j, b]) <= 0 ? { inputs: [i, j], ops: [a, b], combine } : { inputs: [j, i], ops: [b, a], combine };
 }
 

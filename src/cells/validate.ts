@@ -2,19 +2,7 @@
 // problem at once with the exact JSON path, and never lets a typo (an extra key) pass silently.
 // Whatever JSON it is given, the only thing it throws is CellsValidationError.
 
-import {
-  CELL_KINDS,
-  COMBINES,
-  DEFAULT_SPACE,
-  OPERATIONS,
-  inputChoices,
-  type Block,
-  type Cell,
-  type CellPair,
-  type Combine,
-  type Operation,
-  type CellSpace,
-} from './types.js';
+import { CELL_KINDS, COMBINES, DEFAULT_SPACE, OPERATIONS, inputChoices, type Block, type Cell, type CellPair, type Combine, type CellSpace } from './types.js';
 
 export interface CellsIssue {
   /** Where in the JSON, e.g. `normal[2].ops[1]`; `(root)` for the document itself. */
@@ -51,13 +39,7 @@ export const BEST_CELLS_FORMAT = 'nascent.best-cells';
 
 /** Throws RangeError for a malformed space: that is a programming error, not bad input. */
 export function assertSpace(space: CellSpace): void {
-  if (
-    typeof space !== 'object' ||
-    space === null ||
-    !Number.isInteger(space.blocks) ||
-    space.blocks < 1 ||
-    typeof space.hierarchical !== 'boolean'
-  ) {
+  if (typeof space !== 'object' || space === null || !Number.isInteger(space.blocks) || space.blocks < 1 || typeof space.hierarchical !== 'boolean') {
     throw new RangeError(`invalid CellSpace ${safeJson(space)}: need {blocks: positive integer, hierarchical: boolean}`);
   }
 }
@@ -141,13 +123,7 @@ function checkPair(value: unknown, prefix: string, space: CellSpace, errors: Cel
   return normal && reduction ? { normal, reduction } : undefined;
 }
 
-function checkCell(
-  parent: Record<string, unknown>,
-  key: string,
-  path: string,
-  space: CellSpace,
-  errors: CellsIssue[],
-): Cell | undefined {
+function checkCell(parent: Record<string, unknown>, key: string, path: string, space: CellSpace, errors: CellsIssue[]): Cell | undefined {
   if (!hasOwn(parent, key)) {
     errors.push({ path, message: `missing (expected an array of ${space.blocks} blocks)` });
     return undefined;
@@ -244,13 +220,7 @@ function inputRangeText(space: CellSpace, b: number): string {
   return `block ${b} of a hierarchical cell takes inputs 0..${1 + b} (h[i-1], h[i], then ${blocks} of the same cell)`;
 }
 
-function checkChoice<T extends string>(
-  value: unknown,
-  path: string,
-  choices: readonly T[],
-  what: string,
-  errors: CellsIssue[],
-): T | undefined {
+function checkChoice<T extends string>(value: unknown, path: string, choices: readonly T[], what: string, errors: CellsIssue[]): T | undefined {
   if (typeof value === 'string' && (choices as readonly string[]).includes(value)) return value as T;
   const expected = choices.length === 2 ? `${choices[0]} or ${choices[1]}` : `one of ${choices.join(', ')}`;
   const got = typeof value === 'string' ? `${describe(value)} is not ${what}` : `expected ${what}, got ${describe(value)}`;
@@ -258,13 +228,7 @@ function checkChoice<T extends string>(
   return undefined;
 }
 
-function checkUnknownKeys(
-  value: Record<string, unknown>,
-  known: readonly string[],
-  path: string,
-  hint: string,
-  errors: CellsIssue[],
-): void {
+function checkUnknownKeys(value: Record<string, unknown>, known: readonly string[], path: string, hint: string, errors: CellsIssue[]): void {
   for (const key of Object.keys(value)) {
     if (known.includes(key)) continue;
     const near = known.find((k) => editDistance(k, key) <= 2);
@@ -298,7 +262,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 function hasOwn(o: object, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(o, key);
+  return Object.hasOwn(o, key);
 }
 
 /** A short description of any value that cannot itself throw (no String() on exotic objects). */

@@ -29,7 +29,17 @@ function rescale(height: number, width: number): Float32Array {
 export function avgPool3x3ExcludePad(x: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => {
     const [, height, width] = x.shape;
-    const sums = tf.avgPool(tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]), 3, 1, 'valid');
+    const sums = tf.avgPool(
+      tf.pad(x, [
+        [0, 0],
+        [1, 1],
+        [1, 1],
+        [0, 0],
+      ]),
+      3,
+      1,
+      'valid',
+    );
     return tf.mul(sums, tf.tensor4d(rescale(height, width), [1, height, width, 1]));
   });
 }

@@ -1,5 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import { type Block, type Cell, type CellKind, type CellPair, type Operation } from '../cells/types.js';
+import type { Cell, CellKind, CellPair, Operation } from '../cells/types.js';
 import { validateCell } from '../cells/validate.js';
 import { Rng } from '../util/random.js';
 import { Alias, AvgPool3x3ExcludePad, fusedBatchNormalization } from './layers.js';
@@ -85,9 +85,7 @@ class LayerFactory {
   }
 
   depthwise(x: SymbolicTensor, kernelSize: number, name: string): SymbolicTensor {
-    return tfl.layers
-      .depthwiseConv2d({ kernelSize, padding: 'same', useBias: false, depthwiseInitializer: this.init(), name })
-      .apply(x) as SymbolicTensor;
+    return tfl.layers.depthwiseConv2d({ kernelSize, padding: 'same', useBias: false, depthwiseInitializer: this.init(), name }).apply(x) as SymbolicTensor;
   }
 
   bn(x: SymbolicTensor, name: string): SymbolicTensor {

@@ -86,7 +86,10 @@ export class FinalTrainingDiverged extends Error {
 }
 
 function checkSets(train: ImageSet, test: ImageSet): void {
-  for (const [name, set] of [['training', train], ['test', test]] as const) {
+  for (const [name, set] of [
+    ['training', train],
+    ['test', test],
+  ] as const) {
     if (!set || set.count <= 0) throw new Error(`no ${name} images`);
   }
   if (train.height !== test.height || train.width !== test.width || train.channels !== test.channels) {
@@ -137,7 +140,10 @@ export async function trainFinal(opts: FinalTrainOptions, hooks: FinalTrainHooks
     hooks.onPhase?.('recalibrate', Math.min(train.count, bnBatches * batchSize));
     await recalibrateBatchNorm(model, iterate(batchDataset(train, { batchSize, numClasses, shuffleSeed: opts.seed + 1 })), bnBatches);
     hooks.onPhase?.('test', test.count);
-    const testAccuracy = await evaluate(model, test, batchSize, numClasses, { onBatch: hooks.onTestBatch, signal: hooks.signal ?? new AbortController().signal });
+    const testAccuracy = await evaluate(model, test, batchSize, numClasses, {
+      onBatch: hooks.onTestBatch,
+      signal: hooks.signal ?? new AbortController().signal,
+    });
     return {
       model,
       params: countParams(model),

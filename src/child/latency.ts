@@ -8,7 +8,11 @@ import { median } from '../schedule/median-pruner.js';
 
 export const LATENCY_DEFAULTS = { warmup: 3, runs: 10 } as const;
 
-export async function measureLatency(model: tfl.LayersModel, inputShape: [number, number, number], o: { warmup?: number; runs?: number } = {}): Promise<number> {
+export async function measureLatency(
+  model: tfl.LayersModel,
+  inputShape: [number, number, number],
+  o: { warmup?: number; runs?: number } = {},
+): Promise<number> {
   const warmup = o.warmup ?? LATENCY_DEFAULTS.warmup;
   const runs = o.runs ?? LATENCY_DEFAULTS.runs;
   const x = tf.zeros([1, ...inputShape]);

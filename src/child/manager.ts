@@ -127,7 +127,17 @@ export class ChildManager {
     const epochs = request.epochs ?? o.epochs;
     checkPositive('epochs', epochs, true);
     const started = performance.now();
-    const result: ChildResult = { accuracy: 0, valAccuracies: [], trainAccuracies: [], losses: [], params: 0, seconds: 0, trainImages: 0, epochsTrained: 0, initialEpoch: 0 };
+    const result: ChildResult = {
+      accuracy: 0,
+      valAccuracies: [],
+      trainAccuracies: [],
+      losses: [],
+      params: 0,
+      seconds: 0,
+      trainImages: 0,
+      epochsTrained: 0,
+      initialEpoch: 0,
+    };
     const saved = request.resume ? decodeChildState(request.resume.bytes, request.resume.what) : undefined;
     let model: tfl.LayersModel | undefined;
     const optimizer = newAdam(o.learningRate);
@@ -136,7 +146,8 @@ export class ChildManager {
       result.params = countParams(model);
       const shuffleSeed = saved?.shuffleSeed ?? o.seed ?? Math.floor(Math.random() * 2 ** 31);
       if (saved) {
-        if (saved.epochs >= epochs) throw new ChildStateError(`${request.resume!.what}: already trained ${saved.epochs} epochs, nothing to continue to ${epochs}`);
+        if (saved.epochs >= epochs)
+          throw new ChildStateError(`${request.resume!.what}: already trained ${saved.epochs} epochs, nothing to continue to ${epochs}`);
         await restoreChildState(model, optimizer, saved, request.resume!.what);
         result.initialEpoch = saved.epochs;
       }

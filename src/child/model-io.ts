@@ -15,7 +15,11 @@ export const MODEL_FILE = 'model.json';
 export const WEIGHTS_FILE = 'weights.bin';
 
 /** Writes `model` into `dir` (which must exist) as model.json and weights.bin. */
-export async function saveLayersModel(model: tfl.LayersModel, dir: string, metadata?: Record<string, unknown>): Promise<{ modelPath: string; weightsBytes: number }> {
+export async function saveLayersModel(
+  model: tfl.LayersModel,
+  dir: string,
+  metadata?: Record<string, unknown>,
+): Promise<{ modelPath: string; weightsBytes: number }> {
   if (metadata) model.setUserDefinedMetadata(metadata);
   const modelPath = join(dir, MODEL_FILE);
   let weightsBytes = 0;
@@ -48,10 +52,12 @@ export async function loadLayersModelFromDir(dir: string): Promise<tfl.LayersMod
   const modelJson = JSON.parse(readFileSync(modelPath, 'utf8')) as tf.io.ModelJSON;
   const artifacts = await tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
     const specs = manifest.flatMap((group) => group.weights);
-    const shards = manifest.flatMap((group) => group.paths).map((p) => {
-      const bytes = readFileSync(join(dir, p));
-      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-    });
+    const shards = manifest
+      .flatMap((group) => group.paths)
+      .map((p) => {
+        const bytes = readFileSync(join(dir, p));
+        return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+      });
     return [specs, tf.io.CompositeArrayBuffer.join(shards)];
   });
   return tfl.loadLayersModel(tf.io.fromMemory(artifacts));

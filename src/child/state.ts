@@ -92,14 +92,17 @@ export function decodeChildState(bytes: Uint8Array, what: string): ChildState {
 /** Puts a saved state into a freshly built model of the same cells and into a new optimizer. */
 export async function restoreChildState(model: tfl.LayersModel, optimizer: tf.Optimizer, state: ChildState, what: string): Promise<void> {
   const weights = model.weights;
-  if (weights.length !== state.model.length) throw new ChildStateError(`${what}: holds ${state.model.length} weights but the child has ${weights.length} (a different architecture or channels)`);
+  if (weights.length !== state.model.length)
+    throw new ChildStateError(`${what}: holds ${state.model.length} weights but the child has ${weights.length} (a different architecture or channels)`);
   weights.forEach((w, i) => {
-    if (JSON.stringify(w.shape) !== JSON.stringify(state.model[i].shape)) throw new ChildStateError(`${what}: weight ${i} (${w.originalName}) has shape ${state.model[i].shape} in the file, ${w.shape} in the child`);
+    if (JSON.stringify(w.shape) !== JSON.stringify(state.model[i].shape))
+      throw new ChildStateError(`${what}: weight ${i} (${w.originalName}) has shape ${state.model[i].shape} in the file, ${w.shape} in the child`);
   });
   model.setWeights(state.model);
   // Adam pairs its moments with the trainable variables by position: 1 step count + 2 per variable.
   const trainable = model.trainableWeights.length;
-  if (state.optimizer.length !== 1 + 2 * trainable) throw new ChildStateError(`${what}: optimizer state for ${(state.optimizer.length - 1) / 2} variables, the child has ${trainable}`);
+  if (state.optimizer.length !== 1 + 2 * trainable)
+    throw new ChildStateError(`${what}: optimizer state for ${(state.optimizer.length - 1) / 2} variables, the child has ${trainable}`);
   await optimizer.setWeights(state.optimizer);
   exactBetaPowers(optimizer);
 }

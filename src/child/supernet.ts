@@ -162,7 +162,17 @@ export class Supernet {
     const k = w.shape[0];
     if (stride === 1) return tf.conv2d(x, w, 1, 'same');
     const p = Math.floor(k / 2);
-    return tf.conv2d(tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]]), w, 2, 'valid');
+    return tf.conv2d(
+      tf.pad(x, [
+        [0, 0],
+        [p, p],
+        [p, p],
+        [0, 0],
+      ]),
+      w,
+      2,
+      'valid',
+    );
   }
 
   private reluConvBn(x: tf.Tensor4D, name: string, stride: 1 | 2 = 1): tf.Tensor4D {
@@ -386,9 +396,9 @@ export function restoreSupernetState(net: Supernet, adam: SharedAdam, bytes: Uin
   if (header.weights.length !== net.variables.size) fail(`${header.weights.length} weights, the supernet has ${net.variables.size}`);
   for (const w of header.weights) {
     const v = net.variables.get(w.name);
-    if (!v || JSON.stringify(v.shape) !== JSON.stringify(w.shape)) return fail(`weight ${w.name} [${w.shape}] does not fit the supernet`);
+    if (!v || JSON.stringify(v.shape) !== JSON.stringify(w.shape)) fail(`weight ${w.name} [${w.shape}] does not fit the supernet`);
     const t = read(w.name, w.shape);
-    v.assign(t);
+    v!.assign(t);
     t.dispose();
   }
   const adamEntries = header.adam.map((e) => ({ name: e.name, t: e.t, m: read(`${e.name}/m`, e.shape), s: read(`${e.name}/v`, e.shape) }));

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { batchCount, batchDataset, type Batch } from '../data/pipeline.js';
 import type { Cifar10Splits, ImageSet } from '../data/types.js';
 
@@ -73,12 +73,13 @@ export function trainStep(model: tfl.LayersModel, optimizer: tf.Optimizer, batch
   if (microBatch > 0 && n > microBatch) return accumulatedStep(model, optimizer, batch, microBatch);
   let correct: tf.Scalar | undefined;
   try {
-    const loss = tf.tidy(() =>
-      optimizer.minimize(() => {
-        const probs = model.apply(batch.xs, { training: true }) as tf.Tensor2D;
-        correct = tf.keep(correctCount(probs, batch.ys));
-        return categoricalCrossEntropy(probs, batch.ys);
-      }, true)!,
+    const loss = tf.tidy(
+      () =>
+        optimizer.minimize(() => {
+          const probs = model.apply(batch.xs, { training: true }) as tf.Tensor2D;
+          correct = tf.keep(correctCount(probs, batch.ys));
+          return categoricalCrossEntropy(probs, batch.ys);
+        }, true)!,
     );
     return { loss, correct: correct! };
   } catch (err) {
@@ -254,13 +255,24 @@ export async function trainEpoch(
  * runs epochs k..epochs-1 with the data order those epochs would have had, so saving after k
  * epochs and continuing trains the same child as training straight through.
  */
-export async function trainModel(model: tfl.LayersModel, data: Cifar10Splits, cfg: TrainConfig, hooks: TrainHooks = {}, optimizer?: tf.Optimizer): Promise<TrainOutcome> {
+export async function trainModel(
+  model: tfl.LayersModel,
+  data: Cifar10Splits,
+  cfg: TrainConfig,
+  hooks: TrainHooks = {},
+  optimizer?: tf.Optimizer,
+): Promise<TrainOutcome> {
   const outcome: TrainOutcome = { valAccuracies: [], trainAccuracies: [], losses: [], trainImages: 0 };
   const { batchSize, numClasses } = cfg;
   const first = cfg.initialEpoch ?? 0;
   const batches = batchCount(data.train, batchSize);
   const trainSet = batchDataset(data.train, { batchSize, numClasses, shuffleSeed: cfg.shuffleSeed, skipPasses: first });
-  const recalibrationSet = batchDataset(data.train, { batchSize, numClasses, shuffleSeed: cfg.shuffleSeed + 1, skipPasses: cfg.bnRecalibrationBatches > 0 ? first : 0 });
+  const recalibrationSet = batchDataset(data.train, {
+    batchSize,
+    numClasses,
+    shuffleSeed: cfg.shuffleSeed + 1,
+    skipPasses: cfg.bnRecalibrationBatches > 0 ? first : 0,
+  });
   const opt = optimizer ?? newAdam(cfg.learningRate);
   try {
     for (let epoch = first; epoch < cfg.epochs; epoch++) {

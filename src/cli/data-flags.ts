@@ -9,7 +9,7 @@ import { UsageError, type CommandSpec } from './flags.js';
 export const DATA_FLAGS: FlagSpec[] = [
   { name: 'data-dir', type: 'string', defaultLabel: '$NASCENT_DATA or ~/.cache/nascent/cifar-10', help: 'CIFAR-10 cache or extracted copy' },
   { name: 'data-url', type: 'string', defaultLabel: CIFAR10_URL, help: 'where to download the CIFAR-10 archive from (a mirror)' },
-  { name: 'data-md5', type: 'string', defaultLabel: 'the official archive\'s', help: "md5 the downloaded archive must have (only for a mirror's own archive)" },
+  { name: 'data-md5', type: 'string', defaultLabel: "the official archive's", help: "md5 the downloaded archive must have (only for a mirror's own archive)" },
   { name: 'allow-http', type: 'bool', default: false, help: 'allow a plain-http --data-url (the archive is still md5-checked)' },
 ];
 
@@ -35,11 +35,13 @@ export function dataSourceFromArgs(args: ParsedArgs, command: CommandSpec): Data
     } catch {
       throw new UsageError(`--data-url: ${JSON.stringify(url)} is not a URL`, command);
     }
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new UsageError(`--data-url: only https (or http with --allow-http) URLs, got ${parsed.protocol}`, command);
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+      throw new UsageError(`--data-url: only https (or http with --allow-http) URLs, got ${parsed.protocol}`, command);
     // Plain http can be tampered with on the way; the md5 check still holds, but make it a choice.
     if (parsed.protocol === 'http:' && !allowHttp) throw new UsageError(`--data-url ${url} is plain http; pass --allow-http to use it`, command);
   }
-  if (md5 !== undefined && !/^[0-9a-fA-F]{32}$/.test(md5)) throw new UsageError(`--data-md5: expected 32 hexadecimal digits, got ${JSON.stringify(md5)}`, command);
+  if (md5 !== undefined && !/^[0-9a-fA-F]{32}$/.test(md5))
+    throw new UsageError(`--data-md5: expected 32 hexadecimal digits, got ${JSON.stringify(md5)}`, command);
   return {
     ...(f['data-dir'] !== undefined ? { dataDir: resolve(f['data-dir'] as string) } : {}),
     ...(url !== undefined ? { url } : {}),
@@ -59,5 +61,9 @@ export async function obtainCifar10(source: DataSource, log: (line: string) => v
 
 /** A sortable name for an output directory: 20261125-213000Z. */
 export function timestamp(d = new Date()): string {
-  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z').replace('T', '-');
+  return d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')
+    .replace('T', '-');
 }

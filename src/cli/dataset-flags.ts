@@ -40,24 +40,40 @@ export function imageSizeFromArgs(args: ParsedArgs, dataset: string, command: Co
   return given ?? DEFAULT_IMAGE_SIZE;
 }
 
-const withHint = (name: string) => (err: unknown): never => {
-  if (err instanceof DownloadError) {
-    err.message +=
-      name === 'cifar10'
-        ? '\n(no network? copy the extracted cifar-10-batches-bin/ to this machine and pass --data-dir DIR or set NASCENT_DATA)'
-        : `\n(no network? copy ${name}'s four .gz files to this machine and pass --data-dir DIR${name === 'fashion-mnist' ? ', or apt-get install dataset-fashion-mnist' : ''})`;
-  }
-  throw err;
-};
+const withHint =
+  (name: string) =>
+  (err: unknown): never => {
+    if (err instanceof DownloadError) {
+      err.message +=
+        name === 'cifar10'
+          ? '\n(no network? copy the extracted cifar-10-batches-bin/ to this machine and pass --data-dir DIR or set NASCENT_DATA)'
+          : `\n(no network? copy ${name}'s four .gz files to this machine and pass --data-dir DIR${name === 'fashion-mnist' ? ', or apt-get install dataset-fashion-mnist' : ''})`;
+    }
+    throw err;
+  };
 
-const loadOptions = (source: DataSource, log: (line: string) => void, more: DatasetLoadOptions): DatasetLoadOptions => ({ ...source, ...more, onProgress: downloadBar(), log });
+const loadOptions = (source: DataSource, log: (line: string) => void, more: DatasetLoadOptions): DatasetLoadOptions => ({
+  ...source,
+  ...more,
+  onProgress: downloadBar(),
+  log,
+});
 
 /** A data set's search splits (no test set: a search never looks at it). */
 export function obtainSearchData(name: string, source: DataSource, more: DatasetLoadOptions, log: (line: string) => void): Promise<DatasetSplits> {
-  return resolveDataset(name).load(loadOptions(source, log, { test: false, ...more })).catch(withHint(name));
+  return resolveDataset(name)
+    .load(loadOptions(source, log, { test: false, ...more }))
+    .catch(withHint(name));
 }
 
 /** A data set's whole training side and its test set, for `nascent train`. */
-export function obtainFinalData(name: string, source: DataSource, more: DatasetLoadOptions & { limit?: number; seed?: number }, log: (line: string) => void): Promise<FinalSplits> {
-  return resolveDataset(name).loadFinal(loadOptions(source, log, more)).catch(withHint(name));
+export function obtainFinalData(
+  name: string,
+  source: DataSource,
+  more: DatasetLoadOptions & { limit?: number; seed?: number },
+  log: (line: string) => void,
+): Promise<FinalSplits> {
+  return resolveDataset(name)
+    .loadFinal(loadOptions(source, log, more))
+    .catch(withHint(name));
 }

@@ -58,8 +58,7 @@ function editDistance(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) d[0][j] = j;
   for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++)
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
   return d[a.length][b.length];
 }
 
@@ -141,8 +140,7 @@ export function parseArgs(cmd: CommandSpec, argv: string[]): ParsedArgs {
       break;
     }
     if (!arg.startsWith('--') || arg === '--') {
-      if (arg.startsWith('-') && arg.length > 1 && !/^-\d/.test(arg))
-        throw new UsageError(`unknown option ${arg} (flags are written --name)`, cmd);
+      if (arg.startsWith('-') && arg.length > 1 && !/^-\d/.test(arg)) throw new UsageError(`unknown option ${arg} (flags are written --name)`, cmd);
       positionals.push(arg);
       continue;
     }
@@ -176,9 +174,15 @@ export function parseArgs(cmd: CommandSpec, argv: string[]): ParsedArgs {
   const required = specs.filter((p) => p.required).length;
   const variadic = specs.some((p) => p.variadic);
   if (positionals.length < required)
-    throw new UsageError(`missing ${specs.filter((p) => p.required).slice(positionals.length).map((p) => `<${p.name}>`).join(' ')}`, cmd);
-  if (!variadic && positionals.length > specs.length)
-    throw new UsageError(`unexpected argument ${JSON.stringify(positionals[specs.length])}`, cmd);
+    throw new UsageError(
+      `missing ${specs
+        .filter((p) => p.required)
+        .slice(positionals.length)
+        .map((p) => `<${p.name}>`)
+        .join(' ')}`,
+      cmd,
+    );
+  if (!variadic && positionals.length > specs.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[specs.length])}`, cmd);
   return { flags, positionals, given };
 }
 

@@ -62,7 +62,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS.find((c) => c.spec.name === name);
   if (!command) {
-    const hint = closest(name, COMMANDS.map((c) => c.spec.name));
+    const hint = closest(
+      name,
+      COMMANDS.map((c) => c.spec.name),
+    );
     console.error(`${PROGRAM}: unknown command ${JSON.stringify(name)}${hint ? ` (did you mean ${hint}?)` : ''}\n\n${overview()}`);
     return 2;
   }

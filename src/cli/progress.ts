@@ -105,7 +105,13 @@ export class SearchProgress {
         this.explored = e.explored;
         if (!this.tty) {
           // A promotion continues an earlier child (or reuses a result): say that, not who drew it.
-          const how = e.cached ? 'cached' : e.inheritedFrom !== undefined ? `continues episode ${e.inheritedFrom} to ${e.budget} epochs,` : e.explored ? 'explored' : 'policy';
+          const how = e.cached
+            ? 'cached'
+            : e.inheritedFrom !== undefined
+              ? `continues episode ${e.inheritedFrom} to ${e.budget} epochs,`
+              : e.explored
+                ? 'explored'
+                : 'policy';
           this.line(`episode ${e.episode}/${e.episodes} start ${how} cells ${e.key}`);
         }
         break;

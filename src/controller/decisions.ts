@@ -63,8 +63,7 @@ export function decisionSequence(space: CellSpace): Decision[] {
   for (const cell of CELL_KINDS) {
     for (let block = 0; block < space.blocks; block++) {
       const nIn = inputChoices(space, block);
-      const push = (kind: DecisionKind, slot: 0 | 1, choices: number) =>
-        out.push({ index: out.length, cell, block, kind, slot, choices });
+      const push = (kind: DecisionKind, slot: 0 | 1, choices: number) => out.push({ index: out.length, cell, block, kind, slot, choices });
       push('input', 0, nIn);
       push('input', 1, nIn);
       push('op', 0, OPERATIONS.length);
@@ -131,9 +130,7 @@ export function checkActions(actions: readonly number[], space: CellSpace): void
   for (const d of seq) {
     const a = actions[d.index];
     if (!Number.isInteger(a) || a < 0 || a >= d.choices) {
-      throw new RangeError(
-        `action ${d.index} (${d.cell} block ${d.block} ${d.kind} ${d.slot + 1}) is ${a}, expected an integer in [0, ${d.choices})`,
-      );
+      throw new RangeError(`action ${d.index} (${d.cell} block ${d.block} ${d.kind} ${d.slot + 1}) is ${a}, expected an integer in [0, ${d.choices})`);
     }
   }
 }

@@ -45,7 +45,15 @@ export interface ResolvedControllerOptions {
   decisionBias: boolean;
 }
 
-export const CONTROLLER_DEFAULTS = { units: 32, learningRate: 1e-3, epsilon: 0.5, temperature: 1, tanhConstant: 0, entropyWeight: 0, decisionBias: false } as const;
+export const CONTROLLER_DEFAULTS = {
+  units: 32,
+  learningRate: 1e-3,
+  epsilon: 0.5,
+  temperature: 1,
+  tanhConstant: 0,
+  entropyWeight: 0,
+  decisionBias: false,
+} as const;
 
 export function resolveDecisions(options: ControllerOptions): ControllerDecision[] {
   if (options.decisions === undefined) {

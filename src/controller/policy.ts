@@ -28,7 +28,18 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { Rng, type RngState } from '../util/random.js';
 import { checkEpsilon, resolveOptions, sameDecisions, type ControllerDecision, type ControllerOptions, type ResolvedControllerOptions } from './options.js';
-import { adamState, checkSaved, restoreAdam, saveTensor, STATE_FORMAT, STATE_FORMAT_V1, upgradeOptions, type Adam, type ControllerState, type SavedTensor } from './saved.js';
+import {
+  adamState,
+  checkSaved,
+  restoreAdam,
+  saveTensor,
+  STATE_FORMAT,
+  STATE_FORMAT_V1,
+  upgradeOptions,
+  type Adam,
+  type ControllerState,
+  type SavedTensor,
+} from './saved.js';
 
 export { CONTROLLER_DEFAULTS, type ControllerDecision, type ControllerOptions, type ResolvedControllerOptions } from './options.js';
 export type { ControllerState, SavedTensor } from './saved.js';
@@ -199,7 +210,8 @@ export class Controller {
     const explored = Array.from({ length: n }, () => this.rng.next() < this.opts.epsilon);
     const out: ControllerSample[] = new Array(n);
     // Uniform over the space: every decision uniform over its choices, in sequence order.
-    for (let i = 0; i < n; i++) if (explored[i]) out[i] = { actions: this.decisions.map((d) => this.rng.int(d.choices)), explored: true, logProb: 0, weight: 1 };
+    for (let i = 0; i < n; i++)
+      if (explored[i]) out[i] = { actions: this.decisions.map((d) => this.rng.int(d.choices)), explored: true, logProb: 0, weight: 1 };
     const drawn = explored.flatMap((e, i) => (e ? [] : [i]));
     if (drawn.length > 0) {
       const samples = await this.draw(drawn.length);
@@ -207,7 +219,13 @@ export class Controller {
     }
     const uniform = explored.flatMap((e, i) => (e ? [i] : []));
     if (uniform.length > 0) {
-      const logProbs = tf.tidy(() => this.sequenceTerms(uniform.map((i) => out[i].actions), false).logProbs);
+      const logProbs = tf.tidy(
+        () =>
+          this.sequenceTerms(
+            uniform.map((i) => out[i].actions),
+            false,
+          ).logProbs,
+      );
       try {
         const values = await logProbs.data();
         uniform.forEach((i, j) => (out[i].logProb = values[j]));
@@ -495,7 +513,16 @@ export class Controller {
     if (bias) {
       // tfjs's oneHot wants a depth of at least 2; a kind with one decision has one slot
       const count = this.byKind[kind].length;
-      const slots = count === 1 ? tf.ones([decisions.length, 1]) : tf.oneHot(tf.tensor1d(decisions.map((d) => d.slot), 'int32'), count);
+      const slots =
+        count === 1
+          ? tf.ones([decisions.length, 1])
+          : tf.oneHot(
+              tf.tensor1d(
+                decisions.map((d) => d.slot),
+                'int32',
+              ),
+              count,
+            );
       logits = tf.add(logits, bias.apply(slots) as tf.Tensor);
     }
     if (temperature !== 1) logits = tf.div(logits, temperature);
@@ -531,7 +558,13 @@ export class Controller {
       );
       const rowDecisions = ds.flatMap((d) => new Array<typeof d>(m).fill(d));
       const logp = tf.logSoftmax(this.logits(kind, rows, rowDecisions));
-      const chosen = tf.oneHot(tf.tensor1d(ds.flatMap((d) => sequences.map((a) => a[d.index])), 'int32'), this.headWidth[kind]);
+      const chosen = tf.oneHot(
+        tf.tensor1d(
+          ds.flatMap((d) => sequences.map((a) => a[d.index])),
+          'int32',
+        ),
+        this.headWidth[kind],
+      );
       const perSequence = (perRow: tf.Tensor) => tf.sum(tf.reshape(perRow, [ds.length, m]), 0);
       logProbs.push(perSequence(tf.sum(tf.mul(logp, chosen), 1)));
       // masked choices have p = 0 exactly, so they add nothing

@@ -63,7 +63,6 @@ export function checkSaved(saved: SavedTensor | undefined, shape: readonly numbe
   return saved;
 }
 
-
 /** A weight the optimizer trains, by its stable name. */
 export interface Trained {
   key: string;

@@ -101,21 +101,35 @@ const cifar10: Dataset = {
   description: 'CIFAR-10: 50,000 training and 10,000 test images, 32x32x3, 10 classes',
   async load(opts = {}) {
     const dir = await ensureCifar10(opts);
-    const { train, val } = loadCifar10(dir, { trainLimit: opts.trainLimit, valLimit: opts.valLimit, valFraction: opts.valFraction, splitSeed: opts.splitSeed ?? 0 });
+    const { train, val } = loadCifar10(dir, {
+      trainLimit: opts.trainLimit,
+      valLimit: opts.valLimit,
+      valFraction: opts.valFraction,
+      splitSeed: opts.splitSeed ?? 0,
+    });
     const test = opts.test === false ? undefined : loadCifar10Test(dir);
     return { train, val, test, classes: CIFAR10_CLASS_NAMES, shape: shapeOf(train), source: dir, record: { dataDir: dir, synthetic: isSyntheticCifar10(dir) } };
   },
   async loadFinal(opts = {}) {
     const dir = await ensureCifar10(opts);
-    if (!existsSync(join(dir, TEST_BATCH_FILE))) throw new Error(`${join(dir, TEST_BATCH_FILE)} is missing: nascent train reports accuracy on the CIFAR-10 test batch`);
+    if (!existsSync(join(dir, TEST_BATCH_FILE)))
+      throw new Error(`${join(dir, TEST_BATCH_FILE)} is missing: nascent train reports accuracy on the CIFAR-10 test batch`);
     const train = loadCifar10Train(dir, { limit: opts.limit, seed: opts.seed });
-    return { train, test: loadCifar10Test(dir), classes: CIFAR10_CLASS_NAMES, shape: shapeOf(train), source: dir, record: { dataDir: dir, synthetic: isSyntheticCifar10(dir) } };
+    return {
+      train,
+      test: loadCifar10Test(dir),
+      classes: CIFAR10_CLASS_NAMES,
+      shape: shapeOf(train),
+      source: dir,
+      record: { dataDir: dir, synthetic: isSyntheticCifar10(dir) },
+    };
   },
 };
 
 function idxDataset(spec: IdxDatasetSpec): Dataset {
   const idxOpts = (opts: DatasetLoadOptions) => {
-    if (opts.md5 !== undefined) throw new Error(`${spec.name} is four files, each checked against its published md5; a single --data-md5 applies only to cifar10`);
+    if (opts.md5 !== undefined)
+      throw new Error(`${spec.name} is four files, each checked against its published md5; a single --data-md5 applies only to cifar10`);
     return opts;
   };
   const record = (dir: string, system: boolean) => ({ dataDir: dir, ...(system ? { systemPackage: true } : {}) });
@@ -124,7 +138,15 @@ function idxDataset(spec: IdxDatasetSpec): Dataset {
     description: `${spec.title}: 60,000 training and 10,000 test images, 28x28x1, 10 classes`,
     async load(opts = {}) {
       const { train, val, test, location } = await loadIdxDataset(spec, { ...idxOpts(opts), splitSeed: opts.splitSeed ?? 0 });
-      return { train, val, test: opts.test === false ? undefined : test, classes: spec.classes, shape: shapeOf(train), source: location.dir, record: record(location.dir, location.system) };
+      return {
+        train,
+        val,
+        test: opts.test === false ? undefined : test,
+        classes: spec.classes,
+        shape: shapeOf(train),
+        source: location.dir,
+        record: record(location.dir, location.system),
+      };
     },
     async loadFinal(opts = {}) {
       const { train, test, location } = await loadIdxFinal(spec, { ...idxOpts(opts) });
@@ -144,12 +166,33 @@ function folderDataset(dirArg: string): Dataset {
     name,
     description: `the images in ${dir}/<class>/`,
     async load(opts = {}) {
-      const s = await loadImageFolder(dir, { ...folderOpts(opts), trainLimit: opts.trainLimit, valLimit: opts.valLimit, valFraction: opts.valFraction, splitSeed: opts.splitSeed ?? 0 });
-      return { train: s.train, val: s.val, test: opts.test === false ? undefined : s.test, classes: s.classes, shape: shapeOf(s.train), source: dir, record: { dataDir: dir, imageSize: s.train.height, cacheFile: s.cacheFile } };
+      const s = await loadImageFolder(dir, {
+        ...folderOpts(opts),
+        trainLimit: opts.trainLimit,
+        valLimit: opts.valLimit,
+        valFraction: opts.valFraction,
+        splitSeed: opts.splitSeed ?? 0,
+      });
+      return {
+        train: s.train,
+        val: s.val,
+        test: opts.test === false ? undefined : s.test,
+        classes: s.classes,
+        shape: shapeOf(s.train),
+        source: dir,
+        record: { dataDir: dir, imageSize: s.train.height, cacheFile: s.cacheFile },
+      };
     },
     async loadFinal(opts = {}) {
       const s = await loadImageFolderFinal(dir, { ...folderOpts(opts), splitSeed: opts.splitSeed ?? 0, limit: opts.limit, seed: opts.seed });
-      return { train: s.train, test: s.test, classes: s.classes, shape: shapeOf(s.train), source: dir, record: { dataDir: dir, imageSize: s.train.height, cacheFile: s.cacheFile } };
+      return {
+        train: s.train,
+        test: s.test,
+        classes: s.classes,
+        shape: shapeOf(s.train),
+        source: dir,
+        record: { dataDir: dir, imageSize: s.train.height, cacheFile: s.cacheFile },
+      };
     },
   };
 }
@@ -191,7 +234,8 @@ export function imageSetFromArrays(a: ArrayImages): ImageSet {
   const pixels = a.height * a.width * a.channels;
   const count = a.labels.length;
   if (count < 1) throw new RangeError('no labels: an image set needs at least one image');
-  if (a.images.length !== count * pixels) throw new RangeError(`images hold ${a.images.length} values, expected ${count} labels x ${a.height}x${a.width}x${a.channels} = ${count * pixels}`);
+  if (a.images.length !== count * pixels)
+    throw new RangeError(`images hold ${a.images.length} values, expected ${count} labels x ${a.height}x${a.width}x${a.channels} = ${count * pixels}`);
   const images = a.images instanceof Uint8Array ? a.images : Uint8Array.from(a.images as ArrayLike<number>, (v) => Math.max(0, Math.min(255, Math.round(v))));
   const labels = new Uint8Array(count);
   for (let i = 0; i < count; i++) {
@@ -215,7 +259,8 @@ export interface ArrayDatasetInput {
   name?: string;
 }
 
-const toSet = (x: ImageSet | ArrayImages): ImageSet => ('count' in x && x.images instanceof Uint8Array && x.labels instanceof Uint8Array ? x : imageSetFromArrays(x));
+const toSet = (x: ImageSet | ArrayImages): ImageSet =>
+  'count' in x && x.images instanceof Uint8Array && x.labels instanceof Uint8Array ? x : imageSetFromArrays(x);
 
 /** A Dataset over images you already hold in memory (AutoKeras-style: any arrays). */
 export function arrayDataset(input: ArrayDatasetInput): Dataset {
@@ -233,10 +278,16 @@ export function arrayDataset(input: ArrayDatasetInput): Dataset {
     name,
     description: `${train.count} training images of your own, ${train.height}x${train.width}x${train.channels}`,
     async load(opts = {}) {
-      if (val && opts.valFraction !== undefined) throw new Error(`${name}: validation images were given, so there is no split for a valFraction of ${opts.valFraction} to set`);
+      if (val && opts.valFraction !== undefined)
+        throw new Error(`${name}: validation images were given, so there is no split for a valFraction of ${opts.valFraction} to set`);
       const sides = val
         ? { train: limitSet(train, opts.trainLimit), val: limitSet(val, opts.valLimit) }
-        : splitTrainVal(train, { valFraction: opts.valFraction ?? input.valFraction, splitSeed: opts.splitSeed ?? 0, trainLimit: opts.trainLimit, valLimit: opts.valLimit });
+        : splitTrainVal(train, {
+            valFraction: opts.valFraction ?? input.valFraction,
+            splitSeed: opts.splitSeed ?? 0,
+            trainLimit: opts.trainLimit,
+            valLimit: opts.valLimit,
+          });
       return { ...sides, test: opts.test === false ? undefined : test, classes, shape: shapeOf(train), source: name, record };
     },
     async loadFinal(opts = {}) {

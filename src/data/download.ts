@@ -45,7 +45,15 @@ export type TransferOptions = Pick<DownloadOptions, 'allowHttp' | 'retries' | 'b
 
 /** The transfer settings among a loader's options. */
 export function transferOptions(o: TransferOptions): TransferOptions {
-  return { allowHttp: o.allowHttp, retries: o.retries, backoffMs: o.backoffMs, readTimeoutMs: o.readTimeoutMs, onProgress: o.onProgress, log: o.log, signal: o.signal };
+  return {
+    allowHttp: o.allowHttp,
+    retries: o.retries,
+    backoffMs: o.backoffMs,
+    readTimeoutMs: o.readTimeoutMs,
+    onProgress: o.onProgress,
+    log: o.log,
+    signal: o.signal,
+  };
 }
 
 export class DownloadError extends Error {
@@ -217,9 +225,7 @@ async function attempt(url: URL, part: string, opts: DownloadOptions, dispatcher
     if (!range || range.start !== have) {
       await discard(res);
       await truncate(part, 0);
-      throw new TransientError(
-        `server answered the resume from byte ${have} with Content-Range "${header(res, 'content-range')}"; restarting from zero`,
-      );
+      throw new TransientError(`server answered the resume from byte ${have} with Content-Range "${header(res, 'content-range')}"; restarting from zero`);
     }
     startAt = have;
     total = range.total;

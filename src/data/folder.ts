@@ -58,7 +58,10 @@ export function scanImageFolder(dirArg: string): FolderScan {
     throw new FolderDatasetError(`folder:${dirArg}: cannot read ${dir}: ${(err as Error).message}`);
   }
   const problems: string[] = [];
-  const classes = top.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const classes = top
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   for (const e of top) if (!e.isDirectory()) problems.push(`${e.name}: not a class directory (images go in ${dir}/<class>/)`);
   const files: FolderFile[] = [];
   classes.forEach((cls, label) => {
@@ -75,7 +78,7 @@ export function scanImageFolder(dirArg: string): FolderScan {
         problems.push(`${rel}: not an image file (expected ${IMAGE_EXTENSIONS.join(', ')})`);
         continue;
       }
-      let st;
+      let st: ReturnType<typeof statSync>;
       try {
         st = statSync(path);
       } catch (err) {
@@ -93,7 +96,10 @@ export function scanImageFolder(dirArg: string): FolderScan {
       files.push({ rel, path, label, size: st.size, mtimeMs: st.mtimeMs });
       images++;
     }
-    if (images < MIN_IMAGES_PER_CLASS) problems.push(`${cls}/: ${images} image${images === 1 ? '' : 's'}; each class needs at least ${MIN_IMAGES_PER_CLASS} (one each for training, validation and test)`);
+    if (images < MIN_IMAGES_PER_CLASS)
+      problems.push(
+        `${cls}/: ${images} image${images === 1 ? '' : 's'}; each class needs at least ${MIN_IMAGES_PER_CLASS} (one each for training, validation and test)`,
+      );
   });
   if (classes.length < 2) problems.push(`${classes.length} class director${classes.length === 1 ? 'y' : 'ies'}; at least 2 are needed`);
   if (classes.length > MAX_CLASSES) problems.push(`${classes.length} classes; at most ${MAX_CLASSES} are supported`);
@@ -223,24 +229,34 @@ export async function decodeImageFolder(dirArg: string, opts: DecodeFolderOption
       return undefined;
     }
   });
-  if (problems.length) throw new FolderDatasetError(`folder:${dirArg}: ${problems.length} of ${scan.files.length} files are not readable images`, problems.sort());
+  if (problems.length)
+    throw new FolderDatasetError(`folder:${dirArg}: ${problems.length} of ${scan.files.length} files are not readable images`, problems.sort());
   const channels = metas.every((m) => m!.grey) ? 1 : 3;
   const pixels = size * size * channels;
-  const set: ImageSet = { images: new Uint8Array(scan.files.length * pixels), labels: new Uint8Array(scan.files.length), count: scan.files.length, height: size, width: size, channels };
+  const set: ImageSet = {
+    images: new Uint8Array(scan.files.length * pixels),
+    labels: new Uint8Array(scan.files.length),
+    count: scan.files.length,
+    height: size,
+    width: size,
+    channels,
+  };
   opts.log?.(`decoding ${scan.files.length} images of ${scan.classes.length} classes from ${scan.dir} to ${size}x${size}x${channels}`);
   await pool(scan.files, concurrency, async (f, i) => {
     try {
       let img = sharp(f.path, { failOn: 'error' }).resize(size, size, { fit: 'cover', position: 'centre' }).flatten({ background: '#000000' });
       img = channels === 1 ? img.grayscale() : img.toColourspace('srgb');
       const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
-      if (info.channels !== channels || data.length !== pixels) throw new Error(`decoded to ${info.width}x${info.height}x${info.channels}, expected ${size}x${size}x${channels}`);
+      if (info.channels !== channels || data.length !== pixels)
+        throw new Error(`decoded to ${info.width}x${info.height}x${info.channels}, expected ${size}x${size}x${channels}`);
       set.images.set(data, i * pixels);
       set.labels[i] = f.label;
     } catch (err) {
       problems.push(`${f.rel}: cannot be decoded: ${(err as Error).message}`);
     }
   });
-  if (problems.length) throw new FolderDatasetError(`folder:${dirArg}: ${problems.length} of ${scan.files.length} files are not readable images`, problems.sort());
+  if (problems.length)
+    throw new FolderDatasetError(`folder:${dirArg}: ${problems.length} of ${scan.files.length} files are not readable images`, problems.sort());
   mkdirSync(cacheDir, { recursive: true });
   writeCache(cacheFile, set, { count: set.count, height: size, width: size, channels, classes: scan.classes, files });
   opts.log?.(`cached the decoded images in ${cacheFile}`);
@@ -312,7 +328,10 @@ export async function loadImageFolder(dir: string, opts: LoadFolderOptions = {})
 }
 
 /** Training and validation images together (a seeded subset of `limit`), the test images apart: for training found cells. */
-export async function loadImageFolderFinal(dir: string, opts: LoadFolderOptions & { limit?: number; seed?: number } = {}): Promise<FolderSplits & { val: ImageSet }> {
+export async function loadImageFolderFinal(
+  dir: string,
+  opts: LoadFolderOptions & { limit?: number; seed?: number } = {},
+): Promise<FolderSplits & { val: ImageSet }> {
   const s = await loadImageFolder(dir, { ...opts, trainLimit: undefined, valLimit: undefined });
   return { ...s, train: limitSet(concatSets(s.train, s.val), opts.limit, opts.seed ?? 0) };
 }

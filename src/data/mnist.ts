@@ -118,7 +118,9 @@ export function verifiedIdx(path: string, file: IdxFile): Uint8Array {
   if (raw && file.rawMd5 && md5(raw) === file.rawMd5) return raw;
   throw new IdxChecksumError(
     `${path} fails its checksum: md5 ${gzMd5}, expected ${file.md5}` +
-      (file.rawMd5 ? ` (or, recompressed, decompressing to md5 ${file.rawMd5}${raw ? `; it decompresses to ${md5(raw)}` : '; it is not even valid gzip'})` : '') +
+      (file.rawMd5
+        ? ` (or, recompressed, decompressing to md5 ${file.rawMd5}${raw ? `; it decompresses to ${md5(raw)}` : '; it is not even valid gzip'})`
+        : '') +
       ': a damaged or different file',
   );
 }
@@ -199,8 +201,10 @@ function setsOf(spec: IdxDatasetSpec, dir: string, raw: Map<string, Uint8Array>)
   const named = (f: IdxFile) => join(dir, f.name);
   const n = spec.classes.length;
   return {
-    trainAll: () => idxImageSet(raw.get(spec.trainImages.name)!, raw.get(spec.trainLabels.name)!, { images: named(spec.trainImages), labels: named(spec.trainLabels) }, n),
-    test: () => idxImageSet(raw.get(spec.testImages.name)!, raw.get(spec.testLabels.name)!, { images: named(spec.testImages), labels: named(spec.testLabels) }, n),
+    trainAll: () =>
+      idxImageSet(raw.get(spec.trainImages.name)!, raw.get(spec.trainLabels.name)!, { images: named(spec.trainImages), labels: named(spec.trainLabels) }, n),
+    test: () =>
+      idxImageSet(raw.get(spec.testImages.name)!, raw.get(spec.testLabels.name)!, { images: named(spec.testImages), labels: named(spec.testLabels) }, n),
   };
 }
 
@@ -213,7 +217,10 @@ export async function loadIdxDataset(spec: IdxDatasetSpec, opts: LoadIdxOptions 
 }
 
 /** Every training image (a seeded subset of `limit` of them) and the test images, for training found cells. */
-export async function loadIdxFinal(spec: IdxDatasetSpec, opts: EnsureIdxOptions & { limit?: number; seed?: number } = {}): Promise<{ train: ImageSet; test: ImageSet; location: IdxLocation }> {
+export async function loadIdxFinal(
+  spec: IdxDatasetSpec,
+  opts: EnsureIdxOptions & { limit?: number; seed?: number } = {},
+): Promise<{ train: ImageSet; test: ImageSet; location: IdxLocation }> {
   const { location, raw } = await ensureIdxDataset(spec, opts);
   const sets = setsOf(spec, location.dir, raw);
   return { train: limitSet(sets.trainAll(), opts.limit, opts.seed ?? 0), test: sets.test(), location };

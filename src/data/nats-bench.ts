@@ -65,10 +65,14 @@ function splitCsv(line: string): string[] {
 export function readNatsBenchTable(file: string): NatsBenchTable {
   const path = resolve(file);
   if (!existsSync(path)) {
-    throw new NatsBenchTableError(`${path} does not exist: give the NAS-Bench-201 table with --table FILE, or leave --table out to download it (${NATS_BENCH_URL})`);
+    throw new NatsBenchTableError(
+      `${path} does not exist: give the NAS-Bench-201 table with --table FILE, or leave --table out to download it (${NATS_BENCH_URL})`,
+    );
   }
   if (statSync(path).isDirectory()) throw new NatsBenchTableError(`${path} is a directory, not the NAS-Bench-201 table (a .csv file)`);
-  const lines = readFileSync(path, 'utf8').replace(/^\uFEFF/, '').split(/\r?\n/);
+  const lines = readFileSync(path, 'utf8')
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/);
   while (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop();
   if (lines.length === 0) throw new NatsBenchTableError(`${path} is empty, not the NAS-Bench-201 table`);
   const header = splitCsv(lines[0]).map((h) => h.trim());

@@ -5,7 +5,12 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { TrialRecord } from '../store/records.js';
 import { FONT } from './plots.js';
 
-export const BUDGET_KINDS = { scratch: 'trained from scratch', inherited: 'continued (inherited weights)', cached: 'cached (not trained)', pruned: 'pruned (at its last epoch)' } as const;
+export const BUDGET_KINDS = {
+  scratch: 'trained from scratch',
+  inherited: 'continued (inherited weights)',
+  cached: 'cached (not trained)',
+  pruned: 'pruned (at its last epoch)',
+} as const;
 
 export interface BudgetRow {
   budget: number;
@@ -19,7 +24,13 @@ export function budgetRows(trials: readonly TrialRecord[], defaultBudget: number
   return trials.flatMap((t) => {
     if (t.accuracy === null) return [];
     const budget = t.pruned ? t.pruned.epoch : (t.budget ?? defaultBudget);
-    const kind = t.cached ? BUDGET_KINDS.cached : t.pruned ? BUDGET_KINDS.pruned : t.inheritedFrom !== undefined ? BUDGET_KINDS.inherited : BUDGET_KINDS.scratch;
+    const kind = t.cached
+      ? BUDGET_KINDS.cached
+      : t.pruned
+        ? BUDGET_KINDS.pruned
+        : t.inheritedFrom !== undefined
+          ? BUDGET_KINDS.inherited
+          : BUDGET_KINDS.scratch;
     return [{ budget, accuracy: t.accuracy, kind, description: `episode ${t.episode}: accuracy ${t.accuracy} after ${budget} epochs, ${kind}` }];
   });
 }
@@ -31,13 +42,25 @@ export function budgetSpec(trials: readonly TrialRecord[], defaultBudget: number
     title: { text: 'Validation accuracy against budget', ...(subtitle ? { subtitle: values.length === 0 ? 'no finished episodes yet' : subtitle } : {}) },
     width: 640,
     height: 300,
-    config: { font: FONT, background: 'white', axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#e6e6e6' }, legend: { labelFontSize: 11, titleFontSize: 11, orient: 'right', labelLimit: 400 }, title: { fontSize: 14, anchor: 'start' }, view: { stroke: '#cccccc' } },
+    config: {
+      font: FONT,
+      background: 'white',
+      axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#e6e6e6' },
+      legend: { labelFontSize: 11, titleFontSize: 11, orient: 'right', labelLimit: 400 },
+      title: { fontSize: 14, anchor: 'start' },
+      view: { stroke: '#cccccc' },
+    },
     data: { values },
     mark: { type: 'point', filled: true, size: 45, opacity: 0.8 },
     encoding: {
       x: { field: 'budget', type: 'quantitative', title: 'epochs trained (budget)', axis: { format: 'd', tickMinStep: 1 } },
       y: { field: 'accuracy', type: 'quantitative', title: 'validation accuracy' },
-      color: { field: 'kind', type: 'nominal', title: 'trial', scale: { domain: Object.values(BUDGET_KINDS), range: ['#1f77b4', '#2ca02c', '#7f7f7f', '#d62728'] } },
+      color: {
+        field: 'kind',
+        type: 'nominal',
+        title: 'trial',
+        scale: { domain: Object.values(BUDGET_KINDS), range: ['#1f77b4', '#2ca02c', '#7f7f7f', '#d62728'] },
+      },
       description: { field: 'description' },
     },
   } as TopLevelSpec;

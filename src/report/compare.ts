@@ -31,7 +31,15 @@ export function compareRows(runs: ComparedRun[]): CompareRow[] {
     points.flatMap((p) =>
       p.bestSoFar === null
         ? []
-        : [{ run: label, episode: p.episode, epochs: p.epochsSpent, best: p.bestSoFar, description: `${label} episode ${p.episode}: best ${p.bestSoFar} after ${p.epochsSpent} child-epochs` }],
+        : [
+            {
+              run: label,
+              episode: p.episode,
+              epochs: p.epochsSpent,
+              best: p.bestSoFar,
+              description: `${label} episode ${p.episode}: best ${p.bestSoFar} after ${p.epochsSpent} child-epochs`,
+            },
+          ],
     ),
   );
 }

@@ -35,13 +35,25 @@ export function costSpec(trials: readonly TrialRecord[], cost: CostName, subtitl
     title: { text: `Validation accuracy against ${cost === 'params' ? 'parameters' : 'latency'}`, ...(subtitle ? { subtitle } : {}) },
     width: 640,
     height: 300,
-    config: { font: FONT, background: 'white', axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#e6e6e6' }, legend: { labelFontSize: 11, titleFontSize: 11, orient: 'right' }, title: { fontSize: 14, anchor: 'start' }, view: { stroke: '#cccccc' } },
+    config: {
+      font: FONT,
+      background: 'white',
+      axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#e6e6e6' },
+      legend: { labelFontSize: 11, titleFontSize: 11, orient: 'right' },
+      title: { fontSize: 14, anchor: 'start' },
+      view: { stroke: '#cccccc' },
+    },
     layer: [
       { data: { values: front }, mark: { type: 'line', interpolate: 'step-after', color: '#d62728', strokeWidth: 1.5 }, encoding: { x, y } },
       {
         data: { values: points },
         mark: { type: 'point', filled: true, size: 50, opacity: 0.85 },
-        encoding: { x, y, color: { field: 'kind', type: 'nominal', title: 'trial', scale: { domain: Object.values(COST_KINDS), range: ['#d62728', '#1f77b4'] } }, description: { field: 'description' } },
+        encoding: {
+          x,
+          y,
+          color: { field: 'kind', type: 'nominal', title: 'trial', scale: { domain: Object.values(COST_KINDS), range: ['#d62728', '#1f77b4'] } },
+          description: { field: 'description' },
+        },
       },
     ],
   } as TopLevelSpec;

@@ -82,7 +82,13 @@ export function nb201Dot(cell: Nb201Cell, title: string): string {
 
 /** A drawing that says why there is no cell to draw. */
 export function placeholderDot(title: string, message: string): string {
-  return ['digraph cell {', ...HEADER.map((l) => '  ' + l), `  label=${dotString(title)};`, `  note [label=${dotString(message)}, shape=plaintext, fontsize=13];`, '}'].join('\n');
+  return [
+    'digraph cell {',
+    ...HEADER.map((l) => '  ' + l),
+    `  label=${dotString(title)};`,
+    `  note [label=${dotString(message)}, shape=plaintext, fontsize=13];`,
+    '}',
+  ].join('\n');
 }
 
 /** Lays out DOT with Graphviz and returns the SVG document, without its XML prolog and DTD reference. */

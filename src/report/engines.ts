@@ -26,9 +26,7 @@ export function loadVega(): Promise<{ vega: Vega; vl: VegaLite }> {
 }
 
 export function loadGraphviz(): Promise<Graphviz> {
-  graphviz ??= import('@hpcc-js/wasm-graphviz')
-    .then((m) => m.Graphviz.load())
-    .catch((err: unknown) => forget(() => (graphviz = undefined), err));
+  graphviz ??= import('@hpcc-js/wasm-graphviz').then((m) => m.Graphviz.load()).catch((err: unknown) => forget(() => (graphviz = undefined), err));
   return graphviz;
 }
 

@@ -40,9 +40,16 @@ function statusLine(p: ReportPage): string {
   const planned = typeof run.config.episodes === 'number' ? run.config.episodes : undefined;
   const done = run.trials.length;
   const of = planned !== undefined ? ` of ${planned}` : '';
-  const state = run.inProgress ? 'search in progress (this page reloads every 30 s)' : planned !== undefined && done < planned ? 'search not running (stopped early)' : 'search finished';
+  const state = run.inProgress
+    ? 'search in progress (this page reloads every 30 s)'
+    : planned !== undefined && done < planned
+      ? 'search not running (stopped early)'
+      : 'search finished';
   const parts = [`${done}${of} episode${done === 1 ? '' : 's'} recorded`, state];
-  if (p.cached) parts.push(`${p.cached} proposal${p.cached === 1 ? '' : 's'} cached (an architecture already trained at that budget: its result reused, not trained again)`);
+  if (p.cached)
+    parts.push(
+      `${p.cached} proposal${p.cached === 1 ? '' : 's'} cached (an architecture already trained at that budget: its result reused, not trained again)`,
+    );
   if (p.pruned) parts.push(`${p.pruned} child${p.pruned === 1 ? '' : 'ren'} pruned`);
   if (p.failed > 0) parts.push(`${p.failed} failed child${p.failed === 1 ? '' : 'ren'} (accuracy recorded as null, plotted at 0)`);
   return parts.join(' · ');
@@ -128,8 +135,12 @@ ${figure(p.svgs.accuracy, 'validation accuracy per episode', 'accuracy')}
 <h2>Reward</h2>
 ${figure(p.svgs.reward, 'reward and baseline per episode', 'reward')}
 ${p.svgs.cost ? `<h2>Accuracy against cost</h2>\n<p class="status">--objective mnas: the red points are the Pareto front (no other child is both more accurate and cheaper); best-cells.json holds them as <code>front</code>.</p>\n${figure(p.svgs.cost, 'validation accuracy against cost with the Pareto front', 'cost')}` : ''}
-${p.svgs.budget ? `<h2>Accuracy against budget</h2>
-${figure(p.svgs.budget, 'validation accuracy against epochs trained', 'budget')}` : ''}
+${
+  p.svgs.budget
+    ? `<h2>Accuracy against budget</h2>
+${figure(p.svgs.budget, 'validation accuracy against epochs trained', 'budget')}`
+    : ''
+}
 <h2>Top distinct architectures</h2>
 <p class="status">Up to 10, by best accuracy; an architecture trained again under another block order counts once (same key).</p>
 ${topTable(p.run, p.top)}

@@ -109,7 +109,13 @@ export function accuracySpec(points: EpisodePoint[], window: number, subtitle?: 
             field: 'series',
             type: 'nominal',
             title: 'line',
-            scale: { domain: [rollingMeanName(window), 'best so far'], range: [[5, 3], [1, 0]] },
+            scale: {
+              domain: [rollingMeanName(window), 'best so far'],
+              range: [
+                [5, 3],
+                [1, 0],
+              ],
+            },
           },
         },
       },

@@ -42,8 +42,7 @@ export function readRun(dir: string): RunData {
   } catch (err) {
     throw new ReportError(`${configPath}: not valid JSON (${(err as Error).message})`);
   }
-  if (typeof config !== 'object' || config === null || Array.isArray(config))
-    throw new ReportError(`${configPath}: expected a JSON object of settings`);
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new ReportError(`${configPath}: expected a JSON object of settings`);
   const trialsPath = join(abs, RUN_FILES.trials);
   const read = readTrials(trialsPath);
   read.trials.forEach((t, i) => checkTrial(t, `${trialsPath}:${i + 1}`));
@@ -128,7 +127,8 @@ export function episodeSeries(trials: TrialRecord[], window: number, epochs: num
     }
     // epochsTrained, where recorded, is what this trial trained: 0 for a cached result, the added
     // epochs for a continued (promoted) child, whose valAccuracies hold its whole curve.
-    spent += typeof t.epochsTrained === 'number' ? t.epochsTrained : Array.isArray(t.valAccuracies) && t.valAccuracies.length > 0 ? t.valAccuracies.length : epochs;
+    spent +=
+      typeof t.epochsTrained === 'number' ? t.epochsTrained : Array.isArray(t.valAccuracies) && t.valAccuracies.length > 0 ? t.valAccuracies.length : epochs;
     return {
       episode: t.episode,
       accuracy: t.accuracy,
@@ -167,9 +167,7 @@ export function topArchitectures(trials: TrialRecord[], limit = 10): Architectur
       if (t.accuracy > seen.best.accuracy!) seen.best = t;
     }
   }
-  return [...byKey.values()]
-    .sort((a, b) => b.best.accuracy! - a.best.accuracy! || a.best.episode - b.best.episode)
-    .slice(0, limit);
+  return [...byKey.values()].sort((a, b) => b.best.accuracy! - a.best.accuracy! || a.best.episode - b.best.episode).slice(0, limit);
 }
 
 /** True for a run over NAS-Bench-201's one-cell space rather than NASNet's cell pair. */

@@ -84,7 +84,9 @@ export async function writeWsReport(runDir: string, outDir?: string): Promise<{ 
   const sub = `${dir.split('/').pop()} · ${String(config.strategy)} · weight sharing · ${steps.length} strategy steps${last ? ` · ${last.childEpochs.toFixed(2)} child-epochs` : ''}`;
   const best = top[0];
   const cell = (kind: 'normal' | 'reduction') =>
-    best ? renderDot(cellDot(best.cells[kind], `best ${kind} cell · shared-weight accuracy ${best.accuracy.toFixed(4)}`, kind)) : renderDot(placeholderDot(`${kind} cell`, 'the final scoring has not finished yet'));
+    best
+      ? renderDot(cellDot(best.cells[kind], `best ${kind} cell · shared-weight accuracy ${best.accuracy.toFixed(4)}`, kind))
+      : renderDot(placeholderDot(`${kind} cell`, 'the final scoring has not finished yet'));
   const svgs = { 'ws-accuracy': await renderSpec(wsAccuracySpec(steps, sub)), normal: await cell('normal'), reduction: await cell('reduction') };
   const files: string[] = [];
   const write = (name: string, data: string | Uint8Array) => {
@@ -95,7 +97,9 @@ export async function writeWsReport(runDir: string, outDir?: string): Promise<{ 
     write(`${name}.svg`, svg);
     write(`${name}.png`, await svgToPng(svg));
   }
-  const rows = top.map((t) => `<tr><td>${t.rank}</td><td>${t.accuracy.toFixed(4)}</td><td>${t.params}</td><td><code>${escapeHtml(t.key)}</code></td></tr>`).join('\n');
+  const rows = top
+    .map((t) => `<tr><td>${t.rank}</td><td>${t.accuracy.toFixed(4)}</td><td>${t.params}</td><td><code>${escapeHtml(t.key)}</code></td></tr>`)
+    .join('\n');
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(sub)}</title>
 <style>body{font-family:${FONT};max-width:900px;margin:2em auto;padding:0 1em}img{max-width:100%}td,th{padding:2px 10px;text-align:left}pre{background:#f6f6f6;padding:8px}</style></head>

@@ -10,7 +10,10 @@ const id = (key: string, budget: number | undefined) => `${key}@${budget ?? 'def
 export class TrialCache {
   private readonly byKey = new Map<string, TrialRecord>();
 
-  constructor(trials: readonly TrialRecord[] = [], private readonly defaultBudget?: number) {
+  constructor(
+    trials: readonly TrialRecord[] = [],
+    private readonly defaultBudget?: number,
+  ) {
     for (const t of trials) this.add(t);
   }
 

@@ -94,7 +94,16 @@ export class HyperbandScheduler implements Scheduler {
 
   setState(state: unknown): void {
     const s = state as HyperbandState;
-    const ok = s?.kind === 'hyperband' && Number.isInteger(s.bracket) && s.bracket >= 0 && s.bracket <= this.sMax && Number.isInteger(s.rung) && s.rung >= 0 && s.rung <= s.bracket && Array.isArray(s.done) && Array.isArray(s.queue);
+    const ok =
+      s?.kind === 'hyperband' &&
+      Number.isInteger(s.bracket) &&
+      s.bracket >= 0 &&
+      s.bracket <= this.sMax &&
+      Number.isInteger(s.rung) &&
+      s.rung >= 0 &&
+      s.rung <= s.bracket &&
+      Array.isArray(s.done) &&
+      Array.isArray(s.queue);
     if (!ok) throw new Error(`the checkpoint's scheduler state is not a ${this.name} state of max epochs ${this.o.maxEpochs} and factor ${this.o.factor}`);
     this.state = structuredClone(s);
   }

@@ -40,7 +40,10 @@ export class MedianPruner {
     const m = median(at);
     const best = Math.max(...curve);
     if (best >= m) return undefined;
-    return { epoch, reason: `best validation accuracy ${best.toFixed(4)} after epoch ${epoch} is below the median ${m.toFixed(4)} of ${at.length} earlier children at that epoch` };
+    return {
+      epoch,
+      reason: `best validation accuracy ${best.toFixed(4)} after epoch ${epoch} is below the median ${m.toFixed(4)} of ${at.length} earlier children at that epoch`,
+    };
   }
 }
 

@@ -5,7 +5,14 @@
 // the batch (advantage normalization), so one lucky or unlucky child cannot swing the policy.
 // Since the policy does not change within a batch, the batch's children are drawn together in one
 // batched pass through the controller (Controller.sampleBatch) and handed out one by one.
-import { Controller, type ControllerDecision, type ControllerOptions, type ControllerSample, type ControllerState, type Rewarded } from '../controller/policy.js';
+import {
+  Controller,
+  type ControllerDecision,
+  type ControllerOptions,
+  type ControllerSample,
+  type ControllerState,
+  type Rewarded,
+} from '../controller/policy.js';
 import type { Feedback, Proposal, Strategy } from './types.js';
 
 export interface ControllerStrategyOptions extends Omit<ControllerOptions, 'decisions' | 'space'> {

@@ -83,7 +83,6 @@ export interface SearchOutcome {
   stopped: boolean;
 }
 
-
 /** What a trial is ranked by: its objective value where the run had one (mnas), else its accuracy. */
 export const rankOf = (t: TrialRecord): number | null => (t.objective !== undefined ? t.objective : t.accuracy);
 
@@ -121,11 +120,27 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     // Continue a promoted child from its saved state; one without (its rung result was cached, or
     // it failed) is trained from scratch to the new budget.
     const parent = job.kind === 'promote' && job.from.state && !hit ? job.from : undefined;
-    emit({ type: 'episode-start', episode, episodes: o.episodes, explored: proposal.explored, key, budget: job.budget, cached: hit !== undefined, inheritedFrom: parent?.episode });
+    emit({
+      type: 'episode-start',
+      episode,
+      episodes: o.episodes,
+      explored: proposal.explored,
+      key,
+      budget: job.budget,
+      cached: hit !== undefined,
+      inheritedFrom: parent?.episode,
+    });
 
     let outcome: ChildOutcome;
     if (hit) {
-      outcome = { accuracy: hit.accuracy ?? 0, valAccuracies: hit.valAccuracies, params: hit.params, seconds: 0, epochsTrained: 0, ...(hit.latencyMs !== undefined ? { latencyMs: hit.latencyMs } : {}) };
+      outcome = {
+        accuracy: hit.accuracy ?? 0,
+        valAccuracies: hit.valAccuracies,
+        params: hit.params,
+        seconds: 0,
+        epochsTrained: 0,
+        ...(hit.latencyMs !== undefined ? { latencyMs: hit.latencyMs } : {}),
+      };
     } else {
       // Evaluators count epochs and batches from 0; events count them from 1, as people do.
       try {
@@ -188,7 +203,18 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     if (isBetter(trial, best)) best = trial;
     cache.add(trial);
     o.pruner?.add(trial);
-    const member: Member = { episode, accuracy: score, proposal: { actions: [...proposal.actions], explored: proposal.explored, ...(proposal.memo !== undefined ? { memo: structuredClone(proposal.memo) } : {}) }, budget: job.budget ?? 0, valAccuracies, ...(state ? { state } : {}) };
+    const member: Member = {
+      episode,
+      accuracy: score,
+      proposal: {
+        actions: [...proposal.actions],
+        explored: proposal.explored,
+        ...(proposal.memo !== undefined ? { memo: structuredClone(proposal.memo) } : {}),
+      },
+      budget: job.budget ?? 0,
+      valAccuracies,
+      ...(state ? { state } : {}),
+    };
     scheduler.record(job, member);
 
     const checkpoint: SearchCheckpoint = {
@@ -216,7 +242,13 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
 }
 
 /** The trial's multi-fidelity fields: its budget, rung and bracket, and how it got its result. */
-function scheduleFields(job: Job, outcome: ChildOutcome, hit: TrialRecord | undefined, parent: Member | undefined, state: string | undefined): Partial<TrialRecord> {
+function scheduleFields(
+  job: Job,
+  outcome: ChildOutcome,
+  hit: TrialRecord | undefined,
+  parent: Member | undefined,
+  state: string | undefined,
+): Partial<TrialRecord> {
   return {
     ...(job.budget !== undefined ? { budget: job.budget } : {}),
     rung: job.rung,

@@ -18,9 +18,12 @@ export function hiddenTargetObjective(decisions: readonly { choices: number }[],
   const utility = decisions.map((d) => Array.from({ length: d.choices }, () => rng.next()));
   const blocks: number[][] = [];
   for (let i = 0; i < decisions.length; i += blockSize) blocks.push(Array.from({ length: Math.min(blockSize, decisions.length - i) }, (_, k) => i + k));
-  const pairs = blocks.map((b) => b.flatMap((i, x) => b.slice(x + 1).map((j) => ({ i, j, table: Array.from({ length: decisions[i].choices * decisions[j].choices }, () => rng.next()) }))));
+  const pairs = blocks.map((b) =>
+    b.flatMap((i, x) => b.slice(x + 1).map((j) => ({ i, j, table: Array.from({ length: decisions[i].choices * decisions[j].choices }, () => rng.next()) }))),
+  );
   const raw = (b: number, a: readonly number[]) =>
-    blocks[b].reduce((s, i) => s + utility[i][a[i]], 0) / blocks[b].length + pairs[b].reduce((s, p) => s + p.table[a[p.i] * decisions[p.j].choices + a[p.j]], 0) / Math.max(1, pairs[b].length);
+    blocks[b].reduce((s, i) => s + utility[i][a[i]], 0) / blocks[b].length +
+    pairs[b].reduce((s, p) => s + p.table[a[p.i] * decisions[p.j].choices + a[p.j]], 0) / Math.max(1, pairs[b].length);
   // each block's range by enumeration (NASNet: 2*2*6*6*2 = 288 settings)
   const range = blocks.map((b, bi) => {
     let lo = Infinity;

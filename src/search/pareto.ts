@@ -15,7 +15,14 @@ export function paretoFront(trials: ReadonlyArray<TrialRecord | ParetoPoint>, co
     const c = costOf(t, cost);
     if (t.accuracy === null || c === undefined || seen.has(t.key)) continue;
     seen.add(t.key);
-    points.push({ episode: t.episode, key: t.key, accuracy: t.accuracy, params: t.params, ...(t.latencyMs !== undefined ? { latencyMs: t.latencyMs } : {}), cells: t.cells });
+    points.push({
+      episode: t.episode,
+      key: t.key,
+      accuracy: t.accuracy,
+      params: t.params,
+      ...(t.latencyMs !== undefined ? { latencyMs: t.latencyMs } : {}),
+      cells: t.cells,
+    });
   }
   // By cost, then best accuracy first: a point is on the front when it beats every cheaper one.
   points.sort((a, b) => costOf(a, cost)! - costOf(b, cost)! || b.accuracy - a.accuracy || a.episode - b.episode);

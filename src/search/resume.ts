@@ -34,7 +34,8 @@ function checkOrder(trials: TrialRecord[], path: string): void {
 export function recoverRun(store: RunStore): RecoveredRun {
   const repairs: string[] = [];
   const leftovers = store.removeTemporaryFiles();
-  if (leftovers > 0) repairs.push(`removed ${leftovers} temporary file${leftovers === 1 ? '' : 's'} of writes a crash interrupted (the files they were replacing are intact)`);
+  if (leftovers > 0)
+    repairs.push(`removed ${leftovers} temporary file${leftovers === 1 ? '' : 's'} of writes a crash interrupted (the files they were replacing are intact)`);
   const torn = store.discardTornLine();
   if (torn !== undefined) {
     repairs.push(`discarded a torn last line of trials.jsonl (${Buffer.byteLength(torn)} bytes, cut off by a crash while it was written)`);
@@ -45,7 +46,8 @@ export function recoverRun(store: RunStore): RecoveredRun {
 
   const checkpoint = store.readCheckpoint<SearchCheckpoint>();
   if (checkpoint === undefined) {
-    if (trials.length > 0) throw new RunStoreError(`${store.path('checkpoint')} is missing but ${trialsPath} holds ${trials.length} episodes: the search state cannot be restored`);
+    if (trials.length > 0)
+      throw new RunStoreError(`${store.path('checkpoint')} is missing but ${trialsPath} holds ${trials.length} episodes: the search state cannot be restored`);
     return { done: 0, repairs, trials };
   }
   if (checkpoint.format !== 'nascent.checkpoint' || checkpoint.version !== 1 || !Number.isInteger(checkpoint.episode)) {
@@ -53,12 +55,15 @@ export function recoverRun(store: RunStore): RecoveredRun {
   }
 
   if (checkpoint.episode === trials.length + 1) {
-    if (checkpoint.pending?.episode !== checkpoint.episode) throw new RunStoreError(`${store.path('checkpoint')}: its pending trial is not episode ${checkpoint.episode}`);
+    if (checkpoint.pending?.episode !== checkpoint.episode)
+      throw new RunStoreError(`${store.path('checkpoint')}: its pending trial is not episode ${checkpoint.episode}`);
     store.appendTrial(checkpoint.pending);
     trials.push(checkpoint.pending);
     repairs.push(`recorded episode ${checkpoint.episode}, which had finished but whose line had not been written`);
   } else if (checkpoint.episode !== trials.length) {
-    throw new RunStoreError(`${store.path('checkpoint')} is at episode ${checkpoint.episode} but ${trialsPath} holds ${trials.length}: the run was edited or damaged`);
+    throw new RunStoreError(
+      `${store.path('checkpoint')} is at episode ${checkpoint.episode} but ${trialsPath} holds ${trials.length}: the run was edited or damaged`,
+    );
   }
 
   // best-cells.json is derived data: rewrite it whenever it may be behind the trials (with the

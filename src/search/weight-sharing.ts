@@ -165,7 +165,18 @@ export interface WeightSharingOutcome {
   resumedAt?: Readonly<Counters>;
 }
 
-const fresh = (): Counters => ({ phase: 'train', epoch: 0, batch: 0, controllerStep: 0, steps: 0, trainSteps: 0, trainImageSteps: 0, scoredImages: 0, lossSum: 0, lossImages: 0 });
+const fresh = (): Counters => ({
+  phase: 'train',
+  epoch: 0,
+  batch: 0,
+  controllerStep: 0,
+  steps: 0,
+  trainSteps: 0,
+  trainImageSteps: 0,
+  scoredImages: 0,
+  lossSum: 0,
+  lossImages: 0,
+});
 
 /** The order of pass `pass` over `count` images, a function of the seed alone. */
 function passOrder(seed: number, stream: number, pass: number, count: number): Uint32Array {
@@ -260,7 +271,8 @@ export async function runWeightSharing<A>(o: WeightSharingOptions<A>): Promise<W
         batch.xs.dispose();
         batch.ys.dispose();
       }
-      if (!Number.isFinite(step.loss)) throw new Error(`the shared weights' loss became ${step.loss} at epoch ${c.epoch + 1} batch ${c.batch + 1}; lower --ws-lr`);
+      if (!Number.isFinite(step.loss))
+        throw new Error(`the shared weights' loss became ${step.loss} at epoch ${c.epoch + 1} batch ${c.batch + 1}; lower --ws-lr`);
       c.batch++;
       c.trainSteps++;
       c.trainImageSteps += n;
@@ -357,7 +369,10 @@ export async function runWeightSharing<A>(o: WeightSharingOptions<A>): Promise<W
   const scoreLine = async (arch: A, key: string, x: Omit<WsFinalSample, 'accuracy' | 'images'>, images: number): Promise<WsFinalSample> => {
     const done = scored[lines.length];
     if (done) {
-      if (done.key !== key) throw new Error(`${finalPath}: sample ${x.sample} is ${done.key}, but the strategy restored from ${checkpointPath} draws ${key} (the run was edited or damaged)`);
+      if (done.key !== key)
+        throw new Error(
+          `${finalPath}: sample ${x.sample} is ${done.key}, but the strategy restored from ${checkpointPath} draws ${key} (the run was edited or damaged)`,
+        );
       c.scoredImages += images;
       lines.push(done);
       return done;
@@ -398,7 +413,8 @@ export async function runWeightSharing<A>(o: WeightSharingOptions<A>): Promise<W
     }
     ranked = byAccuracy(whole);
   }
-  if (scored.length > lines.length) throw new Error(`${finalPath} holds ${scored.length} lines, more than the ${lines.length} this run scores (the run was edited or damaged)`);
+  if (scored.length > lines.length)
+    throw new Error(`${finalPath} holds ${scored.length} lines, more than the ${lines.length} this run scores (the run was edited or damaged)`);
   const settings = { ...o.config, trainImageSteps: c.trainImageSteps, scoredImages: c.scoredImages, childEpochs: childEpochs() };
   const asBest = (x: WsFinalSample, rank: number): BestCellsFile & { sharedWeights: true; rank: number } => ({
     format: BEST_CELLS_FORMAT,
@@ -423,7 +439,11 @@ export async function runWeightSharing<A>(o: WeightSharingOptions<A>): Promise<W
 /** The first `n` lines of a JSON-lines file (all when n is Infinity), parsed; none when it is absent. */
 function readLines<T>(path: string, n = Infinity): T[] {
   if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8').split('\n').filter((l) => l !== '').slice(0, n).map((l) => JSON.parse(l) as T);
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .slice(0, n)
+    .map((l) => JSON.parse(l) as T);
 }
 
 /** The results of a finished run, as its files hold them. */

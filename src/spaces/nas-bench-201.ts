@@ -48,8 +48,10 @@ function stringIssues(text: string, path: string): { issues: SpaceIssue[]; edges
     if (inputs.length !== n + 1) issues.push({ path: `${path} node ${n + 1}`, message: `expected ${n + 1} edges, got ${inputs.length}` });
     inputs.forEach((edge, i) => {
       const [op, from, ...rest] = edge.split('~');
-      if (!isOp(op)) issues.push({ path: `${path} node ${n + 1} edge ${i}`, message: `unknown operation ${JSON.stringify(op)} (one of ${NB201_OPS.join(', ')})` });
-      else if (from !== String(i) || rest.length > 0) issues.push({ path: `${path} node ${n + 1} edge ${i}`, message: `expected input ~${i}, got ${edge.slice(op.length) || 'nothing'}` });
+      if (!isOp(op))
+        issues.push({ path: `${path} node ${n + 1} edge ${i}`, message: `unknown operation ${JSON.stringify(op)} (one of ${NB201_OPS.join(', ')})` });
+      else if (from !== String(i) || rest.length > 0)
+        issues.push({ path: `${path} node ${n + 1} edge ${i}`, message: `expected input ~${i}, got ${edge.slice(op.length) || 'nothing'}` });
       else edges.push(op);
     });
   });

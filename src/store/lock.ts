@@ -6,7 +6,10 @@ import { join, resolve } from 'node:path';
 const LOCK_FILE = 'run.lock';
 
 export class RunLockedError extends Error {
-  constructor(readonly dir: string, readonly pid: number) {
+  constructor(
+    readonly dir: string,
+    readonly pid: number,
+  ) {
     super(
       pid === process.pid
         ? `run ${dir} is already open for writing in this process`

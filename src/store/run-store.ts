@@ -180,7 +180,8 @@ export class RunStore {
 
   readState(rel: string): Uint8Array {
     const path = join(this.dir, rel);
-    if (!rel.startsWith(`${STATES_DIR}/`) || !STATE_NAME.test(rel.slice(STATES_DIR.length + 1))) throw new RunStoreError(`${this.path('checkpoint')}: ${JSON.stringify(rel)} is not a state file name`);
+    if (!rel.startsWith(`${STATES_DIR}/`) || !STATE_NAME.test(rel.slice(STATES_DIR.length + 1)))
+      throw new RunStoreError(`${this.path('checkpoint')}: ${JSON.stringify(rel)} is not a state file name`);
     if (!existsSync(path)) throw new RunStoreError(`${path} is missing, but the checkpoint continues the child saved in it (the run was edited or damaged)`);
     return readFileSync(path);
   }

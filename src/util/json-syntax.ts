@@ -89,7 +89,10 @@ export function jsonErrorOffset(text: string): number {
         } else fail();
       }
     }
-    if (c === '"') return string();
+    if (c === '"') {
+      string();
+      return;
+    }
     NUMBER.lastIndex = i;
     if (NUMBER.test(text)) {
       i = NUMBER.lastIndex;

@@ -24,7 +24,11 @@ const node = (file: string, timeout = 180_000) => {
 };
 
 beforeAll(() => {
-  const build = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, encoding: 'utf8', timeout: 180_000 });
+  const build = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
   if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
   app = mkdtempSync(join(tmpdir(), 'nascent-library-'));
   mkdirSync(join(app, 'node_modules'));
@@ -52,7 +56,11 @@ describe('the built package', () => {
     expect(r.out).toMatch(/test accuracy [\d.]+ on 40 images/);
     const trials = readFileSync(join(app, 'runs/library-example/trials.jsonl'), 'utf8').trim().split('\n');
     expect(trials).toHaveLength(2);
-    expect(JSON.parse(readFileSync(join(app, 'runs/library-example/config.json'), 'utf8'))).toMatchObject({ library: true, imageShape: [8, 8, 1], classes: ['top', 'bottom'] });
+    expect(JSON.parse(readFileSync(join(app, 'runs/library-example/config.json'), 'utf8'))).toMatchObject({
+      library: true,
+      imageShape: [8, 8, 1],
+      classes: ['top', 'bottom'],
+    });
   });
 
   it("takes a Strategy and an Evaluator of the user's own, and type-checks against dist's declarations", () => {
@@ -105,8 +113,27 @@ export async function f(set: ImageSet): Promise<SearchResult> {
 search({ episodes: 'two' });
 `,
     );
-    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, skipLibCheck: true, types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')] }, files: ['typed.ts'] }));
-    const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(app, 'tsconfig.json')], { cwd: app, encoding: 'utf8', timeout: 120_000 });
+    writeFileSync(
+      join(app, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          target: 'ES2022',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: ['node'],
+          typeRoots: [join(ROOT, 'node_modules/@types')],
+        },
+        files: ['typed.ts'],
+      }),
+    );
+    const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(app, 'tsconfig.json')], {
+      cwd: app,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(tsc.stdout + tsc.stderr).toBe('');
     expect(tsc.status).toBe(0);
   });

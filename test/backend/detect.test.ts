@@ -13,7 +13,15 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('softwareAdapterReason', () => {
   it('names CPU rasterizers and flagged fallbacks, and passes real GPUs', () => {
-    const lavapipe = { info: { vendor: 'mesa', architecture: 'software', device: 'llvmpipe-llvm-15', description: 'llvmpipe: Mesa 25.0.7 (LLVM 15.0.6)', isFallbackAdapter: true } };
+    const lavapipe = {
+      info: {
+        vendor: 'mesa',
+        architecture: 'software',
+        device: 'llvmpipe-llvm-15',
+        description: 'llvmpipe: Mesa 25.0.7 (LLVM 15.0.6)',
+        isFallbackAdapter: true,
+      },
+    };
     expect(softwareAdapterReason(lavapipe)).toMatch(/llvmpipe is a software rasterizer/);
     expect(softwareAdapterReason({ info: { vendor: 'google', description: 'SwiftShader Device (Subzero)' } })).toMatch(/SwiftShader is a software rasterizer/);
     expect(softwareAdapterReason({ info: { vendor: 'microsoft', description: 'Microsoft Basic Render Driver' } })).toMatch(/Basic Render Driver/);
@@ -62,7 +70,7 @@ describe("tfjs-node-gpu's CUDA libraries", () => {
   const libDir = join(work, 'cuda11');
   mkdirSync(libDir, { recursive: true });
   for (const f of ['libcuda.so.1', 'libcudart.so.11.0', 'libcudnn.so.8']) writeFileSync(join(libDir, f), '');
-  
+
   it('finds them on LD_LIBRARY_PATH and in the linker cache, and names the missing ones', () => {
     const libs = findTfGpuLibraries([libDir], new Map([['libcublas.so.11', '/opt/cuda/lib64/libcublas.so.11']]));
     expect(libs.map((l) => l.file)).toEqual(TF_GPU_LIBRARIES.map((l) => l.file));

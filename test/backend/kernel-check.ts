@@ -24,7 +24,14 @@ export interface Input {
 }
 
 export function input(rng: Rng, shape: number[], kind: 'normal' | 'ties' = 'normal'): Input {
-  return { values: randomValues(rng, shape.reduce((a, b) => a * b, 1), kind), shape };
+  return {
+    values: randomValues(
+      rng,
+      shape.reduce((a, b) => a * b, 1),
+      kind,
+    ),
+    shape,
+  };
 }
 
 /** Runs one kernel on `backend` and returns its outputs' values. */

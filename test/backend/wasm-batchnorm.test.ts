@@ -17,7 +17,6 @@ function values(rng: Rng, n: number, offset = 0): Float32Array {
   return Float32Array.from({ length: n }, () => offset + 2 * rng.next() - 1);
 }
 
-
 interface Case {
   x: Float32Array;
   dy: Float32Array;
@@ -28,7 +27,10 @@ interface Case {
 
 /** tfjs-layers' training path: tfc.moments, then tfc.batchNorm. */
 function reference(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number) {
-  const { mean, variance } = tf.moments(x, Array.from({ length: x.rank - 1 }, (_, i) => i));
+  const { mean, variance } = tf.moments(
+    x,
+    Array.from({ length: x.rank - 1 }, (_, i) => i),
+  );
   return { y: tf.batchNorm(x, mean, variance, beta as tf.Tensor1D, gamma as tf.Tensor1D, eps), mean, variance };
 }
 
@@ -63,7 +65,12 @@ beforeAll(async () => {
 describe('batchNormTrain', () => {
   it('matches tfjs moments + batchNorm (values, gradients, statistics) on wasm and cpu', () => {
     const rng = new Rng(3);
-    const shapes = [[4, 5, 6, 16], [3, 7, 4, 8], [2, 3, 5, 6], [40, 12]]; // 6 channels: the plain-ops path on wasm
+    const shapes = [
+      [4, 5, 6, 16],
+      [3, 7, 4, 8],
+      [2, 3, 5, 6],
+      [40, 12],
+    ]; // 6 channels: the plain-ops path on wasm
     for (const shape of shapes) {
       const n = shape.reduce((a, b) => a * b, 1);
       const ch = shape[shape.length - 1]!;
@@ -90,9 +97,14 @@ describe('batchNormTrain', () => {
 
 function model(fused: boolean): tfl.LayersModel {
   type ST = tfl.SymbolicTensor;
-  const bn = (x: ST) => (fused ? fusedBatchNormalization({ momentum: 0.9, epsilon: 1e-5 }) : tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 })).apply(x) as ST;
+  const bn = (x: ST) =>
+    (fused ? fusedBatchNormalization({ momentum: 0.9, epsilon: 1e-5 }) : tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 })).apply(x) as ST;
   const image = tfl.input({ shape: [8, 8, 3] });
-  let h = bn(tfl.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }) }).apply(image) as ST);
+  let h = bn(
+    tfl.layers
+      .conv2d({ filters: 8, kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }) })
+      .apply(image) as ST,
+  );
   h = tfl.layers.reLU().apply(h) as ST;
   h = bn(tfl.layers.conv2d({ filters: 12, kernelSize: 1, useBias: false, kernelInitializer: tfl.initializers.glorotUniform({ seed: 2 }) }).apply(h) as ST);
   const pooled = tfl.layers.globalAveragePooling2d({}).apply(h) as ST;

@@ -99,7 +99,12 @@ describe('convolution gradients match cpu', () => {
     const rng = new Rng(13);
     // 105 pixels (rows of 15), 256 channels; 34 pixels (rows of 2, shorter than the 17-pixel image
     // rows, so not regrouped); a single image; a prime count (one pixel per row would be slower).
-    for (const [n, h, w, cin, cout] of [[3, 7, 5, 256, 256], [2, 1, 17, 4, 12], [1, 4, 4, 5, 8], [1, 1, 13, 8, 4]] as const) {
+    for (const [n, h, w, cin, cout] of [
+      [3, 7, 5, 256, 256],
+      [2, 1, 17, 4, 12],
+      [1, 4, 4, 5, 8],
+      [1, 1, 13, 8, 4],
+    ] as const) {
       for (const pad of ['same', 'valid'] as const) {
         expectMatchesCpu(
           'Conv2DBackpropFilter',
@@ -143,11 +148,26 @@ describe('convolution gradients match cpu', () => {
 
   it('Conv2DBackpropInput and Filter with explicit paddings', () => {
     const rng = new Rng(13);
-    const pad = [[0, 0], [1, 2], [0, 1], [0, 0]];
+    const pad = [
+      [0, 0],
+      [1, 2],
+      [0, 1],
+      [0, 0],
+    ];
     // out = (7 + 3 - 3) / 2 + 1 = 4 rows, (6 + 1 - 3) / 2 + 1 = 3 columns
     const attrs = { strides: 2, pad, dataFormat: 'NHWC' };
-    expectMatchesCpu('Conv2DBackpropInput', { dy: input(rng, [2, 4, 3, 8]), filter: input(rng, [3, 3, 4, 8]) }, { ...attrs, inputShape: [2, 7, 6, 4] }, 'explicit input');
-    expectMatchesCpu('Conv2DBackpropFilter', { x: input(rng, [2, 7, 6, 4]), dy: input(rng, [2, 4, 3, 8]) }, { ...attrs, filterShape: [3, 3, 4, 8] }, 'explicit filter');
+    expectMatchesCpu(
+      'Conv2DBackpropInput',
+      { dy: input(rng, [2, 4, 3, 8]), filter: input(rng, [3, 3, 4, 8]) },
+      { ...attrs, inputShape: [2, 7, 6, 4] },
+      'explicit input',
+    );
+    expectMatchesCpu(
+      'Conv2DBackpropFilter',
+      { x: input(rng, [2, 7, 6, 4]), dy: input(rng, [2, 4, 3, 8]) },
+      { ...attrs, filterShape: [3, 3, 4, 8] },
+      'explicit filter',
+    );
   });
 });
 
@@ -170,7 +190,8 @@ describe('depthwise convolution and its gradients match cpu', () => {
             : kernel === 'DepthwiseConv2dNativeBackpropInput'
               ? { dy: input(rng, dyShape), filter: input(rng, filterShape) }
               : { x: input(rng, xShape), dy: input(rng, dyShape) };
-        const extra = kernel === 'DepthwiseConv2dNativeBackpropInput' ? { inputShape: xShape } : kernel === 'DepthwiseConv2dNativeBackpropFilter' ? { filterShape } : {};
+        const extra =
+          kernel === 'DepthwiseConv2dNativeBackpropInput' ? { inputShape: xShape } : kernel === 'DepthwiseConv2dNativeBackpropFilter' ? { filterShape } : {};
         expectMatchesCpu(kernel, inputs, { ...attrs, ...extra }, `${kernel} ${JSON.stringify(c)}`);
       }
     });
@@ -179,8 +200,18 @@ describe('depthwise convolution and its gradients match cpu', () => {
   it('channel multiplier 2 (generic path)', () => {
     const rng = new Rng(14);
     const attrs = { strides: 2, pad: 'same', dilations: 1 };
-    expectMatchesCpu('DepthwiseConv2dNativeBackpropInput', { dy: input(rng, [2, 3, 4, 6]), filter: input(rng, [3, 3, 3, 2]) }, { ...attrs, inputShape: [2, 5, 7, 3] }, 'dw input m=2');
-    expectMatchesCpu('DepthwiseConv2dNativeBackpropFilter', { x: input(rng, [2, 5, 7, 3]), dy: input(rng, [2, 3, 4, 6]) }, { ...attrs, filterShape: [3, 3, 3, 2] }, 'dw filter m=2');
+    expectMatchesCpu(
+      'DepthwiseConv2dNativeBackpropInput',
+      { dy: input(rng, [2, 3, 4, 6]), filter: input(rng, [3, 3, 3, 2]) },
+      { ...attrs, inputShape: [2, 5, 7, 3] },
+      'dw input m=2',
+    );
+    expectMatchesCpu(
+      'DepthwiseConv2dNativeBackpropFilter',
+      { x: input(rng, [2, 5, 7, 3]), dy: input(rng, [2, 3, 4, 6]) },
+      { ...attrs, filterShape: [3, 3, 3, 2] },
+      'dw filter m=2',
+    );
   });
 });
 
@@ -194,13 +225,22 @@ describe('pooling gradients match cpu', () => {
   it('MaxPoolGrad, including ties', () => {
     const rng = new Rng(21);
     for (const { k, s, pad } of poolCases) {
-      for (const [c, kind] of [[8, 'normal'], [16, 'ties'], [6, 'normal']] as const) {
+      for (const [c, kind] of [
+        [8, 'normal'],
+        [16, 'ties'],
+        [6, 'normal'],
+      ] as const) {
         const xShape = [2, 7, 8, c];
         const attrs = { filterSize: k, strides: s, pad };
         const x = input(rng, xShape, kind);
         const y = runOn('cpu', 'MaxPool', { x }, attrs)[0]!;
         const yShape = [2, outSize(7, k, s, pad), outSize(8, k, s, pad), c];
-        expectMatchesCpu('MaxPoolGrad', { dy: input(rng, yShape), input: x, output: { values: y, shape: yShape } }, attrs, `MaxPoolGrad k${k} s${s} ${pad} c${c} ${kind}`);
+        expectMatchesCpu(
+          'MaxPoolGrad',
+          { dy: input(rng, yShape), input: x, output: { values: y, shape: yShape } },
+          attrs,
+          `MaxPoolGrad k${k} s${s} ${pad} c${c} ${kind}`,
+        );
       }
     }
   });
@@ -211,7 +251,12 @@ describe('pooling gradients match cpu', () => {
       for (const c of [8, 6]) {
         const xShape = [3, 7, 8, c];
         const yShape = [3, outSize(7, k, s, pad), outSize(8, k, s, pad), c];
-        expectMatchesCpu('AvgPoolGrad', { dy: input(rng, yShape), input: input(rng, xShape) }, { filterSize: k, strides: s, pad }, `AvgPoolGrad k${k} s${s} ${pad} c${c}`);
+        expectMatchesCpu(
+          'AvgPoolGrad',
+          { dy: input(rng, yShape), input: input(rng, xShape) },
+          { filterSize: k, strides: s, pad },
+          `AvgPoolGrad k${k} s${s} ${pad} c${c}`,
+        );
       }
     }
   });
@@ -261,7 +306,10 @@ describe('reductions, copies and elementwise kernels match cpu', () => {
       [[7], [7]], // length not a multiple of 4
       [[2, 7], [7]],
       [full, [1, 3, 5, 1]], // per-pixel scale: the original kernel
-      [[4, 1], [1, 6]],
+      [
+        [4, 1],
+        [1, 6],
+      ],
     ];
     for (const kernel of ['Add', 'Sub', 'Multiply', 'RealDiv']) {
       for (const [a, b] of pairs) {
@@ -277,7 +325,12 @@ describe('reductions, copies and elementwise kernels match cpu', () => {
     for (const c of [8, 3]) {
       const stats = () => input(rng, [c]);
       const variance = { values: randomValues(rng, c).map((v) => v * v + 0.1), shape: [c] };
-      expectMatchesCpu('FusedBatchNorm', { x: input(rng, [2, 4, 5, c]), mean: stats(), variance, offset: stats(), scale: stats() }, { varianceEpsilon: 1e-3 }, `bn c${c}`);
+      expectMatchesCpu(
+        'FusedBatchNorm',
+        { x: input(rng, [2, 4, 5, c]), mean: stats(), variance, offset: stats(), scale: stats() },
+        { varianceEpsilon: 1e-3 },
+        `bn c${c}`,
+      );
       expectMatchesCpu('FusedBatchNorm', { x: input(rng, [2, 4, 5, c]), mean: stats(), variance }, { varianceEpsilon: 1e-3 }, `bn c${c} no scale/offset`);
     }
   });
@@ -326,7 +379,11 @@ function everyOpModel(seed: number): tfl.LayersModel {
   return tfl.model({ inputs: image, outputs: probs });
 }
 
-async function trainLosses(backend: string, weights: Float32Array[], steps: number): Promise<{ losses: number[]; predictions: Float32Array; tensors: number[] }> {
+async function trainLosses(
+  backend: string,
+  weights: Float32Array[],
+  steps: number,
+): Promise<{ losses: number[]; predictions: Float32Array; tensors: number[] }> {
   await tf.setBackend(backend);
   const model = everyOpModel(5);
   const initial = model.getWeights().map((w, i) => tf.tensor(weights[i]!, w.shape));
@@ -334,7 +391,10 @@ async function trainLosses(backend: string, weights: Float32Array[], steps: numb
   tf.dispose(initial);
   model.compile({ optimizer: tf.train.adam(1e-2), loss: 'categoricalCrossentropy' });
   const rng = new Rng(41);
-  const xs = tf.tensor(randomValues(rng, 4 * 12 * 12 * 3).map((v) => (v + 1) / 2), [4, 12, 12, 3]);
+  const xs = tf.tensor(
+    randomValues(rng, 4 * 12 * 12 * 3).map((v) => (v + 1) / 2),
+    [4, 12, 12, 3],
+  );
   const ys = tf.tidy(() => tf.oneHot(tf.tensor1d([0, 3, 1, 4], 'int32'), 5));
   const losses: number[] = [];
   const tensors: number[] = [];

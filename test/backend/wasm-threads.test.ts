@@ -17,15 +17,26 @@ tf.env().set('PROD', true);
 function gradsOf(backend: string): Float32Array[] {
   tf.setBackend(backend);
   return tf.tidy(() => {
-    const x = tf.tensor4d(Array.from({ length: 2 * 9 * 9 * 8 }, (_, i) => Math.sin(i)), [2, 9, 9, 8]);
-    const w = tf.tensor4d(Array.from({ length: 3 * 3 * 8 * 16 }, (_, i) => Math.cos(i)), [3, 3, 8, 16]);
-    const dw = tf.tensor4d(Array.from({ length: 5 * 5 * 8 }, (_, i) => Math.cos(3 * i)), [5, 5, 8, 1]);
+    const x = tf.tensor4d(
+      Array.from({ length: 2 * 9 * 9 * 8 }, (_, i) => Math.sin(i)),
+      [2, 9, 9, 8],
+    );
+    const w = tf.tensor4d(
+      Array.from({ length: 3 * 3 * 8 * 16 }, (_, i) => Math.cos(i)),
+      [3, 3, 8, 16],
+    );
+    const dw = tf.tensor4d(
+      Array.from({ length: 5 * 5 * 8 }, (_, i) => Math.cos(3 * i)),
+      [5, 5, 8, 1],
+    );
     // Stride 1 sends the input gradient to XNNPACK (threaded), stride 2 to the SIMD kernel.
     const loss = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => {
       const h = tf.relu(tf.depthwiseConv2d(a as tf.Tensor4D, c as tf.Tensor4D, 1, 'same'));
       return tf.add(tf.sum(tf.square(tf.conv2d(h, b as tf.Tensor4D, 2, 'same'))), tf.sum(tf.square(tf.conv2d(h, b as tf.Tensor4D, 1, 'same'))));
     };
-    return tf.grads(loss)([x, w, dw]).map((g) => g.dataSync() as Float32Array);
+    return tf
+      .grads(loss)([x, w, dw])
+      .map((g) => g.dataSync() as Float32Array);
   });
 }
 
@@ -61,17 +72,32 @@ describe('useThreadedWasm', () => {
     const before = workers!.splitCalls;
     const rng = new Rng(5);
     const conv = { dataFormat: 'NHWC' };
-    expectMatchesCpu('Conv2DBackpropFilter', { x: input(rng, [3, 7, 5, 256]), dy: input(rng, [3, 7, 5, 256]) },
-      { ...conv, strides: 1, pad: 'valid', filterShape: [1, 1, 256, 256] }, 'pointwise filter gradient, 256 channels');
-    expectMatchesCpu('Conv2DBackpropFilter', { x: input(rng, [3, 17, 13, 60]), dy: input(rng, [3, 9, 7, 44]) },
-      { ...conv, strides: 2, pad: 'same', filterShape: [3, 3, 60, 44] }, 'strided filter gradient, 44 channels');
-    expectMatchesCpu('Conv2DBackpropInput', { dy: input(rng, [3, 7, 6, 96]), filter: input(rng, [3, 3, 64, 96]) },
-      { ...conv, strides: 2, pad: 'same', inputShape: [3, 13, 11, 64] }, 'strided input gradient, 3 images');
+    expectMatchesCpu(
+      'Conv2DBackpropFilter',
+      { x: input(rng, [3, 7, 5, 256]), dy: input(rng, [3, 7, 5, 256]) },
+      { ...conv, strides: 1, pad: 'valid', filterShape: [1, 1, 256, 256] },
+      'pointwise filter gradient, 256 channels',
+    );
+    expectMatchesCpu(
+      'Conv2DBackpropFilter',
+      { x: input(rng, [3, 17, 13, 60]), dy: input(rng, [3, 9, 7, 44]) },
+      { ...conv, strides: 2, pad: 'same', filterShape: [3, 3, 60, 44] },
+      'strided filter gradient, 44 channels',
+    );
+    expectMatchesCpu(
+      'Conv2DBackpropInput',
+      { dy: input(rng, [3, 7, 6, 96]), filter: input(rng, [3, 3, 64, 96]) },
+      { ...conv, strides: 2, pad: 'same', inputShape: [3, 13, 11, 64] },
+      'strided input gradient, 3 images',
+    );
     const depthwise = { strides: 1, pad: 'same', dilations: 1, dataFormat: 'NHWC' };
-    expectMatchesCpu('DepthwiseConv2dNative', { x: input(rng, [3, 15, 16, 256]), filter: input(rng, [5, 5, 256, 1]) },
-      depthwise, 'depthwise forward');
-    expectMatchesCpu('DepthwiseConv2dNativeBackpropInput', { dy: input(rng, [3, 15, 16, 256]), filter: input(rng, [5, 5, 256, 1]) },
-      { ...depthwise, inputShape: [3, 15, 16, 256] }, 'depthwise input gradient');
+    expectMatchesCpu('DepthwiseConv2dNative', { x: input(rng, [3, 15, 16, 256]), filter: input(rng, [5, 5, 256, 1]) }, depthwise, 'depthwise forward');
+    expectMatchesCpu(
+      'DepthwiseConv2dNativeBackpropInput',
+      { dy: input(rng, [3, 15, 16, 256]), filter: input(rng, [5, 5, 256, 1]) },
+      { ...depthwise, inputShape: [3, 15, 16, 256] },
+      'depthwise input gradient',
+    );
     expect(workers!.splitCalls - before).toBe(5);
   });
 

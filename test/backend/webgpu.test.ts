@@ -13,7 +13,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import { openDawn, probeWebgpu } from '../../src/backend/webgpu.js';
 import { avgPool3x3ExcludePad } from '../../src/child/avg_pool.js';
@@ -32,7 +32,7 @@ const probe = await probeWebgpu();
 const why = probe.ok ? '' : probe.reason;
 if (!probe.ok && !process.env.CI) console.warn(`skipping the webgpu tests: ${why}`);
 
-it.runIf(!probe.ok && !!process.env.CI)('has a WebGPU adapter (CI installs Mesa\'s Vulkan drivers)', () => {
+it.runIf(!probe.ok && !!process.env.CI)("has a WebGPU adapter (CI installs Mesa's Vulkan drivers)", () => {
   throw new Error(`no WebGPU adapter, and CI must run the webgpu tests: ${why} (see .ci/run)`);
 });
 
@@ -57,12 +57,27 @@ describe.skipIf(!probe.ok)('the webgpu backend', () => {
     const positive = (n: number) => ({ shape: [n], values: Float32Array.from({ length: n }, () => 0.5 + rng.next()) });
     const cases: Array<{ name: string; inputs: Array<{ shape: number[]; values: Float32Array }>; f: (...t: tf.Tensor[]) => tf.Tensor }> = [
       { name: 'relu', inputs: [x([2, 6, 6, 4])], f: (a) => tf.relu(a) },
-      { name: 'conv 1x1 (pointwise, prep, combine, cell output)', inputs: [x([2, 6, 6, 8]), x([1, 1, 8, 12])], f: (a, w) => tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, 1, 'same') },
+      {
+        name: 'conv 1x1 (pointwise, prep, combine, cell output)',
+        inputs: [x([2, 6, 6, 8]), x([1, 1, 8, 12])],
+        f: (a, w) => tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'),
+      },
       { name: 'conv 3x3 stride 1 (stem)', inputs: [x([2, 7, 7, 3]), x([3, 3, 3, 8])], f: (a, w) => tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, 1, 'same') },
       {
         name: 'conv 3x3 stride 2 after zero padding 1 (reduction)',
         inputs: [x([2, 8, 8, 4]), x([3, 3, 4, 8])],
-        f: (a, w) => tf.conv2d(tf.pad(a as tf.Tensor4D, [[0, 0], [1, 1], [1, 1], [0, 0]]), w as tf.Tensor4D, 2, 'valid'),
+        f: (a, w) =>
+          tf.conv2d(
+            tf.pad(a as tf.Tensor4D, [
+              [0, 0],
+              [1, 1],
+              [1, 1],
+              [0, 0],
+            ]),
+            w as tf.Tensor4D,
+            2,
+            'valid',
+          ),
       },
       ...[3, 5, 7].map((k) => ({
         name: `depthwise ${k}x${k} (sep_${k}x${k})`,
@@ -91,7 +106,11 @@ describe.skipIf(!probe.ok)('the webgpu backend', () => {
       {
         name: 'dense, softmax and cross-entropy (head and loss)',
         inputs: [x([6, 16]), x([16, 10]), x([10])],
-        f: (a, w, b) => categoricalCrossEntropy(tf.softmax(tf.add(tf.matMul(a as tf.Tensor2D, w as tf.Tensor2D), b)) as tf.Tensor2D, tf.oneHot(tf.tensor1d([0, 3, 9, 1, 1, 7], 'int32'), 10) as tf.Tensor2D),
+        f: (a, w, b) =>
+          categoricalCrossEntropy(
+            tf.softmax(tf.add(tf.matMul(a as tf.Tensor2D, w as tf.Tensor2D), b)) as tf.Tensor2D,
+            tf.oneHot(tf.tensor1d([0, 3, 9, 1, 1, 7], 'int32'), 10) as tf.Tensor2D,
+          ),
       },
     ];
     for (const c of cases) {
@@ -150,13 +169,20 @@ function refuseSyncReads(on: boolean): void {
 }
 
 /** f's output and its gradients with respect to every input, for a fixed random cotangent. */
-async function valueAndGrads(backend: string, f: (...t: tf.Tensor[]) => tf.Tensor, inputs: Array<{ shape: number[]; values: Float32Array }>): Promise<Float32Array[]> {
+async function valueAndGrads(
+  backend: string,
+  f: (...t: tf.Tensor[]) => tf.Tensor,
+  inputs: Array<{ shape: number[]; values: Float32Array }>,
+): Promise<Float32Array[]> {
   await tf.setBackend(backend);
   const xs = inputs.map((i) => tf.tensor(i.values, i.shape));
   const outs = tf.tidy(() => {
     const y = f(...xs);
     const rng = new Rng(99);
-    const dy = tf.tensor(Float32Array.from({ length: y.size }, () => 2 * rng.next() - 1), y.shape);
+    const dy = tf.tensor(
+      Float32Array.from({ length: y.size }, () => 2 * rng.next() - 1),
+      y.shape,
+    );
     const grads = tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(f(...a), dy)))(xs);
     return [y, ...grads];
   });

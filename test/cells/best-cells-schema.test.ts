@@ -57,8 +57,11 @@ function schemaPaths(errors: ErrorObject[] | null | undefined): string[] {
   return (errors ?? [])
     .filter((e) => e.keyword !== 'if')
     .map((e) => {
-      const parts = e.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-      const extra = (e.params as { missingProperty?: string; additionalProperty?: string });
+      const parts = e.instancePath
+        .split('/')
+        .slice(1)
+        .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+      const extra = e.params as { missingProperty?: string; additionalProperty?: string };
       const key = extra.missingProperty ?? extra.additionalProperty;
       if (key !== undefined) parts.push(key);
       return parts.reduce((path, p) => (/^\d+$/.test(p) ? `${path}[${p}]` : path === '' ? p : `${path}.${p}`), '') || '(root)';
@@ -84,7 +87,8 @@ describe('schema/best-cells.schema.json', () => {
     expect(schema.$id).toMatch(/best-cells/);
     expect(schema.title).toBeTruthy();
     const described = (props: Record<string, { description?: string; $ref?: string }>, where: string) => {
-      for (const [name, p] of Object.entries(props)) expect(p.description ?? (p.$ref ? schema.$defs[p.$ref.split('/').pop()!]?.description : undefined), `${where}.${name}`).toBeTruthy();
+      for (const [name, p] of Object.entries(props))
+        expect(p.description ?? (p.$ref ? schema.$defs[p.$ref.split('/').pop()!]?.description : undefined), `${where}.${name}`).toBeTruthy();
     };
     described(schema.properties, '(root)');
     described(schema.properties.settings.properties, 'settings');
@@ -105,12 +109,31 @@ describe('schema/best-cells.schema.json', () => {
     ] as Array<[string[], CellSpace]>) {
       const settings = settingsFromArgs(parseArgs(searchCommand, argv));
       // what runSearchCommand records as the run's config, and hands the store as settings
-      const config = { format: 'nascent.search-config', version: 1, ...settings, dataDir: '/data', synthetic: false, backendUsed: 'wasm', created: new Date().toISOString() };
+      const config = {
+        format: 'nascent.search-config',
+        version: 1,
+        ...settings,
+        dataDir: '/data',
+        synthetic: false,
+        backendUsed: 'wasm',
+        created: new Date().toISOString(),
+      };
       const store = RunStore.create(join(work, `run-${space.blocks}`), config);
       const cells = sampleCells(new Rng(space.blocks), space);
       const trial: TrialRecord = {
-        episode: 2, strategy: 'controller', cells, key: cellsHash(cells), explored: false, accuracy: 0.61, valAccuracies: [0.5, 0.61],
-        reward: 0.1, baseline: 0.5, params: 4321, seconds: 12, backend: 'wasm', time: new Date().toISOString(),
+        episode: 2,
+        strategy: 'controller',
+        cells,
+        key: cellsHash(cells),
+        explored: false,
+        accuracy: 0.61,
+        valAccuracies: [0.5, 0.61],
+        reward: 0.1,
+        baseline: 0.5,
+        params: 4321,
+        seconds: 12,
+        backend: 'wasm',
+        time: new Date().toISOString(),
       };
       store.writeBest(trial, config);
       store.close();
@@ -145,14 +168,23 @@ describe('schema/best-cells.schema.json', () => {
       { name: 'four channels', doc: edit((d) => (d.settings.channels = [1, 2, 3, 4])), paths: ['settings.channels'] },
       { name: 'hierarchical as text', doc: edit((d) => (d.settings.hierarchical = 'yes')), paths: ['settings.hierarchical'] },
       { name: 'unknown op', doc: edit((d) => (d.cells.normal[2].ops[1] = 'sep_9x9')), paths: ['cells.normal[2].ops[1]'] },
-      { name: 'misspelt key', doc: edit((d) => ((d.cells.reduction[0].combin = 'add'), delete d.cells.reduction[0].combine)), paths: ['cells.reduction[0].combin', 'cells.reduction[0].combine'] },
+      {
+        name: 'misspelt key',
+        doc: edit((d) => ((d.cells.reduction[0].combin = 'add'), delete d.cells.reduction[0].combine)),
+        paths: ['cells.reduction[0].combin', 'cells.reduction[0].combine'],
+      },
       { name: 'flat input 2', doc: edit((d) => (d.cells.normal[0].inputs[1] = 2)), paths: ['cells.normal[0].inputs[1]'] },
       { name: 'negative input', doc: edit((d) => (d.cells.normal[0].inputs[1] = -1)), paths: ['cells.normal[0].inputs[1]'] },
       { name: 'three ops', doc: edit((d) => d.cells.normal[1].ops.push('identity')), paths: ['cells.normal[1].ops'] },
       { name: 'extra cell', doc: edit((d) => (d.cells.middle = [])), paths: ['cells.middle'] },
       { name: 'cells wrapped twice', doc: edit((d) => (d.cells = { cells: d.cells })), paths: ['cells.cells', 'cells.normal', 'cells.reduction'] },
       { name: 'four blocks in a 5-block space', doc: edit((d) => d.cells.normal.pop()), paths: ['cells.normal'], validatorOnly: true },
-      { name: 'block 1 reading block 1', doc: hier(edit((d) => (d.cells.normal[1].inputs = [3, 0])).cells), paths: ['cells.normal[1].inputs[0]'], validatorOnly: true },
+      {
+        name: 'block 1 reading block 1',
+        doc: hier(edit((d) => (d.cells.normal[1].inputs = [3, 0])).cells),
+        paths: ['cells.normal[1].inputs[0]'],
+        validatorOnly: true,
+      },
     ];
     for (const c of cases) {
       const paths = validatorPaths(c.doc);
@@ -209,21 +241,33 @@ describe('schema/best-cells.schema.json', () => {
 
   it('describes bare cell pairs ($defs/flatCellPair) as validateCells reads them', () => {
     fc.assert(
-      fc.property(fc.integer(), fc.array(fc.record({ at: fc.nat(), action: fc.constantFrom('replace', 'delete', 'add-key', 'duplicate'), value: fc.constantFrom(null, 0, 1, 2, -1, 'x', 'sep_5x5', 'add', []), key: fc.constantFrom('extra', 'ops', 'format') }), { maxLength: 2 }), (seed, mutations) => {
-        const pair: any = clone(sampleCells(new Rng(seed)));
-        for (const m of mutations) mutate(pair, m);
-        let ok = true;
-        try {
-          validateCells(pair);
-        } catch (e) {
-          if (!(e instanceof CellsValidationError)) throw e;
-          ok = false;
-        }
-        const bySchema = pairValid(pair);
-        const wrongCount = bySchema && (pair.normal.length !== 5 || pair.reduction.length !== 5);
-        // A {cells: ...} wrapper is a different kind of document to the validator; skip what mutation made into one.
-        if (!wrongCount && !('cells' in pair && !('normal' in pair) && !('reduction' in pair))) expect(ok).toBe(bySchema);
-      }),
+      fc.property(
+        fc.integer(),
+        fc.array(
+          fc.record({
+            at: fc.nat(),
+            action: fc.constantFrom('replace', 'delete', 'add-key', 'duplicate'),
+            value: fc.constantFrom(null, 0, 1, 2, -1, 'x', 'sep_5x5', 'add', []),
+            key: fc.constantFrom('extra', 'ops', 'format'),
+          }),
+          { maxLength: 2 },
+        ),
+        (seed, mutations) => {
+          const pair: any = clone(sampleCells(new Rng(seed)));
+          for (const m of mutations) mutate(pair, m);
+          let ok = true;
+          try {
+            validateCells(pair);
+          } catch (e) {
+            if (!(e instanceof CellsValidationError)) throw e;
+            ok = false;
+          }
+          const bySchema = pairValid(pair);
+          const wrongCount = bySchema && (pair.normal.length !== 5 || pair.reduction.length !== 5);
+          // A {cells: ...} wrapper is a different kind of document to the validator; skip what mutation made into one.
+          if (!wrongCount && !('cells' in pair && !('normal' in pair) && !('reduction' in pair))) expect(ok).toBe(bySchema);
+        },
+      ),
       { numRuns: 1500 },
     );
   });

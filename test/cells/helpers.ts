@@ -60,9 +60,7 @@ export function shuffleCell(cell: Cell, rng: Rng): Cell {
   const pos = new Array<number>(n).fill(-1);
   const order: number[] = [];
   while (order.length < n) {
-    const ready = [...Array(n).keys()].filter(
-      (k) => pos[k] < 0 && cell[k].inputs.every((i) => i < 2 || pos[i - 2] >= 0),
-    );
+    const ready = [...Array(n).keys()].filter((k) => pos[k] < 0 && cell[k].inputs.every((i) => i < 2 || pos[i - 2] >= 0));
     const k = ready[rng.int(ready.length)];
     pos[k] = order.length;
     order.push(k);

@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  CellsValidationError,
-  cellsKey,
-  mutateCells,
-  sampleCells,
-  validateCells,
-  type Mutation,
-  type CellSpace,
-} from '../../src/cells/index.js';
+import { CellsValidationError, cellsKey, mutateCells, sampleCells, validateCells, type Mutation, type CellSpace } from '../../src/cells/index.js';
 import { Rng } from '../../src/util/random.js';
 import { EXAMPLE, clone, diffChoices } from './helpers.js';
 

@@ -64,10 +64,20 @@ function oracleValid(json: unknown, space: CellSpace): boolean {
 // Mostly-plausible values with junk mixed in, so that random documents get deep into validation.
 const junk = fc.oneof(fc.constant(null), fc.boolean(), fc.double(), fc.string({ maxLength: 6 }), fc.constant([]), fc.constant({}));
 const anInput = fc.oneof({ weight: 6, arbitrary: fc.integer({ min: -1, max: 6 }) }, { weight: 1, arbitrary: junk });
-const anOp = fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...OPERATIONS) }, { weight: 1, arbitrary: fc.constantFrom('sep_9x9', 'conv') }, { weight: 1, arbitrary: junk });
+const anOp = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom(...OPERATIONS) },
+  { weight: 1, arbitrary: fc.constantFrom('sep_9x9', 'conv') },
+  { weight: 1, arbitrary: junk },
+);
 const aCombine = fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...COMBINES) }, { weight: 1, arbitrary: junk });
 const aBlock = fc.oneof(
-  { weight: 12, arbitrary: fc.record({ inputs: fc.array(anInput, { minLength: 1, maxLength: 3 }), ops: fc.array(anOp, { minLength: 1, maxLength: 3 }), combine: aCombine }, { requiredKeys: [] }) },
+  {
+    weight: 12,
+    arbitrary: fc.record(
+      { inputs: fc.array(anInput, { minLength: 1, maxLength: 3 }), ops: fc.array(anOp, { minLength: 1, maxLength: 3 }), combine: aCombine },
+      { requiredKeys: [] },
+    ),
+  },
   { weight: 1, arbitrary: fc.record({ inputs: fc.tuple(anInput, anInput), ops: fc.tuple(anOp, anOp), combine: aCombine, combin: aCombine }) },
   { weight: 1, arbitrary: junk },
 );
@@ -86,22 +96,20 @@ const anEdit = fc.record({
   index: fc.nat(2),
   value: fc.oneof(anInput, anOp, aCombine, fc.constant(undefined)),
 });
-const anEditedPair = fc
-  .tuple(fc.integer(), fc.constantFrom(...SPACES), fc.array(anEdit, { maxLength: 3 }))
-  .map(([seed, space, edits]) => {
-    const json: any = JSON.parse(JSON.stringify(sampleCells(new Rng(seed), space)));
-    for (const e of edits) {
-      const cell = json[e.cell];
-      const block = cell[e.block % cell.length];
-      if (typeof block !== 'object' || block === null) continue; // an earlier edit replaced it
-      if (e.field === 'cell') json[e.cell] = e.value === undefined ? cell.slice(1) : [...cell, block];
-      else if (e.field === 'block') cell[e.block % cell.length] = e.value;
-      else if (e.value === undefined) delete block[e.field];
-      else if ((e.field === 'inputs' || e.field === 'ops') && Array.isArray(block[e.field])) block[e.field][e.index] = e.value;
-      else block[e.field] = e.value;
-    }
-    return json as unknown;
-  });
+const anEditedPair = fc.tuple(fc.integer(), fc.constantFrom(...SPACES), fc.array(anEdit, { maxLength: 3 })).map(([seed, space, edits]) => {
+  const json: any = JSON.parse(JSON.stringify(sampleCells(new Rng(seed), space)));
+  for (const e of edits) {
+    const cell = json[e.cell];
+    const block = cell[e.block % cell.length];
+    if (typeof block !== 'object' || block === null) continue; // an earlier edit replaced it
+    if (e.field === 'cell') json[e.cell] = e.value === undefined ? cell.slice(1) : [...cell, block];
+    else if (e.field === 'block') cell[e.block % cell.length] = e.value;
+    else if (e.value === undefined) delete block[e.field];
+    else if ((e.field === 'inputs' || e.field === 'ops') && Array.isArray(block[e.field])) block[e.field][e.index] = e.value;
+    else block[e.field] = e.value;
+  }
+  return json as unknown;
+});
 
 describe('validateCells never throws anything but CellsValidationError', () => {
   it('for arbitrary JSON values', () => {
@@ -130,7 +138,17 @@ describe('validateCells never throws anything but CellsValidationError', () => {
   it('for arbitrary JS values, exotic objects included', () => {
     fc.assert(
       fc.property(
-        fc.anything({ withNullPrototype: true, withBigInt: true, withMap: true, withSet: true, withSparseArray: true, withTypedArray: true, withDate: true, withObjectString: true, withBoxedValues: true }),
+        fc.anything({
+          withNullPrototype: true,
+          withBigInt: true,
+          withMap: true,
+          withSet: true,
+          withSparseArray: true,
+          withTypedArray: true,
+          withDate: true,
+          withObjectString: true,
+          withBoxedValues: true,
+        }),
         (value) => {
           validatesOrReports(value);
           validatesOrReports({ normal: [value], reduction: value });
@@ -189,7 +207,16 @@ describe('cellsKey is exact on a tiny vocabulary where collisions are common', (
   // Two ops, one combine, 4 hierarchical blocks: random cells are often isomorphic without being
   // equal, and often nearly so, which tests both directions of "same key iff same architecture".
   const tinyCell = fc
-    .tuple(...[0, 1, 2, 3].map((b) => fc.record({ i: fc.integer({ min: 0, max: 1 + b }), j: fc.integer({ min: 0, max: 1 + b }), x: fc.constantFrom('identity', 'sep_3x3'), y: fc.constantFrom('identity', 'sep_3x3') })))
+    .tuple(
+      ...[0, 1, 2, 3].map((b) =>
+        fc.record({
+          i: fc.integer({ min: 0, max: 1 + b }),
+          j: fc.integer({ min: 0, max: 1 + b }),
+          x: fc.constantFrom('identity', 'sep_3x3'),
+          y: fc.constantFrom('identity', 'sep_3x3'),
+        }),
+      ),
+    )
     .map((bs): Cell => bs.map(({ i, j, x, y }): Block => ({ inputs: [i, j], ops: [x, y] as Block['ops'], combine: 'add' })));
   const key = (c: Cell) => cellsKey({ normal: c, reduction: EXAMPLE.reduction });
 

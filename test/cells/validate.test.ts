@@ -1,13 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  CellsValidationError,
-  extractCells,
-  parseCellsJson,
-  validateCells,
-  type CellsIssue,
-  type CellSpace,
-} from '../../src/cells/index.js';
+import { CellsValidationError, extractCells, parseCellsJson, validateCells, type CellsIssue, type CellSpace } from '../../src/cells/index.js';
 import { EXAMPLE, clone } from './helpers.js';
 
 const HIER: CellSpace = { blocks: 5, hierarchical: true };
@@ -71,9 +64,7 @@ describe('validateCells: messages', () => {
   it('reports a flat input out of range', () => {
     const pair = clone(EXAMPLE);
     pair.normal[0].inputs[1] = 3;
-    expect(issues(pair)).toEqual([
-      { path: 'normal[0].inputs[1]', message: '3 is out of range: flat cells take inputs 0 (h[i-1]) or 1 (h[i])' },
-    ]);
+    expect(issues(pair)).toEqual([{ path: 'normal[0].inputs[1]', message: '3 is out of range: flat cells take inputs 0 (h[i-1]) or 1 (h[i])' }]);
   });
 
   it('checks hierarchical ranges per block: block b takes 0..1+b', () => {
@@ -137,9 +128,7 @@ describe('validateCells: messages', () => {
   });
 
   it('reports wrong types at every level', () => {
-    expect(issues([1, 2])).toEqual([
-      { path: '(root)', message: 'expected an object with "normal" and "reduction", got an array of length 2' },
-    ]);
+    expect(issues([1, 2])).toEqual([{ path: '(root)', message: 'expected an object with "normal" and "reduction", got an array of length 2' }]);
     expect(paths(null)).toEqual(['(root)']);
     expect(paths('cells')).toEqual(['(root)']);
     expect(issues({ normal: {}, reduction: [1, [], null, 'x', EXAMPLE.normal[0]] })).toEqual([
@@ -187,13 +176,7 @@ describe('validateCells: collects every error', () => {
     }
     expect(err).toBeInstanceOf(CellsValidationError);
     expect(err!.name).toBe('CellsValidationError');
-    expect(err!.errors.map((e) => e.path)).toEqual([
-      'normal[0].inputs[0]',
-      'normal[2].ops[1]',
-      'normal[4].combine',
-      'reduction',
-      'reduction[1].inputs',
-    ]);
+    expect(err!.errors.map((e) => e.path)).toEqual(['normal[0].inputs[0]', 'normal[2].ops[1]', 'normal[4].combine', 'reduction', 'reduction[1].inputs']);
     expect(err!.message.split('\n')[0]).toBe('Invalid cells (5 errors):');
     for (const e of err!.errors) expect(err!.message).toContain(`  ${e.path}: ${e.message}`);
   });
@@ -240,15 +223,11 @@ describe('wrapped best-cells format', () => {
     bad.cells.normal[2].ops[1] = 'sep_9x9';
     bad.cells.extra = 1;
     expect(paths(bad)).toEqual(['cells.extra', 'cells.normal[2].ops[1]']);
-    expect(issues({ ...wrapped, cells: null })).toEqual([
-      { path: 'cells', message: 'expected an object with "normal" and "reduction", got null' },
-    ]);
+    expect(issues({ ...wrapped, cells: null })).toEqual([{ path: 'cells', message: 'expected an object with "normal" and "reduction", got null' }]);
   });
 
   it('rejects a wrapper of another format', () => {
-    expect(issues({ ...wrapped, format: 'something-else' })).toEqual([
-      { path: 'format', message: 'expected "nascent.best-cells", got "something-else"' },
-    ]);
+    expect(issues({ ...wrapped, format: 'something-else' })).toEqual([{ path: 'format', message: 'expected "nascent.best-cells", got "something-else"' }]);
   });
 
   it('treats cells next to normal/reduction as an unknown key, not a wrapper', () => {
@@ -274,13 +253,13 @@ describe('parseCellsJson', () => {
       expect(err.errors).toHaveLength(1);
       expect(err.errors[0].path).toBe('(root)');
       expect(err.errors[0].message).toMatch(/^not valid JSON: /);
-      expect(err.message).toMatch(/^Invalid cells in runs\/best-cells\.json \(1 error\):\n  \(root\): not valid JSON/);
+      expect(err.message).toMatch(/^Invalid cells in runs\/best-cells\.json \(1 error\):\n {2}\(root\): not valid JSON/);
     }
   });
 
   it('names the file in validation errors', () => {
     expect(() => parseCellsJson('{"normal": [], "reduction": []}', 'mine.json')).toThrow(
-      /^Invalid cells in mine\.json \(2 errors\):\n  normal: expected 5 blocks, got 0\n  reduction: expected 5 blocks, got 0$/,
+      /^Invalid cells in mine\.json \(2 errors\):\n {2}normal: expected 5 blocks, got 0\n {2}reduction: expected 5 blocks, got 0$/,
     );
   });
 });

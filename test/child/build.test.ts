@@ -44,7 +44,10 @@ describe('buildChild', () => {
     expect(countParams(model)).toBe(c.liveParams);
     const x = randomImages(c.n, c.size, c.inputSeed);
     // inference uses the (non-trivial) moving statistics, training mode the batch's
-    for (const [training, expected] of [[false, c.probsEval], [true, c.probsTrain]] as const) {
+    for (const [training, expected] of [
+      [false, c.probsEval],
+      [true, c.probsTrain],
+    ] as const) {
       const probs = tf.tidy(() => model.apply(x, { training }) as tf.Tensor);
       expect(probs.shape).toEqual([c.n, 10]);
       const got = probs.dataSync();
@@ -58,7 +61,12 @@ describe('buildChild', () => {
 
   it('gives [N, classes] probabilities for random flat and hierarchical cells and varied channels', () => {
     const rng = new Rng(42);
-    const schedules = [[2, 2, 2, 4, 4], [3, 6, 5, 7, 2], [8, 4, 4, 2, 2], [1, 1, 1, 1, 1]];
+    const schedules = [
+      [2, 2, 2, 4, 4],
+      [3, 6, 5, 7, 2],
+      [8, 4, 4, 2, 2],
+      [1, 1, 1, 1, 1],
+    ];
     for (let i = 0; i < 8; i++) {
       const hierarchical = i % 2 === 1;
       const blocks = 1 + rng.int(5);
@@ -78,16 +86,27 @@ describe('buildChild', () => {
   it('evaluates blocks that feed one tensor to both sides of their combine (identity(h) + identity(h))', () => {
     // Regression: tfjs-layers' inference executor disposed such a tensor while other layers still read
     // it, so about one architecture in eight failed at validation (see src/child/alias.ts).
-    const twin = (combine: 'add' | 'concat', input: number) => ({ inputs: [input, input] as [number, number], ops: ['identity', 'identity'] as ['identity', 'identity'], combine });
+    const twin = (combine: 'add' | 'concat', input: number) => ({
+      inputs: [input, input] as [number, number],
+      ops: ['identity', 'identity'] as ['identity', 'identity'],
+      combine,
+    });
     const flat: CellPair = {
       normal: [twin('add', 0), { inputs: [0, 1], ops: ['sep_3x3', 'identity'], combine: 'add' }, twin('concat', 1)],
       reduction: [twin('add', 1), { inputs: [0, 0], ops: ['sep_3x3', 'max_3x3'], combine: 'add' }],
     };
     const hierarchical: CellPair = {
-      normal: [{ inputs: [0, 1], ops: ['sep_3x3', 'avg_3x3'], combine: 'add' }, twin('add', 2), { inputs: [2, 0], ops: ['identity', 'sep_5x5'], combine: 'concat' }],
+      normal: [
+        { inputs: [0, 1], ops: ['sep_3x3', 'avg_3x3'], combine: 'add' },
+        twin('add', 2),
+        { inputs: [2, 0], ops: ['identity', 'sep_5x5'], combine: 'concat' },
+      ],
       reduction: [twin('concat', 0), twin('add', 2)],
     };
-    for (const [cells, h] of [[flat, false], [hierarchical, true]] as const) {
+    for (const [cells, h] of [
+      [flat, false],
+      [hierarchical, true],
+    ] as const) {
       const model = buildChild(cells, { channels: [2, 4, 4, 4, 4], hierarchical: h, inputShape: [8, 8, 3] });
       const probs = tf.tidy(() => (model.predict(randomImages(2, 8, 1)) as tf.Tensor).arraySync() as number[][]);
       for (const row of probs) expect(row.reduce((a, b) => a + b)).toBeCloseTo(1, 5);
@@ -98,7 +117,16 @@ describe('buildChild', () => {
   it('names layers after their cell, block and operation', () => {
     const model = buildChild(exampleCells(), { channels: [2, 2, 2, 2, 2] });
     // the example's normal block 3 is sep_7x7 (+ identity); reduction block 1 joins by concat
-    for (const name of ['stem_conv', 'cell2_normal/block3/op0_sep_7x7_dw', 'cell2_normal/block3/op0_sep_7x7_pw', 'cell1_reduction/reduce0_conv', 'cell1_reduction/block1/combine_conv', 'cell4_normal/block1/op1_avg_3x3', 'cell4_normal/out_bn', 'head_dense']) {
+    for (const name of [
+      'stem_conv',
+      'cell2_normal/block3/op0_sep_7x7_dw',
+      'cell2_normal/block3/op0_sep_7x7_pw',
+      'cell1_reduction/reduce0_conv',
+      'cell1_reduction/block1/combine_conv',
+      'cell4_normal/block1/op1_avg_3x3',
+      'cell4_normal/out_bn',
+      'head_dense',
+    ]) {
       expect(model.getLayer(name).name).toBe(name);
     }
     model.dispose();
@@ -122,7 +150,10 @@ describe('buildChild', () => {
     const unread = peer.cases.find((c) => c.params > c.liveParams)!;
     // cell 4 reads cell 3 only, cell 3 reads cell 1 only, cell 1 the stem only
     expect(liveCells(unread.cells)).toEqual([false, true, false, true, true]);
-    for (const [cells, hierarchical] of [[sampleCells(new Rng(1), { blocks: 5, hierarchical: true }), true], [unread.cells, true]] as const) {
+    for (const [cells, hierarchical] of [
+      [sampleCells(new Rng(1), { blocks: 5, hierarchical: true }), true],
+      [unread.cells, true],
+    ] as const) {
       const before = tf.memory().numTensors;
       const model = buildChild(cells, { channels: [2, 2, 2, 2, 2], hierarchical });
       tf.dispose(tf.tidy(() => model.apply(randomImages(1, 32, 0), { training: true }) as tf.Tensor));
@@ -197,9 +228,14 @@ describe('avg_3x3', () => {
     const [h, w] = [4, 5];
     const rng = new Rng(3);
     const weights = Float32Array.from({ length: h * w }, () => rng.next());
-    const x = tf.tensor4d(Float32Array.from({ length: h * w }, () => rng.next()), [1, h, w, 1]);
+    const x = tf.tensor4d(
+      Float32Array.from({ length: h * w }, () => rng.next()),
+      [1, h, w, 1],
+    );
     const wt = tf.tensor4d(weights, [1, h, w, 1]);
-    const grad = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(avgPool3x3ExcludePad(t as tf.Tensor4D), wt)))(x).dataSync();
+    const grad = tf
+      .grad((t: tf.Tensor) => tf.sum(tf.mul(avgPool3x3ExcludePad(t as tf.Tensor4D), wt)))(x)
+      .dataSync();
     // d/dx_p of sum_q w_q * mean(window q) = sum over windows q containing p of w_q / |q|
     const count = (y: number, xx: number) => (Math.min(h - 1, y + 1) - Math.max(0, y - 1) + 1) * (Math.min(w - 1, xx + 1) - Math.max(0, xx - 1) + 1);
     for (let y = 0; y < h; y++) {

@@ -30,7 +30,11 @@ describe('continuing a saved child', () => {
     expect(header.epochs).toBe(1);
     tf.dispose([...header.model, ...header.optimizer.map((w) => w.tensor)]);
     const epochsSeen: number[] = [];
-    const rest = await manager.train(exampleCells(), { onEpochStart: (e) => epochsSeen.push(e) }, { epochs: 3, resume: { bytes: first.state!, what: 'states/episode-1.state' }, keepState: true });
+    const rest = await manager.train(
+      exampleCells(),
+      { onEpochStart: (e) => epochsSeen.push(e) },
+      { epochs: 3, resume: { bytes: first.state!, what: 'states/episode-1.state' }, keepState: true },
+    );
     expect(epochsSeen).toEqual([1, 2]);
     expect(rest).toMatchObject({ initialEpoch: 1, epochsTrained: 2 });
     expect([...first.valAccuracies, ...rest.valAccuracies]).toEqual(straight.valAccuracies);
@@ -64,9 +68,15 @@ describe('continuing a saved child', () => {
   it('refuses a state of other channels, a damaged file, or one already at the budget, naming the file', async () => {
     const saved = (await new ChildManager({ ...base, channels: [4, 4, 4, 8, 16] }).train(exampleCells(), {}, { epochs: 1, keepState: true })).state!;
     const manager = new ChildManager(base);
-    await expect(manager.train(exampleCells(), {}, { epochs: 2, resume: { bytes: saved, what: 'run/states/episode-4.state' } })).rejects.toThrow(/run\/states\/episode-4\.state: weight \d+ .* has shape/);
-    await expect(manager.train(exampleCells(), {}, { epochs: 2, resume: { bytes: saved.subarray(0, saved.length - 3), what: 'f.state' } })).rejects.toThrow(/f\.state: not a child state file \(tensor .* runs past the end\)/);
+    await expect(manager.train(exampleCells(), {}, { epochs: 2, resume: { bytes: saved, what: 'run/states/episode-4.state' } })).rejects.toThrow(
+      /run\/states\/episode-4\.state: weight \d+ .* has shape/,
+    );
+    await expect(manager.train(exampleCells(), {}, { epochs: 2, resume: { bytes: saved.subarray(0, saved.length - 3), what: 'f.state' } })).rejects.toThrow(
+      /f\.state: not a child state file \(tensor .* runs past the end\)/,
+    );
     const own = (await manager.train(exampleCells(), {}, { epochs: 2, keepState: true })).state!;
-    await expect(manager.train(exampleCells(), {}, { epochs: 2, resume: { bytes: own, what: 'g.state' } })).rejects.toThrow(/g\.state: already trained 2 epochs, nothing to continue to 2/);
+    await expect(manager.train(exampleCells(), {}, { epochs: 2, resume: { bytes: own, what: 'g.state' } })).rejects.toThrow(
+      /g\.state: already trained 2 epochs, nothing to continue to 2/,
+    );
   });
 });

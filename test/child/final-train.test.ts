@@ -50,13 +50,16 @@ describe('trainFinal', () => {
         return Reflect.get(target, prop, receiver);
       },
     });
-    const result = await trainFinal({ ...base, test }, {
-      onEpochStart: (e, n, batches) => events.push(`start ${e}/${n} (${batches})`),
-      onBatch: (e, b) => b === 0 && events.push(`batch ${e}.${b}`),
-      onEpochEnd: (s) => epochs.push(s),
-      onPhase: (p, images) => events.push(`${p} ${images}`),
-      onTestBatch: (done, total) => events.push(`test ${done}/${total}`),
-    });
+    const result = await trainFinal(
+      { ...base, test },
+      {
+        onEpochStart: (e, n, batches) => events.push(`start ${e}/${n} (${batches})`),
+        onBatch: (e, b) => b === 0 && events.push(`batch ${e}.${b}`),
+        onEpochEnd: (s) => epochs.push(s),
+        onPhase: (p, images) => events.push(`${p} ${images}`),
+        onTestBatch: (done, total) => events.push(`test ${done}/${total}`),
+      },
+    );
     expect(events).toEqual(['start 1/2 (4)', 'batch 1.0', 'start 2/2 (4)', 'batch 2.0', 'recalibrate 32', 'test 20', 'test 8/20', 'test 16/20', 'test 20/20']);
     expect(reads.length).toBeGreaterThan(0);
     expect(new Set(reads)).toEqual(new Set([2]));
@@ -123,7 +126,10 @@ describe('saveLayersModel / loadLayersModelFromDir', () => {
   it('loads in a process that imports only model-io, whatever custom layers the child has', async () => {
     // identity(h) + identity(h) puts an Alias layer in the model (see src/child/alias.ts).
     const twin = { inputs: [0, 0] as [number, number], ops: ['identity', 'identity'] as ['identity', 'identity'], combine: 'add' as const };
-    const cells = { normal: [twin, { inputs: [1, 0] as [number, number], ops: ['avg_3x3', 'sep_3x3'] as ['avg_3x3', 'sep_3x3'], combine: 'add' as const }], reduction: [twin] };
+    const cells = {
+      normal: [twin, { inputs: [1, 0] as [number, number], ops: ['avg_3x3', 'sep_3x3'] as ['avg_3x3', 'sep_3x3'], combine: 'add' as const }],
+      reduction: [twin],
+    };
     const model = buildChild(cells, { channels: [2, 2, 2, 2, 2], inputShape: [8, 8, 3], seed: 1 });
     const dir = mkdtempSync(join(work, 'model-'));
     await saveLayersModel(model, dir);

@@ -33,7 +33,20 @@ describe('ChildManager.train', () => {
     });
     expect(tf.memory().numTensors).toBe(before);
     expect(result.failed).toBeUndefined();
-    expect(events).toEqual(['start 0', 'batch 0.0/4', 'batch 0.1/4', 'batch 0.2/4', 'batch 0.3/4', 'end 0', 'start 1', 'batch 1.0/4', 'batch 1.1/4', 'batch 1.2/4', 'batch 1.3/4', 'end 1']);
+    expect(events).toEqual([
+      'start 0',
+      'batch 0.0/4',
+      'batch 0.1/4',
+      'batch 0.2/4',
+      'batch 0.3/4',
+      'end 0',
+      'start 1',
+      'batch 1.0/4',
+      'batch 1.1/4',
+      'batch 1.2/4',
+      'batch 1.3/4',
+      'end 1',
+    ]);
     expect(result.valAccuracies).toEqual(ends.map((s) => s.valAccuracy));
     expect(result.losses).toEqual(ends.map((s) => s.loss));
     expect(result.trainAccuracies).toEqual(ends.map((s) => s.trainAccuracy));

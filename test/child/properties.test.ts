@@ -21,15 +21,21 @@ const aCell = (blocks: number, hierarchical: boolean) =>
       const anInput = fc.integer({ min: 0, max: hierarchical ? 1 + b : 1 });
       return fc.record({
         // half the time both operands read the same state
-        inputs: fc.oneof(fc.tuple(anInput, anInput), anInput.map((i) => [i, i] as [number, number])),
+        inputs: fc.oneof(
+          fc.tuple(anInput, anInput),
+          anInput.map((i) => [i, i] as [number, number]),
+        ),
         ops: fc.tuple(anOp, anOp),
         combine: fc.constantFrom(...COMBINES),
       });
     }),
   );
-const aSpaceAndPair = fc
-  .record({ blocks: fc.integer({ min: 1, max: 4 }), hierarchical: fc.boolean() })
-  .chain((space) => fc.record({ space: fc.constant(space), json: fc.record({ normal: aCell(space.blocks, space.hierarchical), reduction: aCell(space.blocks, space.hierarchical) }) }));
+const aSpaceAndPair = fc.record({ blocks: fc.integer({ min: 1, max: 4 }), hierarchical: fc.boolean() }).chain((space) =>
+  fc.record({
+    space: fc.constant(space),
+    json: fc.record({ normal: aCell(space.blocks, space.hierarchical), reduction: aCell(space.blocks, space.hierarchical) }),
+  }),
+);
 
 describe('cells the validator accepts', () => {
   it('always build a child that takes a training step and evaluates in inference mode', () => {

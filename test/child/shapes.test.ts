@@ -26,7 +26,7 @@ function halvesSet(count: number, size: number, seed: number): ImageSet {
   for (let i = 0; i < count; i++) {
     labels[i] = i % 2;
     for (let y = 0; y < size; y++)
-      for (let x = 0; x < size; x++) images[i * size * size + y * size + x] = (x < size / 2) === (labels[i] === 0) ? 160 + rng.int(90) : rng.int(90);
+      for (let x = 0; x < size; x++) images[i * size * size + y * size + x] = x < size / 2 === (labels[i] === 0) ? 160 + rng.int(90) : rng.int(90);
   }
   return { images, labels, count, height: size, width: size, channels: 1 };
 }
@@ -34,8 +34,18 @@ function halvesSet(count: number, size: number, seed: number): ImageSet {
 describe('child image shapes', () => {
   it('builds and runs at 28x28x1, odd and non-square sizes, for many cell pairs', () => {
     const rng = new Rng(11);
-    const pairs = [exampleCells(), ...Array.from({ length: 4 }, () => sampleCells(rng)), ...Array.from({ length: 2 }, () => sampleCells(rng, { blocks: 3, hierarchical: true }))];
-    const shapes: Array<[number, number, number]> = [[28, 28, 1], [27, 27, 1], [17, 23, 3], [9, 9, 2], [32, 32, 3]];
+    const pairs = [
+      exampleCells(),
+      ...Array.from({ length: 4 }, () => sampleCells(rng)),
+      ...Array.from({ length: 2 }, () => sampleCells(rng, { blocks: 3, hierarchical: true })),
+    ];
+    const shapes: Array<[number, number, number]> = [
+      [28, 28, 1],
+      [27, 27, 1],
+      [17, 23, 3],
+      [9, 9, 2],
+      [32, 32, 3],
+    ];
     for (const [k, cells] of pairs.entries()) {
       for (const inputShape of shapes) {
         const model = buildChild(cells, { channels: [2, 4, 4, 4, 4], numClasses: 7, inputShape, hierarchical: k > 4 });
@@ -54,7 +64,14 @@ describe('child image shapes', () => {
   });
 
   it('trains on one-channel 28x28 images above chance', async () => {
-    const manager = new ChildManager({ data: { train: halvesSet(64, 28, 1), val: halvesSet(32, 28, 2) }, numClasses: 2, channels: [2, 4, 4, 8, 8], epochs: 2, batchSize: 16, seed: 3 });
+    const manager = new ChildManager({
+      data: { train: halvesSet(64, 28, 1), val: halvesSet(32, 28, 2) },
+      numClasses: 2,
+      channels: [2, 4, 4, 8, 8],
+      epochs: 2,
+      batchSize: 16,
+      seed: 3,
+    });
     const r = await manager.train(exampleCells());
     expect(r.failed).toBeUndefined();
     expect(r.accuracy).toBeGreaterThan(0.8);

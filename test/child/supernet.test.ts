@@ -18,7 +18,12 @@ beforeAll(async () => {
 const SIZE = 8;
 const CHANNELS = [2, 4, 4, 8, 8];
 const net = (seed = 1, hierarchical = false) => new Supernet({ channels: CHANNELS, blocks: 5, hierarchical, numClasses: 2, inputShape: [SIZE, SIZE, 3], seed });
-const batch = (n = 8, seed = 3) => makeBatch(colorSet(n, SIZE, seed), Array.from({ length: n }, (_, i) => i), 2);
+const batch = (n = 8, seed = 3) =>
+  makeBatch(
+    colorSet(n, SIZE, seed),
+    Array.from({ length: n }, (_, i) => i),
+    2,
+  );
 
 /** The supernet weight a child layer's weights come from (the child's layer names, rewritten). */
 function supernetName(layer: string): string {
@@ -43,10 +48,13 @@ function copyInto(model: tfl.LayersModel, s: Supernet): number {
     };
     const cls = layer.getClassName();
     const values =
-      cls === 'Dense' ? [get('/kernel'), get('/bias')]
-      : cls.includes('BatchNormalization') ? [get('/gamma'), get('/beta'), weights[2], weights[3]]
-      : layer.name.endsWith('_dw') || layer.name.endsWith('_pw') || layer.name.endsWith('_conv') ? [get('')]
-      : undefined;
+      cls === 'Dense'
+        ? [get('/kernel'), get('/bias')]
+        : cls.includes('BatchNormalization')
+          ? [get('/gamma'), get('/beta'), weights[2], weights[3]]
+          : layer.name.endsWith('_dw') || layer.name.endsWith('_pw') || layer.name.endsWith('_conv')
+            ? [get('')]
+            : undefined;
     if (!values) throw new Error(`unexpected layer ${layer.name} (${cls})`);
     layer.setWeights(values);
     copied++;

@@ -14,7 +14,12 @@ beforeAll(async () => {
 
 const SIZE = 8;
 const tinyChild = (seed: number) => buildChild(exampleCells(), { channels: [4, 4, 4, 8, 8], seed, numClasses: 2, inputShape: [SIZE, SIZE, 3] });
-const batchOf = (set: ImageSet, from: number, n: number): Batch => makeBatch(set, Array.from({ length: n }, (_, i) => from + i), 2);
+const batchOf = (set: ImageSet, from: number, n: number): Batch =>
+  makeBatch(
+    set,
+    Array.from({ length: n }, (_, i) => from + i),
+    2,
+  );
 
 describe('BN recalibration (precise BN)', () => {
   it('sets the moving statistics to the exact average of the batch statistics', async () => {
@@ -106,7 +111,11 @@ describe('micro-batched steps', () => {
     const set = colorSet(32, SIZE, 1);
     const model = tinyChild(5);
     const optimizer = tf.train.adam(0.01);
-    const batch = makeBatch(set, Array.from({ length: 32 }, (_, i) => i), 2);
+    const batch = makeBatch(
+      set,
+      Array.from({ length: 32 }, (_, i) => i),
+      2,
+    );
     const weightsBefore = model.getWeights().map((w) => w.dataSync().slice());
     const losses: number[] = [];
     for (let i = 0; i < 8; i++) {
@@ -124,7 +133,11 @@ describe('micro-batched steps', () => {
     expect(changed).toBe(true);
     // a second round allocates nothing new: every slice's tensors were released
     const settled = tf.memory().numTensors;
-    const again = makeBatch(set, Array.from({ length: 32 }, (_, i) => i), 2);
+    const again = makeBatch(
+      set,
+      Array.from({ length: 32 }, (_, i) => i),
+      2,
+    );
     const step = trainStep(model, optimizer, again, 8);
     tf.dispose([step.loss, step.correct, again.xs, again.ys]);
     expect(tf.memory().numTensors).toBe(settled);

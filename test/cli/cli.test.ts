@@ -24,7 +24,24 @@ describe('nascent CLI', () => {
     expect(overview.out).toMatch(/search/);
     const help = nascent(['search', '--help']);
     expect(help.code).toBe(0);
-    for (const flag of ['--episodes', '--epochs', '--batch-size', '--lr', '--epsilon', '--window', '--baseline', '--units', '--channels', '--seed', '--train-limit', '--val-limit', '--val-fraction', '--backend', '--data-dir', '--out'])
+    for (const flag of [
+      '--episodes',
+      '--epochs',
+      '--batch-size',
+      '--lr',
+      '--epsilon',
+      '--window',
+      '--baseline',
+      '--units',
+      '--channels',
+      '--seed',
+      '--train-limit',
+      '--val-limit',
+      '--val-fraction',
+      '--backend',
+      '--data-dir',
+      '--out',
+    ])
       expect(help.out).toContain(flag);
     const unknown = nascent(['serch']);
     expect(unknown.code).toBe(2);
@@ -44,8 +61,30 @@ describe('nascent CLI', () => {
   it('runs a small search on wasm that writes trials, config and valid best cells, and beats chance', () => {
     const out = join(work, 'run');
     const r = nascent([
-      'search', 'cifar10', '--episodes', '3', '--epochs', '2', '--batch-size', '32', '--train-limit', '320', '--val-limit', '240',
-      '--val-fraction', '0.25', '--channels', '4,8,8,16,16', '--data-dir', join(work, 'data'), '--out', out, '--seed', '3', '--backend', 'wasm',
+      'search',
+      'cifar10',
+      '--episodes',
+      '3',
+      '--epochs',
+      '2',
+      '--batch-size',
+      '32',
+      '--train-limit',
+      '320',
+      '--val-limit',
+      '240',
+      '--val-fraction',
+      '0.25',
+      '--channels',
+      '4,8,8,16,16',
+      '--data-dir',
+      join(work, 'data'),
+      '--out',
+      out,
+      '--seed',
+      '3',
+      '--backend',
+      'wasm',
     ]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
@@ -54,7 +93,10 @@ describe('nascent CLI', () => {
     // A quarter of the 1,000 training images held out: 250, of which --val-limit keeps 240 (the
     // default fifth would leave only 200).
     expect(r.out).toMatch(/data: 320 training and 240 validation images \(disjoint\)/);
-    const lines = readFileSync(join(out, 'trials.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(join(out, 'trials.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((t) => t.episode)).toEqual([1, 2, 3]);
     for (const t of lines) {
       expect(t).toMatchObject({ strategy: 'controller', backend: 'wasm' });

@@ -19,7 +19,10 @@ const env = () => ({ NASCENT_CACHE: join(work, 'cache') });
 /** Two classes told apart by colour, noisy, half of each PNG and half JPEG, of different sizes. */
 async function writeFolder(root: string, perClass: number): Promise<void> {
   const rng = new Rng(4);
-  for (const [cls, rgb] of [['blue', [20, 40, 210]], ['red', [210, 40, 20]]] as const) {
+  for (const [cls, rgb] of [
+    ['blue', [20, 40, 210]],
+    ['red', [210, 40, 20]],
+  ] as const) {
     mkdirSync(join(root, cls), { recursive: true });
     for (let i = 0; i < perClass; i++) {
       const w = 12 + (i % 5);
@@ -38,7 +41,19 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const small = (batch = 8) => ['--batch-size', String(batch), '--channels', '2,4,4,4,4', '--strategy', 'random', '--seed', '2', '--backend', 'wasm', '--no-report'];
+const small = (batch = 8) => [
+  '--batch-size',
+  String(batch),
+  '--channels',
+  '2,4,4,4,4',
+  '--strategy',
+  'random',
+  '--seed',
+  '2',
+  '--backend',
+  'wasm',
+  '--no-report',
+];
 const tiny = (batch = 8) => ['--epochs', '1', ...small(batch)];
 const TINY = tiny();
 
@@ -53,7 +68,11 @@ describe('nascent search folder:DIR', () => {
     expect(r.out).toMatch(/decoding 30 images of 2 classes/);
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
     expect(config).toMatchObject({ dataset: `folder:${folder}`, imageSize: 8, classes: ['blue', 'red'], imageShape: [8, 8, 3], dataDir: folder });
-    const trials = () => readFileSync(join(out, 'trials.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const trials = () =>
+      readFileSync(join(out, 'trials.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
     expect(trials()).toHaveLength(2);
     expect(trials().every((t) => t.accuracy !== null)).toBe(true);
 
@@ -69,7 +88,10 @@ describe('nascent search folder:DIR', () => {
 
     // nascent train takes the data set from the cells file's settings, trains on train + validation, scores the test images.
     const trained = join(work, 'trained');
-    const t = runNascent(['train', '--cells', join(out, 'best-cells.json'), '--epochs', '1', '--batch-size', '8', '--backend', 'wasm', '--seed', '1', '--out', trained], env());
+    const t = runNascent(
+      ['train', '--cells', join(out, 'best-cells.json'), '--epochs', '1', '--batch-size', '8', '--backend', 'wasm', '--seed', '1', '--out', trained],
+      env(),
+    );
     expect(t.err).toBe('');
     expect(t.code).toBe(0);
     expect(t.out).toMatch(/data: 24 training and 6 test images from .* \(folder:.*, 8x8x3, 2 classes\)/);
@@ -82,11 +104,36 @@ describe('nascent search folder:DIR', () => {
 
   it('runs a weight-sharing search on the folder: the supernet takes its size and its two classes', () => {
     const out = join(work, 'colours-ws');
-    const r = runNascent(['search', `folder:${folder}`, '--weight-sharing', '--ws-epochs', '1', '--controller-steps', '2', '--final-samples', '3', '--top-cells', '2', '--image-size', '16', '--out', out, ...small()], env());
+    const r = runNascent(
+      [
+        'search',
+        `folder:${folder}`,
+        '--weight-sharing',
+        '--ws-epochs',
+        '1',
+        '--controller-steps',
+        '2',
+        '--final-samples',
+        '3',
+        '--top-cells',
+        '2',
+        '--image-size',
+        '16',
+        '--out',
+        out,
+        ...small(),
+      ],
+      env(),
+    );
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/16x16x3, 2 classes/);
-    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toMatchObject({ dataset: `folder:${folder}`, weightSharing: true, imageShape: [16, 16, 3], classes: ['blue', 'red'] });
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toMatchObject({
+      dataset: `folder:${folder}`,
+      weightSharing: true,
+      imageShape: [16, 16, 3],
+      classes: ['blue', 'red'],
+    });
     const best = JSON.parse(readFileSync(join(out, 'best-cells.json'), 'utf8'));
     expect(best.accuracy).toBeGreaterThanOrEqual(0);
     expect(readFileSync(join(out, 'top-cells.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
@@ -112,7 +159,9 @@ describe('nascent search folder:DIR', () => {
     const r = runNascent(['search', `folder:${broken}`, '--episodes', '1', '--out', join(work, 'broken-run'), ...TINY], env());
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/a\/labels\.csv: not an image file/);
-    const r2 = (rmSync(join(broken, 'a', 'labels.csv')), runNascent(['search', `folder:${broken}`, '--episodes', '1', '--out', join(work, 'broken-run2'), ...TINY], env()));
+    const r2 =
+      (rmSync(join(broken, 'a', 'labels.csv')),
+      runNascent(['search', `folder:${broken}`, '--episodes', '1', '--out', join(work, 'broken-run2'), ...TINY], env()));
     expect(r2.code).toBe(1);
     expect(r2.err).toMatch(/1 of 7 files are not readable images:\n\s+b\/photo\.jpeg: cannot be decoded/);
   });
@@ -134,7 +183,10 @@ describe.skipIf(!haveDebian)('nascent search fashion-mnist', () => {
     expect(r.out).toMatch(/data: 512 training and 256 validation images \(disjoint\) from \/usr\/share\/datasets\/fashion-mnist, 28x28x1, 10 classes/);
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
     expect(config).toMatchObject({ dataset: 'fashion-mnist', systemPackage: true, imageShape: [28, 28, 1] });
-    const [trial] = readFileSync(join(out, 'trials.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const [trial] = readFileSync(join(out, 'trials.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     // One epoch of 16 batches already beats chance (0.1) on 10 classes.
     expect(trial.accuracy).toBeGreaterThan(0.2);
   });
@@ -142,7 +194,30 @@ describe.skipIf(!haveDebian)('nascent search fashion-mnist', () => {
   it('trains cells on it with nascent train --dataset fashion-mnist, scoring the 10,000 test images', () => {
     // All 60,000 training images are the training side here (a subset of 256 for speed).
     const trained = join(work, 'fashion-trained');
-    const t = runNascent(['train', '--cells', join(__dirname, '../child/fixtures/cells-example.json'), '--dataset', 'fashion-mnist', '--channels', '2,4,4,4,4', '--epochs', '1', '--train-limit', '256', '--batch-size', '64', '--backend', 'wasm', '--seed', '1', '--out', trained], env());
+    const t = runNascent(
+      [
+        'train',
+        '--cells',
+        join(__dirname, '../child/fixtures/cells-example.json'),
+        '--dataset',
+        'fashion-mnist',
+        '--channels',
+        '2,4,4,4,4',
+        '--epochs',
+        '1',
+        '--train-limit',
+        '256',
+        '--batch-size',
+        '64',
+        '--backend',
+        'wasm',
+        '--seed',
+        '1',
+        '--out',
+        trained,
+      ],
+      env(),
+    );
     expect(t.err).toBe('');
     expect(t.code).toBe(0);
     expect(t.out).toMatch(/data: 256 training and 10000 test images from \/usr\/share\/datasets\/fashion-mnist \(fashion-mnist, 28x28x1, 10 classes\)/);

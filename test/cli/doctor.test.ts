@@ -18,7 +18,7 @@ beforeAll(() => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('nascent doctor', () => {
-  it('judges every backend as this machine allows, names auto\'s pick and finds the data', async () => {
+  it("judges every backend as this machine allows, names auto's pick and finds the data", async () => {
     const probe = await probeWebgpu();
     const r = nascent(['doctor', '--json', '--data-dir', join(work, 'data')], { NASCENT_WASM_THREADS: '3' });
     expect(r.code, r.err).toBe(0);

@@ -58,9 +58,35 @@ describe('nascent search with --data-url', () => {
   it('downloads through a 503, checks the md5, extracts, and searches on it', async () => {
     const cache = join(work, 'cache');
     const r = await nascent([
-      'search', 'cifar10', '--data-url', server.url, '--allow-http', '--data-md5', md5(archive), '--data-dir', cache,
-      '--episodes', '1', '--epochs', '1', '--batch-size', '16', '--train-limit', '32', '--val-limit', '16', '--blocks', '1',
-      '--channels', '1,2,2,2,2', '--backend', 'cpu', '--seed', '1', '--out', join(work, 'run'),
+      'search',
+      'cifar10',
+      '--data-url',
+      server.url,
+      '--allow-http',
+      '--data-md5',
+      md5(archive),
+      '--data-dir',
+      cache,
+      '--episodes',
+      '1',
+      '--epochs',
+      '1',
+      '--batch-size',
+      '16',
+      '--train-limit',
+      '32',
+      '--val-limit',
+      '16',
+      '--blocks',
+      '1',
+      '--channels',
+      '1,2,2,2,2',
+      '--backend',
+      'cpu',
+      '--seed',
+      '1',
+      '--out',
+      join(work, 'run'),
     ]);
     expect(r.code).toBe(0);
     // Progress goes to stderr, away from the run's output.

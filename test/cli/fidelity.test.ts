@@ -15,20 +15,58 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const tiny = (out: string) => ['--batch-size', '32', '--train-limit', '160', '--val-limit', '96', '--channels', '4,8,8,16,16', '--data-dir', join(work, 'data'), '--out', out, '--seed', '5', '--backend', 'wasm', '--no-report', '--strategy', 'random'];
+const tiny = (out: string) => [
+  '--batch-size',
+  '32',
+  '--train-limit',
+  '160',
+  '--val-limit',
+  '96',
+  '--channels',
+  '4,8,8,16,16',
+  '--data-dir',
+  join(work, 'data'),
+  '--out',
+  out,
+  '--seed',
+  '5',
+  '--backend',
+  'wasm',
+  '--no-report',
+  '--strategy',
+  'random',
+];
 const trials = (dir: string) =>
-  readFileSync(join(dir, 'trials.jsonl'), 'utf8').trim().split('\n').map((l) => {
-    const { time: _t, seconds: _s, latencyMs: _l, ...rest } = JSON.parse(l);
-    return rest;
-  });
+  readFileSync(join(dir, 'trials.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const { time: _t, seconds: _s, latencyMs: _l, ...rest } = JSON.parse(l);
+      return rest;
+    });
 
 describe('nascent search --objective mnas', () => {
   it('ranks by ACC x (params/T)^w, records latency and objective in each trial, and draws the Pareto front', () => {
     const out = join(work, 'mnas');
-    const r = runNascent(['search', 'cifar10', '--episodes', '3', '--epochs', '1', '--objective', 'mnas', '--target-params', '20000', ...tiny(out).filter((a) => a !== '--no-report')]);
+    const r = runNascent([
+      'search',
+      'cifar10',
+      '--episodes',
+      '3',
+      '--epochs',
+      '1',
+      '--objective',
+      'mnas',
+      '--target-params',
+      '20000',
+      ...tiny(out).filter((a) => a !== '--no-report'),
+    ]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    const lines = readFileSync(join(out, 'trials.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(join(out, 'trials.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     for (const t of lines) {
       expect(t.latencyMs).toBeGreaterThan(0);
       expect(t.objective).toBeCloseTo(t.accuracy * (t.params / 20000) ** -0.07, 12);
@@ -49,7 +87,12 @@ describe('nascent search --fidelity hyperband', () => {
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const want = trials(straight);
-    expect(want.map((t) => [t.bracket, t.rung, t.budget, t.epochsTrained])).toEqual([[1, 0, 1, 1], [1, 0, 1, 1], [1, 0, 1, 1], [1, 1, 3, 2]]);
+    expect(want.map((t) => [t.bracket, t.rung, t.budget, t.epochsTrained])).toEqual([
+      [1, 0, 1, 1],
+      [1, 0, 1, 1],
+      [1, 0, 1, 1],
+      [1, 1, 3, 2],
+    ]);
     const best = want.slice(0, 3).reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
     expect(want[3]).toMatchObject({ inheritedFrom: best.episode, key: best.key });
     expect(want[3].valAccuracies).toHaveLength(3);
@@ -75,7 +118,13 @@ describe('nascent search --fidelity hyperband', () => {
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const ts = trials(out);
-    expect(ts.map((t) => [t.bracket, t.rung, t.budget, t.epochsTrained])).toEqual([[1, 0, 1, 1], [1, 0, 1, 1], [1, 0, 1, 1], [1, 1, 3, 2], [1, 0, 1, 1]]);
+    expect(ts.map((t) => [t.bracket, t.rung, t.budget, t.epochsTrained])).toEqual([
+      [1, 0, 1, 1],
+      [1, 0, 1, 1],
+      [1, 0, 1, 1],
+      [1, 1, 3, 2],
+      [1, 0, 1, 1],
+    ]);
     const best = ts.slice(0, 3).reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
     expect(ts[3]).toMatchObject({ inheritedFrom: best.episode, key: best.key });
     expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toMatchObject({ fidelity: 'successive-halving', maxEpochs: 3, factor: 3 });

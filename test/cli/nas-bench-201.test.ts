@@ -27,16 +27,35 @@ beforeAll(() => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const trialsOf = (run: string) =>
-  readFileSync(join(run, 'trials.jsonl'), 'utf8').trim().split('\n').map((l) => {
-    const { time: _t, seconds: _s, ...rest } = JSON.parse(l);
-    return rest;
-  });
+  readFileSync(join(run, 'trials.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const { time: _t, seconds: _s, ...rest } = JSON.parse(l);
+      return rest;
+    });
 
 describe('nascent search nas-bench-201', () => {
   it('runs every strategy on lookups, leaving trials, best cells and a report', () => {
     for (const strategy of ['controller', 'random', 'evolution', 'tpe']) {
       const run = join(work, strategy);
-      const r = nascent(['search', 'nas-bench-201', '--table', table, '--dataset', 'cifar100', '--strategy', strategy, '--episodes', '25', '--seed', '3', '--out', run, ...(strategy === 'controller' ? [] : ['--no-report'])]);
+      const r = nascent([
+        'search',
+        'nas-bench-201',
+        '--table',
+        table,
+        '--dataset',
+        'cifar100',
+        '--strategy',
+        strategy,
+        '--episodes',
+        '25',
+        '--seed',
+        '3',
+        '--out',
+        run,
+        ...(strategy === 'controller' ? [] : ['--no-report']),
+      ]);
       expect(r.code, r.err).toBe(0);
       expect(r.out).toMatch(/table: 15625 NAS-Bench-201 cells .* cifar100 test accuracy is looked up \(best in the table 60\.00\)/);
       const trials = trialsOf(run);
@@ -71,10 +90,19 @@ describe('nascent search nas-bench-201', () => {
     expect(existsSync(join(work, 'refused'))).toBe(false);
     // A run from before these flags were refused recorded every default in its config.json.
     const old = join(work, 'old');
-    expect(nascent(['search', 'nas-bench-201', '--table', table, '--strategy', 'random', '--seed', '9', '--no-report', '--episodes', '4', '--out', old]).code).toBe(0);
+    expect(
+      nascent(['search', 'nas-bench-201', '--table', table, '--strategy', 'random', '--seed', '9', '--no-report', '--episodes', '4', '--out', old]).code,
+    ).toBe(0);
     const configFile = join(old, 'config.json');
     const config = JSON.parse(readFileSync(configFile, 'utf8'));
-    writeFileSync(configFile, JSON.stringify({ ...config, epochs: 6, batchSize: 128, lr: 0.001, channels: [4, 16, 16, 256, 256], blocks: 5, hierarchical: false, retrainDuplicates: false }, null, 2) + '\n');
+    writeFileSync(
+      configFile,
+      JSON.stringify(
+        { ...config, epochs: 6, batchSize: 128, lr: 0.001, channels: [4, 16, 16, 256, 256], blocks: 5, hierarchical: false, retrainDuplicates: false },
+        null,
+        2,
+      ) + '\n',
+    );
     const again = nascent(['search', '--resume', old, '--episodes', '6']);
     expect(again.code, again.err).toBe(0);
     expect(trialsOf(old)).toHaveLength(6);

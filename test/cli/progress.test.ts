@@ -5,8 +5,20 @@ import { sampleCells } from '../../src/cells/sample.js';
 import { Rng } from '../../src/util/random.js';
 
 const trial = (episode: number, accuracy: number | null, failed?: string): TrialRecord => ({
-  episode, strategy: 'controller', cells: sampleCells(new Rng(1)), key: 'abc', explored: false, accuracy,
-  valAccuracies: [], reward: (accuracy ?? 0) - 0.1, baseline: 0.1, params: 1234, seconds: 65, backend: 'wasm', time: '', ...(failed ? { failed } : {}),
+  episode,
+  strategy: 'controller',
+  cells: sampleCells(new Rng(1)),
+  key: 'abc',
+  explored: false,
+  accuracy,
+  valAccuracies: [],
+  reward: (accuracy ?? 0) - 0.1,
+  baseline: 0.1,
+  params: 1234,
+  seconds: 65,
+  backend: 'wasm',
+  time: '',
+  ...(failed ? { failed } : {}),
 });
 
 function run(isTTY: boolean) {

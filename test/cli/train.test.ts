@@ -41,7 +41,16 @@ beforeAll(async () => {
   mkdirSync(join(work, 'run'));
   writeFileSync(
     bestFile,
-    JSON.stringify({ format: 'nascent.best-cells', version: 1, cells: EXAMPLE, key: cellsHash(EXAMPLE), accuracy: 0.41, episode: 2, params: 7798, settings: { channels: [2, 4, 4, 8, 8], blocks: 5, hierarchical: false } }),
+    JSON.stringify({
+      format: 'nascent.best-cells',
+      version: 1,
+      cells: EXAMPLE,
+      key: cellsHash(EXAMPLE),
+      accuracy: 0.41,
+      episode: 2,
+      params: 7798,
+      settings: { channels: [2, 4, 4, 8, 8], blocks: 5, hierarchical: false },
+    }),
   );
   await prepareBackend('wasm');
 });
@@ -59,8 +68,18 @@ describe('nascent train', () => {
     const reported = Number(/test accuracy ([\d.]+) on 50 test images/.exec(r.out)?.[1]);
     const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8'));
     expect(result).toMatchObject({
-      format: 'nascent.train-result', version: 1, cells: EXAMPLE, key: cellsHash(EXAMPLE), cellsFile: bestFile, searchAccuracy: 0.41,
-      testImages: TEST_IMAGES, trainImages: 320, params: 7798, backend: 'wasm', synthetic: false, model: 'model.json',
+      format: 'nascent.train-result',
+      version: 1,
+      cells: EXAMPLE,
+      key: cellsHash(EXAMPLE),
+      cellsFile: bestFile,
+      searchAccuracy: 0.41,
+      testImages: TEST_IMAGES,
+      trainImages: 320,
+      params: 7798,
+      backend: 'wasm',
+      synthetic: false,
+      model: 'model.json',
       settings: { channels: [2, 4, 4, 8, 8], epochs: 2, batchSize: 32, seed: 5, microBatch: 64, hierarchical: false },
     });
     expect(result.dataDir).toBe(batches);
@@ -104,7 +123,9 @@ describe('nascent train', () => {
 
   it('stops on Ctrl-C between batches and writes nothing', async () => {
     const out = join(work, 'interrupted');
-    const child = spawn(process.execPath, [BIN, 'train', '--cells', bestFile, '--epochs', '5', '--out', out, ...SMALL.map((a) => (a === '32' ? '8' : a))], { cwd: ROOT });
+    const child = spawn(process.execPath, [BIN, 'train', '--cells', bestFile, '--epochs', '5', '--out', out, ...SMALL.map((a) => (a === '32' ? '8' : a))], {
+      cwd: ROOT,
+    });
     let stdout = '';
     let signalled = false;
     child.stdout.on('data', (chunk: Buffer) => {

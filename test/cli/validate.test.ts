@@ -27,8 +27,15 @@ async function validate(...argv: string[]): Promise<{ code: number; lines: strin
 }
 
 const best = (over: Record<string, unknown> = {}) => ({
-  format: 'nascent.best-cells', version: 1, cells: EXAMPLE, key: cellsHash(EXAMPLE), accuracy: 0.7712, episode: 87, params: 3212674,
-  settings: { channels: [4, 16, 16, 256, 256], blocks: 5, hierarchical: false }, ...over,
+  format: 'nascent.best-cells',
+  version: 1,
+  cells: EXAMPLE,
+  key: cellsHash(EXAMPLE),
+  accuracy: 0.7712,
+  episode: 87,
+  params: 3212674,
+  settings: { channels: [4, 16, 16, 256, 256], blocks: 5, hierarchical: false },
+  ...over,
 });
 
 describe('nascent validate', () => {
@@ -95,7 +102,10 @@ describe('nascent validate', () => {
     const flat = await validate(pair);
     expect(flat.code).toBe(1);
     expect(flat.lines.some((l) => l.includes('normal: expected 5 blocks, got 4'))).toBe(true);
-    expect(await validate('--blocks', '4', '--hierarchical', pair)).toEqual({ code: 0, lines: [`ok ${pair}: cell pair, 4 hierarchical blocks per cell, key ${cellsHash(cells)}`] });
+    expect(await validate('--blocks', '4', '--hierarchical', pair)).toEqual({
+      code: 0,
+      lines: [`ok ${pair}: cell pair, 4 hierarchical blocks per cell, key ${cellsHash(cells)}`],
+    });
     // A best-cells file's own settings win: they say how it was searched.
     const recorded = file('recorded.json', best());
     expect((await validate('--blocks', '4', recorded)).code).toBe(0);

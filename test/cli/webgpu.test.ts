@@ -20,7 +20,23 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const tiny = ['--episodes', '1', '--epochs', '1', '--batch-size', '32', '--train-limit', '64', '--val-limit', '32', '--channels', '4,4,4,4,4', '--seed', '2', '--no-report'];
+const tiny = [
+  '--episodes',
+  '1',
+  '--epochs',
+  '1',
+  '--batch-size',
+  '32',
+  '--train-limit',
+  '64',
+  '--val-limit',
+  '32',
+  '--channels',
+  '4,4,4,4,4',
+  '--seed',
+  '2',
+  '--no-report',
+];
 
 describe.skipIf(!probe.ok)('webgpu from the CLI', () => {
   it.runIf(probe.ok && !!probe.adapter.software)('auto passes over a software adapter for wasm, and says so', () => {
@@ -40,10 +56,27 @@ describe.skipIf(!probe.ok)('webgpu from the CLI', () => {
     expect(trial.backend).toBe('webgpu');
     expect(trial.failed).toBeUndefined();
     expect(trial.accuracy).toBeGreaterThan(0);
-    for (const f of ['best-cells.json', 'checkpoint.json', 'report/index.html', 'report/accuracy.png', 'report/normal.svg']) expect(existsSync(join(run, f)), f).toBe(true);
+    for (const f of ['best-cells.json', 'checkpoint.json', 'report/index.html', 'report/accuracy.png', 'report/normal.svg'])
+      expect(existsSync(join(run, f)), f).toBe(true);
 
     const out = join(work, 'trained');
-    const t = nascent(['train', '--cells', join(run, 'best-cells.json'), '--epochs', '1', '--batch-size', '32', '--train-limit', '64', '--backend', 'webgpu', '--data-dir', join(work, 'data'), '--out', out]);
+    const t = nascent([
+      'train',
+      '--cells',
+      join(run, 'best-cells.json'),
+      '--epochs',
+      '1',
+      '--batch-size',
+      '32',
+      '--train-limit',
+      '64',
+      '--backend',
+      'webgpu',
+      '--data-dir',
+      join(work, 'data'),
+      '--out',
+      out,
+    ]);
     expect(t.code, t.err).toBe(0);
     expect(t.out).toMatch(/test accuracy \d/);
     const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8'));
@@ -57,12 +90,36 @@ describe.skipIf(!probe.ok)('webgpu from the CLI', () => {
   it('--backend webgpu runs a weight-sharing search to its best cells', () => {
     const run = join(work, 'gpu-ws');
     const ws = ['--weight-sharing', '--ws-epochs', '1', '--controller-steps', '2', '--final-samples', '3', '--top-cells', '2', '--blocks', '2'];
-    const r = nascent(['search', 'cifar10', ...ws, '--batch-size', '16', '--train-limit', '64', '--val-limit', '32', '--channels', '2,4,4,4,4', '--seed', '2', '--no-report', '--backend', 'webgpu', '--data-dir', join(work, 'data'), '--out', run]);
+    const r = nascent([
+      'search',
+      'cifar10',
+      ...ws,
+      '--batch-size',
+      '16',
+      '--train-limit',
+      '64',
+      '--val-limit',
+      '32',
+      '--channels',
+      '2,4,4,4,4',
+      '--seed',
+      '2',
+      '--no-report',
+      '--backend',
+      'webgpu',
+      '--data-dir',
+      join(work, 'data'),
+      '--out',
+      run,
+    ]);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/^backend: webgpu/m);
     expect(r.out).toMatch(/finished the weight-sharing search/);
     expect(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')).backendUsed).toBe('webgpu');
-    const samples = readFileSync(join(run, 'final-samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const samples = readFileSync(join(run, 'final-samples.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(samples).toHaveLength(3);
     for (const s of samples) expect(s.accuracy).toBeGreaterThanOrEqual(0);
     expect(existsSync(join(run, 'best-cells.json'))).toBe(true);

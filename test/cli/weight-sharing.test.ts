@@ -26,11 +26,48 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 const EPOCHS = 3;
 const STEPS = 3;
 const wsArgs = (out: string, extra: string[] = []) => [
-  'search', 'cifar10', '--weight-sharing', '--strategy', 'controller', '--ws-epochs', String(EPOCHS), '--controller-steps', String(STEPS),
-  '--final-samples', '4', '--top-cells', '2', '--checkpoint-every', '1', '--blocks', '2', '--channels', '1,2,2,2,2', '--batch-size', '16',
-  '--train-limit', '48', '--val-limit', '16', '--seed', '5', '--backend', 'wasm', '--data-dir', data, '--out', out, ...extra,
+  'search',
+  'cifar10',
+  '--weight-sharing',
+  '--strategy',
+  'controller',
+  '--ws-epochs',
+  String(EPOCHS),
+  '--controller-steps',
+  String(STEPS),
+  '--final-samples',
+  '4',
+  '--top-cells',
+  '2',
+  '--checkpoint-every',
+  '1',
+  '--blocks',
+  '2',
+  '--channels',
+  '1,2,2,2,2',
+  '--batch-size',
+  '16',
+  '--train-limit',
+  '48',
+  '--val-limit',
+  '16',
+  '--seed',
+  '5',
+  '--backend',
+  'wasm',
+  '--data-dir',
+  data,
+  '--out',
+  out,
+  ...extra,
 ];
-const lines = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l)) : []);
+const lines = (path: string) =>
+  existsSync(path)
+    ? readFileSync(path, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l))
+    : [];
 // Wall-clock fields differ between two runs, and a resumed run's settings list its resumes.
 const steps = (run: string) => lines(join(run, 'ws-steps.jsonl')).map(({ time: _t, ...rest }) => rest);
 const tops = (run: string) => lines(join(run, 'top-cells.jsonl')).map(({ settings: _s, ...rest }) => rest);
@@ -44,7 +81,15 @@ describe('nascent search --weight-sharing', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/finished the weight-sharing search in .*: 144 training image-steps \(3\.00 child-epochs of 48 images\)/);
     const config = JSON.parse(readFileSync(join(straight, 'config.json'), 'utf8'));
-    expect(config).toMatchObject({ weightSharing: true, wsEpochs: EPOCHS, controllerSteps: STEPS, finalSamples: 4, topCells: 2, wsLr: 0.001, strategy: 'controller' });
+    expect(config).toMatchObject({
+      weightSharing: true,
+      wsEpochs: EPOCHS,
+      controllerSteps: STEPS,
+      finalSamples: 4,
+      topCells: 2,
+      wsLr: 0.001,
+      strategy: 'controller',
+    });
     const s = lines(join(straight, 'ws-steps.jsonl'));
     expect(s.map((x) => x.step)).toEqual(Array.from({ length: EPOCHS * STEPS }, (_, i) => i + 1));
     expect(s.map((x) => x.epoch)).toEqual([1, 1, 1, 2, 2, 2, 3, 3, 3]);
@@ -62,8 +107,14 @@ describe('nascent search --weight-sharing', () => {
     expect(top[0].accuracy).toBeGreaterThanOrEqual(top[1].accuracy);
     const best = JSON.parse(readFileSync(join(straight, 'best-cells.json'), 'utf8'));
     expect(best).toEqual(top[0]);
-    expect(best).toMatchObject({ format: 'nascent.best-cells', version: 1, sharedWeights: true, settings: { channels: [1, 2, 2, 2, 2], blocks: 2, childEpochs: 3 } });
-    for (const f of ['ws-accuracy.svg', 'ws-accuracy.png', 'normal.svg', 'reduction.svg', 'index.html']) expect(existsSync(join(straight, 'report', f))).toBe(true);
+    expect(best).toMatchObject({
+      format: 'nascent.best-cells',
+      version: 1,
+      sharedWeights: true,
+      settings: { channels: [1, 2, 2, 2, 2], blocks: 2, childEpochs: 3 },
+    });
+    for (const f of ['ws-accuracy.svg', 'ws-accuracy.png', 'normal.svg', 'reduction.svg', 'index.html'])
+      expect(existsSync(join(straight, 'report', f))).toBe(true);
     expect(readFileSync(join(straight, 'report', 'ws-accuracy.svg'), 'utf8')).toContain('Shared-weight accuracy per strategy step');
     expect(existsSync(join(straight, 'run.lock'))).toBe(false);
   }, 240_000);
@@ -80,7 +131,12 @@ describe('nascent search --weight-sharing', () => {
     // The same shared weights as the straight run (only the final scoring differs): the same draws.
     expect(final.slice(0, 4).map((f) => f.key)).toEqual(lines(join(straight, 'final-samples.jsonl')).map((f) => f.key));
     const top = lines(join(run, 'top-cells.jsonl'));
-    expect(top.map((t) => t.accuracy)).toEqual(final.slice(4).map((f) => f.accuracy).sort((a, b) => b - a));
+    expect(top.map((t) => t.accuracy)).toEqual(
+      final
+        .slice(4)
+        .map((f) => f.accuracy)
+        .sort((a, b) => b - a),
+    );
     expect(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'))).toMatchObject({ finalScreen: 8 });
     expect(JSON.parse(readFileSync(join(run, 'best-cells.json'), 'utf8')).settings.scoredImages).toBe(EPOCHS * STEPS * 16 + 4 * 8 + 2 * 16);
   }, 240_000);
@@ -94,7 +150,26 @@ describe('nascent search --weight-sharing', () => {
     const schema = JSON.parse(readFileSync(join(ROOT, 'schema', 'best-cells.schema.json'), 'utf8'));
     const valid = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
     for (const doc of lines(join(straight, 'top-cells.jsonl'))) expect(valid(doc), JSON.stringify(valid.errors)).toBe(true);
-    const t = runNascent(['train', '--cells', join(straight, 'best-cells.json'), '--epochs', '1', '--train-limit', '16', '--batch-size', '16', '--backend', 'wasm', '--data-dir', data, '--out', join(work, 'trained')], ENV);
+    const t = runNascent(
+      [
+        'train',
+        '--cells',
+        join(straight, 'best-cells.json'),
+        '--epochs',
+        '1',
+        '--train-limit',
+        '16',
+        '--batch-size',
+        '16',
+        '--backend',
+        'wasm',
+        '--data-dir',
+        data,
+        '--out',
+        join(work, 'trained'),
+      ],
+      ENV,
+    );
     expect(t.err).toBe('');
     expect(t.code).toBe(0);
     expect(t.out).toMatch(/test accuracy \d\.\d{4}/);
@@ -118,12 +193,35 @@ describe('nascent search --weight-sharing', () => {
     bad(['cifar10', '--weight-sharing', '--epochs', '3'], /--epochs does not apply with --weight-sharing: no child is trained on its own/);
     bad(['cifar10', '--weight-sharing', '--micro-batch', '16'], /--micro-batch does not apply with --weight-sharing/);
     bad(['nas-bench-201', '--weight-sharing'], /applies to an image data set, not the nas-bench-201 table/);
-    expect(settingsFromArgs(parseArgs(searchCommand, ['cifar10', '--weight-sharing', '--lr', '0.002']))).toMatchObject({ weightSharing: true, wsEpochs: 10, controllerSteps: 20, wsLr: 0.002, finalSamples: 100, topCells: 10, checkpointEvery: 50 });
+    expect(settingsFromArgs(parseArgs(searchCommand, ['cifar10', '--weight-sharing', '--lr', '0.002']))).toMatchObject({
+      weightSharing: true,
+      wsEpochs: 10,
+      controllerSteps: 20,
+      wsLr: 0.002,
+      finalSamples: 100,
+      topCells: 10,
+      checkpointEvery: 50,
+    });
     expect(settingsFromArgs(parseArgs(searchCommand, ['cifar10'])).weightSharing).toBeUndefined();
     // The controller's default preset follows the mode it was measured in; a flag or --preset still wins.
-    expect(settingsFromArgs(parseArgs(searchCommand, ['cifar10', '--weight-sharing']))).toMatchObject({ preset: 'enas', controllerLr: 3.5e-3, tanhConstant: 1.1, entropyWeight: 1e-4, temperature: 5 });
-    expect(settingsFromArgs(parseArgs(searchCommand, ['cifar10', '--weight-sharing', '--preset', 'tuned']))).toMatchObject({ preset: 'tuned', controllerLr: 2e-2, tanhConstant: 2.5, entropyWeight: 0 });
-    expect(settingsFromArgs(parseArgs(searchCommand, ['cifar10', '--weight-sharing', '--controller-lr', '0.01']))).toMatchObject({ preset: 'enas', controllerLr: 0.01, tanhConstant: 1.1 });
+    expect(settingsFromArgs(parseArgs(searchCommand, ['cifar10', '--weight-sharing']))).toMatchObject({
+      preset: 'enas',
+      controllerLr: 3.5e-3,
+      tanhConstant: 1.1,
+      entropyWeight: 1e-4,
+      temperature: 5,
+    });
+    expect(settingsFromArgs(parseArgs(searchCommand, ['cifar10', '--weight-sharing', '--preset', 'tuned']))).toMatchObject({
+      preset: 'tuned',
+      controllerLr: 2e-2,
+      tanhConstant: 2.5,
+      entropyWeight: 0,
+    });
+    expect(settingsFromArgs(parseArgs(searchCommand, ['cifar10', '--weight-sharing', '--controller-lr', '0.01']))).toMatchObject({
+      preset: 'enas',
+      controllerLr: 0.01,
+      tanhConstant: 1.1,
+    });
     expect(settingsFromArgs(parseArgs(searchCommand, ['cifar10']))).toMatchObject({ preset: 'tuned', controllerLr: 2e-2 });
     // as a user sees it: the usage error and exit 2
     const r = runNascent(['search', 'cifar10', '--weight-sharing', '--strategy', 'evolution', '--out', join(work, 'never')]);

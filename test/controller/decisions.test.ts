@@ -3,14 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sampleCells } from '../../src/cells/sample.js';
 import { DEFAULT_SPACE, type CellPair, type CellSpace } from '../../src/cells/types.js';
-import {
-  checkActions,
-  decisionIndex,
-  decisionSequence,
-  decodeActions,
-  encodeCells,
-  maxChoices,
-} from '../../src/controller/decisions.js';
+import { checkActions, decisionIndex, decisionSequence, decodeActions, encodeCells, maxChoices } from '../../src/controller/decisions.js';
 import { Rng } from '../../src/util/random.js';
 
 const HIER: CellSpace = { blocks: 5, hierarchical: true };

@@ -21,7 +21,17 @@ it('learns to pick sep_3x3 for op 1 of normal block 0 when only that is rewarded
   const target = decisionIndex(DEFAULT_SPACE, 'normal', 0, 'op', 0);
   const sep3 = OPERATIONS.indexOf('sep_3x3');
   // π of that decision depends on the two inputs chosen before it: require all four prefixes.
-  const worstCase = async () => Math.min(...(await Promise.all([[0, 0], [0, 1], [1, 0], [1, 1]].map(async (p) => (await c.probabilities(p))[target][sep3]))));
+  const worstCase = async () =>
+    Math.min(
+      ...(await Promise.all(
+        [
+          [0, 0],
+          [0, 1],
+          [1, 0],
+          [1, 1],
+        ].map(async (p) => (await c.probabilities(p))[target][sep3]),
+      )),
+    );
   try {
     const initial = await worstCase();
     expect(initial).toBeLessThan(0.3);

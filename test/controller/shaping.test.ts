@@ -57,7 +57,10 @@ describe('controller shaping', () => {
     const b = new Controller({ decisions: DECISIONS, seed: 5 });
     try {
       await a.update([2, 3, 4], 0.7);
-      await b.updateBatch([{ actions: [2, 3, 4], reward: 0.7 }, { actions: [2, 3, 4], reward: 0.7 }]);
+      await b.updateBatch([
+        { actions: [2, 3, 4], reward: 0.7 },
+        { actions: [2, 3, 4], reward: 0.7 },
+      ]);
       const [pa, pb] = [await a.probabilities([2, 3]), await b.probabilities([2, 3])];
       pa.forEach((row, t) => row.forEach((p, i) => expect(pb[t][i]).toBeCloseTo(p, 6)));
     } finally {
@@ -100,7 +103,7 @@ describe('controller shaping', () => {
     }
   });
 
-  it('sampleBatch draws each child as sample() would, its log-probability the policy\'s', async () => {
+  it("sampleBatch draws each child as sample() would, its log-probability the policy's", async () => {
     const one = new Controller({ decisions: DECISIONS, seed: 9, epsilon: 0.3 });
     const many = new Controller({ decisions: DECISIONS, seed: 9, epsilon: 0.3 });
     try {
@@ -150,7 +153,12 @@ describe('ControllerStrategy batching', () => {
     const s = standardized([1, 2, 3].map((r) => ({ actions: [0], reward: r }))).map((x) => x.reward);
     expect(s.reduce((a, b) => a + b, 0)).toBeCloseTo(0, 12);
     expect(Math.sqrt(s.reduce((a, b) => a + b * b, 0) / 3)).toBeCloseTo(1, 12);
-    expect(standardized([{ actions: [0], reward: 0.4 }, { actions: [1], reward: 0.4 }]).map((x) => x.reward)).toEqual([0, 0]);
+    expect(
+      standardized([
+        { actions: [0], reward: 0.4 },
+        { actions: [1], reward: 0.4 },
+      ]).map((x) => x.reward),
+    ).toEqual([0, 0]);
   });
 
   it('updates once per batch and resumes exactly with a half-full batch', async () => {

@@ -2,31 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  ensureCifar10,
-  isSyntheticCifar10,
-  loadCifar10,
-  loadCifar10Test,
-  readCifar10Batch,
-  resolveCifar10Dir,
-} from '../../src/data/cifar10.js';
+import { ensureCifar10, isSyntheticCifar10, loadCifar10, loadCifar10Test, readCifar10Batch, resolveCifar10Dir } from '../../src/data/cifar10.js';
 import { ChecksumError } from '../../src/data/download.js';
 import { UnsafeArchiveError } from '../../src/data/extract.js';
 import type { ImageSet } from '../../src/data/types.js';
-import {
-  buildArchive,
-  makeBatch,
-  md5,
-  rawArchive,
-  RECORD,
-  sendFile,
-  sendPrefix,
-  serve,
-  tempDir,
-  TRAIN_FILES,
-  writeBatches,
-  type Served,
-} from './helpers.js';
+import { buildArchive, makeBatch, md5, rawArchive, RECORD, sendFile, sendPrefix, serve, tempDir, TRAIN_FILES, writeBatches, type Served } from './helpers.js';
 
 let dir: { path: string; cleanup: () => void };
 let server: Served | undefined;

@@ -19,7 +19,9 @@ describe('resolveDataset', () => {
 
   it('refuses a single --data-md5 for the four MNIST files and mirrors for a folder', async () => {
     await expect(resolveDataset('mnist').load({ md5: '0'.repeat(32) })).rejects.toThrow(/applies only to cifar10/);
-    await expect(resolveDataset('folder:/tmp').load({ url: 'https://example.org/x' })).rejects.toThrow(/read from disk; --data-url and --data-md5 do not apply/);
+    await expect(resolveDataset('folder:/tmp').load({ url: 'https://example.org/x' })).rejects.toThrow(
+      /read from disk; --data-url and --data-md5 do not apply/,
+    );
   });
 });
 
@@ -53,7 +55,9 @@ describe('images of your own', () => {
     // valFraction sets the split's sides, and is refused where there is no split to set.
     const half = await ds.load({ valFraction: 0.5 });
     expect([half.train.count, half.val.count]).toEqual([25, 25]);
-    await expect(arrayDataset({ train: arrays(20), val: arrays(5, 200) }).load({ valFraction: 0.5 })).rejects.toThrow(/validation images were given, so there is no split for a valFraction of 0.5 to set/);
+    await expect(arrayDataset({ train: arrays(20), val: arrays(5, 200) }).load({ valFraction: 0.5 })).rejects.toThrow(
+      /validation images were given, so there is no split for a valFraction of 0.5 to set/,
+    );
   });
 
   it('checks the arrays', () => {

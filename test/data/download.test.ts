@@ -100,9 +100,7 @@ describe('downloadFile', () => {
       res.writeHead(503);
       res.end();
     });
-    await expect(downloadFile({ ...FAST, retries: 2, url: server.url, dest })).rejects.toThrow(
-      /failed after 3 attempts without progress: HTTP 503/,
-    );
+    await expect(downloadFile({ ...FAST, retries: 2, url: server.url, dest })).rejects.toThrow(/failed after 3 attempts without progress: HTTP 503/);
     expect(server.requests).toHaveLength(3);
     expect(existsSync(dest)).toBe(false);
   });

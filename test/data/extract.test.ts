@@ -40,7 +40,10 @@ describe('extractCifar10Archive', () => {
   });
 
   it('writes only the expected files, skipping anything else', async () => {
-    writeFileSync(archive, rawArchive([...complete(), { path: 'cifar-10-batches-bin/extra.sh', body: Buffer.from('echo hi') }, { path: 'other.txt', body: Buffer.from('x') }]));
+    writeFileSync(
+      archive,
+      rawArchive([...complete(), { path: 'cifar-10-batches-bin/extra.sh', body: Buffer.from('echo hi') }, { path: 'other.txt', body: Buffer.from('x') }]),
+    );
     const logs: string[] = [];
     const out = await extractCifar10Archive(archive, cache, { log: (m) => logs.push(m) });
     expect(readdirSync(out).sort()).toEqual([...TRAIN_FILES, 'test_batch.bin'].sort());
@@ -51,9 +54,17 @@ describe('extractCifar10Archive', () => {
   const hostile: [string, () => RawEntry, RegExp][] = [
     ['a ../ path', () => ({ path: 'cifar-10-batches-bin/../../evil', body: Buffer.from('pwned') }), /"cifar-10-batches-bin\/..\/..\/evil" climbs out/],
     ['an absolute path', () => ({ path: join(dir.path, 'evil'), body: Buffer.from('pwned') }), /has an absolute path/],
-    ['a symlink pointing out', () => ({ path: 'cifar-10-batches-bin/data_batch_1.bin', type: 'SymbolicLink', linkpath: '../../evil' }), /symbolic link to "..\/..\/evil"; links are not allowed/],
+    [
+      'a symlink pointing out',
+      () => ({ path: 'cifar-10-batches-bin/data_batch_1.bin', type: 'SymbolicLink', linkpath: '../../evil' }),
+      /symbolic link to "..\/..\/evil"; links are not allowed/,
+    ],
     ['a hard link', () => ({ path: 'cifar-10-batches-bin/data_batch_1.bin', type: 'Link', linkpath: '/etc/passwd' }), /hard link to "\/etc\/passwd"/],
-    ['an absurd size', () => ({ path: 'cifar-10-batches-bin/data_batch_1.bin', size: 40 * 2 ** 30, body: Buffer.alloc(512) }), /declares 42949672960 bytes, more than the \d+-byte limit/],
+    [
+      'an absurd size',
+      () => ({ path: 'cifar-10-batches-bin/data_batch_1.bin', size: 40 * 2 ** 30, body: Buffer.alloc(512) }),
+      /declares 42949672960 bytes, more than the \d+-byte limit/,
+    ],
   ];
   for (const [what, entry, message] of hostile) {
     it(`refuses ${what} and writes nothing`, async () => {

@@ -31,7 +31,14 @@ async function writeFolder(root: string, perClass = 5, grey = false): Promise<st
     for (let i = 0; i < perClass; i++) {
       // WebP has no grey mode: a grey folder is PNG and JPEG.
       const format = grey ? (['png', 'jpeg'] as const)[i % 2] : (['png', 'jpeg', 'webp'] as const)[i % 3];
-      await writeImage(join(root, cls, `${cls}-${i}.${format === 'jpeg' ? (i % 2 ? 'JPG' : 'jpeg') : format}`), grey ? [rgb[0], 0, 0] : rgb, format, 40 + i, 30, grey);
+      await writeImage(
+        join(root, cls, `${cls}-${i}.${format === 'jpeg' ? (i % 2 ? 'JPG' : 'jpeg') : format}`),
+        grey ? [rgb[0], 0, 0] : rgb,
+        format,
+        40 + i,
+        30,
+        grey,
+      );
     }
   }
   return root;
@@ -120,12 +127,14 @@ describe('folder:DIR', () => {
       'dog/empty.png: empty file',
       'owl/nested/: a directory inside a class (classes are one level deep)',
     ]);
-    expect(err!.message).toMatch(/does not have the layout DIR\/<class>\/<image>:\n  README\.txt/);
+    expect(err!.message).toMatch(/does not have the layout DIR\/<class>\/<image>:\n {2}README\.txt/);
 
     const broken = await writeFolder(join(dir.path, 'broken'), 3);
     writeFileSync(join(broken, 'cat', 'cut.png'), Buffer.from('\x89PNG\r\n\x1a\n garbage'));
     writeFileSync(join(broken, 'owl', 'fake.jpg'), 'this is text');
-    await expect(decodeImageFolder(broken, { cacheDir: join(dir.path, 'cache') })).rejects.toThrow(/2 of 11 files are not readable images:\n  cat\/cut\.png: cannot be decoded: .*\n  owl\/fake\.jpg: cannot be decoded/);
+    await expect(decodeImageFolder(broken, { cacheDir: join(dir.path, 'cache') })).rejects.toThrow(
+      /2 of 11 files are not readable images:\n {2}cat\/cut\.png: cannot be decoded: .*\n {2}owl\/fake\.jpg: cannot be decoded/,
+    );
 
     const small = join(dir.path, 'small');
     mkdirSync(join(small, 'a'), { recursive: true });

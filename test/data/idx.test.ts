@@ -181,7 +181,9 @@ describe('the MNIST-format loader', () => {
     const logs: string[] = [];
     const s = await loadIdxDataset(spec, { dataDir: cache, url: base, allowHttp: true, log: (m) => logs.push(m) });
     expect(s.train.count + s.val.count).toBe(TRAIN);
-    expect(logs.join('\n')).toMatch(/train-labels-idx1-ubyte\.gz fails its checksum: md5 [0-9a-f]{32}, expected [0-9a-f]{32}.*deleting it and downloading it again/);
+    expect(logs.join('\n')).toMatch(
+      /train-labels-idx1-ubyte\.gz fails its checksum: md5 [0-9a-f]{32}, expected [0-9a-f]{32}.*deleting it and downloading it again/,
+    );
   });
 
   it("uses a distribution package's files, accepting a recompressed copy by its decompressed md5, and refuses a different one", async () => {
@@ -196,7 +198,9 @@ describe('the MNIST-format loader', () => {
     expect(logs[0]).toMatch(/installed by a distribution package/);
     writeFileSync(join(pkg, 't10k-images-idx3-ubyte.gz'), gzipSync(mnistLike(TEST, 5000).images));
     await expect(ensureIdxDataset({ ...spec, systemDirs: [pkg] }, { env: { HOME: dir.path } })).rejects.toThrow(IdxChecksumError);
-    await expect(ensureIdxDataset({ ...spec, systemDirs: [pkg] }, { env: { HOME: dir.path } })).rejects.toThrow(/t10k-images-idx3-ubyte\.gz fails its checksum.*it decompresses to [0-9a-f]{32}/);
+    await expect(ensureIdxDataset({ ...spec, systemDirs: [pkg] }, { env: { HOME: dir.path } })).rejects.toThrow(
+      /t10k-images-idx3-ubyte\.gz fails its checksum.*it decompresses to [0-9a-f]{32}/,
+    );
   });
 });
 
@@ -205,7 +209,7 @@ describe('the MNIST-format loader', () => {
 const DEBIAN = FASHION_MNIST.systemDirs[0];
 const haveDebian = existsSync(join(DEBIAN, FASHION_MNIST.trainImages.name));
 if (!haveDebian) {
-  if (process.env.CI) it('has Debian\'s dataset-fashion-mnist installed', () => void expect.fail(`${DEBIAN} is missing; CI installs dataset-fashion-mnist`));
+  if (process.env.CI) it("has Debian's dataset-fashion-mnist installed", () => void expect.fail(`${DEBIAN} is missing; CI installs dataset-fashion-mnist`));
   else console.warn(`skipping the real Fashion-MNIST test: ${DEBIAN} is not there (apt-get install dataset-fashion-mnist)`);
 }
 

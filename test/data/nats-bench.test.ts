@@ -35,7 +35,12 @@ describe('readNatsBenchTable', () => {
   });
 
   it('reads columns in any order, CRLF line ends and a byte-order mark', () => {
-    const t = readNatsBenchTable(write('crlf.csv', `\uFEFFArchitectureString,ImageNetTestAccuracy200Epochs,CIFAR100TestAccuracy200Epochs,CIFAR10TestAccuracy200Epochs\r\n${A},46.5,73.2,94.1\r\n`));
+    const t = readNatsBenchTable(
+      write(
+        'crlf.csv',
+        `\uFEFFArchitectureString,ImageNetTestAccuracy200Epochs,CIFAR100TestAccuracy200Epochs,CIFAR10TestAccuracy200Epochs\r\n${A},46.5,73.2,94.1\r\n`,
+      ),
+    );
     expect([t.accuracy(A, 'cifar10'), t.accuracy(A, 'cifar100'), t.accuracy(A, 'imagenet16-120')]).toEqual([94.1, 73.2, 46.5]);
   });
 
@@ -49,9 +54,13 @@ describe('readNatsBenchTable', () => {
     expect(bad('header.csv', `${HEADER}\n`)).toThrow(/header\.csv has a header but no cells/);
     expect(bad('col.csv', `CIFAR10TestAccuracy200Epochs,ArchitectureString\n94,${A}\n`)).toThrow(/col\.csv: no column CIFAR100TestAccuracy200Epochs/);
     expect(bad('short.csv', `${HEADER}\n94.1,73.2,${A},x\n`)).toThrow(/short\.csv:2: 4 fields, the header has 5/);
-    expect(bad('nan.csv', `${HEADER}\n94.1,73.2,46.5,${B},x\n94.1,abc,46.5,${A},x\n`)).toThrow(/nan\.csv:3: CIFAR100TestAccuracy200Epochs is "abc", not an accuracy in percent/);
+    expect(bad('nan.csv', `${HEADER}\n94.1,73.2,46.5,${B},x\n94.1,abc,46.5,${A},x\n`)).toThrow(
+      /nan\.csv:3: CIFAR100TestAccuracy200Epochs is "abc", not an accuracy in percent/,
+    );
     expect(bad('space.csv', `${HEADER}\n94.1, ,46.5,${A},x\n`)).toThrow(/space\.csv:2: CIFAR100TestAccuracy200Epochs is " "/);
-    expect(bad('high.csv', `${HEADER}\n100.5,73.2,46.5,${A},x\n`)).toThrow(/high\.csv:2: CIFAR10TestAccuracy200Epochs is "100.5", not an accuracy in percent \(0 to 100\)/);
+    expect(bad('high.csv', `${HEADER}\n100.5,73.2,46.5,${A},x\n`)).toThrow(
+      /high\.csv:2: CIFAR10TestAccuracy200Epochs is "100.5", not an accuracy in percent \(0 to 100\)/,
+    );
     expect(bad('low.csv', `${HEADER}\n94,73.2,-1,${A},x\n`)).toThrow(/low\.csv:2: ImageNetTestAccuracy200Epochs is "-1"/);
     expect(bad('dup.csv', `${HEADER}\n94.1,73.2,46.5,${A},x\n10,1,1,${B},y\n94.1,73.2,46.5,${A},x\n`)).toThrow(
       /dup\.csv:4: cell \|nor_conv_3x3.* appears a second time \(first on line 2\)/,
@@ -118,7 +127,9 @@ describe('ensureNatsBenchTable', () => {
       expect(existsSync(join(cacheDir, NATS_BENCH_FILE))).toBe(false);
       expect(existsSync(join(cacheDir, `${NATS_BENCH_FILE}.part`))).toBe(false);
       // the default is the table's public sha256, and plain http needs allowHttp
-      await expect(ensureNatsBenchTable({ cacheDir, url: `${server.url}/t.csv`, allowHttp: true, retries: 0 })).rejects.toThrow(new RegExp(`expected sha256 ${NATS_BENCH_SHA256}`));
+      await expect(ensureNatsBenchTable({ cacheDir, url: `${server.url}/t.csv`, allowHttp: true, retries: 0 })).rejects.toThrow(
+        new RegExp(`expected sha256 ${NATS_BENCH_SHA256}`),
+      );
       await expect(ensureNatsBenchTable({ cacheDir, url: `${server.url}/t.csv`, sha256: sha })).rejects.toThrow(/refusing to download over plain http/);
     } finally {
       await server.close();
@@ -128,7 +139,9 @@ describe('ensureNatsBenchTable', () => {
   it('takes a given --table as it is, and names one that is missing', async () => {
     const given = write('given.csv', body.toString());
     expect(await ensureNatsBenchTable({ table: given })).toBe(given);
-    await expect(ensureNatsBenchTable({ table: join(tmp.path, 'nope.csv') })).rejects.toThrow(/--table .*nope\.csv does not exist \(leave --table out to download/);
+    await expect(ensureNatsBenchTable({ table: join(tmp.path, 'nope.csv') })).rejects.toThrow(
+      /--table .*nope\.csv does not exist \(leave --table out to download/,
+    );
   });
 
   it('caches under $NASCENT_CACHE/nats-bench, else ~/.cache/nascent/nats-bench', () => {
@@ -138,14 +151,19 @@ describe('ensureNatsBenchTable', () => {
 });
 
 if (haveShared(NB201_TABLE, 'the NAS-Bench-201 table')) {
-  it('reads the real table in well under a second: 15,625 cells, CIFAR-10 optimum 94.37, its sha256 the download\'s', () => {
+  it("reads the real table in well under a second: 15,625 cells, CIFAR-10 optimum 94.37, its sha256 the download's", () => {
     const text = readFileSync(NB201_TABLE);
     expect(sha256(text)).toBe(NATS_BENCH_SHA256);
     const started = performance.now();
     const t = readNatsBenchTable(NB201_TABLE);
     expect(performance.now() - started).toBeLessThan(1000);
     expect(t.size).toBe(15625);
-    const column = text.toString().trim().split('\n').slice(1).map((l) => Number(l.split(',')[0]));
+    const column = text
+      .toString()
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => Number(l.split(',')[0]));
     const best = t.best('cifar10');
     expect(best.accuracy).toBe(Math.max(...column));
     expect(best.accuracy).toBeCloseTo(94.37, 2);

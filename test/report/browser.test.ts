@@ -25,7 +25,15 @@ beforeAll(async () => {
   if (!haveChromium) return;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 afterAll(async () => {
@@ -53,8 +61,17 @@ async function open(file: string) {
         return { id: img.id, complete: img.complete, naturalWidth: img.naturalWidth, width: box.width, height: box.height };
       }),
     );
-    const decoded = await page.$$eval('img', (imgs) => Promise.all(imgs.map((img) => img.decode().then(() => true, () => false))));
-    const text = await page.innerText('body');
+    const decoded = await page.$$eval('img', (imgs) =>
+      Promise.all(
+        imgs.map((img) =>
+          img.decode().then(
+            () => true,
+            () => false,
+          ),
+        ),
+      ),
+    );
+    const text = await page.textContent('body');
     const screenshot = decodePng(await page.screenshot({ fullPage: true }));
     return { images: images as ImageState[], decoded, text, screenshot, requests };
   } finally {

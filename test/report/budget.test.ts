@@ -33,7 +33,9 @@ describe('accuracy against budget', () => {
     const dir = tempDir();
     const trials = writeFakeRun(dir, { episodes: 4, epochs: 3 });
     writeFileSync(join(dir, 'trials.jsonl'), '');
-    trials.forEach((t, i) => appendFileSync(join(dir, 'trials.jsonl'), JSON.stringify({ ...t, budget: i === 0 ? 1 : 3, ...(i >= 2 ? { cached: true, cachedFrom: 1 } : {}) }) + '\n'));
+    trials.forEach((t, i) =>
+      appendFileSync(join(dir, 'trials.jsonl'), JSON.stringify({ ...t, budget: i === 0 ? 1 : 3, ...(i >= 2 ? { cached: true, cachedFrom: 1 } : {}) }) + '\n'),
+    );
     const { files } = await writeRunReport(dir);
     expect(files.some((f) => f.endsWith('budget.svg'))).toBe(true);
     const svg = readFileSync(join(dir, 'report', 'budget.svg'), 'utf8');

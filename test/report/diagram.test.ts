@@ -6,16 +6,27 @@ import { cellDot, dotString, placeholderDot, renderDot } from '../../src/report/
 import { Rng } from '../../src/util/random.js';
 import { EXAMPLE } from '../cells/helpers.js';
 
-const unescape = (s: string) => s.replace(/&#45;/g, '-').replace(/&gt;/g, '>').replace(/&lt;/g, '<').replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'");
+const unescapeHtml = (s: string) =>
+  s
+    .replace(/&#45;/g, '-')
+    .replace(/&gt;/g, '>')
+    .replace(/&lt;/g, '<')
+    .replace(/&amp;/g, '&')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'");
 
 /** Graphviz's SVG: each node and edge is a <g class="node|edge"> with a <title> (its id) and <text>s. */
 function parseGraph(svg: string) {
   const nodes = new Map<string, string[]>();
   const edges: string[] = [];
   for (const m of svg.matchAll(/<g id="[^"]*" class="(node|edge)">\s*<title>([^<]*)<\/title>([\s\S]*?)<\/g>/g)) {
-    const title = unescape(m[2]);
+    const title = unescapeHtml(m[2]);
     if (m[1] === 'edge') edges.push(title);
-    else nodes.set(title, [...m[3].matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((t) => unescape(t[1])));
+    else
+      nodes.set(
+        title,
+        [...m[3].matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((t) => unescapeHtml(t[1])),
+      );
   }
   return { nodes, edges };
 }
@@ -69,7 +80,7 @@ describe('cell diagrams', () => {
     expect(nodes.get('in0')).toEqual(['h[i-1]', '(unused)']);
   });
 
-  it('refuses a malformed cell with the validator\'s message', () => {
+  it("refuses a malformed cell with the validator's message", () => {
     expect(() => cellDot([{ inputs: [0, 7], ops: ['sep_3x3', 'identity'], combine: 'add' }], 't')).toThrow(/inputs/);
     expect(() => cellDot([{ inputs: [0, 1], ops: ['conv_9x9' as never, 'identity'], combine: 'add' }], 't')).toThrow(/conv_9x9/);
   });
@@ -78,7 +89,7 @@ describe('cell diagrams', () => {
     expect(dotString('a "b" \\ c\nd')).toBe('"a \\"b\\" \\\\ c\\nd"');
     const title = 'run "x" \\ <y> & z';
     const svg = await renderDot(placeholderDot(title, 'nothing "here"'));
-    const texts = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => unescape(m[1]));
+    const texts = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => unescapeHtml(m[1]));
     expect(texts).toContain(title);
     expect(texts).toContain('nothing "here"');
   });

@@ -30,10 +30,14 @@ describe('LiveReport', () => {
   it('warns once about a report that keeps failing, and keeps accepting requests', async () => {
     const warnings: string[] = [];
     let calls = 0;
-    const live = new LiveReport('run', (m) => warnings.push(m), async () => {
-      calls++;
-      throw new Error('disk full');
-    });
+    const live = new LiveReport(
+      'run',
+      (m) => warnings.push(m),
+      async () => {
+        calls++;
+        throw new Error('disk full');
+      },
+    );
     for (let i = 0; i < 3; i++) {
       live.request();
       await live.settle();

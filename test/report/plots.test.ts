@@ -36,7 +36,9 @@ describe('accuracy plot', () => {
     const drawn = points(svg);
     expect(drawn).toHaveLength(trials.length);
     const expected = trials.map((t) =>
-      t.accuracy === null ? `episode ${t.episode}: failed child` : `episode ${t.episode}: accuracy ${t.accuracy}, ${t.explored ? CHILD_KINDS.explored : CHILD_KINDS.policy}`,
+      t.accuracy === null
+        ? `episode ${t.episode}: failed child`
+        : `episode ${t.episode}: accuracy ${t.accuracy}, ${t.explored ? CHILD_KINDS.explored : CHILD_KINDS.policy}`,
     );
     expect(drawn.map((p) => p.label).sort()).toEqual(expected.sort());
     expectPlacedByValue(
@@ -91,7 +93,11 @@ describe('compare plot', () => {
     ];
     const svg = await renderSpec(compareSpec(rows, ['a (controller)', 'b (random)']));
     // Each row is drawn twice: against episode and against child-epochs.
-    expect(points(svg).map((p) => p.label).sort()).toEqual(['a1', 'a1', 'a2', 'a2', 'b1', 'b1']);
+    expect(
+      points(svg)
+        .map((p) => p.label)
+        .sort(),
+    ).toEqual(['a1', 'a1', 'a2', 'a2', 'b1', 'b1']);
     expect(svg).toContain('>a (controller)<');
     expect(svg).toContain('>b (random)<');
     expect(svg).toContain('>child training epochs spent<');

@@ -26,7 +26,8 @@ export function decodePng(data: Uint8Array): DecodedPng {
       width = body.readUInt32BE(0);
       height = body.readUInt32BE(4);
       const [depth, ct, , , interlace] = body.subarray(8, 13);
-      if (depth !== 8 || (ct !== 2 && ct !== 6) || interlace !== 0) throw new Error(`unsupported PNG: depth ${depth}, colour type ${ct}, interlace ${interlace}`);
+      if (depth !== 8 || (ct !== 2 && ct !== 6) || interlace !== 0)
+        throw new Error(`unsupported PNG: depth ${depth}, colour type ${ct}, interlace ${interlace}`);
       colorType = ct;
     } else if (type === 'IDAT') idat.push(body);
     else if (type === 'IEND') break;

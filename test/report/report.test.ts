@@ -27,7 +27,16 @@ function embeddedSvg(html: string, id: string): string {
 describe('writeRunReport', () => {
   it('writes the plots, diagrams and a self-contained index.html with the top 10 distinct architectures', async () => {
     const dir = join(tempDir(), 'run-1');
-    const trials = writeFakeRun(dir, { episodes: 30, failed: [4, 9], repeats: [[20, 2], [25, 2], [26, 7]], hierarchical: true });
+    const trials = writeFakeRun(dir, {
+      episodes: 30,
+      failed: [4, 9],
+      repeats: [
+        [20, 2],
+        [25, 2],
+        [26, 7],
+      ],
+      hierarchical: true,
+    });
     const { files } = await writeRunReport(dir);
     expect(files.map((f) => f.slice(join(dir, 'report').length + 1)).sort()).toEqual([...FILES].sort());
     // Written atomically: no temporary file is left beside them.
@@ -39,7 +48,7 @@ describe('writeRunReport', () => {
     const keys = rows.map((r) => r[5]);
     expect(new Set(keys).size).toBe(10);
     const bestPerKey = new Map<string, TrialRecord>();
-    for (const t of trials) if (t.accuracy !== null && !(bestPerKey.get(t.key)?.accuracy! >= t.accuracy)) bestPerKey.set(t.key, t);
+    for (const t of trials) if (t.accuracy !== null && !((bestPerKey.get(t.key)?.accuracy ?? -1) >= t.accuracy)) bestPerKey.set(t.key, t);
     const expected = [...bestPerKey.values()].sort((a, b) => b.accuracy! - a.accuracy!).slice(0, 10);
     expect(keys).toEqual(expected.map((t) => t.key));
     rows.forEach((r, i) => {
@@ -126,7 +135,9 @@ describe('writeRunReport', () => {
     const best = trials[0].accuracy! > trials[1].accuracy! ? trials[0] : trials[1];
     best.cells.normal[0].ops[0] = 'conv_9x9' as never;
     writeFileSync(join(dir, 'trials.jsonl'), trials.map((t) => JSON.stringify(t) + '\n').join(''));
-    await expect(writeRunReport(dir)).rejects.toThrow(new RegExp(`trials\\.jsonl: episode ${best.episode}: cannot draw its normal cell: [\\s\\S]*normal\\[0\\]\\.ops\\[0\\]: "conv_9x9"`));
+    await expect(writeRunReport(dir)).rejects.toThrow(
+      new RegExp(`trials\\.jsonl: episode ${best.episode}: cannot draw its normal cell: [\\s\\S]*normal\\[0\\]\\.ops\\[0\\]: "conv_9x9"`),
+    );
   });
 
   it('takes well under 2 s for 150 episodes once the engines are loaded', async () => {

@@ -42,7 +42,15 @@ describe('episodeSeries', () => {
 
 describe('topArchitectures and bestTrial', () => {
   it('lists distinct architectures by canonical key, each at its best training, best first', () => {
-    const trials = fakeTrials({ episodes: 30, failed: [4], repeats: [[20, 2], [21, 2], [22, 5]] });
+    const trials = fakeTrials({
+      episodes: 30,
+      failed: [4],
+      repeats: [
+        [20, 2],
+        [21, 2],
+        [22, 5],
+      ],
+    });
     const top = topArchitectures(trials, 10);
     expect(top).toHaveLength(10);
     expect(new Set(top.map((a) => a.key)).size).toBe(10);

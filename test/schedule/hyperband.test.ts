@@ -12,14 +12,21 @@ function drive(s: HyperbandScheduler, jobs: number) {
     const job = s.next();
     const id = job.kind === 'new' ? episode : job.from.proposal.actions[0];
     log.push({ ...job, id });
-    const m: Member = { episode, accuracy: id / 100, proposal: { actions: [id], explored: false }, budget: job.budget!, valAccuracies: [], state: `states/episode-${episode}.state` };
+    const m: Member = {
+      episode,
+      accuracy: id / 100,
+      proposal: { actions: [id], explored: false },
+      budget: job.budget!,
+      valAccuracies: [],
+      state: `states/episode-${episode}.state`,
+    };
     s.record(job, m);
   }
   return log;
 }
 
 describe('HyperbandScheduler', () => {
-  it('runs Li et al.\'s brackets for R = 9, eta = 3: 9@1 3@3 1@9, then 5@3 1@9, then 3@9, then again', () => {
+  it("runs Li et al.'s brackets for R = 9, eta = 3: 9@1 3@3 1@9, then 5@3 1@9, then 3@9, then again", () => {
     expect(maxBracket(9, 3)).toBe(2);
     expect(maxBracket(243, 3)).toBe(5);
     expect(maxBracket(8, 3)).toBe(1);
@@ -27,8 +34,11 @@ describe('HyperbandScheduler', () => {
     const log = drive(s, 13 + 6 + 3 + 1);
     const shape = log.map((j) => `${j.bracket}/${j.rung}/${j.kind === 'new' ? 'n' : 'p'}${j.budget}`);
     expect(shape).toEqual([
-      ...Array(9).fill('2/0/n1'), ...Array(3).fill('2/1/p3'), '2/2/p9',
-      ...Array(5).fill('1/0/n3'), '1/1/p9',
+      ...Array(9).fill('2/0/n1'),
+      ...Array(3).fill('2/1/p3'),
+      '2/2/p9',
+      ...Array(5).fill('1/0/n3'),
+      '1/1/p9',
       ...Array(3).fill('0/0/n9'),
       '2/0/n1',
     ]);
@@ -69,7 +79,22 @@ describe('HyperbandScheduler', () => {
 });
 
 const trial = (over: Partial<TrialRecord>): TrialRecord =>
-  ({ episode: 1, strategy: 'random', cells: {} as TrialRecord['cells'], key: 'k', explored: true, accuracy: 0.5, valAccuracies: [0.5], reward: 0, baseline: 0, params: 1, seconds: 1, backend: 'cpu', time: '', ...over }) as TrialRecord;
+  ({
+    episode: 1,
+    strategy: 'random',
+    cells: {} as TrialRecord['cells'],
+    key: 'k',
+    explored: true,
+    accuracy: 0.5,
+    valAccuracies: [0.5],
+    reward: 0,
+    baseline: 0,
+    params: 1,
+    seconds: 1,
+    backend: 'cpu',
+    time: '',
+    ...over,
+  }) as TrialRecord;
 
 describe('MedianPruner', () => {
   it("stops a child below the median of earlier completed children's accuracy at the same epoch", () => {
@@ -81,7 +106,10 @@ describe('MedianPruner', () => {
     p.add(trial({ valAccuracies: [0.4, 0.6, 0.7] }));
     expect(p.check([0.1])).toBeUndefined(); // warm-up epoch
     expect(p.check([0.1, 0.5])).toBeUndefined(); // at the median 0.5
-    expect(p.check([0.1, 0.49])).toMatchObject({ epoch: 2, reason: expect.stringMatching(/0\.4900 after epoch 2 is below the median 0\.5000 of 3 earlier children/) });
+    expect(p.check([0.1, 0.49])).toMatchObject({
+      epoch: 2,
+      reason: expect.stringMatching(/0\.4900 after epoch 2 is below the median 0\.5000 of 3 earlier children/),
+    });
     expect(p.check([0.6, 0.49])).toBeUndefined(); // best so far counts, as in Optuna
     expect(median([3, 1, 2, 10])).toBe(2.5);
   });
@@ -89,7 +117,16 @@ describe('MedianPruner', () => {
 
 describe('TrialCache', () => {
   it('keys results by architecture and budget, and passes over failed, pruned and cached trials', () => {
-    const c = new TrialCache([trial({ episode: 1, key: 'a', budget: 3 }), trial({ episode: 2, key: 'b', accuracy: null, failed: 'NaN' }), trial({ episode: 3, key: 'c', budget: 3, pruned: { epoch: 1, reason: '' } }), trial({ episode: 4, key: 'a', budget: 3 }), trial({ episode: 5, key: 'old' })], 6);
+    const c = new TrialCache(
+      [
+        trial({ episode: 1, key: 'a', budget: 3 }),
+        trial({ episode: 2, key: 'b', accuracy: null, failed: 'NaN' }),
+        trial({ episode: 3, key: 'c', budget: 3, pruned: { epoch: 1, reason: '' } }),
+        trial({ episode: 4, key: 'a', budget: 3 }),
+        trial({ episode: 5, key: 'old' }),
+      ],
+      6,
+    );
     expect(c.get('a', 3)?.episode).toBe(1);
     expect(c.get('a', 9)).toBeUndefined();
     expect(c.get('b', 6)).toBeUndefined();

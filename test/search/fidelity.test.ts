@@ -39,7 +39,15 @@ class EpochEvaluator implements Evaluator {
       }
     }
     const end = from + valAccuracies.length;
-    return { accuracy: Math.max(...valAccuracies), valAccuracies, params: 1, seconds: 0, epochsTrained: valAccuracies.length, ...(stopped ? { stopped } : {}), ...(req.keepState ? { state: Buffer.from(JSON.stringify({ epochs: end })) } : {}) };
+    return {
+      accuracy: Math.max(...valAccuracies),
+      valAccuracies,
+      params: 1,
+      seconds: 0,
+      epochsTrained: valAccuracies.length,
+      ...(stopped ? { stopped } : {}),
+      ...(req.keepState ? { state: Buffer.from(JSON.stringify({ epochs: end })) } : {}),
+    };
   }
 }
 
@@ -81,7 +89,14 @@ describe('caching', () => {
     await runSearch({ store, space: NASNET, strategy, evaluator, baseline: b, episodes: 3, backend: 't', settings: {}, scheduler: new FullFidelity(2) });
     const { trials } = store.readTrials();
     expect(evaluator.calls).toHaveLength(2);
-    expect(trials[2]).toMatchObject({ cached: true, cachedFrom: 1, accuracy: trials[0].accuracy, valAccuracies: trials[0].valAccuracies, budget: 2, epochsTrained: 0 });
+    expect(trials[2]).toMatchObject({
+      cached: true,
+      cachedFrom: 1,
+      accuracy: trials[0].accuracy,
+      valAccuracies: trials[0].valAccuracies,
+      budget: 2,
+      epochsTrained: 0,
+    });
     expect(trials[0].cached).toBeUndefined();
     expect(strategy.seen).toHaveLength(3);
     expect(trials[2].baseline).toBeCloseTo(((trials[0].accuracy as number) + (trials[1].accuracy as number)) / 2, 12);
@@ -91,13 +106,35 @@ describe('caching', () => {
     const again = RunStore.open(store.dir);
     const rec = recoverRun(again);
     const ev2 = new EpochEvaluator();
-    await runSearch({ store: again, space: NASNET, strategy: new ListStrategy([p2.actions]), evaluator: ev2, baseline: baseline(), episodes: 4, done: rec.done, history: rec.trials, backend: 't', settings: {}, scheduler: new FullFidelity(2) });
+    await runSearch({
+      store: again,
+      space: NASNET,
+      strategy: new ListStrategy([p2.actions]),
+      evaluator: ev2,
+      baseline: baseline(),
+      episodes: 4,
+      done: rec.done,
+      history: rec.trials,
+      backend: 't',
+      settings: {},
+      scheduler: new FullFidelity(2),
+    });
     expect(ev2.calls).toHaveLength(0);
     expect(again.readTrials().trials[3]).toMatchObject({ cached: true, cachedFrom: 2 });
     again.close();
     const s3 = newRun();
     const ev3 = new EpochEvaluator();
-    await runSearch({ store: s3, space: NASNET, strategy: new ListStrategy([p1.actions]), evaluator: ev3, baseline: baseline(), episodes: 2, backend: 't', settings: {}, retrainDuplicates: true });
+    await runSearch({
+      store: s3,
+      space: NASNET,
+      strategy: new ListStrategy([p1.actions]),
+      evaluator: ev3,
+      baseline: baseline(),
+      episodes: 2,
+      backend: 't',
+      settings: {},
+      retrainDuplicates: true,
+    });
     expect(ev3.calls).toHaveLength(2);
     expect(s3.readTrials().trials.some((t) => t.cached)).toBe(false);
     s3.close();
@@ -127,7 +164,12 @@ describe('hyperband in the loop', () => {
       expect(t.valAccuracies[0]).toBe(best3[i].valAccuracies[0]);
     });
     expect(trials[12]).toMatchObject({ inheritedFrom: trials[9].episode, epochsTrained: 6 });
-    expect(evaluator.calls.slice(9)).toEqual([{ epochs: 3, from: 1 }, { epochs: 3, from: 1 }, { epochs: 3, from: 1 }, { epochs: 9, from: 3 }]);
+    expect(evaluator.calls.slice(9)).toEqual([
+      { epochs: 3, from: 1 },
+      { epochs: 3, from: 1 },
+      { epochs: 3, from: 1 },
+      { epochs: 9, from: 3 },
+    ]);
     expect(seen.map((f) => f.budget)).toEqual(trials.map((t) => t.budget));
     // The bracket is over: no saved state can be continued any more.
     expect(existsSync(join(store.dir, 'states')) ? readdirSync(join(store.dir, 'states')) : []).toEqual([]);
@@ -142,14 +184,36 @@ describe('hyperband in the loop', () => {
     const store = newRun();
     const strategy = new ListStrategy(lists);
     const scheduler = new HyperbandScheduler({ maxEpochs: 3, factor: 3 });
-    await runSearch({ store, space: NASNET, strategy, evaluator: new EpochEvaluator(), baseline: baseline(), episodes: 3, backend: 't', settings: {}, scheduler });
+    await runSearch({
+      store,
+      space: NASNET,
+      strategy,
+      evaluator: new EpochEvaluator(),
+      baseline: baseline(),
+      episodes: 3,
+      backend: 't',
+      settings: {},
+      scheduler,
+    });
     store.close();
     const again = RunStore.open(store.dir);
     const rec = recoverRun(again);
     const resumed = new HyperbandScheduler({ maxEpochs: 3, factor: 3 });
     resumed.setState(rec.checkpoint!.scheduler);
     const later = new ListStrategy(lists);
-    await runSearch({ store: again, space: NASNET, strategy: later, evaluator: new EpochEvaluator(), baseline: baseline(), episodes: 4, done: rec.done, history: rec.trials, backend: 't', settings: {}, scheduler: resumed });
+    await runSearch({
+      store: again,
+      space: NASNET,
+      strategy: later,
+      evaluator: new EpochEvaluator(),
+      baseline: baseline(),
+      episodes: 4,
+      done: rec.done,
+      history: rec.trials,
+      backend: 't',
+      settings: {},
+      scheduler: resumed,
+    });
     const { trials } = again.readTrials();
     expect(trials[3].rung).toBe(1);
     expect(later.memos).toEqual([{ drawn: (trials[3].inheritedFrom as number) - 1 }]);
@@ -159,12 +223,32 @@ describe('hyperband in the loop', () => {
   it('resumes in the middle of a bracket exactly, also after a crash between checkpoint and trial line', async () => {
     const strategyOf = () => new RandomStrategy(NASNET.decisions, 8);
     const straight = newRun();
-    await runSearch({ store: straight, space: NASNET, strategy: strategyOf(), evaluator: new EpochEvaluator(), baseline: baseline(), episodes: 20, backend: 't', settings: {}, scheduler: hyperband() });
+    await runSearch({
+      store: straight,
+      space: NASNET,
+      strategy: strategyOf(),
+      evaluator: new EpochEvaluator(),
+      baseline: baseline(),
+      episodes: 20,
+      backend: 't',
+      settings: {},
+      scheduler: hyperband(),
+    });
     const want = strip(straight.readTrials().trials);
     straight.close();
 
     const store = newRun();
-    await runSearch({ store, space: NASNET, strategy: strategyOf(), evaluator: new EpochEvaluator(), baseline: baseline(), episodes: 11, backend: 't', settings: {}, scheduler: hyperband() });
+    await runSearch({
+      store,
+      space: NASNET,
+      strategy: strategyOf(),
+      evaluator: new EpochEvaluator(),
+      baseline: baseline(),
+      episodes: 11,
+      backend: 't',
+      settings: {},
+      scheduler: hyperband(),
+    });
     // killed after the checkpoint of episode 11, before its line: the resume appends it
     const lines = readFileSync(store.path('trials'), 'utf8').trimEnd().split('\n');
     writeFileSync(store.path('trials'), lines.slice(0, 10).join('\n') + '\n');
@@ -178,7 +262,20 @@ describe('hyperband in the loop', () => {
       await strategy.setState(rec.checkpoint!.strategy);
       b.setState(rec.checkpoint!.baseline as Parameters<MovingBaseline['setState']>[0]);
       scheduler.setState(rec.checkpoint!.scheduler);
-      await runSearch({ store: again, space: NASNET, strategy, evaluator: new EpochEvaluator(), baseline: b, episodes: stop, done: rec.done, best: rec.best, history: rec.trials, backend: 't', settings: {}, scheduler });
+      await runSearch({
+        store: again,
+        space: NASNET,
+        strategy,
+        evaluator: new EpochEvaluator(),
+        baseline: b,
+        episodes: stop,
+        done: rec.done,
+        best: rec.best,
+        history: rec.trials,
+        backend: 't',
+        settings: {},
+        scheduler,
+      });
       again.close();
     }
     expect(strip(RunStore.open(store.dir).readTrials().trials)).toEqual(want);
@@ -192,7 +289,18 @@ describe('median pruning in the loop', () => {
     for (let i = 0; i < 6; i++) ps.push((await a.propose()).actions);
     const store = newRun();
     const evaluator = new EpochEvaluator();
-    await runSearch({ store, space: NASNET, strategy: new ListStrategy([...ps, ps[5]]), evaluator, baseline: baseline(), episodes: 7, backend: 't', settings: {}, scheduler: new FullFidelity(4), pruner: new MedianPruner({ warmup: 1, startup: 3 }) });
+    await runSearch({
+      store,
+      space: NASNET,
+      strategy: new ListStrategy([...ps, ps[5]]),
+      evaluator,
+      baseline: baseline(),
+      episodes: 7,
+      backend: 't',
+      settings: {},
+      scheduler: new FullFidelity(4),
+      pruner: new MedianPruner({ warmup: 1, startup: 3 }),
+    });
     const { trials } = store.readTrials();
     const pruned = trials.filter((t) => t.pruned);
     expect(trials.slice(0, 3).every((t) => !t.pruned && t.valAccuracies.length === 4)).toBe(true);

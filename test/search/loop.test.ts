@@ -44,7 +44,17 @@ describe('runSearch', () => {
     const strategy = new RecordingStrategy(NASNET.decisions, 3);
     const events: SearchEvent[] = [];
     const baseline = new MovingBaseline({ window: 2, initial: 0.1 });
-    const out = await runSearch({ store, space: NASNET, strategy, evaluator: new CountingEvaluator(), baseline, episodes: 6, backend: 'test', settings: { s: 1 }, onEvent: (e) => events.push(e) });
+    const out = await runSearch({
+      store,
+      space: NASNET,
+      strategy,
+      evaluator: new CountingEvaluator(),
+      baseline,
+      episodes: 6,
+      backend: 'test',
+      settings: { s: 1 },
+      onEvent: (e) => events.push(e),
+    });
     expect(out).toMatchObject({ episodesDone: 6, stopped: false });
     const { trials } = store.readTrials();
     expect(trials.map((t) => t.episode)).toEqual([1, 2, 3, 4, 5, 6]);
@@ -60,7 +70,14 @@ describe('runSearch', () => {
     });
     const bestTrial = trials.reduce((a, b) => ((b.accuracy as number) > (a.accuracy as number) ? b : a));
     const best = JSON.parse(readFileSync(store.path('best'), 'utf8'));
-    expect(best).toMatchObject({ format: 'nascent.best-cells', version: 1, accuracy: bestTrial.accuracy, episode: bestTrial.episode, cells: bestTrial.cells, settings: { s: 1 } });
+    expect(best).toMatchObject({
+      format: 'nascent.best-cells',
+      version: 1,
+      accuracy: bestTrial.accuracy,
+      episode: bestTrial.episode,
+      cells: bestTrial.cells,
+      settings: { s: 1 },
+    });
     const ckpt = store.readCheckpoint<SearchCheckpoint>()!;
     expect(ckpt.episode).toBe(6);
     expect(ckpt.pending).toEqual(trials[5]);
@@ -89,11 +106,30 @@ describe('runSearch', () => {
     const stop = new AbortController();
     const strategy: Strategy = new RandomStrategy(NASNET.decisions, 1);
     const first = await runSearch({
-      store, space: NASNET, strategy, evaluator: new CountingEvaluator(), baseline: new MovingBaseline(), episodes: 5, backend: 't', settings: {},
-      signal: stop.signal, onEvent: (e) => e.type === 'episode-end' && e.trial.episode === 2 && stop.abort(),
+      store,
+      space: NASNET,
+      strategy,
+      evaluator: new CountingEvaluator(),
+      baseline: new MovingBaseline(),
+      episodes: 5,
+      backend: 't',
+      settings: {},
+      signal: stop.signal,
+      onEvent: (e) => e.type === 'episode-end' && e.trial.episode === 2 && stop.abort(),
     });
     expect(first).toMatchObject({ episodesDone: 2, stopped: true });
-    const again = await runSearch({ store, space: NASNET, strategy, evaluator: new CountingEvaluator(), baseline: new MovingBaseline(), episodes: 5, backend: 't', settings: {}, done: 2, best: first.best });
+    const again = await runSearch({
+      store,
+      space: NASNET,
+      strategy,
+      evaluator: new CountingEvaluator(),
+      baseline: new MovingBaseline(),
+      episodes: 5,
+      backend: 't',
+      settings: {},
+      done: 2,
+      best: first.best,
+    });
     expect(again.episodesDone).toBe(5);
     expect(store.readTrials().trials.map((t) => t.episode)).toEqual([1, 2, 3, 4, 5]);
     store.close();

@@ -30,7 +30,10 @@ describe('mnas objective', () => {
 
   it('finds the Pareto front of accuracy against cost, one point per key', () => {
     const t = (episode: number, key: string, accuracy: number | null, params: number) => ({ episode, key, accuracy, params, cells: {} }) as TrialRecord;
-    const front = paretoFront([t(1, 'a', 0.5, 100), t(2, 'b', 0.6, 300), t(3, 'c', 0.55, 400), t(4, 'd', 0.7, 500), t(5, 'e', 0.4, 50), t(6, 'f', null, 10), t(7, 'a', 0.9, 100)], 'params');
+    const front = paretoFront(
+      [t(1, 'a', 0.5, 100), t(2, 'b', 0.6, 300), t(3, 'c', 0.55, 400), t(4, 'd', 0.7, 500), t(5, 'e', 0.4, 50), t(6, 'f', null, 10), t(7, 'a', 0.9, 100)],
+      'params',
+    );
     expect(front.map((p) => p.episode)).toEqual([5, 1, 2, 4]);
   });
 });
@@ -52,7 +55,19 @@ describe('the loop with --objective mnas', () => {
     const observe = strategy.observe.bind(strategy);
     strategy.observe = async (p, f) => (seen.push(f), observe(p, f));
     const objective = mnasObjective({ cost: 'params', target: 5000, w: -0.5 });
-    await runSearch({ store, space: NASNET, strategy, evaluator, baseline: new MovingBaseline({ window: 3, initial: 0.1 }), episodes: 12, backend: 't', settings: { s: 1 }, objective, frontCost: 'params', measureLatency: true });
+    await runSearch({
+      store,
+      space: NASNET,
+      strategy,
+      evaluator,
+      baseline: new MovingBaseline({ window: 3, initial: 0.1 }),
+      episodes: 12,
+      backend: 't',
+      settings: { s: 1 },
+      objective,
+      frontCost: 'params',
+      measureLatency: true,
+    });
     const { trials } = store.readTrials();
     for (const [i, t] of trials.entries()) {
       expect(t.objective).toBeCloseTo(objective.score(t.accuracy!, { params: t.params }), 12);

@@ -31,7 +31,18 @@ async function search(store: RunStore, episodes: number, from?: ReturnType<typeo
     await strategy.setState(from.checkpoint.strategy);
     baseline.setState(from.checkpoint.baseline as Parameters<MovingBaseline['setState']>[0]);
   }
-  await runSearch({ store, space: NASNET, strategy, evaluator, baseline, episodes, done: from?.done, best: from?.best, backend: 'test', settings: store.readConfig() });
+  await runSearch({
+    store,
+    space: NASNET,
+    strategy,
+    evaluator,
+    baseline,
+    episodes,
+    done: from?.done,
+    best: from?.best,
+    backend: 'test',
+    settings: store.readConfig(),
+  });
 }
 
 const trialsOf = (dir: string) => readTrials(join(dir, 'trials.jsonl')).trials;
@@ -93,7 +104,13 @@ describe('recoverRun', () => {
     const { dir, trials } = await finishedRun(4);
     const store = RunStore.open(dir);
     // Killed after the checkpoint of episode 4, before its line and best-cells.json were written.
-    writeFileSync(store.path('trials'), trials.slice(0, 3).map((t) => JSON.stringify(t) + '\n').join(''));
+    writeFileSync(
+      store.path('trials'),
+      trials
+        .slice(0, 3)
+        .map((t) => JSON.stringify(t) + '\n')
+        .join(''),
+    );
     const best3 = trials.slice(0, 3).reduce((a, b) => ((b.accuracy ?? -1) > (a.accuracy ?? -1) ? b : a));
     store.writeBest(best3, {});
     const recovered = recoverRun(store);

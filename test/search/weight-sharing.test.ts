@@ -15,7 +15,14 @@ import { RandomStrategy } from '../../src/search/random-strategy.js';
 import { runWeightSharing, WS_FILES, type SharedWeights, type WeightSharingSettings, type WsEvent } from '../../src/search/weight-sharing.js';
 
 const space = nasnetSpace();
-const images = (count: number): ImageSet => ({ images: new Uint8Array(count * 4 * 4 * 3), labels: new Uint8Array(count), count, height: 4, width: 4, channels: 3 });
+const images = (count: number): ImageSet => ({
+  images: new Uint8Array(count * 4 * 4 * 3),
+  labels: new Uint8Array(count),
+  count,
+  height: 4,
+  width: 4,
+  channels: 3,
+});
 const data = { train: images(8), val: images(8) };
 const settings: WeightSharingSettings = { wsEpochs: 1, controllerSteps: 2, batchSize: 4, finalSamples: 5, topCells: 3, checkpointEvery: 1, seed: 3 };
 
@@ -48,7 +55,12 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const run = (dir: string, net: CountingNet, stopAfter?: number | ((e: Extract<WsEvent, { type: 'final-sample' }>) => boolean), used: WeightSharingSettings = settings) => {
+const run = (
+  dir: string,
+  net: CountingNet,
+  stopAfter?: number | ((e: Extract<WsEvent, { type: 'final-sample' }>) => boolean),
+  used: WeightSharingSettings = settings,
+) => {
   mkdirSync(dir, { recursive: true });
   const stop = new AbortController();
   return runWeightSharing({
@@ -101,7 +113,9 @@ describe('runWeightSharing final scoring', () => {
     const line = JSON.parse(read(dir, WS_FILES.final));
     rmSync(join(dir, WS_FILES.final));
     appendFileSync(join(dir, WS_FILES.final), JSON.stringify({ ...line, key: 'not-this-one' }) + '\n');
-    await expect(run(dir, new CountingNet())).rejects.toThrow(/final-samples\.jsonl: sample 1 is not-this-one, but the strategy restored from .*ws-checkpoint\.bin draws [0-9a-f]+ \(the run was edited or damaged\)/);
+    await expect(run(dir, new CountingNet())).rejects.toThrow(
+      /final-samples\.jsonl: sample 1 is not-this-one, but the strategy restored from .*ws-checkpoint\.bin draws [0-9a-f]+ \(the run was edited or damaged\)/,
+    );
   });
 
   it('screens every sample on the first validation images and scores only the best --top-cells on all of them, across a stop', async () => {
@@ -112,13 +126,19 @@ describe('runWeightSharing final scoring', () => {
     const done = await run(straight, net, undefined, screened);
     expect(done.stopped).toBe(false);
     expect(finalCalls(net)).toBe(6 + 2 * 2);
-    const lines = read(straight, WS_FILES.final).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = read(straight, WS_FILES.final)
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.images)).toEqual([4, 4, 4, 4, 4, 4, 8, 8]);
     const screen = lines.slice(0, 6);
     const best2 = [...screen].sort((a, b) => b.accuracy - a.accuracy || a.sample - b.sample).slice(0, 2);
     expect(lines.slice(6).map((l) => l.key)).toEqual(best2.map((l) => l.key));
     // The top cells are the whole-split scores, ranked by them.
-    const top = read(straight, WS_FILES.top).trim().split('\n').map((l) => JSON.parse(l));
+    const top = read(straight, WS_FILES.top)
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(top).toHaveLength(2);
     const whole = lines.slice(6).sort((a, b) => b.accuracy - a.accuracy || a.sample - b.sample);
     expect(top.map((t) => [t.key, t.accuracy])).toEqual(whole.map((w) => [w.key, w.accuracy]));

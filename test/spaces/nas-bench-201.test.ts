@@ -145,8 +145,12 @@ describe('the NAS-Bench-201 space', () => {
   });
 
   if (haveShared(NB201_TABLE, 'the NAS-Bench-201 table')) {
-    it("round-trips every cell of the table, writes its UniqueString exactly, and the key is a coarsening of it", () => {
-      const rows = readFileSync(NB201_TABLE, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    it('round-trips every cell of the table, writes its UniqueString exactly, and the key is a coarsening of it', () => {
+      const rows = readFileSync(NB201_TABLE, 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(','));
       expect(rows).toHaveLength(15625);
       const keyOf = new Map<string, string>(); // UniqueString -> key
       const members = (m: Map<string, string[]>, k: string, arch: string) => (m.get(k) ?? m.set(k, []).get(k)!).push(arch);
@@ -171,7 +175,9 @@ describe('the NAS-Bench-201 space', () => {
       // How far the key is from the benchmark's partition: 4,930 classes against 6,466; 5,669 of the
       // 15,625 cells (36%) have the same class under both; the 274,936 pairs of cells that share a
       // UniqueString all share a key, and 471,583 more pairs share only a key (Rand index 0.9961).
-      console.log(`NAS-Bench-201 key: ${byKey.size} classes; UniqueString ${byUnique.size}; same class for ${same} cells; pairs ${pairs(byUnique)} / ${pairs(byKey)}`);
+      console.log(
+        `NAS-Bench-201 key: ${byKey.size} classes; UniqueString ${byUnique.size}; same class for ${same} cells; pairs ${pairs(byUnique)} / ${pairs(byKey)}`,
+      );
       expect([byKey.size, byUnique.size, same, pairs(byUnique), pairs(byKey)]).toEqual([4930, 6466, 5669, 274936, 746519]);
       // What the key merges besides the benchmark computes alike: the spread of CIFAR-10 accuracy
       // within classes (seeds' noise) grows by under 10% (0.235 -> 0.243 points, pooled sd).

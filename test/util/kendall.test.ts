@@ -7,7 +7,7 @@ describe('kendallTau', () => {
     expect(kendallTau([1, 2, 3, 4], [0.4, 0.3, 0.2, 0.1])).toBe(-1);
   });
 
-  it("matches scipy.stats.kendalltau (tau-b) with and without ties", () => {
+  it('matches scipy.stats.kendalltau (tau-b) with and without ties', () => {
     // scipy.stats.kendalltau([12, 2, 1, 12, 2], [1, 4, 7, 1, 0]) -> -0.47140452079103173
     expect(kendallTau([12, 2, 1, 12, 2], [1, 4, 7, 1, 0])).toBeCloseTo(-0.47140452079103173, 12);
     // 5 concordant, 1 discordant pair of 6: (5 - 1) / 6

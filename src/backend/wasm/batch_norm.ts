@@ -13,7 +13,11 @@ function readF32(backend: BackendWasm, t: Info): Float32Array {
 const fusedBatchNorm: KernelFunc = (args) => {
   const wasm = args.backend as BackendWasm;
   const { x, mean, variance, offset, scale } = args.inputs as Record<string, Info | undefined> as {
-    x: Info; mean: Info; variance: Info; offset?: Info; scale?: Info;
+    x: Info;
+    mean: Info;
+    variance: Info;
+    offset?: Info;
+    scale?: Info;
   };
   const { varianceEpsilon } = args.attrs as { varianceEpsilon: number };
   const c = x.shape[x.shape.length - 1] ?? 0;

@@ -82,8 +82,12 @@ export const batchNormGradConfig: KernelConfig = { kernelName: BATCH_NORM_GRAD, 
 function simdPath(x: tf.Tensor): boolean {
   const c = x.shape[x.rank - 1] ?? 0;
   return (
-    x.dtype === 'float32' && x.rank >= 2 && c > 0 && c % 4 === 0 &&
-    tf.getKernel(BATCH_NORM_STATS, tf.getBackend()) != null && tf.getKernel(BATCH_NORM_GRAD, tf.getBackend()) != null
+    x.dtype === 'float32' &&
+    x.rank >= 2 &&
+    c > 0 &&
+    c % 4 === 0 &&
+    tf.getKernel(BATCH_NORM_STATS, tf.getBackend()) != null &&
+    tf.getKernel(BATCH_NORM_GRAD, tf.getBackend()) != null
   );
 }
 
@@ -167,9 +171,8 @@ interface BatchNormInternals {
 type BatchNormalizationClass = typeof BatchNormalization;
 
 // tfjs-layers does not export the class; its serialization registry holds it.
-const BatchNormalizationBase = (
-  tf.serialization.SerializationMap.getMap().classNameMap as Record<string, [BatchNormalizationClass, unknown]>
-)['BatchNormalization']?.[0];
+const BatchNormalizationBase = (tf.serialization.SerializationMap.getMap().classNameMap as Record<string, [BatchNormalizationClass, unknown]>)
+  .BatchNormalization?.[0];
 if (!BatchNormalizationBase) throw new Error("tfjs-layers' BatchNormalization class is not in tfjs's serialization registry");
 
 /** tfjs-layers' moving average: v <- v - (v - value) * (1 - momentum). */
@@ -191,7 +194,7 @@ export class FusedBatchNormalization extends BatchNormalizationBase {
     const input = Array.isArray(inputs) ? inputs[0]! : inputs;
     const self = this as unknown as BatchNormInternals;
     const axis = self.axis >= 0 ? self.axis : self.axis + input.rank;
-    if (kwargs['training'] !== true || axis !== input.rank - 1 || !self.center || !self.scale) return super.call(inputs, kwargs);
+    if (kwargs.training !== true || axis !== input.rank - 1 || !self.center || !self.scale) return super.call(inputs, kwargs);
     return tf.tidy(() => {
       const { y, mean, variance } = batchNormTrain(input, self.gamma.read(), self.beta.read(), self.epsilon);
       movingAverage(self.movingMean, mean, self.momentum);

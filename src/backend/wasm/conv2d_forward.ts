@@ -21,19 +21,32 @@ function convolve(kernelName: string): KernelFunc {
   return (args) => {
     const wasm = args.backend as BackendWasm;
     const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, Info | undefined> as {
-      x: Info; filter: Info; bias?: Info; preluActivationWeights?: Info;
+      x: Info;
+      filter: Info;
+      bias?: Info;
+      preluActivationWeights?: Info;
     };
     const a = args.attrs as unknown as ConvAttrs;
     const plain =
-      x.dtype === 'float32' && filter.dtype === 'float32' && (a.dataFormat == null || a.dataFormat === 'NHWC') &&
-      bias == null && preluActivationWeights == null && (a.activation == null || a.activation === 'linear') &&
+      x.dtype === 'float32' &&
+      filter.dtype === 'float32' &&
+      (a.dataFormat == null || a.dataFormat === 'NHWC') &&
+      bias == null &&
+      preluActivationWeights == null &&
+      (a.activation == null || a.activation === 'linear') &&
       xnnpackThreads(wasm) <= 1;
     if (!plain) {
       return original(kernelName, wasm)!({ inputs: args.inputs as Record<string, Info>, attrs: args.attrs as Record<string, unknown>, backend: wasm });
     }
     const info = backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number], filter.shape as [number, number, number, number],
-      a.strides, a.dilations ?? 1, a.pad, a.dimRoundingMode, false, 'channelsLast',
+      x.shape as [number, number, number, number],
+      filter.shape as [number, number, number, number],
+      a.strides,
+      a.dilations ?? 1,
+      a.pad,
+      a.dimRoundingMode,
+      false,
+      'channelsLast',
     );
     const y = alloc(wasm, info.outShape);
     heapF32(wasm, y).fill(0);

@@ -42,7 +42,12 @@ function requireChannelsLast(kernel: string, dataFormat: string | undefined): vo
 }
 
 function explicitPad(top: number, bottom: number, left: number, right: number): backend_util.ExplicitPadding {
-  return [[0, 0], [top, bottom], [left, right], [0, 0]];
+  return [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ];
 }
 
 /** dW = x^T . dy for 1x1 stride-1 unpadded convolutions. */
@@ -87,9 +92,7 @@ function pointwiseRows(info: ConvInfo): ConvInfo {
   let rowPixels = Math.min(pixels, POINTWISE_ROW_PIXELS);
   while (pixels % rowPixels !== 0) rowPixels--;
   if (rowPixels <= info.inWidth) return info; // e.g. a prime pixel count: image rows are no shorter
-  return backend_util.computeConv2DInfo(
-    [1, pixels / rowPixels, rowPixels, info.inChannels], [1, 1, info.inChannels, info.outChannels], 1, 1, 'valid',
-  );
+  return backend_util.computeConv2DInfo([1, pixels / rowPixels, rowPixels, info.inChannels], [1, 1, info.inChannels, info.outChannels], 1, 1, 'valid');
 }
 
 const POINTWISE_ROW_PIXELS = 16;
@@ -106,12 +109,17 @@ function convFilterGrad(backend: BackendWasm, x: Info, dy: Info, info: ConvInfo)
   }
   const xT = transpose(backend, input, [3, 1, 2, 0]); // [Ci, H, W, N]
   const dyT = transpose(backend, dy, [1, 2, 0, 3]); // [OH, OW, N, Co]
-  const conv = run(backend, tf.Conv2D, { x: xT, filter: dyT }, {
-    strides: [1, 1],
-    pad: explicitPad(...pads),
-    dataFormat: 'NHWC',
-    dilations: [info.strideHeight, info.strideWidth],
-  }); // [Ci, KH, KW, Co]
+  const conv = run(
+    backend,
+    tf.Conv2D,
+    { x: xT, filter: dyT },
+    {
+      strides: [1, 1],
+      pad: explicitPad(...pads),
+      dataFormat: 'NHWC',
+      dilations: [info.strideHeight, info.strideWidth],
+    },
+  ); // [Ci, KH, KW, Co]
   const dW = transpose(backend, conv, [1, 2, 0, 3]);
   dispose(backend, xT, dyT, conv);
   if (input !== x) dispose(backend, input);
@@ -124,11 +132,24 @@ const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   const a = attrs as unknown as Conv2DBackpropFilterAttrs;
   requireChannelsLast('Conv2DBackpropFilter', a.dataFormat);
   const info = backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number], a.filterShape, a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast',
+    x.shape as [number, number, number, number],
+    a.filterShape,
+    a.strides,
+    1,
+    a.pad,
+    a.dimRoundingMode,
+    false,
+    'channelsLast',
   );
   const pointwise =
-    info.filterHeight === 1 && info.filterWidth === 1 && info.strideHeight === 1 && info.strideWidth === 1 &&
-    info.padInfo.top === 0 && info.padInfo.left === 0 && info.outHeight === info.inHeight && info.outWidth === info.inWidth;
+    info.filterHeight === 1 &&
+    info.filterWidth === 1 &&
+    info.strideHeight === 1 &&
+    info.strideWidth === 1 &&
+    info.padInfo.top === 0 &&
+    info.padInfo.left === 0 &&
+    info.outHeight === info.inHeight &&
+    info.outWidth === info.inWidth;
   if (info.outChannels % 4 === 0 && x.dtype === 'float32') {
     const dW = alloc(wasm, a.filterShape);
     heapF32(wasm, dW).fill(0);
@@ -146,7 +167,14 @@ const conv2DBackpropInput: KernelFunc = (args) => {
   const a = attrs as unknown as Conv2DBackpropInputAttrs;
   requireChannelsLast('Conv2DBackpropInput', a.dataFormat);
   const info = backend_util.computeConv2DInfo(
-    a.inputShape, filter.shape as [number, number, number, number], a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast',
+    a.inputShape,
+    filter.shape as [number, number, number, number],
+    a.strides,
+    1,
+    a.pad,
+    a.dimRoundingMode,
+    false,
+    'channelsLast',
   );
   const swapped = transpose(wasm, filter, [0, 1, 3, 2]); // [KH, KW, Co, Ci]
   const strided = info.strideHeight > 1 || info.strideWidth > 1;
@@ -160,14 +188,18 @@ const conv2DBackpropInput: KernelFunc = (args) => {
     dispose(wasm, swapped);
     return dx;
   }
-  const rotated =
-    info.filterHeight > 1 || info.filterWidth > 1 ? run(wasm, tf.Reverse, { x: swapped }, { dims: [0, 1] }) : swapped;
-  const dx = run(wasm, tf.Conv2D, { x: dy, filter: rotated }, {
-    strides: [1, 1],
-    pad: explicitPad(pads[0], pads[1], pads[2], pads[3]),
-    dataFormat: 'NHWC',
-    dilations: [1, 1],
-  });
+  const rotated = info.filterHeight > 1 || info.filterWidth > 1 ? run(wasm, tf.Reverse, { x: swapped }, { dims: [0, 1] }) : swapped;
+  const dx = run(
+    wasm,
+    tf.Conv2D,
+    { x: dy, filter: rotated },
+    {
+      strides: [1, 1],
+      pad: explicitPad(pads[0], pads[1], pads[2], pads[3]),
+      dataFormat: 'NHWC',
+      dilations: [1, 1],
+    },
+  );
   if (rotated !== swapped) dispose(wasm, rotated);
   dispose(wasm, swapped);
   return dx;

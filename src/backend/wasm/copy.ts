@@ -17,14 +17,7 @@ interface Loop {
  * `dstStrides` (in elements). Dimensions are merged until at most three loops of one contiguous
  * run remain; any further outer loops run here.
  */
-export function stridedCopy(
-  backend: BackendWasm,
-  x: Info,
-  begin: number[],
-  size: number[],
-  dstPtr: number,
-  dstStrides: number[],
-): void {
+export function stridedCopy(backend: BackendWasm, x: Info, begin: number[], size: number[], dstPtr: number, dstStrides: number[]): void {
   const bytes = util.bytesPerElement(x.dtype);
   const srcStrides = util.computeStrides(x.shape);
   let srcPtr = offsetOf(backend, x);
@@ -57,7 +50,20 @@ export function stridedCopy(
   const kernels = simd(backend);
   const visit = (level: number, s: number, d: number): void => {
     if (level === outer.length) {
-      kernels.copy3d(s, d, run, inner[0].count, inner[0].src, inner[0].dst, inner[1].count, inner[1].src, inner[1].dst, inner[2].count, inner[2].src, inner[2].dst);
+      kernels.copy3d(
+        s,
+        d,
+        run,
+        inner[0].count,
+        inner[0].src,
+        inner[0].dst,
+        inner[1].count,
+        inner[1].src,
+        inner[1].dst,
+        inner[2].count,
+        inner[2].src,
+        inner[2].dst,
+      );
       return;
     }
     const l = outer[level]!;
@@ -107,8 +113,14 @@ const concat: KernelFunc = (args) => {
   const inputs = args.inputs as unknown as Info[];
   if (inputs.length === 0 || inputs[0]!.dtype === 'string') return fallback(tf.Concat, args);
   const axis = util.parseAxisParam((args.attrs as { axis: number }).axis, inputs[0]!.shape)[0]!;
-  backend_util.assertParamsConsistent(inputs.map((t) => t.shape), axis);
-  const outShape = backend_util.computeOutShape(inputs.map((t) => t.shape), axis);
+  backend_util.assertParamsConsistent(
+    inputs.map((t) => t.shape),
+    axis,
+  );
+  const outShape = backend_util.computeOutShape(
+    inputs.map((t) => t.shape),
+    axis,
+  );
   const out = wasm.makeOutput(outShape, inputs[0]!.dtype);
   if (util.sizeFromShape(outShape) === 0) return out;
   const outStrides = util.computeStrides(outShape);
@@ -136,7 +148,10 @@ const tile: KernelFunc = (args) => {
   const firstWide = x.shape.findIndex((d) => d > 1);
   const lastRepeated = reps.reduce((last, r, i) => (r > 1 ? i : last), -1);
   if (x.dtype === 'string' || (firstWide >= 0 && lastRepeated >= firstWide)) return fallback(tf.Tile, args);
-  const out = wasm.makeOutput(x.shape.map((d, i) => d * reps[i]!), x.dtype);
+  const out = wasm.makeOutput(
+    x.shape.map((d, i) => d * reps[i]!),
+    x.dtype,
+  );
   const block = util.sizeFromShape(x.shape) * util.bytesPerElement(x.dtype);
   const total = block * util.sizeFromShape(reps);
   if (total === 0) return out;

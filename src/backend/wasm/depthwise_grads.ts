@@ -29,7 +29,6 @@ function simdFriendly(info: ConvInfo, filterShape: Shape4): boolean {
   return filterShape[3] === 1 && info.inChannels % 4 === 0;
 }
 
-
 /** Reference loops for any channel multiplier; used only off the fast paths. */
 function genericDepthwiseGrad(backend: BackendWasm, mode: 'filter' | 'input', info: ConvInfo, a: Info, dyInfo: Info, out: Info): void {
   const src = heapF32(backend, a); // x (filter grad) or filter (input grad)
@@ -84,11 +83,21 @@ export function depthwiseInputGrad(backend: BackendWasm, dy: Info, filter: Info,
   if (unitSteps && filterShape[3] === 1 && allNonNegative(pads)) {
     // Channel counts the SIMD kernel cannot take: XNNPACK's forward depthwise with the rotated filter.
     const rotated = run(backend, tf.Reverse, { x: filter }, { dims: [0, 1] });
-    const out = run(backend, tf.DepthwiseConv2dNative, { x: dy, filter: rotated }, {
-      strides: [1, 1],
-      dilations: [1, 1],
-      pad: [[0, 0], [pads[0], pads[1]], [pads[2], pads[3]], [0, 0]],
-    });
+    const out = run(
+      backend,
+      tf.DepthwiseConv2dNative,
+      { x: dy, filter: rotated },
+      {
+        strides: [1, 1],
+        dilations: [1, 1],
+        pad: [
+          [0, 0],
+          [pads[0], pads[1]],
+          [pads[2], pads[3]],
+          [0, 0],
+        ],
+      },
+    );
     dispose(backend, rotated);
     return out;
   }

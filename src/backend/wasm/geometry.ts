@@ -1,7 +1,7 @@
 // Index arithmetic shared by the gradient kernels: which filter taps touch which output rows and
 // columns, and the paddings that turn a gradient into a forward convolution.
 
-import { backend_util } from '@tensorflow/tfjs-core';
+import type { backend_util } from '@tensorflow/tfjs-core';
 
 export type ConvInfo = backend_util.Conv2DInfo;
 

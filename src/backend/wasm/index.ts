@@ -80,7 +80,7 @@ export function registerWasmTrainingKernels(): void {
     tf.registerKernel(config);
     registered.add(config);
   }
-  const running = (tf.engine() as unknown as { registry: Record<string, unknown> }).registry['wasm'];
+  const running = (tf.engine() as unknown as { registry: Record<string, unknown> }).registry.wasm;
   if (running) guardHeap(running as BackendWasm);
 }
 

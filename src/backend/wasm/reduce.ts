@@ -19,11 +19,7 @@ export function leadingReduction(shape: number[], axis: number | number[]): [num
   const first = axes[0]!;
   const last = axes[axes.length - 1]!;
   if (last >= shape.length - 1) return undefined;
-  return [
-    util.sizeFromShape(shape.slice(0, first)),
-    util.sizeFromShape(shape.slice(first, last + 1)),
-    util.sizeFromShape(shape.slice(last + 1)),
-  ];
+  return [util.sizeFromShape(shape.slice(0, first)), util.sizeFromShape(shape.slice(first, last + 1)), util.sizeFromShape(shape.slice(last + 1))];
 }
 
 function reduceKernel(kernelName: string, mean: boolean): KernelFunc {

@@ -58,8 +58,15 @@ function launch(backend: BackendWasm, info: ConvInfo, call: (tablePtr: number) =
 function geometryArgs(info: ConvInfo, pixelBytes: number): [number, number, number, number, number, number, number, number, number] {
   const inBytes = info.inChannels * 4;
   return [
-    info.batchSize, info.inHeight * info.inWidth * inBytes, info.inWidth * inBytes, info.strideWidth * inBytes,
-    info.outHeight, info.outWidth * pixelBytes, info.filterHeight, info.filterWidth, info.strideHeight,
+    info.batchSize,
+    info.inHeight * info.inWidth * inBytes,
+    info.inWidth * inBytes,
+    info.strideWidth * inBytes,
+    info.outHeight,
+    info.outWidth * pixelBytes,
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
   ];
 }
 
@@ -102,8 +109,15 @@ export function runConvFilterGrad(backend: BackendWasm, x: Info, dy: Info, dW: I
   const co = info.outChannels;
   launch(backend, info, (table) => {
     const args: TapArgs = [
-      offsetOf(backend, x), offsetOf(backend, dy), offsetOf(backend, dW), table,
-      ...geometryArgs(info, co * 4), info.inChannels * 4, Math.floor(co / 8) * 32, co * 4, co * 4,
+      offsetOf(backend, x),
+      offsetOf(backend, dy),
+      offsetOf(backend, dW),
+      table,
+      ...geometryArgs(info, co * 4),
+      info.inChannels * 4,
+      Math.floor(co / 8) * 32,
+      co * 4,
+      co * 4,
     ];
     // Every image adds to all of dW: split its output channels instead, in multiples of 8.
     dispatch(backend, 'convFilterGrad', args, macsOf(info, info.inChannels * co), (parts) => {
@@ -131,8 +145,15 @@ export function runConvInputGrad(backend: BackendWasm, dy: Info, wt: Info, dx: I
   const ci = info.inChannels;
   launch(backend, info, (table) => {
     const args: TapArgs = [
-      offsetOf(backend, dx), offsetOf(backend, dy), offsetOf(backend, wt), table,
-      ...geometryArgs(info, info.outChannels * 4), ci * 4, Math.floor(ci / 8) * 32, info.outChannels * 4, Math.floor(ci / 4) * 16,
+      offsetOf(backend, dx),
+      offsetOf(backend, dy),
+      offsetOf(backend, wt),
+      table,
+      ...geometryArgs(info, info.outChannels * 4),
+      ci * 4,
+      Math.floor(ci / 8) * 32,
+      info.outChannels * 4,
+      Math.floor(ci / 4) * 16,
     ];
     dispatch(backend, 'convInputGrad', args, macsOf(info, ci * info.outChannels), (parts) => byImage(args, parts));
   });
@@ -143,8 +164,15 @@ export function runConvForward(backend: BackendWasm, x: Info, w: Info, y: Info, 
   const co = info.outChannels;
   launch(backend, info, (table) => {
     const args: TapArgs = [
-      offsetOf(backend, x), offsetOf(backend, y), offsetOf(backend, w), table,
-      ...geometryArgs(info, co * 4), co * 4, Math.floor(co / 8) * 32, info.inChannels * 4, Math.floor(co / 4) * 16,
+      offsetOf(backend, x),
+      offsetOf(backend, y),
+      offsetOf(backend, w),
+      table,
+      ...geometryArgs(info, co * 4),
+      co * 4,
+      Math.floor(co / 8) * 32,
+      info.inChannels * 4,
+      Math.floor(co / 4) * 16,
     ];
     // Only runs without XNNPACK threads (with them, XNNPACK's forward is as fast): no workers.
     simd(backend).convForward(...args);

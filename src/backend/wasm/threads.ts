@@ -48,7 +48,7 @@ async function startThreadedModule(threads: number): Promise<EmscriptenModule> {
   const jsPath = require.resolve(THREADED_JS);
   const factory = require(jsPath) as (config: object) => Promise<EmscriptenModule>;
   const worker = writeWorkerScript();
-  const nodeOs = require('os') as { cpus: () => os.CpuInfo[] };
+  const nodeOs = require('node:os') as { cpus: () => os.CpuInfo[] };
   const realCpus = nodeOs.cpus;
   // The C++ pool size is min(requested, logical cores / 2); report enough cores for `threads`.
   nodeOs.cpus = () => {
@@ -121,9 +121,8 @@ export function useThreadedWasm(wasm: WasmPackage, threads = os.availableParalle
   if (backendInitialized('wasm')) return { threads: 1, reason: 'the wasm backend was already initialised' };
   const unusable = threadedBuildUsable();
   if (unusable) return { threads: 1, reason: unusable };
-  const factories = (tf.engine() as unknown as { registryFactory: Record<string, { factory: () => unknown; priority: number }> })
-    .registryFactory;
-  const previous = factories['wasm'];
+  const factories = (tf.engine() as unknown as { registryFactory: Record<string, { factory: () => unknown; priority: number }> }).registryFactory;
+  const previous = factories.wasm;
   if (!previous) throw new Error("the 'wasm' backend is not registered: import '@tensorflow/tfjs-backend-wasm' first");
   tf.removeBackend('wasm');
   tf.registerBackend(

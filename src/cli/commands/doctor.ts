@@ -35,7 +35,12 @@ function checkData(dataDir: string | undefined): DataFinding {
   const { cacheDir, batchesDir } = resolveCifar10Dir({ dataDir });
   const source = dataDir ? '--data-dir' : process.env.NASCENT_DATA ? 'NASCENT_DATA' : 'the default cache';
   if (!batchesDir) {
-    return { cacheDir, testBatch: false, synthetic: false, summary: `CIFAR-10 is not in ${cacheDir} (${source}) yet: the first search downloads it there (163 MB)` };
+    return {
+      cacheDir,
+      testBatch: false,
+      synthetic: false,
+      summary: `CIFAR-10 is not in ${cacheDir} (${source}) yet: the first search downloads it there (163 MB)`,
+    };
   }
   const testBatch = existsSync(join(batchesDir, TEST_BATCH_FILE));
   const synthetic = isSyntheticCifar10(batchesDir);

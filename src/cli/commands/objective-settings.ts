@@ -8,9 +8,22 @@ import type { CostName } from '../../search/pareto.js';
 export const OBJECTIVES = ['accuracy', 'mnas'] as const;
 
 export const OBJECTIVE_FLAGS: FlagSpec[] = [
-  { name: 'objective', type: 'enum', choices: OBJECTIVES, default: 'accuracy', help: 'what children are ranked by: validation accuracy, or mnas: accuracy x (cost/target)^w (MnasNet)' },
+  {
+    name: 'objective',
+    type: 'enum',
+    choices: OBJECTIVES,
+    default: 'accuracy',
+    help: 'what children are ranked by: validation accuracy, or mnas: accuracy x (cost/target)^w (MnasNet)',
+  },
   { name: 'target-params', type: 'int', min: 1, max: 1e12, help: 'mnas: the target parameter count T (cost = parameters)' },
-  { name: 'target-latency-ms', type: 'number', min: 0, exclusiveMin: true, max: 1e7, help: 'mnas: the target batch-1 latency T in ms on the search backend (cost = measured latency)' },
+  {
+    name: 'target-latency-ms',
+    type: 'number',
+    min: 0,
+    exclusiveMin: true,
+    max: 1e7,
+    help: 'mnas: the target batch-1 latency T in ms on the search backend (cost = measured latency)',
+  },
   { name: 'mnas-w', type: 'number', min: -10, max: 0, defaultLabel: '-0.07', help: 'mnas: the exponent w; more negative punishes cost harder' },
 ];
 
@@ -30,7 +43,8 @@ export function objectiveSettingsFromArgs(args: ParsedArgs, problem: string, com
     if (given.length > 0) throw new UsageError(`--${given[0]} only applies with --objective mnas`, command);
     return { objective };
   }
-  if (problem === 'nas-bench-201') throw new UsageError('--objective mnas: the NAS-Bench-201 table records no parameter count or latency of its cells', command);
+  if (problem === 'nas-bench-201')
+    throw new UsageError('--objective mnas: the NAS-Bench-201 table records no parameter count or latency of its cells', command);
   const p = f['target-params'] as number | undefined;
   const l = f['target-latency-ms'] as number | undefined;
   if ((p === undefined) === (l === undefined)) throw new UsageError('--objective mnas needs one target: --target-params N or --target-latency-ms T', command);

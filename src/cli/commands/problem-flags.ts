@@ -12,7 +12,20 @@ export const TABLE_PROBLEMS = ['nas-bench-201'] as const;
 const isTable = (problem: string) => (TABLE_PROBLEMS as readonly string[]).includes(problem);
 
 /** Flags of trained children and of image data, which a table search has no use for. */
-const CHILD_FLAGS = ['epochs', 'batch-size', 'lr', 'channels', 'blocks', 'hierarchical', 'train-limit', 'val-limit', 'val-fraction', 'micro-batch', 'retrain-duplicates', ...DATA_FLAG_NAMES];
+const CHILD_FLAGS = [
+  'epochs',
+  'batch-size',
+  'lr',
+  'channels',
+  'blocks',
+  'hierarchical',
+  'train-limit',
+  'val-limit',
+  'val-fraction',
+  'micro-batch',
+  'retrain-duplicates',
+  ...DATA_FLAG_NAMES,
+];
 /** Flags only a table search reads. */
 const TABLE_FLAGS = ['table', 'dataset'];
 

@@ -22,14 +22,44 @@ export type Problem = string;
  * 50 seeds, and the NASNet-space objective): the book's controller barely moves in 150 updates.
  */
 export const PRESETS = {
-  tuned: { controllerLr: 2e-2, epsilon: 0.1, temperature: 5, tanhConstant: 2.5, entropyWeight: 0, controllerBatch: 1, normalizeAdvantages: false, baselineDecay: 0, decisionBias: true },
-  book: { controllerLr: 1e-3, epsilon: 0.5, temperature: 1, tanhConstant: 0, entropyWeight: 0, controllerBatch: 1, normalizeAdvantages: false, baselineDecay: 0, decisionBias: false },
+  tuned: {
+    controllerLr: 2e-2,
+    epsilon: 0.1,
+    temperature: 5,
+    tanhConstant: 2.5,
+    entropyWeight: 0,
+    controllerBatch: 1,
+    normalizeAdvantages: false,
+    baselineDecay: 0,
+    decisionBias: true,
+  },
+  book: {
+    controllerLr: 1e-3,
+    epsilon: 0.5,
+    temperature: 1,
+    tanhConstant: 0,
+    entropyWeight: 0,
+    controllerBatch: 1,
+    normalizeAdvantages: false,
+    baselineDecay: 0,
+    decisionBias: false,
+  },
   // The default with --weight-sharing: ENAS's micro-search controller (Pham et al. 2018: Adam 3.5e-3,
   // tanh constant 1.1, entropy weight 1e-4) on tuned's other settings. `tuned`'s lr 2e-2 was chosen
   // for 150 rewards of trained children; a weight-sharing search feeds it a few dozen one-batch
   // rewards, and bench:weight-sharing (3 search seeds, 3 retrainings each) found its cells retrain
   // better with these: 0.319 / 0.312 / 0.318 against tuned's 0.311 / 0.277 / 0.249.
-  enas: { controllerLr: 3.5e-3, epsilon: 0.1, temperature: 5, tanhConstant: 1.1, entropyWeight: 1e-4, controllerBatch: 1, normalizeAdvantages: false, baselineDecay: 0, decisionBias: true },
+  enas: {
+    controllerLr: 3.5e-3,
+    epsilon: 0.1,
+    temperature: 5,
+    tanhConstant: 1.1,
+    entropyWeight: 1e-4,
+    controllerBatch: 1,
+    normalizeAdvantages: false,
+    baselineDecay: 0,
+    decisionBias: true,
+  },
 } as const;
 export type PresetName = keyof typeof PRESETS;
 type PresetSettings = { -readonly [K in keyof (typeof PRESETS)['tuned']]: (typeof PRESETS)['tuned'][K] extends boolean ? boolean : number };
@@ -40,16 +70,66 @@ const defaultPreset = (weightSharing: boolean): PresetName => (weightSharing ? '
 
 const STRATEGY_FLAGS: FlagSpec[] = [
   { name: 'strategy', type: 'enum', choices: STRATEGY_NAMES, default: 'controller', help: 'how architectures are chosen' },
-  { name: 'preset', type: 'enum', choices: Object.keys(PRESETS), defaultLabel: 'tuned (with --weight-sharing: enas)', help: "the controller's settings: tuned (measured on trained children), book (the seed chapter's) or enas (ENAS's, measured with weight sharing)" },
-  { name: 'controller-lr', type: 'number', min: 0, exclusiveMin: true, max: 10, defaultLabel: presetLabel('controllerLr'), help: "controller's Adam learning rate" },
+  {
+    name: 'preset',
+    type: 'enum',
+    choices: Object.keys(PRESETS),
+    defaultLabel: 'tuned (with --weight-sharing: enas)',
+    help: "the controller's settings: tuned (measured on trained children), book (the seed chapter's) or enas (ENAS's, measured with weight sharing)",
+  },
+  {
+    name: 'controller-lr',
+    type: 'number',
+    min: 0,
+    exclusiveMin: true,
+    max: 10,
+    defaultLabel: presetLabel('controllerLr'),
+    help: "controller's Adam learning rate",
+  },
   { name: 'epsilon', type: 'number', min: 0, max: 1, defaultLabel: presetLabel('epsilon'), help: 'probability of drawing a uniformly random architecture' },
-  { name: 'temperature', type: 'number', min: 0, exclusiveMin: true, max: 1000, defaultLabel: presetLabel('temperature'), help: 'controller logits are divided by this' },
-  { name: 'tanh-constant', type: 'number', min: 0, max: 1000, defaultLabel: presetLabel('tanhConstant'), help: 'C > 0 squashes controller logits to C*tanh(logits); 0: off' },
-  { name: 'entropy-weight', type: 'number', min: 0, max: 10, defaultLabel: presetLabel('entropyWeight'), help: "weight of the policy's entropy in the controller's objective" },
-  { name: 'controller-batch', type: 'int', min: 1, max: 1000, defaultLabel: presetLabel('controllerBatch'), help: 'children per controller update (gradients averaged)' },
+  {
+    name: 'temperature',
+    type: 'number',
+    min: 0,
+    exclusiveMin: true,
+    max: 1000,
+    defaultLabel: presetLabel('temperature'),
+    help: 'controller logits are divided by this',
+  },
+  {
+    name: 'tanh-constant',
+    type: 'number',
+    min: 0,
+    max: 1000,
+    defaultLabel: presetLabel('tanhConstant'),
+    help: 'C > 0 squashes controller logits to C*tanh(logits); 0: off',
+  },
+  {
+    name: 'entropy-weight',
+    type: 'number',
+    min: 0,
+    max: 10,
+    defaultLabel: presetLabel('entropyWeight'),
+    help: "weight of the policy's entropy in the controller's objective",
+  },
+  {
+    name: 'controller-batch',
+    type: 'int',
+    min: 1,
+    max: 1000,
+    defaultLabel: presetLabel('controllerBatch'),
+    help: 'children per controller update (gradients averaged)',
+  },
   { name: 'normalize-advantages', type: 'bool', defaultLabel: presetLabel('normalizeAdvantages'), help: "standardize each batch's rewards before the update" },
   { name: 'decision-bias', type: 'bool', defaultLabel: presetLabel('decisionBias'), help: 'a learned logit bias per decision beside the shared heads' },
-  { name: 'baseline-decay', type: 'number', min: 0, max: 0.9999, defaultLabel: presetLabel('baselineDecay'), help: 'exponential moving-average baseline with this decay; 0: the mean of the last --window' },
+  {
+    name: 'baseline-decay',
+    type: 'number',
+    min: 0,
+    max: 0.9999,
+    defaultLabel: presetLabel('baselineDecay'),
+    help: 'exponential moving-average baseline with this decay; 0: the mean of the last --window',
+  },
   { name: 'window', type: 'int', default: 20, min: 1, help: 'episodes in the moving-average baseline' },
   { name: 'baseline', type: 'number', default: 0.1, min: 0, max: 1, help: 'baseline accuracy before any child has finished' },
   { name: 'units', type: 'int', default: 32, min: 1, max: 4096, help: 'controller LSTM units' },
@@ -64,8 +144,8 @@ export const searchCommand: CommandSpec = {
   brief: 'search for cells on a data set (CIFAR-10, Fashion-MNIST, MNIST, a folder) or the NAS-Bench-201 table, or --resume a run',
   summary:
     'Search for a normal and a reduction cell on a data set (each episode trains the child the cells\n' +
-    'define), or for a NAS-Bench-201 cell looked up in the benchmark\'s table. The strategy is rewarded\n' +
-    'with each architecture\'s accuracy minus a moving baseline.',
+    "define), or for a NAS-Bench-201 cell looked up in the benchmark's table. The strategy is rewarded\n" +
+    "with each architecture's accuracy minus a moving baseline.",
   positionals: [{ name: 'problem', help: `${DATASET_HELP} or nas-bench-201 (may be left out with --resume)` }],
   flags: [
     { name: 'episodes', type: 'int', default: 150, min: 1, help: 'architectures to evaluate' },
@@ -77,15 +157,44 @@ export const searchCommand: CommandSpec = {
     { name: 'blocks', type: 'int', default: 5, min: 1, max: 10, help: 'blocks per cell' },
     { name: 'hierarchical', type: 'bool', default: false, help: 'let blocks take earlier blocks of the cell as inputs (NASNet)' },
     { name: 'seed', type: 'int', min: 0, max: 2 ** 31 - 1, defaultLabel: 'random, recorded in config.json', help: 'seed of every random choice' },
-    { name: 'train-limit', type: 'int', min: 1, max: 10_000_000, defaultLabel: 'all: 40000 of cifar10, 48000 of fashion-mnist and mnist', help: 'training images per child (low fidelity)' },
-    { name: 'val-limit', type: 'int', min: 1, max: 10_000_000, defaultLabel: 'all: 10000 of cifar10, 12000 of fashion-mnist and mnist', help: 'validation images per child' },
-    { name: 'val-fraction', type: 'number', min: 0, exclusiveMin: true, max: 0.75, defaultLabel: '0.2 (of a folder: of all its images, beside 0.2 for test)', help: 'share of the training images held out for validation; more gives steadier accuracies, fewer to train on' },
+    {
+      name: 'train-limit',
+      type: 'int',
+      min: 1,
+      max: 10_000_000,
+      defaultLabel: 'all: 40000 of cifar10, 48000 of fashion-mnist and mnist',
+      help: 'training images per child (low fidelity)',
+    },
+    {
+      name: 'val-limit',
+      type: 'int',
+      min: 1,
+      max: 10_000_000,
+      defaultLabel: 'all: 10000 of cifar10, 12000 of fashion-mnist and mnist',
+      help: 'validation images per child',
+    },
+    {
+      name: 'val-fraction',
+      type: 'number',
+      min: 0,
+      exclusiveMin: true,
+      max: 0.75,
+      defaultLabel: '0.2 (of a folder: of all its images, beside 0.2 for test)',
+      help: 'share of the training images held out for validation; more gives steadier accuracies, fewer to train on',
+    },
     IMAGE_SIZE_FLAG,
-    { name: 'micro-batch', type: 'int', min: 0, max: 65536, defaultLabel: '64 on wasm, else 0', help: 'train each batch in slices of this size, gradients summed (0: whole batch)' },
+    {
+      name: 'micro-batch',
+      type: 'int',
+      min: 0,
+      max: 65536,
+      defaultLabel: '64 on wasm, else 0',
+      help: 'train each batch in slices of this size, gradients summed (0: whole batch)',
+    },
     { name: 'backend', type: 'enum', choices: BACKEND_CHOICES, default: 'auto', help: 'tfjs backend' },
     ...DATA_FLAGS,
     { name: 'table', type: 'string', defaultLabel: 'downloaded to ~/.cache/nascent/nats-bench', help: 'nas-bench-201: the benchmark table (nats_bench.csv)' },
-    { name: 'dataset', type: 'enum', choices: NB201_DATASETS, default: 'cifar10', help: "nas-bench-201: whose test accuracy is the reward" },
+    { name: 'dataset', type: 'enum', choices: NB201_DATASETS, default: 'cifar10', help: 'nas-bench-201: whose test accuracy is the reward' },
     { name: 'out', type: 'string', defaultLabel: 'runs/<timestamp>', help: 'run directory to write' },
     { name: 'report', type: 'bool', default: true, help: 'rewrite <run>/report/ (plots, cell diagrams, index.html) after every episode; --no-report to skip' },
     { name: 'resume', type: 'string', help: "continue the run in this directory from its last finished episode, with the run's own settings" },
@@ -150,7 +259,8 @@ export function settingsFromArgs(args: ParsedArgs): SearchSettings {
   checkProblemFlags(args, dataset, searchCommand);
   const imageSize = imageSizeFromArgs(args, dataset, searchCommand);
   const preset = (f.preset as PresetName | undefined) ?? defaultPreset(f['weight-sharing'] === true);
-  const fromPreset = <K extends keyof PresetSettings>(key: K, flag: string): PresetSettings[K] => (f[flag] as PresetSettings[K] | undefined) ?? (PRESETS[preset][key] as PresetSettings[K]);
+  const fromPreset = <K extends keyof PresetSettings>(key: K, flag: string): PresetSettings[K] =>
+    (f[flag] as PresetSettings[K] | undefined) ?? (PRESETS[preset][key] as PresetSettings[K]);
   const strategy = f.strategy as StrategyName;
   if (strategy === 'evolution' && (f.tournament as number) > (f.population as number)) {
     throw new UsageError(`--tournament ${f.tournament} is larger than --population ${f.population}`, searchCommand);
@@ -244,7 +354,10 @@ export function resumeSettings(args: ParsedArgs, config: Record<string, unknown>
     .filter((name) => !RESUMABLE_FLAGS.has(name) && JSON.stringify(args.flags[name]) !== JSON.stringify(recordedValue(settingKey(name))))
     .map((name) => `--${name} ${shown(args.flags[name])} conflicts with the run's ${shown(recordedValue(settingKey(name)))}`);
   if (conflicts.length > 0) {
-    throw new UsageError(`${conflicts.join('; ')} (${configPath}). A resumed search keeps its settings; only --episodes, --backend, --micro-batch, --report, --table and the --data-* flags may change.`, searchCommand);
+    throw new UsageError(
+      `${conflicts.join('; ')} (${configPath}). A resumed search keeps its settings; only --episodes, --backend, --micro-batch, --report, --table and the --data-* flags may change.`,
+      searchCommand,
+    );
   }
   const f = args.flags;
   return {
@@ -267,7 +380,9 @@ export function recordableSettings(settings: SearchSettings): Record<string, unk
  * What each strategy is built with, from a search's settings (or a preset alone, as
  * bench:strategies does; the rest then take the strategies' own defaults).
  */
-export function strategySettingsOf(s: PresetSettings & Partial<Pick<SearchSettings, 'units' | 'population' | 'tournament' | 'startup' | 'candidates'>>): StrategySettings {
+export function strategySettingsOf(
+  s: PresetSettings & Partial<Pick<SearchSettings, 'units' | 'population' | 'tournament' | 'startup' | 'candidates'>>,
+): StrategySettings {
   return {
     controller: {
       units: s.units,

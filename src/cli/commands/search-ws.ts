@@ -37,7 +37,9 @@ export async function runWeightSharingSearch(
     const removed = opened.removeTemporaryFiles();
     if (removed > 0) log(`repaired: removed ${removed} temporary file${removed === 1 ? '' : 's'} of an interrupted write`);
     if (saved?.checkpoint.phase === 'done') {
-      log(`the run has already finished its weight-sharing search (${settings.wsEpochs} passes, ${settings.finalSamples} final samples); its best cells: ${join(opened.dir, WS_FILES.best)}`);
+      log(
+        `the run has already finished its weight-sharing search (${settings.wsEpochs} passes, ${settings.finalSamples} final samples); its best cells: ${join(opened.dir, WS_FILES.best)}`,
+      );
       return 0;
     }
   }
@@ -52,19 +54,48 @@ export async function runWeightSharingSearch(
   const strategy = makeStrategy(settings.strategy, space.decisions, settings.seed, strategySettingsOf(settings));
   const baseline = baselineOf(settings);
   const { height, width, channels } = data.train;
-  const net = new SupernetWeights({ channels: settings.channels, blocks: settings.blocks, hierarchical: settings.hierarchical, inputShape: [height, width, channels], numClasses, seed: settings.seed, learningRate: settings.wsLr! });
+  const net = new SupernetWeights({
+    channels: settings.channels,
+    blocks: settings.blocks,
+    hierarchical: settings.hierarchical,
+    inputShape: [height, width, channels],
+    numClasses,
+    seed: settings.seed,
+    learningRate: settings.wsLr!,
+  });
   let store: RunStore;
   let config: Record<string, unknown>;
-  const dataRecord = { ...splits.record, ...(settings.dataset === 'cifar10' ? {} : { imageShape: [height, width, channels], classes: splits.classes }), trainImages: data.train.count, valImages: data.val.count };
+  const dataRecord = {
+    ...splits.record,
+    ...(settings.dataset === 'cifar10' ? {} : { imageShape: [height, width, channels], classes: splits.classes }),
+    trainImages: data.train.count,
+    valImages: data.val.count,
+  };
   try {
     if (opened) {
       store = opened;
       const resumes = Array.isArray(recordedConfig!.resumes) ? recordedConfig!.resumes : [];
-      config = { ...recordedConfig, backend: settings.backend, ...dataRecord, backendUsed: backend.name, resumes: [...resumes, { at: new Date().toISOString(), afterStep: saved?.checkpoint.trainSteps ?? 0, backendUsed: backend.name }] };
+      config = {
+        ...recordedConfig,
+        backend: settings.backend,
+        ...dataRecord,
+        backendUsed: backend.name,
+        resumes: [...resumes, { at: new Date().toISOString(), afterStep: saved?.checkpoint.trainSteps ?? 0, backendUsed: backend.name }],
+      };
       store.writeConfig(config);
-      log(`run: ${store.dir} (resuming ${saved ? `at pass ${saved.checkpoint.epoch + 1}, after ${saved.checkpoint.trainSteps} shared-weight steps and ${saved.checkpoint.steps} strategy steps` : 'from the start: no checkpoint was written'})`);
+      log(
+        `run: ${store.dir} (resuming ${saved ? `at pass ${saved.checkpoint.epoch + 1}, after ${saved.checkpoint.trainSteps} shared-weight steps and ${saved.checkpoint.steps} strategy steps` : 'from the start: no checkpoint was written'})`,
+      );
     } else {
-      config = { format: 'nascent.search-config', version: 1, ...recordableSettings(settings), space: { id: space.id, ...space.settings }, ...dataRecord, backendUsed: backend.name, created: new Date().toISOString() };
+      config = {
+        format: 'nascent.search-config',
+        version: 1,
+        ...recordableSettings(settings),
+        space: { id: space.id, ...space.settings },
+        ...dataRecord,
+        backendUsed: backend.name,
+        created: new Date().toISOString(),
+      };
       store = RunStore.create(out, config);
       created(store);
       log(`run: ${store.dir}`);
@@ -79,10 +110,14 @@ export async function runWeightSharingSearch(
     `weight sharing: ${settings.wsEpochs} passes of ${Math.ceil(data.train.count / settings.batchSize)} shared-weight steps (batch ${settings.batchSize}, Adam ${settings.wsLr}), ` +
       `${settings.controllerSteps} ${settings.strategy} steps on validation batches after each; then ${settings.finalSamples} architectures scored on ${screening ? `${settings.finalScreen} validation images, the best ${Math.min(settings.topCells!, settings.finalSamples!)} of them on all ${data.val.count}` : `all ${data.val.count} validation images`}`,
   );
-  const report = args.flags.report === false ? undefined : (): Promise<void> => writeWsReport(store.dir).then(
-    () => undefined,
-    (err: Error) => log(`report: ${err.message}`),
-  );
+  const report =
+    args.flags.report === false
+      ? undefined
+      : (): Promise<void> =>
+          writeWsReport(store.dir).then(
+            () => undefined,
+            (err: Error) => log(`report: ${err.message}`),
+          );
   // On a terminal, one status line redrawn in place under the lines that scroll; in a file, only those.
   const tty = process.stdout.isTTY === true;
   let status = false;
@@ -113,10 +148,17 @@ export async function runWeightSharingSearch(
     }
     clear();
     if (e.type === 'epoch-end') {
-      log(`pass ${e.epoch}/${e.epochs}: shared-weight loss ${e.trainLoss.toFixed(4)}, strategy steps' validation-batch accuracy ${Number.isFinite(e.meanAccuracy) ? e.meanAccuracy.toFixed(4) : '-'} (baseline ${e.baseline.toFixed(4)}), ${e.childEpochs.toFixed(2)} child-epochs so far, ${formatDuration((Date.now() - started) / 1000)}`);
+      log(
+        `pass ${e.epoch}/${e.epochs}: shared-weight loss ${e.trainLoss.toFixed(4)}, strategy steps' validation-batch accuracy ${Number.isFinite(e.meanAccuracy) ? e.meanAccuracy.toFixed(4) : '-'} (baseline ${e.baseline.toFixed(4)}), ${e.childEpochs.toFixed(2)} child-epochs so far, ${formatDuration((Date.now() - started) / 1000)}`,
+      );
       if (report) lastReport = lastReport.then(report);
     } else if (e.type === 'final-sample' && (e.done % 10 === 0 || e.done === e.total)) {
-      const where = e.stage === 'screen' ? `screened on ${e.sample.images} validation images` : screening ? 'scored again on the whole validation split' : 'scored on the validation split';
+      const where =
+        e.stage === 'screen'
+          ? `screened on ${e.sample.images} validation images`
+          : screening
+            ? 'scored again on the whole validation split'
+            : 'scored on the validation split';
       log(`final: ${e.done}/${e.total} architectures ${where} (last ${e.sample.accuracy.toFixed(4)})`);
     }
   };
@@ -128,7 +170,17 @@ export async function runWeightSharingSearch(
       baseline,
       net,
       data,
-      settings: { wsEpochs: settings.wsEpochs!, controllerSteps: settings.controllerSteps!, batchSize: settings.batchSize, finalSamples: settings.finalSamples!, ...(settings.finalScreen !== undefined ? { finalScreen: settings.finalScreen } : {}), topCells: settings.topCells!, checkpointEvery: settings.checkpointEvery!, seed: settings.seed, numClasses },
+      settings: {
+        wsEpochs: settings.wsEpochs!,
+        controllerSteps: settings.controllerSteps!,
+        batchSize: settings.batchSize,
+        finalSamples: settings.finalSamples!,
+        ...(settings.finalScreen !== undefined ? { finalScreen: settings.finalScreen } : {}),
+        topCells: settings.topCells!,
+        checkpointEvery: settings.checkpointEvery!,
+        seed: settings.seed,
+        numClasses,
+      },
       config,
       onEvent,
       signal: stop.signal,
@@ -143,7 +195,9 @@ export async function runWeightSharingSearch(
     }
     log(`finished the weight-sharing search in ${took}: ${cost}.`);
     if (result.best) {
-      log(`best: validation accuracy ${result.best.accuracy.toFixed(4)} with the shared weights (final sample ${result.best.episode}), ${result.best.params} parameters stand-alone`);
+      log(
+        `best: validation accuracy ${result.best.accuracy.toFixed(4)} with the shared weights (final sample ${result.best.episode}), ${result.best.params} parameters stand-alone`,
+      );
       for (const line of space.describe(space.validate(result.best.cells))) log(line);
       log(`best cells: ${join(store.dir, WS_FILES.best)} (retrain: nascent train --cells ${join(store.dir, WS_FILES.best)})`);
       log(`top cells: ${join(store.dir, WS_FILES.top)}`);

@@ -55,8 +55,15 @@ async function setUpProblem(args: ParsedArgs, s: SearchSettings, backend: Prepar
     const file = await ensureNatsBenchTable({ table: s.table, log, onProgress: downloadBar() });
     const table = readNatsBenchTable(file);
     const best = table.best(s.tableDataset);
-    log(`table: ${table.size} NAS-Bench-201 cells from ${file}; each architecture's ${s.tableDataset} test accuracy is looked up (best in the table ${best.accuracy.toFixed(2)})`);
-    return { space: nasBench201Space, evaluator: new TabularEvaluator(table, s.tableDataset), data: { table: file, tableOptimum: best.accuracy / 100 }, epochs: 1 };
+    log(
+      `table: ${table.size} NAS-Bench-201 cells from ${file}; each architecture's ${s.tableDataset} test accuracy is looked up (best in the table ${best.accuracy.toFixed(2)})`,
+    );
+    return {
+      space: nasBench201Space,
+      evaluator: new TabularEvaluator(table, s.tableDataset),
+      data: { table: file, tableOptimum: best.accuracy / 100 },
+      epochs: 1,
+    };
   }
   // Every data set behind the Dataset seam (src/data/datasets.ts): the child takes its image shape and classes.
   const splits = await loadSearchData(args, s, log);
@@ -140,7 +147,15 @@ async function searchWith(args: ParsedArgs, opened: RunStore | undefined, log: (
       store.writeConfig(config);
       log(`run: ${store.dir} (resuming after episode ${recovered.done} of ${settings.episodes})`);
     } else {
-      config = { format: 'nascent.search-config', version: 1, ...recordableSettings(settings), space: { id: space.id, ...space.settings }, ...problem.data, backendUsed: backend.name, created: new Date().toISOString() };
+      config = {
+        format: 'nascent.search-config',
+        version: 1,
+        ...recordableSettings(settings),
+        space: { id: space.id, ...space.settings },
+        ...problem.data,
+        backendUsed: backend.name,
+        created: new Date().toISOString(),
+      };
       store = RunStore.create(out, config);
       created(store);
       log(`run: ${store.dir}`);
@@ -204,12 +219,16 @@ async function searchWith(args: ParsedArgs, opened: RunStore | undefined, log: (
     progress.clear();
     await report?.settle();
     const took = formatDuration((Date.now() - started) / 1000);
-    if (result.stopped) log(`stopped after ${result.episodesDone} of ${settings.episodes} episodes (${took}); every finished episode is saved.\n${resumeHint(store.dir)}`);
-    else if (recovered && recovered.done > 0) log(`finished ${result.episodesDone} episodes (${result.episodesDone - recovered.done} in ${took}, after resuming at ${recovered.done}).`);
+    if (result.stopped)
+      log(`stopped after ${result.episodesDone} of ${settings.episodes} episodes (${took}); every finished episode is saved.\n${resumeHint(store.dir)}`);
+    else if (recovered && recovered.done > 0)
+      log(`finished ${result.episodesDone} episodes (${result.episodesDone - recovered.done} in ${took}, after resuming at ${recovered.done}).`);
     else log(`finished ${result.episodesDone} episodes in ${took}.`);
     if (result.best && result.best.accuracy !== null) {
       const what = settings.dataset === 'nas-bench-201' ? `${settings.tableDataset} test accuracy (table)` : 'validation accuracy';
-      log(`best: episode ${result.best.episode}, ${what} ${result.best.accuracy.toFixed(4)}${settings.dataset === 'nas-bench-201' ? '' : `, ${result.best.params} parameters`}`);
+      log(
+        `best: episode ${result.best.episode}, ${what} ${result.best.accuracy.toFixed(4)}${settings.dataset === 'nas-bench-201' ? '' : `, ${result.best.params} parameters`}`,
+      );
       for (const line of space.describe(space.validate(result.best.cells))) log(line);
       log(`best cells: ${store.path('best')}`);
     } else log('no child trained successfully.');

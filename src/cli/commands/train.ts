@@ -39,16 +39,57 @@ export const trainCommand: CommandSpec = {
   flags: [
     { name: 'cells', type: 'string', help: 'cells file: best-cells.json, or a bare {normal, reduction} pair (required)' },
     { name: 'epochs', type: 'int', default: DEFAULT_EPOCHS, min: 1, help: 'training epochs' },
-    { name: 'channels', type: 'int-list', length: 5, min: 1, max: 4096, defaultLabel: `the cells file's settings.channels, else ${DEFAULT_CHANNELS.join(',')}`, help: 'filters of the five cells' },
+    {
+      name: 'channels',
+      type: 'int-list',
+      length: 5,
+      min: 1,
+      max: 4096,
+      defaultLabel: `the cells file's settings.channels, else ${DEFAULT_CHANNELS.join(',')}`,
+      help: 'filters of the five cells',
+    },
     { name: 'batch-size', type: 'int', default: 128, min: 1, max: 65536, help: 'training batch size' },
     { name: 'lr', type: 'number', default: 1e-3, min: 0, exclusiveMin: true, max: 10, help: "Adam's learning rate" },
-    { name: 'seed', type: 'int', min: 0, max: 2 ** 31 - 1, defaultLabel: 'random, recorded in result.json', help: 'seed of the initial weights and the batch order' },
-    { name: 'train-limit', type: 'int', min: 1, max: 10_000_000, defaultLabel: 'all: 50000 of cifar10, 60000 of fashion-mnist and mnist', help: 'train on a fixed random subset of N images (quick looks)' },
+    {
+      name: 'seed',
+      type: 'int',
+      min: 0,
+      max: 2 ** 31 - 1,
+      defaultLabel: 'random, recorded in result.json',
+      help: 'seed of the initial weights and the batch order',
+    },
+    {
+      name: 'train-limit',
+      type: 'int',
+      min: 1,
+      max: 10_000_000,
+      defaultLabel: 'all: 50000 of cifar10, 60000 of fashion-mnist and mnist',
+      help: 'train on a fixed random subset of N images (quick looks)',
+    },
     { name: 'dataset', type: 'string', defaultLabel: "the data set the cells file's search ran on, else cifar10", help: `data set: ${DATASET_HELP}` },
     IMAGE_SIZE_FLAG,
-    { name: 'blocks', type: 'int', min: 1, max: 10, defaultLabel: "the file's settings.blocks, else 5", help: 'blocks per cell, for cells files that do not record it' },
-    { name: 'hierarchical', type: 'bool', defaultLabel: "the file's settings.hierarchical, else off", help: 'blocks may read earlier blocks, for cells files that do not record it' },
-    { name: 'micro-batch', type: 'int', min: 0, max: 65536, defaultLabel: '64 on wasm, else 0', help: 'train each batch in slices of this size, gradients summed (0: whole batch)' },
+    {
+      name: 'blocks',
+      type: 'int',
+      min: 1,
+      max: 10,
+      defaultLabel: "the file's settings.blocks, else 5",
+      help: 'blocks per cell, for cells files that do not record it',
+    },
+    {
+      name: 'hierarchical',
+      type: 'bool',
+      defaultLabel: "the file's settings.hierarchical, else off",
+      help: 'blocks may read earlier blocks, for cells files that do not record it',
+    },
+    {
+      name: 'micro-batch',
+      type: 'int',
+      min: 0,
+      max: 65536,
+      defaultLabel: '64 on wasm, else 0',
+      help: 'train each batch in slices of this size, gradients summed (0: whole batch)',
+    },
     { name: 'backend', type: 'enum', choices: BACKEND_CHOICES, default: 'auto', help: 'tfjs backend' },
     ...DATA_FLAGS,
     { name: 'out', type: 'string', defaultLabel: "<cells file's directory>/train-<timestamp>", help: 'directory for the model and result.json' },
@@ -99,7 +140,9 @@ export function trainSettingsFromArgs(args: ParsedArgs, doc: CellsDocument, cell
   return {
     cellsFile,
     dataset,
-    ...(imageSize !== undefined ? { imageSize: args.given.has('image-size') || dataset !== recorded.dataset ? imageSize : (recorded.imageSize ?? imageSize) } : {}),
+    ...(imageSize !== undefined
+      ? { imageSize: args.given.has('image-size') || dataset !== recorded.dataset ? imageSize : (recorded.imageSize ?? imageSize) }
+      : {}),
     epochs: f.epochs as number,
     channels: (f.channels as number[] | undefined) ?? recordedChannels(doc) ?? DEFAULT_CHANNELS,
     batchSize: f['batch-size'] as number,
@@ -141,16 +184,25 @@ export async function runTrainCommand(args: ParsedArgs, log: (line: string) => v
   for (const line of describeBackend(backend)) log(line);
   const microBatch = s.microBatch ?? defaultMicroBatch(backend.name);
 
-  const data = await obtainFinalData(s.dataset, { ...dataSourceFromArgs(args, trainCommand), dataDir: s.dataDir }, { limit: s.trainLimit, imageSize: s.imageSize }, log);
+  const data = await obtainFinalData(
+    s.dataset,
+    { ...dataSourceFromArgs(args, trainCommand), dataDir: s.dataDir },
+    { limit: s.trainLimit, imageSize: s.imageSize },
+    log,
+  );
   const { train, test } = data;
   const dataDir = data.source;
   const synthetic = data.record.synthetic === true;
   const cifar = s.dataset === 'cifar10';
-  log(`data: ${train.count} training and ${test.count} test images from ${dataDir}${synthetic ? ' (SYNTHETIC, not CIFAR-10)' : ''}${cifar ? '' : ` (${s.dataset}, ${train.height}x${train.width}x${train.channels}, ${data.classes.length} classes)`}`);
+  log(
+    `data: ${train.count} training and ${test.count} test images from ${dataDir}${synthetic ? ' (SYNTHETIC, not CIFAR-10)' : ''}${cifar ? '' : ` (${s.dataset}, ${train.height}x${train.width}x${train.channels}, ${data.classes.length} classes)`}`,
+  );
 
   const created = prepareOut(s.out);
   log(`out: ${s.out}`);
-  log(`training ${s.epochs} epoch${s.epochs === 1 ? '' : 's'}, channels ${s.channels.join(',')}, batch ${s.batchSize}${microBatch ? ` (micro-batches of ${microBatch})` : ''}, lr ${s.lr}, seed ${s.seed}`);
+  log(
+    `training ${s.epochs} epoch${s.epochs === 1 ? '' : 's'}, channels ${s.channels.join(',')}, batch ${s.batchSize}${microBatch ? ` (micro-batches of ${microBatch})` : ''}, lr ${s.lr}, seed ${s.seed}`,
+  );
 
   const progress = new TrainProgress({ epochs: s.epochs, images: train.count, batchSize: s.batchSize });
   // Ctrl-C stops between two batches and writes nothing; a second one ends the process at once.
@@ -189,7 +241,11 @@ export async function runTrainCommand(args: ParsedArgs, log: (line: string) => v
         onEpochStart: () => progress.epochStart(),
         onBatch: (e, b, n, loss) => progress.batch(e, b, n, loss),
         onEpochEnd: (e) => progress.epochEnd(e),
-        onPhase: (p, images) => progress.phase(p, p === 'recalibrate' ? `${images} training images` : cifar ? `the ${images} images of ${TEST_BATCH_FILE}` : `the ${images} test images`),
+        onPhase: (p, images) =>
+          progress.phase(
+            p,
+            p === 'recalibrate' ? `${images} training images` : cifar ? `the ${images} images of ${TEST_BATCH_FILE}` : `the ${images} test images`,
+          ),
         onTestBatch: (done, total) => progress.testBatch(done, total),
         signal: stop.signal,
       },
@@ -197,7 +253,15 @@ export async function runTrainCommand(args: ParsedArgs, log: (line: string) => v
     progress.clear();
     writing = true;
     const { weightsBytes } = await saveLayersModel(result.model, s.out, {
-      nascent: { cells: doc.cells, key, channels: s.channels, hierarchical: doc.space.hierarchical, dataset: s.dataset, inputShape: [train.height, train.width, train.channels], classes: data.classes },
+      nascent: {
+        cells: doc.cells,
+        key,
+        channels: s.channels,
+        hierarchical: doc.space.hierarchical,
+        dataset: s.dataset,
+        inputShape: [train.height, train.width, train.channels],
+        classes: data.classes,
+      },
     });
     writeJsonAtomic(join(s.out, RESULT_FILE), {
       format: 'nascent.train-result',
@@ -222,7 +286,9 @@ export async function runTrainCommand(args: ParsedArgs, log: (line: string) => v
       time: new Date().toISOString(),
     });
     log(`test accuracy ${result.testAccuracy.toFixed(4)} on ${result.testImages} test images${synthetic ? ' (SYNTHETIC data)' : ''}`);
-    log(`trained ${result.params} parameters for ${s.epochs} epoch${s.epochs === 1 ? '' : 's'} on ${result.trainImages} images in ${formatDuration(result.seconds)}`);
+    log(
+      `trained ${result.params} parameters for ${s.epochs} epoch${s.epochs === 1 ? '' : 's'} on ${result.trainImages} images in ${formatDuration(result.seconds)}`,
+    );
     log(`model: ${join(s.out, MODEL_FILE)} (+ ${WEIGHTS_FILE}, ${(weightsBytes / 1e6).toFixed(2)} MB)`);
     log(`result: ${join(s.out, RESULT_FILE)}`);
     return 0;

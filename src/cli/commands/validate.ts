@@ -5,7 +5,7 @@ import { JsonSyntaxError, checkCellsDocument, parseJson, unreadableReason, type 
 import { cellsHash } from '../../cells/key.js';
 import { DEFAULT_SPACE, type CellSpace } from '../../cells/types.js';
 import { CellsValidationError } from '../../cells/validate.js';
-import { type CommandSpec, type ParsedArgs } from '../flags.js';
+import type { CommandSpec, ParsedArgs } from '../flags.js';
 
 export const validateCommand: CommandSpec = {
   name: 'validate',
@@ -16,8 +16,20 @@ export const validateCommand: CommandSpec = {
     'exits 1 when any file is invalid.',
   positionals: [{ name: 'file', help: 'cells files to check', required: true, variadic: true }],
   flags: [
-    { name: 'blocks', type: 'int', min: 1, max: 10, defaultLabel: "the file's settings.blocks, else 5", help: 'blocks per cell, for files that do not record it' },
-    { name: 'hierarchical', type: 'bool', defaultLabel: "the file's settings.hierarchical, else off", help: 'blocks may read earlier blocks, for files that do not record it' },
+    {
+      name: 'blocks',
+      type: 'int',
+      min: 1,
+      max: 10,
+      defaultLabel: "the file's settings.blocks, else 5",
+      help: 'blocks per cell, for files that do not record it',
+    },
+    {
+      name: 'hierarchical',
+      type: 'bool',
+      defaultLabel: "the file's settings.hierarchical, else off",
+      help: 'blocks may read earlier blocks, for files that do not record it',
+    },
   ],
   examples: ['nascent validate runs/*/best-cells.json', 'nascent validate --hierarchical my-cells.json', 'nascent validate runs/20250101-120000Z/trials.jsonl'],
 };

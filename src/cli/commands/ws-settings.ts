@@ -8,14 +8,55 @@ import { type CommandSpec, type FlagSpec, type ParsedArgs, UsageError } from '..
 export const WS_STRATEGIES = ['controller', 'random'] as const;
 
 export const WS_FLAGS: FlagSpec[] = [
-  { name: 'weight-sharing', type: 'bool', default: false, help: 'ENAS: train one shared network (a step per training batch on an architecture the strategy proposes), score children on validation batches with its weights' },
+  {
+    name: 'weight-sharing',
+    type: 'bool',
+    default: false,
+    help: 'ENAS: train one shared network (a step per training batch on an architecture the strategy proposes), score children on validation batches with its weights',
+  },
   { name: 'ws-epochs', type: 'int', min: 1, max: 100000, defaultLabel: '10', help: 'weight sharing: passes of shared-weight training over the training split' },
-  { name: 'controller-steps', type: 'int', min: 0, max: 1000000, defaultLabel: '20', help: 'weight sharing: strategy steps (architectures scored on a validation batch, then fed back) after each pass' },
-  { name: 'ws-lr', type: 'number', min: 0, exclusiveMin: true, max: 10, defaultLabel: 'the value of --lr', help: "weight sharing: the shared weights' Adam learning rate" },
-  { name: 'final-samples', type: 'int', min: 1, max: 100000, defaultLabel: '100', help: 'weight sharing: distinct architectures drawn at the end and scored on the whole validation split' },
-  { name: 'final-screen', type: 'int', min: 1, max: 10_000_000, defaultLabel: 'off: every sample on the whole split', help: 'weight sharing: score each final sample first on this many validation images, and only the best --top-cells on the whole split' },
+  {
+    name: 'controller-steps',
+    type: 'int',
+    min: 0,
+    max: 1000000,
+    defaultLabel: '20',
+    help: 'weight sharing: strategy steps (architectures scored on a validation batch, then fed back) after each pass',
+  },
+  {
+    name: 'ws-lr',
+    type: 'number',
+    min: 0,
+    exclusiveMin: true,
+    max: 10,
+    defaultLabel: 'the value of --lr',
+    help: "weight sharing: the shared weights' Adam learning rate",
+  },
+  {
+    name: 'final-samples',
+    type: 'int',
+    min: 1,
+    max: 100000,
+    defaultLabel: '100',
+    help: 'weight sharing: distinct architectures drawn at the end and scored on the whole validation split',
+  },
+  {
+    name: 'final-screen',
+    type: 'int',
+    min: 1,
+    max: 10_000_000,
+    defaultLabel: 'off: every sample on the whole split',
+    help: 'weight sharing: score each final sample first on this many validation images, and only the best --top-cells on the whole split',
+  },
   { name: 'top-cells', type: 'int', min: 1, max: 100000, defaultLabel: '10', help: 'weight sharing: lines of top-cells.jsonl (the best final samples)' },
-  { name: 'checkpoint-every', type: 'int', min: 1, max: 1000000, defaultLabel: '50', help: 'weight sharing: training steps between checkpoints (one is also written after every pass)' },
+  {
+    name: 'checkpoint-every',
+    type: 'int',
+    min: 1,
+    max: 1000000,
+    defaultLabel: '50',
+    help: 'weight sharing: training steps between checkpoints (one is also written after every pass)',
+  },
 ];
 
 const WS_ONLY = WS_FLAGS.map((f) => f.name).filter((n) => n !== 'weight-sharing');
@@ -50,10 +91,16 @@ export function wsSettingsFromArgs(args: ParsedArgs, problem: string, command: C
     if (bad) throw new UsageError(`--${bad} only applies with --weight-sharing`, command);
     return {};
   }
-  if (problem === 'nas-bench-201') throw new UsageError('--weight-sharing trains a shared network on images: it applies to an image data set, not the nas-bench-201 table', command);
+  if (problem === 'nas-bench-201')
+    throw new UsageError('--weight-sharing trains a shared network on images: it applies to an image data set, not the nas-bench-201 table', command);
   const strategy = f.strategy as string;
-  if (!(WS_STRATEGIES as readonly string[]).includes(strategy)) throw new UsageError(`--weight-sharing works with --strategy ${WS_STRATEGIES.join(' or ')}, not ${strategy}`, command);
-  for (const [flag, plain] of [['fidelity', 'full'], ['prune', 'none'], ['objective', 'accuracy']] as const) {
+  if (!(WS_STRATEGIES as readonly string[]).includes(strategy))
+    throw new UsageError(`--weight-sharing works with --strategy ${WS_STRATEGIES.join(' or ')}, not ${strategy}`, command);
+  for (const [flag, plain] of [
+    ['fidelity', 'full'],
+    ['prune', 'none'],
+    ['objective', 'accuracy'],
+  ] as const) {
     if (f[flag] !== plain) throw new UsageError(`--${flag} ${f[flag]} does not apply with --weight-sharing: no child is trained on its own`, command);
   }
   const ignored = Object.keys(WS_UNUSED_FLAGS).find((n) => args.given.has(n));

@@ -90,7 +90,10 @@ export class RegularizedEvolution implements Strategy {
   }
 
   async getState(): Promise<EvolutionState> {
-    return { rng: this.rng.state().map((w) => w >>> 0) as RngState, population: this.population.map((m) => ({ actions: [...m.actions], accuracy: m.accuracy })) };
+    return {
+      rng: this.rng.state().map((w) => w >>> 0) as RngState,
+      population: this.population.map((m) => ({ actions: [...m.actions], accuracy: m.accuracy })),
+    };
   }
 
   async setState(state: unknown): Promise<void> {

@@ -58,7 +58,10 @@ export class TreeParzenEstimator implements Strategy {
     this.startup = options.startup ?? 10;
     this.candidates = options.candidates ?? 24;
     this.priorWeight = options.priorWeight ?? 1;
-    for (const [name, v] of [['startup', this.startup], ['candidates', this.candidates]] as const) {
+    for (const [name, v] of [
+      ['startup', this.startup],
+      ['candidates', this.candidates],
+    ] as const) {
       if (!Number.isInteger(v) || v < 1) throw new RangeError(`tpe: ${name} must be a positive integer, got ${v}`);
     }
     if (!(this.priorWeight > 0)) throw new RangeError(`tpe: priorWeight must be positive, got ${this.priorWeight}`);

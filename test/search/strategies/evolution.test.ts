@@ -67,6 +67,8 @@ describe('RegularizedEvolution', () => {
     expect(() => new RegularizedEvolution(D, 1, { population: 0 })).toThrow(/population must be a positive integer, got 0/);
     expect(() => new RegularizedEvolution(D, 1, { population: 2.5 })).toThrow(/population must be a positive integer, got 2.5/);
     expect(() => new RegularizedEvolution(D, 1, { tournament: 0 })).toThrow(/tournament must be an integer from 1 to the population \(20\), got 0/);
-    expect(() => new RegularizedEvolution(D, 1, { population: 3, tournament: 4 })).toThrow(/tournament must be an integer from 1 to the population \(3\), got 4/);
+    expect(() => new RegularizedEvolution(D, 1, { population: 3, tournament: 4 })).toThrow(
+      /tournament must be an integer from 1 to the population \(3\), got 4/,
+    );
   });
 });

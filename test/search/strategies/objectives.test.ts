@@ -62,7 +62,15 @@ describe('hiddenTargetObjective', () => {
     const interaction = (i: number, j: number) => {
       const vi = (base[i] + 1) % D[i].choices;
       const vj = (base[j] + 1) % D[j].choices;
-      return moved([[i, vi], [j, vj]]) - moved([[i, vi]]) - moved([[j, vj]]) + f(base);
+      return (
+        moved([
+          [i, vi],
+          [j, vj],
+        ]) -
+        moved([[i, vi]]) -
+        moved([[j, vj]]) +
+        f(base)
+      );
     };
     expect(Math.abs(interaction(2, 3))).toBeGreaterThan(1e-4); // both ops of normal block 0
     expect(Math.abs(interaction(2, 7))).toBeLessThan(1e-12); // ops of blocks 0 and 1

@@ -67,7 +67,9 @@ describe('strategies', () => {
     const state = (await s.getState()) as { population: { actions: number[] }[] };
     expect(state.population).toHaveLength(4);
     expect(state.population[0].actions).toEqual(seen[1].actions); // the oldest (seen[0]) is gone
-    expect(() => new RegularizedEvolution(DECISIONS, 1, { population: 3, tournament: 5 })).toThrow(/tournament must be an integer from 1 to the population \(3\)/);
+    expect(() => new RegularizedEvolution(DECISIONS, 1, { population: 3, tournament: 5 })).toThrow(
+      /tournament must be an integer from 1 to the population \(3\)/,
+    );
   });
 
   it("tpe: gamma follows Optuna's default, and bad options are named", () => {

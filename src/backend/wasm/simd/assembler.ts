@@ -253,11 +253,7 @@ export class FunctionBuilder {
   private depth = 0;
 
   encodeType(): number[] {
-    return [
-      0x60,
-      ...vec(this.params.map((p) => [VALTYPE_CODE[p.type]])),
-      ...vec(this.results.map((r) => [VALTYPE_CODE[r]])),
-    ];
+    return [0x60, ...vec(this.params.map((p) => [VALTYPE_CODE[p.type]])), ...vec(this.results.map((r) => [VALTYPE_CODE[r]]))];
   }
 
   encodeBody(): number[] {

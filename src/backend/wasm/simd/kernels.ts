@@ -11,16 +11,32 @@ import { KernelWorkers } from './workers.js';
 
 /** Parameters of every tap kernel, in this order (all i32, byte sizes). */
 const TAP_PARAMS = [
-  'img', 'dy', 'acc', 'table',
-  'N', 'imgBatchBytes', 'imgRowBytes', 'imgColStepBytes',
-  'OH', 'dyRowBytes', 'KH', 'KW',
-  'strideH', 'cBytes', 'cBlockBytes', 'aux0', 'aux1',
+  'img',
+  'dy',
+  'acc',
+  'table',
+  'N',
+  'imgBatchBytes',
+  'imgRowBytes',
+  'imgColStepBytes',
+  'OH',
+  'dyRowBytes',
+  'KH',
+  'KW',
+  'strideH',
+  'cBytes',
+  'cBlockBytes',
+  'aux0',
+  'aux1',
 ] as const;
 
 type TapParamName = (typeof TAP_PARAMS)[number];
 
 function tapFunction(name: string): { f: FunctionBuilder; p: Record<TapParamName, Local> } {
-  const f = new FunctionBuilder(name, TAP_PARAMS.map(() => 'i32' as const));
+  const f = new FunctionBuilder(
+    name,
+    TAP_PARAMS.map(() => 'i32' as const),
+  );
   const p = Object.fromEntries(TAP_PARAMS.map((n, i) => [n, f.params[i]!])) as Record<TapParamName, Local>;
   return { f, p };
 }
@@ -61,38 +77,54 @@ function depthwiseKernel(mode: DepthwiseMode): FunctionBuilder {
       f.get(accP).get(cb).i32Add().set(foundP);
     } else {
       // acc holds running sums (filterGrad) or filter weights (forward, inputGrad) for this tap.
-      for (let j = 0; j < lanes; j++) f.get(accP).get(cb).i32Add().v128Load(16 * j).set(v[j]!);
+      for (let j = 0; j < lanes; j++)
+        f.get(accP)
+          .get(cb)
+          .i32Add()
+          .v128Load(16 * j)
+          .set(v[j]!);
     }
     f.get(run.imgStart).get(cb).i32Add().set(imgP);
     f.get(run.dyStart).get(cb).i32Add().set(dyP);
-    f.forUp(i, () => f.i32(0), () => f.get(run.cnt), 1, () => {
-      for (let j = 0; j < lanes; j++) {
-        const o = 16 * j;
-        if (mode === 'filterGrad') {
-          f.get(v[j]!).get(imgP).v128Load(o).get(dyP).v128Load(o).f32x4Mul().f32x4Add().set(v[j]!);
-        } else if (mode === 'forward') {
-          f.get(dyP);
-          f.get(dyP).v128Load(o).get(imgP).v128Load(o).get(v[j]!).f32x4Mul().f32x4Add();
-          f.v128Store(o);
-        } else if (mode === 'inputGrad') {
-          f.get(imgP);
-          f.get(imgP).v128Load(o).get(dyP).v128Load(o).get(v[j]!).f32x4Mul().f32x4Add();
-          f.v128Store(o);
-        } else {
-          // eq = (x == out) & ~found; dx += eq & dy; found |= eq
-          f.get(foundP).v128Load(o).set(found);
-          f.get(imgP).v128Load(o).get(dyP).get(p.aux1).i32Add().v128Load(o).f32x4Eq().get(found).v128AndNot().set(eq);
-          f.get(imgP).get(p.aux0).i32Add();
-          f.get(imgP).get(p.aux0).i32Add().v128Load(o).get(dyP).v128Load(o).get(eq).v128And().f32x4Add();
-          f.v128Store(o);
-          f.get(foundP).get(found).get(eq).v128Or().v128Store(o);
+    f.forUp(
+      i,
+      () => f.i32(0),
+      () => f.get(run.cnt),
+      1,
+      () => {
+        for (let j = 0; j < lanes; j++) {
+          const o = 16 * j;
+          if (mode === 'filterGrad') {
+            f.get(v[j]!).get(imgP).v128Load(o).get(dyP).v128Load(o).f32x4Mul().f32x4Add().set(v[j]!);
+          } else if (mode === 'forward') {
+            f.get(dyP);
+            f.get(dyP).v128Load(o).get(imgP).v128Load(o).get(v[j]!).f32x4Mul().f32x4Add();
+            f.v128Store(o);
+          } else if (mode === 'inputGrad') {
+            f.get(imgP);
+            f.get(imgP).v128Load(o).get(dyP).v128Load(o).get(v[j]!).f32x4Mul().f32x4Add();
+            f.v128Store(o);
+          } else {
+            // eq = (x == out) & ~found; dx += eq & dy; found |= eq
+            f.get(foundP).v128Load(o).set(found);
+            f.get(imgP).v128Load(o).get(dyP).get(p.aux1).i32Add().v128Load(o).f32x4Eq().get(found).v128AndNot().set(eq);
+            f.get(imgP).get(p.aux0).i32Add();
+            f.get(imgP).get(p.aux0).i32Add().v128Load(o).get(dyP).v128Load(o).get(eq).v128And().f32x4Add();
+            f.v128Store(o);
+            f.get(foundP).get(found).get(eq).v128Or().v128Store(o);
+          }
         }
-      }
-      f.inc(imgP, p.imgColStepBytes).inc(dyP, p.cBytes);
-      if (mode === 'maxPoolGrad') f.inc(foundP, p.cBytes);
-    });
+        f.inc(imgP, p.imgColStepBytes).inc(dyP, p.cBytes);
+        if (mode === 'maxPoolGrad') f.inc(foundP, p.cBytes);
+      },
+    );
     if (mode === 'filterGrad') {
-      for (let j = 0; j < lanes; j++) f.get(accP).get(cb).i32Add().get(v[j]!).v128Store(16 * j);
+      for (let j = 0; j < lanes; j++)
+        f.get(accP)
+          .get(cb)
+          .i32Add()
+          .get(v[j]!)
+          .v128Store(16 * j);
     }
   };
 
@@ -105,8 +137,20 @@ function depthwiseKernel(mode: DepthwiseMode): FunctionBuilder {
       } else {
         f.get(p.acc).get(run.kh).get(p.KW).i32Mul().get(run.kw).i32Add().get(p.cBytes).i32Mul().i32Add().set(accP);
       }
-      f.forUp(cb, () => f.i32(0), () => f.get(p.cBlockBytes), 64, () => vectorBlock(run, 4));
-      f.forUp(cb, () => f.get(p.cBlockBytes), () => f.get(p.cBytes), 16, () => vectorBlock(run, 1));
+      f.forUp(
+        cb,
+        () => f.i32(0),
+        () => f.get(p.cBlockBytes),
+        64,
+        () => vectorBlock(run, 4),
+      );
+      f.forUp(
+        cb,
+        () => f.get(p.cBlockBytes),
+        () => f.get(p.cBytes),
+        16,
+        () => vectorBlock(run, 1),
+      );
     },
     mode === 'maxPoolGrad' ? () => f.get(p.acc).i32(0).get(p.dyRowBytes).memoryFill() : undefined,
   );
@@ -152,16 +196,33 @@ function convFilterGradKernel(): FunctionBuilder {
     }
     f.get(xStart).get(ci).i32(4).i32Mul().i32Add().set(xp);
     f.get(dStart).get(cob).i32Add().set(dp);
-    f.forUp(i, () => f.i32(0), () => f.get(cnt), 1, () => {
-      for (let v = 0; v < vecs; v++) f.get(dp).v128Load(16 * v).set(b[v]!);
-      for (let r = 0; r < rows; r++) {
-        f.get(xp).f32Load(4 * r).f32x4Splat().set(a);
-        for (let v = 0; v < vecs; v++) {
-          f.get(acc[r * 2 + v]!).get(a).get(b[v]!).f32x4Mul().f32x4Add().set(acc[r * 2 + v]!);
+    f.forUp(
+      i,
+      () => f.i32(0),
+      () => f.get(cnt),
+      1,
+      () => {
+        for (let v = 0; v < vecs; v++)
+          f.get(dp)
+            .v128Load(16 * v)
+            .set(b[v]!);
+        for (let r = 0; r < rows; r++) {
+          f.get(xp)
+            .f32Load(4 * r)
+            .f32x4Splat()
+            .set(a);
+          for (let v = 0; v < vecs; v++) {
+            f.get(acc[r * 2 + v]!)
+              .get(a)
+              .get(b[v]!)
+              .f32x4Mul()
+              .f32x4Add()
+              .set(acc[r * 2 + v]!);
+          }
         }
-      }
-      f.inc(xp, p.imgColStepBytes).inc(dp, coutBytes);
-    });
+        f.inc(xp, p.imgColStepBytes).inc(dp, coutBytes);
+      },
+    );
     for (let r = 0; r < rows; r++) {
       for (let v = 0; v < vecs; v++) {
         f.get(wp);
@@ -181,14 +242,50 @@ function convFilterGradKernel(): FunctionBuilder {
     f.get(run.cnt).set(cnt);
     // tapW = dW + (kh * KW + kw) * Cin * Cout * 4
     f.get(p.acc).get(run.kh).get(p.KW).i32Mul().get(run.kw).i32Add().get(cin).i32Mul().get(coutBytes).i32Mul().i32Add().set(tapW);
-    f.forUp(ci, () => f.i32(0), () => f.get(cin4), 4, () => {
-      f.forUp(cob, () => f.i32(0), () => f.get(p.cBlockBytes), 32, () => tile(4, 2));
-      f.forUp(cob, () => f.get(p.cBlockBytes), () => f.get(p.aux1), 16, () => tile(4, 1));
-    });
-    f.forUp(ci, () => f.get(cin4), () => f.get(cin), 1, () => {
-      f.forUp(cob, () => f.i32(0), () => f.get(p.cBlockBytes), 32, () => tile(1, 2));
-      f.forUp(cob, () => f.get(p.cBlockBytes), () => f.get(p.aux1), 16, () => tile(1, 1));
-    });
+    f.forUp(
+      ci,
+      () => f.i32(0),
+      () => f.get(cin4),
+      4,
+      () => {
+        f.forUp(
+          cob,
+          () => f.i32(0),
+          () => f.get(p.cBlockBytes),
+          32,
+          () => tile(4, 2),
+        );
+        f.forUp(
+          cob,
+          () => f.get(p.cBlockBytes),
+          () => f.get(p.aux1),
+          16,
+          () => tile(4, 1),
+        );
+      },
+    );
+    f.forUp(
+      ci,
+      () => f.get(cin4),
+      () => f.get(cin),
+      1,
+      () => {
+        f.forUp(
+          cob,
+          () => f.i32(0),
+          () => f.get(p.cBlockBytes),
+          32,
+          () => tile(1, 2),
+        );
+        f.forUp(
+          cob,
+          () => f.get(p.cBlockBytes),
+          () => f.get(p.aux1),
+          16,
+          () => tile(1, 1),
+        );
+      },
+    );
   });
   return f;
 }
@@ -241,26 +338,46 @@ function convGemmKernel(mode: 'convInputGrad' | 'convForward'): FunctionBuilder 
     for (let r = 0; r < pixels; r++) {
       for (let v = 0; v < vecs; v++) {
         accAddr(r);
-        f.get(cib).i32Add().v128Load(16 * v).set(acc[r * 2 + v]!);
+        f.get(cib)
+          .i32Add()
+          .v128Load(16 * v)
+          .set(acc[r * 2 + v]!);
       }
     }
     f.get(tapW).get(cib).i32Add().set(wp);
     f.get(readP).set(rp);
-    f.forUp(k, () => f.i32(0), () => f.get(kCount), 1, () => {
-      for (let v = 0; v < vecs; v++) f.get(wp).v128Load(16 * v).set(b[v]!);
-      for (let r = 0; r < pixels; r++) {
-        readAddr(r);
-        f.f32Load().f32x4Splat().set(a);
-        for (let v = 0; v < vecs; v++) {
-          f.get(acc[r * 2 + v]!).get(a).get(b[v]!).f32x4Mul().f32x4Add().set(acc[r * 2 + v]!);
+    f.forUp(
+      k,
+      () => f.i32(0),
+      () => f.get(kCount),
+      1,
+      () => {
+        for (let v = 0; v < vecs; v++)
+          f.get(wp)
+            .v128Load(16 * v)
+            .set(b[v]!);
+        for (let r = 0; r < pixels; r++) {
+          readAddr(r);
+          f.f32Load().f32x4Splat().set(a);
+          for (let v = 0; v < vecs; v++) {
+            f.get(acc[r * 2 + v]!)
+              .get(a)
+              .get(b[v]!)
+              .f32x4Mul()
+              .f32x4Add()
+              .set(acc[r * 2 + v]!);
+          }
         }
-      }
-      f.inc(wp, p.cBytes).inc(rp, 4);
-    });
+        f.inc(wp, p.cBytes).inc(rp, 4);
+      },
+    );
     for (let r = 0; r < pixels; r++) {
       for (let v = 0; v < vecs; v++) {
         accAddr(r);
-        f.get(cib).i32Add().get(acc[r * 2 + v]!).v128Store(16 * v);
+        f.get(cib)
+          .i32Add()
+          .get(acc[r * 2 + v]!)
+          .v128Store(16 * v);
       }
     }
   };
@@ -272,15 +389,21 @@ function convGemmKernel(mode: 'convInputGrad' | 'convForward'): FunctionBuilder 
     }
     f.get(tapW).get(cib).i32Add().set(wp);
     f.get(readP).set(rp);
-    f.forUp(k, () => f.i32(0), () => f.get(kCount), 1, () => {
-      f.get(wp).f32Load().set(sw);
-      for (let r = 0; r < pixels; r++) {
-        f.get(sacc[r]!);
-        readAddr(r);
-        f.f32Load().get(sw).f32Mul().f32Add().set(sacc[r]!);
-      }
-      f.inc(wp, p.cBytes).inc(rp, 4);
-    });
+    f.forUp(
+      k,
+      () => f.i32(0),
+      () => f.get(kCount),
+      1,
+      () => {
+        f.get(wp).f32Load().set(sw);
+        for (let r = 0; r < pixels; r++) {
+          f.get(sacc[r]!);
+          readAddr(r);
+          f.f32Load().get(sw).f32Mul().f32Add().set(sacc[r]!);
+        }
+        f.inc(wp, p.cBytes).inc(rp, 4);
+      },
+    );
     for (let r = 0; r < pixels; r++) {
       accAddr(r);
       f.get(cib).i32Add().get(sacc[r]!).f32Store();
@@ -289,9 +412,27 @@ function convGemmKernel(mode: 'convInputGrad' | 'convForward'): FunctionBuilder 
   const pixelBlock = (pixels: number) => {
     f.get(accStart).get(px).get(accStep).i32Mul().i32Add().set(accP);
     f.get(readStart).get(px).get(readStep).i32Mul().i32Add().set(readP);
-    f.forUp(cib, () => f.i32(0), () => f.get(p.cBlockBytes), 32, () => tile(pixels, 2));
-    f.forUp(cib, () => f.get(p.cBlockBytes), () => f.get(p.aux1), 16, () => tile(pixels, 1));
-    f.forUp(cib, () => f.get(p.aux1), () => f.get(p.cBytes), 4, () => scalarTile(pixels));
+    f.forUp(
+      cib,
+      () => f.i32(0),
+      () => f.get(p.cBlockBytes),
+      32,
+      () => tile(pixels, 2),
+    );
+    f.forUp(
+      cib,
+      () => f.get(p.cBlockBytes),
+      () => f.get(p.aux1),
+      16,
+      () => tile(pixels, 1),
+    );
+    f.forUp(
+      cib,
+      () => f.get(p.aux1),
+      () => f.get(p.cBytes),
+      4,
+      () => scalarTile(pixels),
+    );
   };
 
   f.get(kBytes).i32(2).i32ShrU().set(kCount);
@@ -306,8 +447,20 @@ function convGemmKernel(mode: 'convInputGrad' | 'convForward'): FunctionBuilder 
     f.get(cnt).i32(-4).i32And().set(cnt4);
     // tapW = W + (kh * KW + kw) * K * accumulated channels * 4
     f.get(p.acc).get(run.kh).get(p.KW).i32Mul().get(run.kw).i32Add().get(kCount).i32Mul().get(p.cBytes).i32Mul().i32Add().set(tapW);
-    f.forUp(px, () => f.i32(0), () => f.get(cnt4), 4, () => pixelBlock(4));
-    f.forUp(px, () => f.get(cnt4), () => f.get(cnt), 1, () => pixelBlock(1));
+    f.forUp(
+      px,
+      () => f.i32(0),
+      () => f.get(cnt4),
+      4,
+      () => pixelBlock(4),
+    );
+    f.forUp(
+      px,
+      () => f.get(cnt4),
+      () => f.get(cnt),
+      1,
+      () => pixelBlock(1),
+    );
   });
   return f;
 }
@@ -342,29 +495,47 @@ function binaryKernel(op: BinaryOp, aMode: OperandMode, bMode: OperandMode): Fun
   f.get(a!).set(ap);
   f.get(b!).set(bp);
   f.get(out!).set(op4);
-  f.forUp(blk, () => f.i32(0), () => f.get(blocks!), 1, () => {
-    f.forUp(i, () => f.i32(0), () => f.get(len4), 4, () => {
-      f.get(op4);
-      if (aMode === 's') f.get(av);
-      else f.get(ap).get(i).i32(4).i32Mul().i32Add().v128Load();
-      if (bMode === 's') f.get(bv);
-      else f.get(bp).get(i).i32(4).i32Mul().i32Add().v128Load();
-      f.simdOp(vecOp);
-      f.v128Store();
-      f.inc(op4, 16);
-    });
-    f.forUp(i, () => f.get(len4), () => f.get(len!), 1, () => {
-      f.get(op4);
-      if (aMode === 's') f.get(as);
-      else f.get(ap).get(i).i32(4).i32Mul().i32Add().f32Load();
-      if (bMode === 's') f.get(bs);
-      else f.get(bp).get(i).i32(4).i32Mul().i32Add().f32Load();
-      f.emit(scalarOp);
-      f.f32Store();
-      f.inc(op4, 4);
-    });
-    f.inc(ap, aStep!).inc(bp, bStep!);
-  });
+  f.forUp(
+    blk,
+    () => f.i32(0),
+    () => f.get(blocks!),
+    1,
+    () => {
+      f.forUp(
+        i,
+        () => f.i32(0),
+        () => f.get(len4),
+        4,
+        () => {
+          f.get(op4);
+          if (aMode === 's') f.get(av);
+          else f.get(ap).get(i).i32(4).i32Mul().i32Add().v128Load();
+          if (bMode === 's') f.get(bv);
+          else f.get(bp).get(i).i32(4).i32Mul().i32Add().v128Load();
+          f.simdOp(vecOp);
+          f.v128Store();
+          f.inc(op4, 16);
+        },
+      );
+      f.forUp(
+        i,
+        () => f.get(len4),
+        () => f.get(len!),
+        1,
+        () => {
+          f.get(op4);
+          if (aMode === 's') f.get(as);
+          else f.get(ap).get(i).i32(4).i32Mul().i32Add().f32Load();
+          if (bMode === 's') f.get(bs);
+          else f.get(bp).get(i).i32(4).i32Mul().i32Add().f32Load();
+          f.emit(scalarOp);
+          f.f32Store();
+          f.inc(op4, 4);
+        },
+      );
+      f.inc(ap, aStep!).inc(bp, bStep!);
+    },
+  );
   return f;
 }
 
@@ -381,16 +552,28 @@ function channelAffineKernel(): FunctionBuilder {
   const op = f.local('i32');
   f.get(x!).set(xp);
   f.get(out!).set(op);
-  f.forUp(r, () => f.i32(0), () => f.get(rows!), 1, () => {
-    f.forUp(c, () => f.i32(0), () => f.get(cBytes!), 16, () => {
-      f.get(op).get(c).i32Add();
-      f.get(xp).get(c).i32Add().v128Load().get(mean!).get(c).i32Add().v128Load().f32x4Sub();
-      f.get(mul!).get(c).i32Add().v128Load().f32x4Mul();
-      f.get(add!).get(c).i32Add().v128Load().f32x4Add();
-      f.v128Store();
-    });
-    f.inc(xp, cBytes!).inc(op, cBytes!);
-  });
+  f.forUp(
+    r,
+    () => f.i32(0),
+    () => f.get(rows!),
+    1,
+    () => {
+      f.forUp(
+        c,
+        () => f.i32(0),
+        () => f.get(cBytes!),
+        16,
+        () => {
+          f.get(op).get(c).i32Add();
+          f.get(xp).get(c).i32Add().v128Load().get(mean!).get(c).i32Add().v128Load().f32x4Sub();
+          f.get(mul!).get(c).i32Add().v128Load().f32x4Mul();
+          f.get(add!).get(c).i32Add().v128Load().f32x4Add();
+          f.v128Store();
+        },
+      );
+      f.inc(xp, cBytes!).inc(op, cBytes!);
+    },
+  );
   return f;
 }
 
@@ -413,35 +596,56 @@ function channelSumsKernel(mode: 'sumSqDev' | 'gradSums'): FunctionBuilder {
   const d = f.local('v128');
   const g = f.local('v128');
   const [t1, t2, p1, p2] = [f.local('v128'), f.local('v128'), f.local('v128'), f.local('v128')];
-  f.forUp(cb, () => f.i32(0), () => f.get(cBytes!), 16, () => {
-    f.get(mean!).get(cb).i32Add().v128Load().set(m);
-    f.v128Zero().set(t1);
-    f.v128Zero().set(t2);
-    f.forUp(chunk, () => f.i32(0), () => f.get(rows!), 64, () => {
-      f.v128Zero().set(p1);
-      f.v128Zero().set(p2);
-      f.get(chunk).i32(64).i32Add().set(rEnd);
-      f.ifThen(() => f.get(rows!).get(rEnd).i32LtS(), () => f.get(rows!).set(rEnd));
-      f.get(x!).get(chunk).get(cBytes!).i32Mul().i32Add().get(cb).i32Add().set(xp);
-      f.get(dy!).get(chunk).get(cBytes!).i32Mul().i32Add().get(cb).i32Add().set(dp);
-      f.forUp(r, () => f.get(chunk), () => f.get(rEnd), 1, () => {
-        f.get(xp).v128Load().get(m).f32x4Sub().set(d);
-        if (mode === 'sumSqDev') {
-          f.get(p1).get(d).get(d).f32x4Mul().f32x4Add().set(p1);
-        } else {
-          f.get(dp).v128Load().set(g);
-          f.get(p1).get(g).f32x4Add().set(p1);
-          f.get(p2).get(g).get(d).f32x4Mul().f32x4Add().set(p2);
-          f.inc(dp, cBytes!);
-        }
-        f.inc(xp, cBytes!);
-      });
-      f.get(t1).get(p1).f32x4Add().set(t1);
-      f.get(t2).get(p2).f32x4Add().set(t2);
-    });
-    f.get(out!).get(cb).i32Add().get(t1).get(scale!).f32x4Splat().f32x4Mul().v128Store();
-    if (mode === 'gradSums') f.get(out!).get(cBytes!).i32Add().get(cb).i32Add().get(t2).v128Store();
-  });
+  f.forUp(
+    cb,
+    () => f.i32(0),
+    () => f.get(cBytes!),
+    16,
+    () => {
+      f.get(mean!).get(cb).i32Add().v128Load().set(m);
+      f.v128Zero().set(t1);
+      f.v128Zero().set(t2);
+      f.forUp(
+        chunk,
+        () => f.i32(0),
+        () => f.get(rows!),
+        64,
+        () => {
+          f.v128Zero().set(p1);
+          f.v128Zero().set(p2);
+          f.get(chunk).i32(64).i32Add().set(rEnd);
+          f.ifThen(
+            () => f.get(rows!).get(rEnd).i32LtS(),
+            () => f.get(rows!).set(rEnd),
+          );
+          f.get(x!).get(chunk).get(cBytes!).i32Mul().i32Add().get(cb).i32Add().set(xp);
+          f.get(dy!).get(chunk).get(cBytes!).i32Mul().i32Add().get(cb).i32Add().set(dp);
+          f.forUp(
+            r,
+            () => f.get(chunk),
+            () => f.get(rEnd),
+            1,
+            () => {
+              f.get(xp).v128Load().get(m).f32x4Sub().set(d);
+              if (mode === 'sumSqDev') {
+                f.get(p1).get(d).get(d).f32x4Mul().f32x4Add().set(p1);
+              } else {
+                f.get(dp).v128Load().set(g);
+                f.get(p1).get(g).f32x4Add().set(p1);
+                f.get(p2).get(g).get(d).f32x4Mul().f32x4Add().set(p2);
+                f.inc(dp, cBytes!);
+              }
+              f.inc(xp, cBytes!);
+            },
+          );
+          f.get(t1).get(p1).f32x4Add().set(t1);
+          f.get(t2).get(p2).f32x4Add().set(t2);
+        },
+      );
+      f.get(out!).get(cb).i32Add().get(t1).get(scale!).f32x4Splat().f32x4Mul().v128Store();
+      if (mode === 'gradSums') f.get(out!).get(cBytes!).i32Add().get(cb).i32Add().get(t2).v128Store();
+    },
+  );
   return f;
 }
 
@@ -461,18 +665,30 @@ function bnGradApplyKernel(): FunctionBuilder {
   f.get(x!).set(xp);
   f.get(dy!).set(dp);
   f.get(out!).set(op);
-  f.forUp(r, () => f.i32(0), () => f.get(rows!), 1, () => {
-    f.forUp(c, () => f.i32(0), () => f.get(cBytes!), 16, () => {
-      f.get(coef!).get(c).i32Add().set(co);
-      f.get(op).get(c).i32Add();
-      f.get(dp).get(c).i32Add().v128Load().get(co).v128Load().f32x4Mul();
-      f.get(xp).get(c).i32Add().v128Load().get(mean!).get(c).i32Add().v128Load().f32x4Sub();
-      f.get(co).get(cBytes!).i32Add().v128Load().f32x4Mul().f32x4Add();
-      f.get(co).get(cBytes!).i32Add().get(cBytes!).i32Add().v128Load().f32x4Add();
-      f.v128Store();
-    });
-    f.inc(xp, cBytes!).inc(dp, cBytes!).inc(op, cBytes!);
-  });
+  f.forUp(
+    r,
+    () => f.i32(0),
+    () => f.get(rows!),
+    1,
+    () => {
+      f.forUp(
+        c,
+        () => f.i32(0),
+        () => f.get(cBytes!),
+        16,
+        () => {
+          f.get(coef!).get(c).i32Add().set(co);
+          f.get(op).get(c).i32Add();
+          f.get(dp).get(c).i32Add().v128Load().get(co).v128Load().f32x4Mul();
+          f.get(xp).get(c).i32Add().v128Load().get(mean!).get(c).i32Add().v128Load().f32x4Sub();
+          f.get(co).get(cBytes!).i32Add().v128Load().f32x4Mul().f32x4Add();
+          f.get(co).get(cBytes!).i32Add().get(cBytes!).i32Add().v128Load().f32x4Add();
+          f.v128Store();
+        },
+      );
+      f.inc(xp, cBytes!).inc(dp, cBytes!).inc(op, cBytes!);
+    },
+  );
   return f;
 }
 
@@ -495,18 +711,38 @@ function sumRowsKernel(): FunctionBuilder {
 
   const block = (lanes: number) => {
     for (let j = 0; j < lanes; j++) f.v128Zero().set(total[j]!);
-    f.forUp(chunk, () => f.i32(0), () => f.get(R!), 64, () => {
-      for (let j = 0; j < lanes; j++) f.v128Zero().set(part[j]!);
-      // rEnd = min(chunk + 64, R)
-      f.get(chunk).i32(64).i32Add().set(rEnd);
-      f.ifThen(() => f.get(R!).get(rEnd).i32LtS(), () => f.get(R!).set(rEnd));
-      f.get(base).get(chunk).get(cBytes!).i32Mul().i32Add().get(cb).i32Add().set(p);
-      f.forUp(r, () => f.get(chunk), () => f.get(rEnd), 1, () => {
-        for (let j = 0; j < lanes; j++) f.get(part[j]!).get(p).v128Load(16 * j).f32x4Add().set(part[j]!);
-        f.inc(p, cBytes!);
-      });
-      for (let j = 0; j < lanes; j++) f.get(total[j]!).get(part[j]!).f32x4Add().set(total[j]!);
-    });
+    f.forUp(
+      chunk,
+      () => f.i32(0),
+      () => f.get(R!),
+      64,
+      () => {
+        for (let j = 0; j < lanes; j++) f.v128Zero().set(part[j]!);
+        // rEnd = min(chunk + 64, R)
+        f.get(chunk).i32(64).i32Add().set(rEnd);
+        f.ifThen(
+          () => f.get(R!).get(rEnd).i32LtS(),
+          () => f.get(R!).set(rEnd),
+        );
+        f.get(base).get(chunk).get(cBytes!).i32Mul().i32Add().get(cb).i32Add().set(p);
+        f.forUp(
+          r,
+          () => f.get(chunk),
+          () => f.get(rEnd),
+          1,
+          () => {
+            for (let j = 0; j < lanes; j++)
+              f.get(part[j]!)
+                .get(p)
+                .v128Load(16 * j)
+                .f32x4Add()
+                .set(part[j]!);
+            f.inc(p, cBytes!);
+          },
+        );
+        for (let j = 0; j < lanes; j++) f.get(total[j]!).get(part[j]!).f32x4Add().set(total[j]!);
+      },
+    );
     for (let j = 0; j < lanes; j++) {
       f.get(dst!).get(a).get(cBytes!).i32Mul().i32Add().get(cb).i32Add();
       f.get(total[j]!).get(scale!).f32x4Splat().f32x4Mul();
@@ -514,11 +750,29 @@ function sumRowsKernel(): FunctionBuilder {
     }
   };
 
-  f.forUp(a, () => f.i32(0), () => f.get(A!), 1, () => {
-    f.get(src!).get(a).get(R!).i32Mul().get(cBytes!).i32Mul().i32Add().set(base);
-    f.forUp(cb, () => f.i32(0), () => f.get(c16Bytes!), 64, () => block(4));
-    f.forUp(cb, () => f.get(c16Bytes!), () => f.get(cBytes!), 16, () => block(1));
-  });
+  f.forUp(
+    a,
+    () => f.i32(0),
+    () => f.get(A!),
+    1,
+    () => {
+      f.get(src!).get(a).get(R!).i32Mul().get(cBytes!).i32Mul().i32Add().set(base);
+      f.forUp(
+        cb,
+        () => f.i32(0),
+        () => f.get(c16Bytes!),
+        64,
+        () => block(4),
+      );
+      f.forUp(
+        cb,
+        () => f.get(c16Bytes!),
+        () => f.get(cBytes!),
+        16,
+        () => block(1),
+      );
+    },
+  );
   return f;
 }
 
@@ -529,10 +783,18 @@ function sumRowsKernel(): FunctionBuilder {
  */
 function copy3dKernel(): FunctionBuilder {
   const f = new FunctionBuilder('copy3d', [
-    'i32', 'i32', 'i32', // src, dst, runBytes
-    'i32', 'i32', 'i32', // n0, srcStride0, dstStride0
-    'i32', 'i32', 'i32', // n1, srcStride1, dstStride1
-    'i32', 'i32', 'i32', // n2, srcStride2, dstStride2
+    'i32',
+    'i32',
+    'i32', // src, dst, runBytes
+    'i32',
+    'i32',
+    'i32', // n0, srcStride0, dstStride0
+    'i32',
+    'i32',
+    'i32', // n1, srcStride1, dstStride1
+    'i32',
+    'i32',
+    'i32', // n2, srcStride2, dstStride2
   ]);
   const [src, dst, run, n0, s0, d0, n1, s1, d1, n2, s2, d2] = f.params as Local[];
   const i0 = f.local('i32');
@@ -546,37 +808,73 @@ function copy3dKernel(): FunctionBuilder {
   const vectorRuns = f.local('i32');
   // vectorRuns = run % 16 == 0 && run <= 256
   f.get(run!).i32(15).i32And().i32Eqz().get(run!).i32(257).i32LtS().i32And().set(vectorRuns);
-  f.forUp(i0, () => f.i32(0), () => f.get(n0!), 1, () => {
-    f.get(src!).get(i0).get(s0!).i32Mul().i32Add().set(ps1);
-    f.get(dst!).get(i0).get(d0!).i32Mul().i32Add().set(pd1);
-    f.forUp(i1, () => f.i32(0), () => f.get(n1!), 1, () => {
-      f.get(ps1).set(ps2);
-      f.get(pd1).set(pd2);
-      f.forUp(i2, () => f.i32(0), () => f.get(n2!), 1, () => {
-        f.ifElse(
-          () => f.get(vectorRuns),
-          () => {
-            f.forUp(b, () => f.i32(0), () => f.get(run!), 16, () => {
-              f.get(pd2).get(b).i32Add().get(ps2).get(b).i32Add().v128Load().v128Store();
-            });
-          },
-          () => f.get(pd2).get(ps2).get(run!).memoryCopy(),
-        );
-        f.inc(ps2, s2!).inc(pd2, d2!);
-      });
-      f.inc(ps1, s1!).inc(pd1, d1!);
-    });
-  });
+  f.forUp(
+    i0,
+    () => f.i32(0),
+    () => f.get(n0!),
+    1,
+    () => {
+      f.get(src!).get(i0).get(s0!).i32Mul().i32Add().set(ps1);
+      f.get(dst!).get(i0).get(d0!).i32Mul().i32Add().set(pd1);
+      f.forUp(
+        i1,
+        () => f.i32(0),
+        () => f.get(n1!),
+        1,
+        () => {
+          f.get(ps1).set(ps2);
+          f.get(pd1).set(pd2);
+          f.forUp(
+            i2,
+            () => f.i32(0),
+            () => f.get(n2!),
+            1,
+            () => {
+              f.ifElse(
+                () => f.get(vectorRuns),
+                () => {
+                  f.forUp(
+                    b,
+                    () => f.i32(0),
+                    () => f.get(run!),
+                    16,
+                    () => {
+                      f.get(pd2).get(b).i32Add().get(ps2).get(b).i32Add().v128Load().v128Store();
+                    },
+                  );
+                },
+                () => f.get(pd2).get(ps2).get(run!).memoryCopy(),
+              );
+              f.inc(ps2, s2!).inc(pd2, d2!);
+            },
+          );
+          f.inc(ps1, s1!).inc(pd1, d1!);
+        },
+      );
+    },
+  );
   return f;
 }
 
 /** Arguments of the tap kernels (byte sizes; see `TAP_PARAMS`). */
 export type TapArgs = [
-  img: number, dy: number, acc: number, table: number,
-  n: number, imgBatchBytes: number, imgRowBytes: number, imgColStepBytes: number,
-  oh: number, dyRowBytes: number, kh: number, kw: number,
-  strideH: number, cBytes: number, cBlockBytes: number,
-  aux0: number, aux1: number,
+  img: number,
+  dy: number,
+  acc: number,
+  table: number,
+  n: number,
+  imgBatchBytes: number,
+  imgRowBytes: number,
+  imgColStepBytes: number,
+  oh: number,
+  dyRowBytes: number,
+  kh: number,
+  kw: number,
+  strideH: number,
+  cBytes: number,
+  cBlockBytes: number,
+  aux0: number,
+  aux1: number,
 ];
 
 export interface SimdKernels {
@@ -593,10 +891,18 @@ export interface SimdKernels {
   bnGradApply(x: number, dy: number, mean: number, coef: number, out: number, rows: number, cBytes: number): void;
   sumRows(src: number, dst: number, a: number, r: number, cBytes: number, c16Bytes: number, scale: number): void;
   copy3d(
-    src: number, dst: number, runBytes: number,
-    n0: number, srcStride0: number, dstStride0: number,
-    n1: number, srcStride1: number, dstStride1: number,
-    n2: number, srcStride2: number, dstStride2: number,
+    src: number,
+    dst: number,
+    runBytes: number,
+    n0: number,
+    srcStride0: number,
+    dstStride0: number,
+    n1: number,
+    srcStride1: number,
+    dstStride1: number,
+    n2: number,
+    srcStride2: number,
+    dstStride2: number,
   ): void;
 }
 

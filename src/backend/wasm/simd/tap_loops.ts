@@ -44,12 +44,7 @@ export interface TapRun {
  * Emits the loops; `onRow` runs once per (image, output row) before its taps, `onRun` once per
  * non-empty run.
  */
-export function emitTapLoops(
-  f: FunctionBuilder,
-  p: TapLoopParams,
-  onRun: (run: TapRun) => void,
-  onRow?: (dyRow: Local) => void,
-): void {
+export function emitTapLoops(f: FunctionBuilder, p: TapLoopParams, onRun: (run: TapRun) => void, onRow?: (dyRow: Local) => void): void {
   const n = f.local('i32');
   const oh = f.local('i32');
   const kh = f.local('i32');
@@ -70,48 +65,72 @@ export function emitTapLoops(
   };
   const kwSlot = (base: number) => () => f.get(p.KH).i32(3).i32Mul().get(p.KW).i32(base).i32Mul().i32Add().get(kw).i32Add();
 
-  f.forUp(n, () => f.i32(0), () => f.get(p.N), 1, () => {
-    f.get(p.img).get(n).get(p.imgBatchBytes).i32Mul().i32Add().set(imgN);
-    f.get(p.dy).get(n).get(p.OH).i32Mul().get(p.dyRowBytes).i32Mul().i32Add().set(dyN);
-    f.forUp(oh, () => f.i32(0), () => f.get(p.OH), 1, () => {
-      f.get(dyN).get(oh).get(p.dyRowBytes).i32Mul().i32Add().set(dyRow);
-      onRow?.(dyRow);
-      f.forUp(kh, () => f.i32(0), () => f.get(p.KH), 1, () => {
-        f.ifThen(
-          () => {
-            // ohLo[kh] <= oh && oh < ohHi[kh]
-            f.get(oh);
-            tableAt(() => f.get(kh));
-            f.i32GeS();
-            f.get(oh);
-            tableAt(() => f.get(p.KH).get(kh).i32Add());
-            f.i32LtS();
-            f.i32And();
-          },
-          () => {
-            // imgRow = imgN + (oh * strideH + rowBase[kh]) * imgRowBytes
-            f.get(imgN).get(oh).get(p.strideH).i32Mul();
-            tableAt(() => f.get(p.KH).i32(2).i32Mul().get(kh).i32Add());
-            f.i32Add().get(p.imgRowBytes).i32Mul().i32Add().set(imgRow);
-            f.forUp(kw, () => f.i32(0), () => f.get(p.KW), 1, () => {
-              tableAt(kwSlot(0));
-              f.set(lo);
-              tableAt(kwSlot(1));
-              f.get(lo).i32Sub().set(cnt);
+  f.forUp(
+    n,
+    () => f.i32(0),
+    () => f.get(p.N),
+    1,
+    () => {
+      f.get(p.img).get(n).get(p.imgBatchBytes).i32Mul().i32Add().set(imgN);
+      f.get(p.dy).get(n).get(p.OH).i32Mul().get(p.dyRowBytes).i32Mul().i32Add().set(dyN);
+      f.forUp(
+        oh,
+        () => f.i32(0),
+        () => f.get(p.OH),
+        1,
+        () => {
+          f.get(dyN).get(oh).get(p.dyRowBytes).i32Mul().i32Add().set(dyRow);
+          onRow?.(dyRow);
+          f.forUp(
+            kh,
+            () => f.i32(0),
+            () => f.get(p.KH),
+            1,
+            () => {
               f.ifThen(
-                () => f.i32(0).get(cnt).i32LtS(),
                 () => {
-                  f.get(imgRow);
-                  tableAt(kwSlot(2));
-                  f.i32Add().set(imgStart);
-                  f.get(dyRow).get(lo).get(p.dyPixelBytes).i32Mul().i32Add().set(dyStart);
-                  onRun({ kh, kw, cnt, lo, imgStart, dyStart, dyRow });
+                  // ohLo[kh] <= oh && oh < ohHi[kh]
+                  f.get(oh);
+                  tableAt(() => f.get(kh));
+                  f.i32GeS();
+                  f.get(oh);
+                  tableAt(() => f.get(p.KH).get(kh).i32Add());
+                  f.i32LtS();
+                  f.i32And();
+                },
+                () => {
+                  // imgRow = imgN + (oh * strideH + rowBase[kh]) * imgRowBytes
+                  f.get(imgN).get(oh).get(p.strideH).i32Mul();
+                  tableAt(() => f.get(p.KH).i32(2).i32Mul().get(kh).i32Add());
+                  f.i32Add().get(p.imgRowBytes).i32Mul().i32Add().set(imgRow);
+                  f.forUp(
+                    kw,
+                    () => f.i32(0),
+                    () => f.get(p.KW),
+                    1,
+                    () => {
+                      tableAt(kwSlot(0));
+                      f.set(lo);
+                      tableAt(kwSlot(1));
+                      f.get(lo).i32Sub().set(cnt);
+                      f.ifThen(
+                        () => f.i32(0).get(cnt).i32LtS(),
+                        () => {
+                          f.get(imgRow);
+                          tableAt(kwSlot(2));
+                          f.i32Add().set(imgStart);
+                          f.get(dyRow).get(lo).get(p.dyPixelBytes).i32Mul().i32Add().set(dyStart);
+                          onRun({ kh, kw, cnt, lo, imgStart, dyStart, dyRow });
+                        },
+                      );
+                    },
+                  );
                 },
               );
-            });
-          },
-        );
-      });
-    });
-  });
+            },
+          );
+        },
+      );
+    },
+  );
 }
