@@ -1,5 +1,6 @@
 // nascent's command line: `nascent <command> [args] [flags]`. A wrong command, flag or value prints
-// what is wrong and the usage and exits 2; a failure while working prints one clear line, exits 1.
+// what is wrong and where the help is, and exits 2; a failure while working prints one clear line,
+// exits 1; a search stopped before its end (Ctrl-C, a closed output) exits 130.
 import { type CommandSpec, type ParsedArgs, UsageError, closest, parseArgs, usage } from './flags.js';
 import { runSearchCommand, searchCommand } from './commands/search.js';
 import { reportCommand, runReportCommand } from './commands/report.js';
@@ -7,6 +8,7 @@ import { compareCommand, runCompareCommand } from './commands/compare.js';
 import { runValidateCommand, validateCommand } from './commands/validate.js';
 import { runTrainCommand, trainCommand } from './commands/train.js';
 import { doctorCommand, runDoctorCommand } from './commands/doctor.js';
+import { installInterruptHandling } from './interrupt.js';
 
 interface Command {
   spec: CommandSpec;
@@ -23,6 +25,9 @@ const COMMANDS: Command[] = [
 ];
 
 const PROGRAM = 'nascent';
+
+/** The line under a usage error, instead of the whole usage. */
+const helpHint = (command?: string) => (command ? `run '${PROGRAM} ${command} --help' for its flags` : `run '${PROGRAM} --help' for the commands`);
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.spec.name.length)) + 2;
@@ -46,9 +51,18 @@ export async function main(argv: string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   if (name === 'help') {
+    // `help --help` and `help help` ask about help itself: the overview, which lists it.
+    if (['--help', '-h', 'help'].includes(rest[0])) {
+      console.log(`usage: ${PROGRAM} help [command]\n\nShow the overview, or a command's flags.\n\n${overview()}`);
+      return 0;
+    }
     const target = rest[0] === undefined ? undefined : COMMANDS.find((c) => c.spec.name === rest[0]);
     if (rest[0] !== undefined && !target) {
-      console.error(`${PROGRAM}: unknown command ${JSON.stringify(rest[0])}\n\n${overview()}`);
+      const hint = closest(
+        rest[0],
+        COMMANDS.map((c) => c.spec.name),
+      );
+      console.error(`${PROGRAM}: unknown command ${JSON.stringify(rest[0])}${hint ? ` (did you mean ${hint}?)` : ''}\n${helpHint()}`);
       return 2;
     }
     console.log(target ? usage(target.spec, PROGRAM) : overview());
@@ -66,7 +80,7 @@ export async function main(argv: string[]): Promise<number> {
       name,
       COMMANDS.map((c) => c.spec.name),
     );
-    console.error(`${PROGRAM}: unknown command ${JSON.stringify(name)}${hint ? ` (did you mean ${hint}?)` : ''}\n\n${overview()}`);
+    console.error(`${PROGRAM}: unknown command ${JSON.stringify(name)}${hint ? ` (did you mean ${hint}?)` : ''}\n${helpHint()}`);
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -77,7 +91,7 @@ export async function main(argv: string[]): Promise<number> {
     return await command.run(parseArgs(command.spec, rest));
   } catch (err) {
     if (err instanceof UsageError) {
-      console.error(`${PROGRAM} ${name}: ${err.message}\n\n${usage(err.command ?? command.spec, PROGRAM)}`);
+      console.error(`${PROGRAM} ${name}: ${err.message}\n${helpHint((err.command ?? command.spec).name)}`);
       return 2;
     }
     const e = err as Error;
@@ -88,7 +102,9 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 // Run when executed directly (`tsx src/cli/main.ts`), not when imported by bin/nascent.mjs or tests.
+// bin/nascent.mjs installs the interrupt handling itself, before importing this module.
 if (/[\\/]src[\\/]cli[\\/]main\.ts$/.test(process.argv[1] ?? '')) {
+  installInterruptHandling();
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err) => {

@@ -49,13 +49,36 @@ describe('nascent CLI', () => {
     const badValue = nascent(['search', 'cifar10', '--epsilon', '2']);
     expect(badValue.code).toBe(2);
     expect(badValue.err).toMatch(/--epsilon: expected a number ≥ 0 and ≤ 1, got "2"/);
-    expect(badValue.err).toMatch(/usage: nascent search \[problem\]/);
+    expect(badValue.err).not.toMatch(/usage:/);
     const badFlag = nascent(['search', 'cifar10', '--epoch', '2']);
     expect(badFlag.code).toBe(2);
     expect(badFlag.err).toMatch(/unknown flag --epoch \(did you mean --epochs\?\)/);
     const badDataset = nascent(['search', 'imagenet']);
     expect(badDataset.code).toBe(2);
     expect(badDataset.err).toMatch(/unknown data set "imagenet": known are cifar10, fashion-mnist, mnist, folder:DIR, nas-bench-201/);
+  });
+
+  it("says a usage error in one line and where the flags are, not the whole usage; `help --help` is help's help", () => {
+    const badValue = nascent(['search', 'cifar10', '--epsilon', '2']);
+    expect(badValue.code).toBe(2);
+    expect(badValue.err).toBe(`nascent search: --epsilon: expected a number ≥ 0 and ≤ 1, got "2"\nrun 'nascent search --help' for its flags\n`);
+    const unknown = nascent(['serch']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toBe(`nascent: unknown command "serch" (did you mean search?)\nrun 'nascent --help' for the commands\n`);
+    const unknownHelp = nascent(['help', 'serch']);
+    expect(unknownHelp.code).toBe(2);
+    expect(unknownHelp.err).toBe(`nascent: unknown command "serch" (did you mean search?)\nrun 'nascent --help' for the commands\n`);
+    for (const args of [
+      ['help', '--help'],
+      ['help', '-h'],
+      ['help', 'help'],
+    ]) {
+      const r = nascent(args);
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/^usage: nascent help \[command\]/);
+      expect(r.out).toMatch(/usage: nascent <command>/);
+      expect(r.err).toBe('');
+    }
   });
 
   it('runs a small search on wasm that writes trials, config and valid best cells, and beats chance', () => {

@@ -56,7 +56,7 @@ describe('nascent report', () => {
     expect(bad.err).toContain(`${join(damaged, 'trials.jsonl')}:1: not a JSON record`);
     const usage = await nascent(['report']);
     expect(usage.code).toBe(2);
-    expect(usage.err).toMatch(/missing <run>[\s\S]*usage: nascent report <run>/);
+    expect(usage.err).toBe("nascent report: missing <run>\nrun 'nascent report --help' for its flags");
   });
 });
 
