@@ -156,7 +156,10 @@ export class SearchProgress {
   }
 }
 
-/** How a multi-fidelity trial got its result ('' for a child trained once at full budget). */
+/**
+ * How a multi-fidelity trial got its result ('' for a child trained once at full budget). A trial
+ * without a budget (a NAS-Bench-201 table lookup, cached when its cell came up before) has only its notes.
+ */
 function scheduleNote(t: TrialRecord): string {
   const notes = [
     ...(t.cached ? [`cached from episode ${t.cachedFrom}`] : []),
@@ -164,5 +167,6 @@ function scheduleNote(t: TrialRecord): string {
     ...(t.pruned ? [`pruned after epoch ${t.pruned.epoch}`] : []),
   ];
   const multi = notes.length > 0 || (t.rung ?? 0) > 0 || (t.bracket ?? 0) > 0;
-  return multi ? ` [${t.budget} epochs${notes.length > 0 ? `, ${notes.join(', ')}` : ''}]` : '';
+  const parts = [...(t.budget !== undefined ? [`${t.budget} epochs`] : []), ...notes];
+  return multi && parts.length > 0 ? ` [${parts.join(', ')}]` : '';
 }

@@ -53,6 +53,14 @@ describe('SearchProgress', () => {
     expect(lines[3]).toMatch(/acc 0\.5000 reward/);
   });
 
+  it('says a cached trial without a budget (a table lookup) as cached, not as "undefined epochs"', () => {
+    let text = '';
+    const p = new SearchProgress({ epochs: 1, episodes: 30, isTTY: false, write: (t) => (text += t), now: () => 0 });
+    p.handle({ type: 'episode-end', trial: { ...trial(29, 0.91), epochsTrained: 0, cached: true, cachedFrom: 28 } });
+    expect(text).toMatch(/^episode 29\/30 acc 0\.9100 \[cached from episode 28\] reward/);
+    expect(text).not.toContain('undefined');
+  });
+
   it('starts a promotion as the continuation it is, and a cached proposal as cached', () => {
     let text = '';
     const p = new SearchProgress({ epochs: 9, episodes: 20, isTTY: false, write: (t) => (text += t), now: () => 0 });
