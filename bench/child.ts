@@ -18,12 +18,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { describeBackend, prepareBackend, type BackendChoice } from '../src/backend/index.js';
-import { buildChild, countParams } from '../src/child/build.js';
-import { trainStep } from '../src/child/train.js';
-import { ChildManager } from '../src/child/manager.js';
+import { buildChild, countParams } from '../src/evaluators/child/build.js';
+import { trainStep } from '../src/evaluators/child/train.js';
+import { ChildManager } from '../src/evaluators/child/manager.js';
 import { Rng } from '../src/util/random.js';
 import type { ImageSet } from '../src/data/types.js';
-import { validateCells } from '../src/cells/validate.js';
+import { validateCells } from '../src/spaces/nasnet/validate.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name: string, fallback: string) => {
@@ -41,7 +41,9 @@ const skipPeer = process.argv.includes('--skip-peer');
 const skipEpisode = process.argv.includes('--skip-episode');
 
 const backend = await prepareBackend(arg('backend', 'auto') as BackendChoice);
-const cells = validateCells(JSON.parse(readFileSync(existsSync(cellsPath) ? cellsPath : join(ROOT, 'test/child/fixtures/cells-example.json'), 'utf8')));
+const cells = validateCells(
+  JSON.parse(readFileSync(existsSync(cellsPath) ? cellsPath : join(ROOT, 'test/evaluators/child/fixtures/cells-example.json'), 'utf8')),
+);
 const microBatch = backend.name === 'wasm' ? 64 : 0;
 
 // Every read is asynchronous: webgpu cannot read synchronously under Node.

@@ -17,7 +17,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HyperbandScheduler } from '../src/schedule/hyperband.js';
+import { HyperbandScheduler } from '../src/schedulers/hyperband.js';
 import { kendallTau } from '../src/util/kendall.js';
 import { stat } from './figures.js';
 

@@ -56,6 +56,6 @@ if [ -f "$PEER_DIR/torch_child.py" ]; then
 else
   echo "note: no PyTorch peer at $PEER_DIR (set PEER_DIR); the check will run without it" >&2
 fi
-cp test/child/fixtures/cells-example.json .gl/bundle/peer/cells-example.json
+cp test/evaluators/child/fixtures/cells-example.json .gl/bundle/peer/cells-example.json
 du -sh .gl
 echo "ready: send the repo with .gl/ (device tool: carry [\".gl\"]), then run: bash bench/gpu-check.sh OUT_DIR"

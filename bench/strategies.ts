@@ -20,14 +20,14 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { PRESETS, strategySettingsOf, type PresetName } from '../src/cli/commands/search-settings.js';
-import { nasnetSpace } from '../src/cells/space.js';
-import { MovingBaseline } from '../src/controller/baseline.js';
+import { nasnetSpace } from '../src/spaces/nasnet/space.js';
+import { MovingBaseline } from '../src/strategies/controller/baseline.js';
 import { ensureNatsBenchTable, NB201_DATASETS, readNatsBenchTable, type Nb201Dataset } from '../src/data/nats-bench.js';
 import { renderSpec } from '../src/report/plots.js';
 import { svgToPng } from '../src/report/render.js';
 import { hiddenTargetObjective } from '../src/search/objectives.js';
-import { makeStrategy, STRATEGY_NAMES, type StrategyName } from '../src/search/strategies/index.js';
-import { formatNb201, nasBench201Space } from '../src/spaces/nas-bench-201.js';
+import { makeStrategy, STRATEGY_NAMES, type StrategyName } from '../src/strategies/index.js';
+import { formatNb201, nasBench201Space } from '../src/spaces/nas-bench-201/space.js';
 import type { Decision } from '../src/spaces/types.js';
 import { stat } from './figures.js';
 

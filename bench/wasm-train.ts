@@ -5,13 +5,13 @@
 //                               [--steps 3] [--micro 64] [--bn tfl,fused] [--threads N]
 //                               [--channels 16,32,32,64,64] [--model child|mini] [--profile [--detail] [--wall]]
 //
-// --model child uses src/child/build.ts on the reference cells (the project's real network);
+// --model child uses src/evaluators/child/build.ts on the reference cells (the project's real network);
 // --model mini is a self-contained smaller net with the same op set (separable 3/5/7, 1x1 and
 // strided 3x3 convs, BN, pools, add/concat). --profile prints the kernels that take the time
 // (process CPU time, so other load on the machine does not inflate it; --wall: elapsed time, which
 // shows what multi-threaded kernels gain).
 //
-// --bn fused builds the model with FusedBatchNormalization (src/backend/wasm/batch_norm_train.ts)
+// --bn fused builds the model with FusedBatchNormalization (src/evaluators/child/batch-norm.ts)
 // wherever it would use tfl.layers.batchNormalization; the default runs wasm both ways. The cpu
 // backend (~0.1 images/s on the reference child) runs one step of each --cpu-batches size.
 //
@@ -25,7 +25,8 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import * as wasm from '@tensorflow/tfjs-backend-wasm';
 import * as fs from 'node:fs';
-import { fusedBatchNormalization, registerWasmTrainingKernels, useThreadedWasm } from '../src/backend/wasm/index.js';
+import { registerWasmTrainingKernels, useThreadedWasm } from '../src/backend/wasm/index.js';
+import { fusedBatchNormalization } from '../src/evaluators/child/batch-norm.js';
 import { cpuMs, KernelProfiler } from './wasm-profile.js';
 
 tf.env().set('PROD', true);
@@ -78,7 +79,7 @@ function miniModel(c: number): tfl.LayersModel {
 }
 
 async function childModel(channels: number[]): Promise<tfl.LayersModel> {
-  const { buildChild } = await import('../src/child/build.js');
+  const { buildChild } = await import('../src/evaluators/child/build.js');
   const cells = JSON.parse(fs.readFileSync('/work/shared/reference/cells-example.json', 'utf8'));
   return buildChild(cells, { channels, seed: 1 });
 }

@@ -21,12 +21,12 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { prepareBackend } from '../src/backend/index.js';
-import { sampleCells } from '../src/cells/sample.js';
-import type { CellPair } from '../src/cells/types.js';
-import { SupernetWeights } from '../src/child/shared-weights.js';
+import { sampleCells } from '../src/spaces/nasnet/sample.js';
+import type { CellPair } from '../src/spaces/nasnet/types.js';
+import { SupernetWeights } from '../src/evaluators/supernet/shared-weights.js';
 import { loadCifar10 } from '../src/data/cifar10.js';
 import { makeBatch } from '../src/data/pipeline.js';
-import { readWsCheckpoint } from '../src/search/weight-sharing.js';
+import { readWsCheckpoint } from '../src/evaluators/supernet/search.js';
 import { kendallTau } from '../src/util/kendall.js';
 import { Rng } from '../src/util/random.js';
 import { forwardUnits, stat } from './figures.js';

@@ -4,14 +4,14 @@
 // pieces; this module is the smaller, programmatic wiring (no flags, no progress bars, no report).
 import { join, resolve } from 'node:path';
 import { describeBackend, prepareBackend, type BackendChoice } from './backend/index.js';
-import { nasnetSpace } from './cells/space.js';
-import type { CellPair } from './cells/types.js';
-import { defaultMicroBatch, trainFinal, type FinalTrainResult } from './child/final-train.js';
-import { ChildManager, CHILD_DEFAULTS } from './child/manager.js';
-import { MovingBaseline } from './controller/baseline.js';
+import { nasnetSpace } from './spaces/nasnet/space.js';
+import type { CellPair } from './spaces/nasnet/types.js';
+import { defaultMicroBatch, trainFinal, type FinalTrainResult } from './evaluators/child/final-train.js';
+import { ChildManager, CHILD_DEFAULTS } from './evaluators/child/manager.js';
+import { MovingBaseline } from './strategies/controller/baseline.js';
 import { arrayDataset, resolveDataset, type ArrayDatasetInput, type Dataset, type DatasetLoadOptions } from './data/datasets.js';
 import { runSearch, type SearchEvent } from './search/loop.js';
-import { makeStrategy, STRATEGY_NAMES, type StrategyName, type StrategySettings } from './search/strategies/index.js';
+import { makeStrategy, STRATEGY_NAMES, type StrategyName, type StrategySettings } from './strategies/index.js';
 import type { Evaluator, Strategy } from './search/types.js';
 import { RunStore } from './store/run-store.js';
 import type { TrialRecord } from './store/records.js';

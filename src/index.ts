@@ -36,22 +36,22 @@ export type { SearchSpace, Decision } from './spaces/types.js';
 export type { TrialRecord, BestCellsFile } from './store/records.js';
 
 // The NASNet cell space and its cells.
-export { nasnetSpace } from './cells/space.js';
-export { OPERATIONS, COMBINES, type Block, type Cell, type CellPair, type CellSpace, type Operation, type Combine } from './cells/types.js';
-export { readCellsFile } from './cells/cells-file.js';
+export { nasnetSpace } from './spaces/nasnet/space.js';
+export { OPERATIONS, COMBINES, type Block, type Cell, type CellPair, type CellSpace, type Operation, type Combine } from './spaces/nasnet/types.js';
+export { readCellsFile } from './spaces/nasnet/cells-file.js';
 
 // The built-in strategies.
-export { makeStrategy, STRATEGY_NAMES, type StrategyName, type StrategySettings } from './search/strategies/index.js';
-export { ControllerStrategy, type ControllerStrategyOptions } from './search/controller-strategy.js';
-export { RandomStrategy } from './search/random-strategy.js';
-export { RegularizedEvolution, type EvolutionOptions } from './search/strategies/evolution.js';
-export { TreeParzenEstimator, type TpeOptions } from './search/strategies/tpe.js';
+export { makeStrategy, STRATEGY_NAMES, type StrategyName, type StrategySettings } from './strategies/index.js';
+export { ControllerStrategy, type ControllerStrategyOptions } from './strategies/controller/strategy.js';
+export { RandomStrategy } from './strategies/random.js';
+export { RegularizedEvolution, type EvolutionOptions } from './strategies/evolution.js';
+export { TreeParzenEstimator, type TpeOptions } from './strategies/tpe.js';
 
 // The child network and its trainer (an Evaluator).
-export { ChildManager, CHILD_DEFAULTS, type ChildManagerOptions, type ChildResult } from './child/manager.js';
-export { buildChild, countParams, type BuildOptions } from './child/build.js';
-export { trainFinal, type FinalTrainOptions, type FinalTrainResult } from './child/final-train.js';
-export { saveLayersModel, loadLayersModelFromDir } from './child/model-io.js';
+export { ChildManager, CHILD_DEFAULTS, type ChildManagerOptions, type ChildResult } from './evaluators/child/manager.js';
+export { buildChild, countParams, type BuildOptions } from './evaluators/child/build.js';
+export { trainFinal, type FinalTrainOptions, type FinalTrainResult } from './evaluators/child/final-train.js';
+export { saveLayersModel, loadLayersModelFromDir } from './evaluators/child/model-io.js';
 
 // Backends.
 export { prepareBackend, BACKEND_CHOICES, type BackendChoice, type PreparedBackend } from './backend/index.js';

@@ -2,7 +2,7 @@
 // batch bar, loss, images/s, ETA) above which finished epochs scroll. Off a terminal (a log file):
 // one line per epoch, and a batch line at most every `quietSeconds`, since one epoch of the full
 // training set can take many minutes on a CPU.
-import type { FinalEpoch, FinalPhase } from '../child/final-train.js';
+import type { FinalEpoch, FinalPhase } from '../evaluators/child/final-train.js';
 import { bar, formatDuration, TerminalLines } from './progress.js';
 
 export interface TrainProgressOptions {

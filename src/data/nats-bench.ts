@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { parseNb201 } from '../spaces/nas-bench-201.js';
+import { parseNb201 } from '../spaces/nas-bench-201/space.js';
 import { SpaceValidationError } from '../spaces/types.js';
 import { downloadFile, hashFile, type DownloadProgress } from './download.js';
 

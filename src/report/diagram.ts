@@ -2,10 +2,10 @@
 // operations and its combine node, and the final concat of every block output (child-spec: the cell
 // output concatenates all block outputs, including those other blocks read, then a 1x1 conv).
 // The graph is written in DOT and laid out by Graphviz compiled to wasm.
-import { NB201_EDGES, type Nb201Cell } from '../spaces/nas-bench-201.js';
-import { inputName } from '../cells/format.js';
-import type { Cell, Operation } from '../cells/types.js';
-import { validateCell } from '../cells/validate.js';
+import { NB201_EDGES, type Nb201Cell } from '../spaces/nas-bench-201/space.js';
+import { inputName } from '../spaces/nasnet/format.js';
+import type { Cell, Operation } from '../spaces/nasnet/types.js';
+import { validateCell } from '../spaces/nasnet/validate.js';
 import { loadGraphviz } from './engines.js';
 
 /** A DOT quoted string: backslashes and quotes escaped, newlines as Graphviz's centred line break. */

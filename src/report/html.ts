@@ -1,9 +1,9 @@
 // index.html: one self-contained page (images inlined as data: URIs, CSS inline, no script, no
 // external reference) so it can be opened from disk, mailed or archived as a single file.
-import { formatCells } from '../cells/format.js';
+import { formatCells } from '../spaces/nasnet/format.js';
 import type { TrialRecord } from '../store/records.js';
-import type { CellPair } from '../cells/types.js';
-import { nasBench201Space } from '../spaces/nas-bench-201.js';
+import type { CellPair } from '../spaces/nasnet/types.js';
+import { nasBench201Space } from '../spaces/nas-bench-201/space.js';
 import { isNb201Run, type Architecture, type RunData } from './run-data.js';
 
 export function escapeHtml(text: string): string {

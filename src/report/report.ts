@@ -3,11 +3,11 @@
 // sees the old version or the new one, never half a file) and the engines stay loaded in between.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { CellKind } from '../cells/types.js';
+import type { CellKind } from '../spaces/nasnet/types.js';
 import type { TrialRecord } from '../store/records.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { cellDot, nb201Dot, placeholderDot, renderDot } from './diagram.js';
-import { nasBench201Space } from '../spaces/nas-bench-201.js';
+import { nasBench201Space } from '../spaces/nas-bench-201/space.js';
 import { reportHtml } from './html.js';
 import { accuracySpec, renderSpec, rewardSpec } from './plots.js';
 import { budgetRows, budgetSpec } from './budget-plot.js';

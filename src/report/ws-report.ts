@@ -1,14 +1,14 @@
-// The report of a weight-sharing run (src/search/weight-sharing.ts) in <run>/report/:
+// The report of a weight-sharing run (src/evaluators/supernet/search.ts) in <run>/report/:
 // ws-accuracy.svg/.png (each strategy step's validation-batch accuracy with the shared weights
 // against the step and the child-epochs spent, with the moving baseline), the best cells' diagrams,
 // and index.html with the top cells and the cost.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import { formatCells } from '../cells/format.js';
-import type { CellPair } from '../cells/types.js';
-import type { WsStepRecord } from '../search/weight-sharing.js';
-import { WS_FILES } from '../search/weight-sharing.js';
+import { formatCells } from '../spaces/nasnet/format.js';
+import type { CellPair } from '../spaces/nasnet/types.js';
+import type { WsStepRecord } from '../evaluators/supernet/search.js';
+import { WS_FILES } from '../evaluators/supernet/search.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { cellDot, placeholderDot, renderDot } from './diagram.js';
 import { escapeHtml, svgDataUri } from './html.js';

@@ -4,15 +4,15 @@
 // resume that finds the checkpoint one episode ahead of trials.jsonl appends the pending line.
 //
 // What is trained, for how long, and whether an earlier child is continued is the Scheduler's
-// (src/schedule): an episode is one of its jobs, a new proposal or a promotion, and a child's saved
+// (src/schedulers): an episode is one of its jobs, a new proposal or a promotion, and a child's saved
 // state is written (atomically) before the checkpoint that refers to it. A job whose key was already
 // trained at the same budget reuses that trial's result (`cached`) unless retrainDuplicates is set;
 // a pruner may stop a child after any epoch. Both are rebuilt from trials.jsonl on resume.
-import { keyHash } from '../cells/key.js';
-import { TrialCache } from '../schedule/cache.js';
-import { FullFidelity } from '../schedule/full.js';
-import type { MedianPruner } from '../schedule/median-pruner.js';
-import type { Job, Member, Scheduler } from '../schedule/types.js';
+import { keyHash } from '../spaces/nasnet/key.js';
+import { TrialCache } from '../schedulers/cache.js';
+import { FullFidelity } from '../schedulers/full.js';
+import type { MedianPruner } from '../schedulers/median-pruner.js';
+import type { Job, Member, Scheduler } from '../schedulers/types.js';
 import type { SearchSpace } from '../spaces/types.js';
 import { join } from 'node:path';
 import type { RunStore } from '../store/run-store.js';

@@ -1,6 +1,6 @@
 // The shapes of what a run directory holds. trials.jsonl is the source of truth; best-cells.json
 // and the checkpoint can always be rebuilt from it plus the search's own state.
-import type { CellPair } from '../cells/types.js';
+import type { CellPair } from '../spaces/nasnet/types.js';
 
 export interface TrialRecord {
   episode: number; // 1-based

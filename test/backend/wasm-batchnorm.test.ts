@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { batchNormTrain, fusedBatchNormalization, registerWasmTrainingKernels } from '../../src/backend/wasm/index.js';
+import { registerWasmTrainingKernels } from '../../src/backend/wasm/index.js';
+import { batchNormTrain, fusedBatchNormalization } from '../../src/evaluators/child/batch-norm.js';
 import { Rng } from '../../src/util/random.js';
 import { relativeError } from './tolerance.js';
 

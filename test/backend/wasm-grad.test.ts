@@ -11,7 +11,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels, WASM_TRAINING_KERNEL_NAMES, WasmHeapExhaustedError } from '../../src/backend/wasm/index.js';
-import { guardHeap, type BackendWasm } from '../../src/backend/wasm/backend_access.js';
+import { guardHeap, type BackendWasm } from '../../src/backend/wasm/backend-access.js';
 import { Rng } from '../../src/util/random.js';
 import { relativeError } from './tolerance.js';
 import { expectMatchesCpu, input, randomValues, runOn, type Input } from './kernel-check.js';

@@ -8,7 +8,7 @@ import '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import * as wasm from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels, useThreadedWasm } from '../../src/backend/wasm/index.js';
-import { simd, simdWorkers, type BackendWasm } from '../../src/backend/wasm/backend_access.js';
+import { simd, simdWorkers, type BackendWasm } from '../../src/backend/wasm/backend-access.js';
 import { Rng } from '../../src/util/random.js';
 import { expectMatchesCpu, input } from './kernel-check.js';
 

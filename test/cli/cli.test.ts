@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateCells } from '../../src/cells/validate.js';
+import { validateCells } from '../../src/spaces/nasnet/validate.js';
 import { writeLearnableCifar } from '../helpers/learnable-cifar.js';
 import { ROOT, runNascent } from '../helpers/cli.js';
 

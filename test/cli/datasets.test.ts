@@ -146,7 +146,7 @@ describe('nascent search folder:DIR', () => {
     const size = runNascent(['search', 'cifar10', '--image-size', '16'], env());
     expect(size.code).toBe(2);
     expect(size.err).toMatch(/--image-size applies to folder:DIR data sets; cifar10's images have their own size/);
-    const trainUnknown = runNascent(['train', '--cells', join(__dirname, '../child/fixtures/cells-example.json'), '--dataset', 'svhn'], env());
+    const trainUnknown = runNascent(['train', '--cells', join(__dirname, '../evaluators/child/fixtures/cells-example.json'), '--dataset', 'svhn'], env());
     expect(trainUnknown.code).toBe(2);
     expect(trainUnknown.err).toMatch(/unknown data set "svhn": known are cifar10, fashion-mnist, mnist, folder:DIR/);
 
@@ -198,7 +198,7 @@ describe.skipIf(!haveDebian)('nascent search fashion-mnist', () => {
       [
         'train',
         '--cells',
-        join(__dirname, '../child/fixtures/cells-example.json'),
+        join(__dirname, '../evaluators/child/fixtures/cells-example.json'),
         '--dataset',
         'fashion-mnist',
         '--channels',

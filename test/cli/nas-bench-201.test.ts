@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatNb201, NB201_OPS } from '../../src/spaces/nas-bench-201.js';
+import { formatNb201, NB201_OPS } from '../../src/spaces/nas-bench-201/space.js';
 import { runNascent } from '../helpers/cli.js';
 
 const nascent = (args: string[]) => runNascent(args, {}, 120_000);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SearchProgress, bar, formatDuration } from '../../src/cli/progress.js';
 import type { TrialRecord } from '../../src/store/records.js';
-import { sampleCells } from '../../src/cells/sample.js';
+import { sampleCells } from '../../src/spaces/nasnet/sample.js';
 import { Rng } from '../../src/util/random.js';
 
 const trial = (episode: number, accuracy: number | null, failed?: string): TrialRecord => ({

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareBackend } from '../../src/backend/index.js';
-import { cellsHash } from '../../src/cells/key.js';
-import { loadLayersModelFromDir } from '../../src/child/model-io.js';
-import { evaluate } from '../../src/child/train.js';
+import { cellsHash } from '../../src/spaces/nasnet/key.js';
+import { loadLayersModelFromDir } from '../../src/evaluators/child/model-io.js';
+import { evaluate } from '../../src/evaluators/child/train.js';
 import { loadCifar10Test } from '../../src/data/cifar10.js';
-import { EXAMPLE } from '../cells/helpers.js';
+import { EXAMPLE } from '../spaces/nasnet/helpers.js';
 import { writeLearnableCifar } from '../helpers/learnable-cifar.js';
 
 const ROOT = resolve(__dirname, '../..');

@@ -4,12 +4,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cellsHash } from '../../src/cells/key.js';
-import { sampleCells } from '../../src/cells/sample.js';
+import { cellsHash } from '../../src/spaces/nasnet/key.js';
+import { sampleCells } from '../../src/spaces/nasnet/sample.js';
 import { runValidateCommand, validateCommand } from '../../src/cli/commands/validate.js';
 import { parseArgs } from '../../src/cli/flags.js';
 import { Rng } from '../../src/util/random.js';
-import { EXAMPLE } from '../cells/helpers.js';
+import { EXAMPLE } from '../spaces/nasnet/helpers.js';
 
 const work = mkdtempSync(join(tmpdir(), 'nascent-validate-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -5,8 +5,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultTableCache, ensureNatsBenchTable, NATS_BENCH_FILE, NATS_BENCH_SHA256, readNatsBenchTable } from '../../src/data/nats-bench.js';
-import { TabularEvaluator } from '../../src/search/tabular-evaluator.js';
-import { parseNb201 } from '../../src/spaces/nas-bench-201.js';
+import { TabularEvaluator } from '../../src/evaluators/table/evaluator.js';
+import { parseNb201 } from '../../src/spaces/nas-bench-201/space.js';
 import { haveShared, NB201_TABLE } from '../helpers/shared.js';
 import { sendFile, serve, tempDir } from './helpers.js';
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { inputName } from '../../src/cells/format.js';
-import { sampleCell } from '../../src/cells/sample.js';
-import type { Cell } from '../../src/cells/types.js';
+import { inputName } from '../../src/spaces/nasnet/format.js';
+import { sampleCell } from '../../src/spaces/nasnet/sample.js';
+import type { Cell } from '../../src/spaces/nasnet/types.js';
 import { cellDot, dotString, placeholderDot, renderDot } from '../../src/report/diagram.js';
 import { Rng } from '../../src/util/random.js';
-import { EXAMPLE } from '../cells/helpers.js';
+import { EXAMPLE } from '../spaces/nasnet/helpers.js';
 
 const unescapeHtml = (s: string) =>
   s

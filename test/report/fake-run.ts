@@ -3,9 +3,9 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cellsHash } from '../../src/cells/key.js';
-import { sampleCells } from '../../src/cells/sample.js';
-import type { CellPair } from '../../src/cells/types.js';
+import { cellsHash } from '../../src/spaces/nasnet/key.js';
+import { sampleCells } from '../../src/spaces/nasnet/sample.js';
+import type { CellPair } from '../../src/spaces/nasnet/types.js';
 import type { TrialRecord } from '../../src/store/records.js';
 import { Rng } from '../../src/util/random.js';
 

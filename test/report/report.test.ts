@@ -1,7 +1,7 @@
 import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatCells } from '../../src/cells/format.js';
+import { formatCells } from '../../src/spaces/nasnet/format.js';
 import { escapeHtml } from '../../src/report/html.js';
 import { writeRunReport } from '../../src/report/report.js';
 import type { TrialRecord } from '../../src/store/records.js';

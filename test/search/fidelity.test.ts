@@ -1,20 +1,20 @@
 // The loop with a scheduler, the cache and a pruner, on an evaluator that trains in epochs and
 // saves a "state" (the epochs it has had), so budgets, inheritance and resume can be checked exactly.
-// Real weight inheritance (a continued child equals one trained straight) is in test/child/continue.test.ts.
+// Real weight inheritance (a continued child equals one trained straight) is in test/evaluators/child/continue.test.ts.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MovingBaseline } from '../../src/controller/baseline.js';
-import { nasnetSpace } from '../../src/cells/space.js';
-import type { CellPair } from '../../src/cells/types.js';
+import { MovingBaseline } from '../../src/strategies/controller/baseline.js';
+import { nasnetSpace } from '../../src/spaces/nasnet/space.js';
+import type { CellPair } from '../../src/spaces/nasnet/types.js';
 import { runSearch } from '../../src/search/loop.js';
-import { RandomStrategy } from '../../src/search/random-strategy.js';
+import { RandomStrategy } from '../../src/strategies/random.js';
 import { recoverRun } from '../../src/search/resume.js';
 import type { ChildHooks, ChildOutcome, EvalRequest, Evaluator, Feedback, Proposal, Strategy } from '../../src/search/types.js';
-import { HyperbandScheduler } from '../../src/schedule/hyperband.js';
-import { MedianPruner } from '../../src/schedule/median-pruner.js';
-import { FullFidelity } from '../../src/schedule/full.js';
+import { HyperbandScheduler } from '../../src/schedulers/hyperband.js';
+import { MedianPruner } from '../../src/schedulers/median-pruner.js';
+import { FullFidelity } from '../../src/schedulers/full.js';
 import type { TrialRecord } from '../../src/store/records.js';
 import { RunStore } from '../../src/store/run-store.js';
 

@@ -2,17 +2,17 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MovingBaseline } from '../../src/controller/baseline.js';
+import { MovingBaseline } from '../../src/strategies/controller/baseline.js';
 import { runSearch, type SearchCheckpoint, type SearchEvent } from '../../src/search/loop.js';
-import { RandomStrategy } from '../../src/search/random-strategy.js';
+import { RandomStrategy } from '../../src/strategies/random.js';
 import type { ChildOutcome, Evaluator, Feedback, Proposal, Strategy } from '../../src/search/types.js';
-import type { CellPair } from '../../src/cells/types.js';
-import { nasnetSpace } from '../../src/cells/space.js';
+import type { CellPair } from '../../src/spaces/nasnet/types.js';
+import { nasnetSpace } from '../../src/spaces/nasnet/space.js';
 import { RunStore } from '../../src/store/run-store.js';
-import { cellsHash } from '../../src/cells/key.js';
+import { cellsHash } from '../../src/spaces/nasnet/key.js';
 
 // An evaluator whose accuracy is a fixed function of the cells (how many sep_3x3 they use), so the
-// loop's bookkeeping can be checked exactly. The child training itself is tested in test/child.
+// loop's bookkeeping can be checked exactly. The child training itself is tested in test/evaluators/child.
 class CountingEvaluator implements Evaluator {
   calls = 0;
   constructor(private readonly failOn: number[] = []) {}

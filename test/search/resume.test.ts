@@ -4,15 +4,15 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MovingBaseline } from '../../src/controller/baseline.js';
+import { MovingBaseline } from '../../src/strategies/controller/baseline.js';
 import { runSearch, type SearchCheckpoint } from '../../src/search/loop.js';
-import { RandomStrategy } from '../../src/search/random-strategy.js';
+import { RandomStrategy } from '../../src/strategies/random.js';
 import { recoverRun } from '../../src/search/resume.js';
 import type { ChildOutcome, Evaluator } from '../../src/search/types.js';
-import type { CellPair } from '../../src/cells/types.js';
+import type { CellPair } from '../../src/spaces/nasnet/types.js';
 import type { TrialRecord } from '../../src/store/records.js';
 import { RunLockedError } from '../../src/store/lock.js';
-import { nasnetSpace } from '../../src/cells/space.js';
+import { nasnetSpace } from '../../src/spaces/nasnet/space.js';
 import { RunStore, readTrials } from '../../src/store/run-store.js';
 
 // Accuracy is a fixed function of the cells, so a resumed loop can be compared with a straight one.

@@ -7,7 +7,7 @@ import { RunStore, RunStoreError, readTrials } from '../../src/store/run-store.j
 import { RunLockedError, acquireRunLock } from '../../src/store/lock.js';
 import { writeFileAtomic } from '../../src/store/atomic.js';
 import type { TrialRecord } from '../../src/store/records.js';
-import { sampleCells } from '../../src/cells/sample.js';
+import { sampleCells } from '../../src/spaces/nasnet/sample.js';
 import { Rng } from '../../src/util/random.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'nascent-store-'));

@@ -5,7 +5,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
-import { original, type BackendWasm, type Info } from './backend_access.js';
+import { original, type BackendWasm, type Info } from './backend-access.js';
 
 function alias(backend: BackendWasm, x: Info): Info {
   backend.incRef(x.dataId);

@@ -4,7 +4,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util, slice_util, util, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
-import { memoryOf, offsetOf, original, simd, type BackendWasm, type Info } from './backend_access.js';
+import { memoryOf, offsetOf, original, simd, type BackendWasm, type Info } from './backend-access.js';
 
 interface Loop {
   count: number;

@@ -6,7 +6,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util, util, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
-import { offsetOf, original, simd, type BackendWasm, type Info } from './backend_access.js';
+import { offsetOf, original, simd, type BackendWasm, type Info } from './backend-access.js';
 import type { BinaryKernelName } from './simd/kernels.js';
 
 type Op = 'add' | 'sub' | 'mul' | 'div';

@@ -8,21 +8,22 @@
 // threads that share the heap (simd/workers.ts), one per XNNPACK thread beyond the first.
 //
 // Entry points: registerWasmTrainingKernels(); useThreadedWasm()/configureWasmThreads() for the
-// threaded build; batchNormTrain()/FusedBatchNormalization, a training-mode batch norm with a fused
-// gradient that the child network can use in place of tfl.layers.batchNormalization.
+// threaded build. The kernels of batchNormTrain()/FusedBatchNormalization, the child network's
+// training-mode batch norm with a fused gradient, are registered here; the op itself is portable and
+// lives with the child (src/evaluators/child/batch-norm.ts).
 
 import * as tf from '@tensorflow/tfjs-core';
 import { castConfig, identityConfig } from './aliasing.js';
-import { guardHeap, rememberOriginal, type BackendWasm } from './backend_access.js';
+import { guardHeap, rememberOriginal, type BackendWasm } from './backend-access.js';
 import { useThreadedWasm } from './threads.js';
 import { requestedWasmThreads } from './thread-count.js';
-import { conv2DConfig, fusedConv2DConfig } from './conv2d_forward.js';
-import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from './conv2d_grads.js';
+import { conv2DConfig, fusedConv2DConfig } from './conv2d-forward.js';
+import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from './conv2d-grads.js';
 import { concatConfig, sliceConfig, splitVConfig, tileConfig } from './copy.js';
-import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig, depthwiseConv2dConfig } from './depthwise_grads.js';
-import { avgPoolGradConfig, maxPoolGradConfig } from './pool_grads.js';
-import { fusedBatchNormConfig } from './batch_norm.js';
-import { batchNormGradConfig, batchNormStatsConfig } from './batch_norm_train.js';
+import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig, depthwiseConv2dConfig } from './depthwise-grads.js';
+import { avgPoolGradConfig, maxPoolGradConfig } from './pool-grads.js';
+import { fusedBatchNormConfig } from './batch-norm.js';
+import { batchNormGradConfig, batchNormStatsConfig } from './batch-norm-train.js';
 import { addConfig, multiplyConfig, realDivConfig, subConfig } from './elementwise.js';
 import { meanConfig, sumConfig } from './reduce.js';
 
@@ -50,7 +51,7 @@ export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
   multiplyConfig,
   realDivConfig,
   fusedBatchNormConfig,
-  // Kernels of batchNormTrain / FusedBatchNormalization (batch_norm_train.ts).
+  // Kernels of batchNormTrain / FusedBatchNormalization (batch-norm-train.ts).
   batchNormStatsConfig,
   batchNormGradConfig,
 ];
@@ -85,8 +86,7 @@ export function registerWasmTrainingKernels(): void {
 }
 
 export { useThreadedWasm, type WasmThreadsResult } from './threads.js';
-export { WasmHeapExhaustedError } from './backend_access.js';
-export { batchNormTrain, FusedBatchNormalization, fusedBatchNormalization, type BatchNormTrainResult } from './batch_norm_train.js';
+export { WasmHeapExhaustedError } from './backend-access.js';
 
 /**
  * Called by the backend chooser before it activates 'wasm'. XNNPACK gets one thread per core by

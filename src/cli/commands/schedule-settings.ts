@@ -1,9 +1,9 @@
 // The flags of `nascent search` that say how much each child is trained: caching of duplicates,
-// the multi-fidelity scheduler (src/schedule) and the pruner. Kept apart from search-settings.ts,
+// the multi-fidelity scheduler (src/schedulers) and the pruner. Kept apart from search-settings.ts,
 // which only appends them; each is recorded in config.json, and only when it applies, so a run's
 // config names no setting it did not use (a resume passes them all back through the parser).
 import { type FlagSpec, type ParsedArgs, UsageError, type CommandSpec } from '../flags.js';
-import { maxBracket } from '../../schedule/hyperband.js';
+import { maxBracket } from '../../schedulers/hyperband.js';
 
 export const FIDELITIES = ['full', 'successive-halving', 'hyperband'] as const;
 export type Fidelity = (typeof FIDELITIES)[number];

@@ -4,7 +4,7 @@
 // them; see the README for the measurements.
 import { BACKEND_CHOICES, type BackendChoice } from '../../backend/index.js';
 import { NB201_DATASETS, type Nb201Dataset } from '../../data/nats-bench.js';
-import { STRATEGY_NAMES, type StrategyName, type StrategySettings } from '../../search/strategies/index.js';
+import { STRATEGY_NAMES, type StrategyName, type StrategySettings } from '../../strategies/index.js';
 import { RunStoreError } from '../../store/run-store.js';
 import { type CommandSpec, type FlagSpec, type ParsedArgs, UsageError, parseArgs } from '../flags.js';
 import { DATA_FLAGS, DATA_FLAG_NAMES, dataSourceFromArgs } from '../data-flags.js';

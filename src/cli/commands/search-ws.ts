@@ -1,16 +1,16 @@
-// `nascent search <dataset> --weight-sharing`: wires the weight-sharing search (src/search/
-// weight-sharing.ts) to a run directory, the data, the backend, the strategy and the supernet
-// (src/child/shared-weights.ts). Its own module, so the standard search's wiring stays as it is.
+// `nascent search <dataset> --weight-sharing`: wires the weight-sharing search (src/evaluators/
+// supernet/search.ts) to a run directory, the data, the backend, the strategy and the supernet
+// (src/evaluators/supernet/shared-weights.ts). Its own module, so the standard search's wiring stays as it is.
 import { join, resolve } from 'node:path';
 import { describeBackend, prepareBackend } from '../../backend/index.js';
-import { nasnetSpace } from '../../cells/space.js';
-import { SupernetWeights } from '../../child/shared-weights.js';
-import { EmaBaseline, MovingBaseline } from '../../controller/baseline.js';
+import { nasnetSpace } from '../../spaces/nasnet/space.js';
+import { SupernetWeights } from '../../evaluators/supernet/shared-weights.js';
+import { EmaBaseline, MovingBaseline } from '../../strategies/controller/baseline.js';
 import { writeWsReport } from '../../report/ws-report.js';
 import { REPORT_DIR } from '../../report/report.js';
-import { makeStrategy } from '../../search/strategies/index.js';
+import { makeStrategy } from '../../strategies/index.js';
 import type { Baseline } from '../../search/types.js';
-import { readWsCheckpoint, runWeightSharing, WS_FILES, type WsEvent } from '../../search/weight-sharing.js';
+import { readWsCheckpoint, runWeightSharing, WS_FILES, type WsEvent } from '../../evaluators/supernet/search.js';
 import { RunStore } from '../../store/run-store.js';
 import type { ParsedArgs } from '../flags.js';
 import { dataSourceFromArgs, timestamp } from '../data-flags.js';

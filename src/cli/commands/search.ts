@@ -3,17 +3,17 @@
 // up in the benchmark's table), backend, strategy, baseline and store, then hands them to runSearch.
 import { join, resolve } from 'node:path';
 import { prepareBackend, describeBackend, type PreparedBackend } from '../../backend/index.js';
-import { defaultMicroBatch } from '../../child/final-train.js';
-import { ChildManager } from '../../child/manager.js';
-import { EmaBaseline, MovingBaseline } from '../../controller/baseline.js';
+import { defaultMicroBatch } from '../../evaluators/child/final-train.js';
+import { ChildManager } from '../../evaluators/child/manager.js';
+import { EmaBaseline, MovingBaseline } from '../../strategies/controller/baseline.js';
 import { ensureNatsBenchTable, readNatsBenchTable } from '../../data/nats-bench.js';
 import { runSearch } from '../../search/loop.js';
-import { makePruner, makeScheduler } from '../../schedule/index.js';
+import { makePruner, makeScheduler } from '../../schedulers/index.js';
 import { objectiveOf } from './objective-settings.js';
-import { makeStrategy } from '../../search/strategies/index.js';
-import { TabularEvaluator } from '../../search/tabular-evaluator.js';
-import { nasnetSpace } from '../../cells/space.js';
-import { nasBench201Space } from '../../spaces/nas-bench-201.js';
+import { makeStrategy } from '../../strategies/index.js';
+import { TabularEvaluator } from '../../evaluators/table/evaluator.js';
+import { nasnetSpace } from '../../spaces/nasnet/space.js';
+import { nasBench201Space } from '../../spaces/nas-bench-201/space.js';
 import type { SearchSpace } from '../../spaces/types.js';
 import type { Baseline, Evaluator } from '../../search/types.js';
 import { RunStore } from '../../store/run-store.js';

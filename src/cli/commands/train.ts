@@ -1,14 +1,14 @@
 // `nascent train --cells FILE`: trains the cells a search found, from scratch, on every training
 // image of the data set (all 50,000 of CIFAR-10), then reports its test accuracy and writes the model
-// (tfjs layers format) and result.json. The training itself is src/child/final-train.ts; this file wires it up.
+// (tfjs layers format) and result.json. The training itself is src/evaluators/child/final-train.ts; this file wires it up.
 import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { BACKEND_CHOICES, describeBackend, prepareBackend, type BackendChoice } from '../../backend/index.js';
-import { readCellsFile, type CellsDocument } from '../../cells/cells-file.js';
-import { formatCells } from '../../cells/format.js';
-import { cellsHash } from '../../cells/key.js';
-import { defaultMicroBatch, FINAL_BN_BATCHES, trainFinal, type FinalTrainResult } from '../../child/final-train.js';
-import { MODEL_FILE, WEIGHTS_FILE, saveLayersModel } from '../../child/model-io.js';
+import { readCellsFile, type CellsDocument } from '../../spaces/nasnet/cells-file.js';
+import { formatCells } from '../../spaces/nasnet/format.js';
+import { cellsHash } from '../../spaces/nasnet/key.js';
+import { defaultMicroBatch, FINAL_BN_BATCHES, trainFinal, type FinalTrainResult } from '../../evaluators/child/final-train.js';
+import { MODEL_FILE, WEIGHTS_FILE, saveLayersModel } from '../../evaluators/child/model-io.js';
 import { TEST_BATCH_FILE } from '../../data/cifar10-format.js';
 import { writeJsonAtomic } from '../../store/atomic.js';
 import { type CommandSpec, type ParsedArgs, UsageError } from '../flags.js';

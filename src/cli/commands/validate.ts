@@ -1,10 +1,10 @@
 // `nascent validate FILE...`: checks cells files (best-cells.json, a bare {normal, reduction} pair,
 // a trial record, or a whole trials.jsonl) and prints every problem with its JSON path.
 import { readFileSync } from 'node:fs';
-import { JsonSyntaxError, checkCellsDocument, parseJson, unreadableReason, type CellsDocument } from '../../cells/cells-file.js';
-import { cellsHash } from '../../cells/key.js';
-import { DEFAULT_SPACE, type CellSpace } from '../../cells/types.js';
-import { CellsValidationError } from '../../cells/validate.js';
+import { JsonSyntaxError, checkCellsDocument, parseJson, unreadableReason, type CellsDocument } from '../../spaces/nasnet/cells-file.js';
+import { cellsHash } from '../../spaces/nasnet/key.js';
+import { DEFAULT_SPACE, type CellSpace } from '../../spaces/nasnet/types.js';
+import { CellsValidationError } from '../../spaces/nasnet/validate.js';
 import type { CommandSpec, ParsedArgs } from '../flags.js';
 
 export const validateCommand: CommandSpec = {

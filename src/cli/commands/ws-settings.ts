@@ -1,5 +1,5 @@
 // The flags of `nascent search --weight-sharing` (ENAS: one shared network, children scored on
-// validation batches instead of trained; src/search/weight-sharing.ts). Appended to the search's
+// validation batches instead of trained; src/evaluators/supernet/search.ts). Appended to the search's
 // flags by search-settings.ts; recorded in config.json only when --weight-sharing is on, so a run's
 // config names no setting it did not use.
 import { type CommandSpec, type FlagSpec, type ParsedArgs, UsageError } from '../flags.js';

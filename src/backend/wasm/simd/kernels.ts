@@ -6,7 +6,7 @@
 // NHWC keeps contiguous, so each kernel requires the channel count to be a multiple of 4.
 
 import { encodeModule, FunctionBuilder, type Local } from './assembler.js';
-import { emitTapLoops, type TapRun } from './tap_loops.js';
+import { emitTapLoops, type TapRun } from './tap-loops.js';
 import { KernelWorkers } from './workers.js';
 
 /** Parameters of every tap kernel, in this order (all i32, byte sizes). */
@@ -916,7 +916,7 @@ const instances = new WeakMap<WebAssembly.Memory, Kernels>();
 const modules = new WeakMap<WebAssembly.Memory, WebAssembly.Module>();
 const workerPools = new WeakMap<WebAssembly.Memory, KernelWorkers>();
 
-/** Kernels whose calls may be split across worker threads (see tap_kernels.ts). */
+/** Kernels whose calls may be split across worker threads (see tap-kernels.ts). */
 export const SPLITTABLE_KERNELS = ['convFilterGrad', 'convInputGrad', 'dwForward', 'dwInputGrad'] as const;
 
 /**

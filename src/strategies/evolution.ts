@@ -1,0 +1,108 @@
+// Regularized ("aging") evolution, Real et al. 2019: the strategy that beat RL on NASNet's space.
+//
+//   const s = new RegularizedEvolution(space.decisions, 7, { population: 20, tournament: 5 });
+//   const p = await s.propose();          // random until the population is full
+//   await s.observe(p, { accuracy: 0.91, reward: 0 });
+//
+// The first P proposals are uniform. After that each proposal samples S distinct members of the
+// population (without replacement, our choice: the paper's Algorithm 1 and its reference notebook
+// draw each of the S with replacement, so one member can fill several places; without it, S = P
+// always picks the best member), takes the most accurate as parent, and changes
+// one of its decisions to a different value. When its result arrives it joins the population and
+// the OLDEST member leaves, whatever its accuracy: age, not fitness, decides who dies, which keeps
+// the search from resting on one lucky early score.
+import { Rng, type RngState } from '../util/random.js';
+import type { Feedback, Proposal, Strategy } from '../search/types.js';
+
+export interface EvolutionOptions {
+  /** Population size P. */
+  population?: number;
+  /** Members sampled per parent choice S (S <= P). */
+  tournament?: number;
+}
+
+interface Member {
+  actions: number[];
+  /** A failed child counts as accuracy 0. */
+  accuracy: number;
+}
+
+interface EvolutionState {
+  rng: RngState;
+  /** Oldest first. */
+  population: Member[];
+}
+
+export class RegularizedEvolution implements Strategy {
+  readonly name = 'evolution';
+  private rng: Rng;
+  private population: Member[] = [];
+  private readonly size: number;
+  private readonly tournament: number;
+
+  constructor(
+    private readonly decisions: readonly { choices: number }[],
+    seed = 1,
+    options: EvolutionOptions = {},
+  ) {
+    this.size = options.population ?? 20;
+    this.tournament = options.tournament ?? 5;
+    if (!Number.isInteger(this.size) || this.size < 1) throw new RangeError(`evolution: population must be a positive integer, got ${this.size}`);
+    if (!Number.isInteger(this.tournament) || this.tournament < 1 || this.tournament > this.size) {
+      throw new RangeError(`evolution: tournament must be an integer from 1 to the population (${this.size}), got ${this.tournament}`);
+    }
+    this.rng = new Rng(seed);
+  }
+
+  async propose(): Promise<Proposal> {
+    if (this.population.length < this.size) return { actions: this.decisions.map((d) => this.rng.int(d.choices)), explored: true };
+    const parent = this.sampleParent();
+    return { actions: this.mutate(parent.actions), explored: false };
+  }
+
+  async observe(proposal: Proposal, feedback: Feedback): Promise<void> {
+    this.population.push({ actions: [...proposal.actions], accuracy: feedback.accuracy ?? 0 });
+    if (this.population.length > this.size) this.population.shift();
+  }
+
+  /** The best of `tournament` distinct members drawn uniformly (the earliest drawn on ties). */
+  private sampleParent(): Member {
+    const pool = this.population.map((_, i) => i);
+    let best: Member | undefined;
+    for (let k = 0; k < this.tournament; k++) {
+      const j = k + this.rng.int(pool.length - k);
+      [pool[k], pool[j]] = [pool[j], pool[k]];
+      const m = this.population[pool[k]];
+      if (best === undefined || m.accuracy > best.accuracy) best = m;
+    }
+    return best!;
+  }
+
+  /** One decision (among those with a choice to make) set to a different value. */
+  private mutate(actions: readonly number[]): number[] {
+    const out = [...actions];
+    const free = this.decisions.map((d, i) => (d.choices > 1 ? i : -1)).filter((i) => i >= 0);
+    if (free.length === 0) return out;
+    const i = free[this.rng.int(free.length)];
+    const v = this.rng.int(this.decisions[i].choices - 1);
+    out[i] = v >= out[i] ? v + 1 : v;
+    return out;
+  }
+
+  async getState(): Promise<EvolutionState> {
+    return {
+      rng: this.rng.state().map((w) => w >>> 0) as RngState,
+      population: this.population.map((m) => ({ actions: [...m.actions], accuracy: m.accuracy })),
+    };
+  }
+
+  async setState(state: unknown): Promise<void> {
+    const s = state as EvolutionState;
+    if (!s || !Array.isArray(s.rng) || !Array.isArray(s.population)) throw new Error('evolution state must be {rng, population}');
+    if (s.population.length > this.size) throw new Error(`evolution state holds ${s.population.length} members, the population is ${this.size}`);
+    this.rng = new Rng(s.rng);
+    this.population = s.population.map((m) => ({ actions: [...m.actions], accuracy: m.accuracy }));
+  }
+
+  dispose(): void {}
+}
