@@ -1,5 +1,6 @@
 // The shapes of what a run directory holds. trials.jsonl is the source of truth; best-cells.json
 // and the checkpoint can always be rebuilt from it plus the search's own state.
+import { z } from 'zod';
 import type { CellPair } from '../spaces/nasnet/types.js';
 
 export interface TrialRecord {
@@ -29,6 +30,87 @@ export interface TrialRecord {
   pruned?: { epoch: number; reason: string }; // stopped early by the pruner after this epoch
   latencyMs?: number; // median batch-1 inference latency on the search's backend
   objective?: number | null; // with --objective mnas: ACC x (cost/T)^w, what the search ranks by
+}
+
+const fraction = z.number().min(0).max(1);
+const episodeNumber = z.int().min(1);
+
+/**
+ * A line of trials.jsonl as it must be read back: every field of TrialRecord with its type and
+ * range (the type below is held equal to TrialRecord), no field it does not know. Its architecture
+ * is only checked to be an object here; whether it is one of the run's space is the space's to say.
+ */
+export const TrialRecordSchema = z.strictObject({
+  episode: episodeNumber,
+  strategy: z.string().min(1),
+  cells: z.custom<CellPair>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'expected an object (the architecture)'),
+  key: z.string().min(1),
+  explored: z.boolean(),
+  accuracy: fraction.nullable(),
+  valAccuracies: z.array(fraction),
+  reward: z.number(),
+  baseline: z.number(),
+  params: z.int().min(0),
+  seconds: z.number().min(0),
+  backend: z.string(),
+  failed: z.string().optional(),
+  time: z.string(),
+  budget: z.int().min(0).optional(),
+  rung: z.int().min(0).optional(),
+  bracket: z.int().min(0).optional(),
+  epochsTrained: z.int().min(0).optional(),
+  cached: z.boolean().optional(),
+  cachedFrom: episodeNumber.optional(),
+  inheritedFrom: episodeNumber.optional(),
+  state: z.string().min(1).optional(),
+  pruned: z.strictObject({ epoch: z.int().min(0), reason: z.string() }).optional(),
+  latencyMs: z.number().min(0).optional(),
+  objective: z.number().nullable().optional(),
+});
+
+// The schema and the interface say the same thing, or this does not compile.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _sameShape: Same<z.output<typeof TrialRecordSchema>, TrialRecord> = true;
+void _sameShape;
+
+/** One problem of a record: the field's path (`accuracy`, `pruned.epoch`, `valAccuracies[2]`) and what is wrong. */
+export interface RecordIssue {
+  path: string;
+  message: string;
+}
+
+const shown = (v: unknown): string => (v === undefined ? 'nothing' : (JSON.stringify(v) ?? String(v)));
+
+/** Every problem of `value` as a trial record, each with its field path; empty when it is one. */
+export function trialRecordIssues(value: unknown): RecordIssue[] {
+  const parsed = TrialRecordSchema.safeParse(value);
+  if (parsed.success) return [];
+  return parsed.error.issues.map((issue) => {
+    const at = (path: readonly PropertyKey[]) =>
+      path.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${String(k)}` : String(k)), '') || '(root)';
+    const got = issue.path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), value);
+    switch (issue.code) {
+      case 'invalid_type':
+        return {
+          path: at(issue.path),
+          message: got === undefined ? 'missing' : `expected ${issue.expected === 'int' ? 'an integer' : issue.expected}, got ${shown(got)}`,
+        };
+      case 'too_small':
+      case 'too_big': {
+        const op = issue.code === 'too_small' ? (issue.inclusive ? '≥' : '>') : issue.inclusive ? '≤' : '<';
+        const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
+        const what = issue.origin === 'string' ? `a string of length ${op} ${bound}` : `a number ${op} ${bound}`;
+        return { path: at(issue.path), message: `expected ${what}, got ${shown(got)}` };
+      }
+      case 'unrecognized_keys':
+        return {
+          path: at(issue.keys.length === 1 ? [...issue.path, issue.keys[0]] : issue.path),
+          message: `unknown field${issue.keys.length === 1 ? '' : `s ${issue.keys.join(', ')}`}`,
+        };
+      default:
+        return { path: at(issue.path), message: `${issue.message}, got ${shown(got)}` };
+    }
+  });
 }
 
 export const BEST_CELLS_FORMAT = 'nascent.best-cells';

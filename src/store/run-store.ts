@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { appendLineDurable, TEMPORARY_FILE, writeFileAtomic, writeJsonAtomic } from './atomic.js';
 import { truncateDurable } from './lines.js';
 import { acquireRunLock, type RunLock } from './lock.js';
-import { BEST_CELLS_FORMAT, BEST_CELLS_VERSION, type BestCellsFile, type ParetoPoint, type TrialRecord } from './records.js';
+import { BEST_CELLS_FORMAT, BEST_CELLS_VERSION, trialRecordIssues, type BestCellsFile, type ParetoPoint, type TrialRecord } from './records.js';
 
 /** Saved child states (weights and optimizer) that a multi-fidelity search may continue. */
 export const STATES_DIR = 'states';
@@ -31,7 +31,11 @@ export class RunStoreError extends Error {
   }
 }
 
-/** Reads trials.jsonl; only a torn LAST line is tolerated, anything else malformed is an error. */
+/**
+ * Reads trials.jsonl; only a torn LAST line is tolerated, anything else malformed is an error. Each
+ * record is read through TrialRecordSchema, so a damaged field (an accuracy turned into a string) is
+ * an error naming the file, the line and the field, never a value a resume or a report goes on with.
+ */
 export function readTrials(path: string): TrialsRead {
   if (!existsSync(path)) return { trials: [] };
   const text = readFileSync(path, 'utf8');
@@ -41,11 +45,16 @@ export function readTrials(path: string): TrialsRead {
   const trials: TrialRecord[] = [];
   lines.forEach((line, i) => {
     if (line.trim() === '') return;
+    let record: unknown;
     try {
-      trials.push(JSON.parse(line) as TrialRecord);
+      record = JSON.parse(line);
     } catch {
       throw new RunStoreError(`${path}:${i + 1}: not a JSON record (the file was edited or damaged)`);
     }
+    const issues = trialRecordIssues(record);
+    if (issues.length > 0)
+      throw new RunStoreError(`${path}:${i + 1}: not a trial record: ${issues.map((e) => `${e.path}: ${e.message}`).join('; ')} (the file was edited or damaged)`);
+    trials.push(record as TrialRecord);
   });
   return last ? { trials, tornLine: last } : { trials };
 }

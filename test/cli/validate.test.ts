@@ -1,6 +1,6 @@
 // `nascent validate`: every kind of cells file, every problem with its path, exit 0 / 1 / 2.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,9 @@ import { sampleCells } from '../../src/spaces/nasnet/sample.js';
 import { runValidateCommand, validateCommand } from '../../src/cli/commands/validate.js';
 import { parseArgs } from '../../src/cli/flags.js';
 import { Rng } from '../../src/util/random.js';
+import { formatNb201, NB201_OPS } from '../../src/spaces/nas-bench-201/space.js';
 import { EXAMPLE } from '../spaces/nasnet/helpers.js';
+import { runNascent } from '../helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'nascent-validate-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -45,7 +47,7 @@ describe('nascent validate', () => {
       file('best.json', best()),
       file('pair.json', EXAMPLE),
       file('hier-best.json', best({ cells: hierCells, settings: { blocks: 3, hierarchical: true } })),
-      file('trials.jsonl', [1, 2].map((episode) => JSON.stringify({ episode, cells: sampleCells(new Rng(episode)), accuracy: 0.3 })).join('\n') + '\n'),
+      file('cells.jsonl', [1, 2].map((episode) => JSON.stringify({ episode, cells: sampleCells(new Rng(episode)), accuracy: 0.3 })).join('\n') + '\n'),
     ];
     const r = await validate(...files);
     expect(r.code).toBe(0);
@@ -77,7 +79,7 @@ describe('nascent validate', () => {
   it('refuses a newer version with one clear line, not a list of field errors', async () => {
     const v2 = file('v2.json', { ...best(), version: 2, cells: 'a new shape' });
     expect((await validate(v2)).lines).toEqual([`${v2}: version: version 2 is newer than this nascent reads (version 1); upgrade nascent to read this file`]);
-    const config = file('config.json', { format: 'nascent.search-config', version: 1 });
+    const config = file('search-config.json', { format: 'nascent.search-config', version: 1 });
     expect((await validate(config)).lines).toEqual([`${config}: format: "nascent.search-config" is not a cells file format (expected "nascent.best-cells")`]);
   });
 
@@ -109,6 +111,98 @@ describe('nascent validate', () => {
     // A best-cells file's own settings win: they say how it was searched.
     const recorded = file('recorded.json', best());
     expect((await validate('--blocks', '4', recorded)).code).toBe(0);
+  });
+
+  it("checks a NAS-Bench-201 run's best-cells.json and trials.jsonl in its own space, and every field of each trial", async () => {
+    // A real table search: its cells are {arch: "|op~0|+..."}, not NASNet cell pairs.
+    const table = file('table.csv', '');
+    const lines = ['CIFAR10TestAccuracy200Epochs,CIFAR100TestAccuracy200Epochs,ImageNetTestAccuracy200Epochs,ArchitectureString,UniqueString'];
+    for (let i = 0; i < 5 ** 6; i++) {
+      const edges = Array.from({ length: 6 }, (_, k) => NB201_OPS[Math.floor(i / 5 ** k) % 5]);
+      lines.push(`${(60 + (i % 97) / 4).toFixed(2)},50.00,40.00,${formatNb201({ edges })},u${i}`);
+    }
+    writeFileSync(table, `${lines.join('\n')}\n`);
+    const run = join(work, 'nb201');
+    const search = runNascent([
+      'search',
+      'nas-bench-201',
+      '--table',
+      table,
+      '--strategy',
+      'evolution',
+      '--episodes',
+      '30',
+      '--seed',
+      '3',
+      '--no-report',
+      '--out',
+      run,
+    ]);
+    expect(search.code, search.err).toBe(0);
+    const bestFile = join(run, 'best-cells.json');
+    const trialsFile = join(run, 'trials.jsonl');
+    const ok = await validate(bestFile, trialsFile);
+    expect(ok.lines[0]).toMatch(
+      /^ok .*best-cells\.json: best-cells v1, episode \d+, accuracy 0\.\d{4} \(the table's test accuracy\), NAS-Bench-201 cell, key [0-9a-f]{12}$/,
+    );
+    expect(ok.lines[1]).toBe(`ok ${trialsFile}: 30 records with valid cells`);
+    expect(ok.code).toBe(0);
+
+    // A broken cell string, and an accuracy turned into a string (which a resume would have taken).
+    const trials = readFileSync(trialsFile, 'utf8').trim().split('\n');
+    const damaged = trials.map((l, i) => {
+      const t = JSON.parse(l);
+      if (i === 3) t.cells.arch = '|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|';
+      if (i === 6) t.accuracy = String(t.accuracy);
+      return JSON.stringify(t);
+    });
+    const best = JSON.parse(readFileSync(bestFile, 'utf8'));
+    writeFileSync(trialsFile, `${damaged.join('\n')}\n`);
+    const bad = await validate(trialsFile);
+    expect(bad.code).toBe(1);
+    expect(bad.lines).toEqual([
+      `${trialsFile}:4: cells.arch node 1 edge 0: unknown operation "conv" (one of ${NB201_OPS.join(', ')})`,
+      `${trialsFile}:7: accuracy: expected number, got ${JSON.stringify(String(JSON.parse(trials[6]).accuracy))}`,
+    ]);
+
+    // --resume reads the trials through the same schema: it refuses, naming the file, line and
+    // field, and leaves best-cells.json as it was (it used to "repair" it to another episode).
+    writeFileSync(trialsFile, `${damaged.filter((_, i) => i !== 3).join('\n')}\n`);
+    const resumed = runNascent(['search', '--resume', run, '--episodes', '40']);
+    expect(resumed.code).toBe(1);
+    expect(resumed.err).toContain(`${trialsFile}:6: not a trial record: accuracy: expected number, got "`);
+    expect(JSON.parse(readFileSync(bestFile, 'utf8'))).toEqual(best);
+
+    // The same cells checked without their run's space are no NASNet cells: the space is the run's.
+    const elsewhere = join(work, 'loose');
+    mkdirSync(elsewhere, { recursive: true });
+    const loose = join(elsewhere, 'trials.jsonl');
+    writeFileSync(loose, `${trials[0]}\n`);
+    expect((await validate(loose)).lines[0]).toBe(`${loose}:1: cells.arch: unknown key (a cell pair has normal and reduction)`);
+  }, 120_000);
+
+  it('--json prints one object: every file with its space, summary and problems', async () => {
+    const good = file('json-good.json', best());
+    const broken = JSON.parse(JSON.stringify(best()));
+    broken.cells.normal[0].ops[0] = 'conv';
+    const bad = file('json-bad.json', broken);
+    const r = await validate('--json', good, bad, join(work, 'json-missing.json'));
+    expect(r.code).toBe(1);
+    expect(r.lines).toHaveLength(1);
+    expect(JSON.parse(r.lines[0])).toEqual({
+      ok: false,
+      files: [
+        { file: good, ok: true, space: 'nasnet', summary: expect.stringMatching(/^best-cells v1, episode 87/), problems: [] },
+        {
+          file: bad,
+          ok: false,
+          problems: [
+            { path: 'cells.normal[0].ops[0]', message: '"conv" is not an operation (expected one of sep_3x3, sep_5x5, sep_7x7, avg_3x3, max_3x3, identity)' },
+          ],
+        },
+        { file: join(work, 'json-missing.json'), ok: false, problems: [{ message: 'cannot read: no such file' }] },
+      ],
+    });
   });
 
   it('is a command of the real executable: exit 0, 1, and 2 for a usage error', () => {

@@ -58,6 +58,34 @@ describe('RunStore', () => {
     expect(() => readTrials(path)).toThrow(/trials\.jsonl:1: not a JSON record/);
   });
 
+  it('reads every record through the trial schema: a damaged field is an error naming the file, line and field', () => {
+    const dir = tmp();
+    const path = join(dir, 'trials.jsonl');
+    const hyperband = { ...trial(2, 0.4), budget: 3, rung: 1, bracket: 1, epochsTrained: 2, inheritedFrom: 1, state: 'states/episode-2.state', latencyMs: 3.5 };
+    const good = [trial(1, 0.2), hyperband, { ...trial(3, null), failed: 'loss became NaN', objective: null }];
+    writeFileSync(path, good.map((t) => `${JSON.stringify(t)}\n`).join(''));
+    expect(readTrials(path).trials).toEqual(good);
+    const damaged = (edit: (t: Record<string, unknown>) => void) => {
+      const t: Record<string, unknown> = { ...trial(2, 0.4) };
+      edit(t);
+      writeFileSync(path, `${JSON.stringify(trial(1, 0.2))}\n${JSON.stringify(t)}\n`);
+      try {
+        readTrials(path);
+      } catch (err) {
+        expect(err).toBeInstanceOf(RunStoreError);
+        return (err as Error).message;
+      }
+      throw new Error('expected readTrials to refuse the record');
+    };
+    expect(damaged((t) => (t.accuracy = '0.4'))).toBe(`${path}:2: not a trial record: accuracy: expected number, got "0.4" (the file was edited or damaged)`);
+    expect(damaged((t) => (t.accuracy = 40))).toBe(`${path}:2: not a trial record: accuracy: expected a number ≤ 1, got 40 (the file was edited or damaged)`);
+    expect(damaged((t) => delete t.episode)).toMatch(/:2: not a trial record: episode: missing \(/);
+    expect(damaged((t) => (t.valAccuracies = [0.1, 'x']))).toMatch(/:2: not a trial record: valAccuracies\[1\]: expected number, got "x"/);
+    expect(damaged((t) => (t.pruned = { epoch: 1.5, reason: 'median' }))).toMatch(/:2: not a trial record: pruned\.epoch: expected an integer, got 1\.5/);
+    expect(damaged((t) => (t.acuracy = 0.4))).toMatch(/:2: not a trial record: acuracy: unknown field/);
+    expect(damaged((t) => (t.cells = 'sep_3x3'))).toMatch(/:2: not a trial record: cells: expected an object \(the architecture\), got "sep_3x3"/);
+  });
+
   it('locks a run against a second writer and takes over a stale lock', () => {
     const dir = tmp();
     const lock = acquireRunLock(dir);

@@ -3,6 +3,8 @@
 // {normal, reduction} pair such as cells-example.json, or another record wrapping `cells` (a line
 // of trials.jsonl). Every problem is reported at once with its JSON path, as CellsValidationError.
 import { readFileSync } from 'node:fs';
+import { SEARCH_CONFIG_FORMAT } from '../../config/schema.js';
+import { ConfigVersionError, upgradeConfig } from '../../config/upgrade.js';
 import { jsonErrorOffset, lineAndColumn } from '../../util/json-syntax.js';
 import { BEST_CELLS_FORMAT, BEST_CELLS_VERSION, type BestCellsFile } from '../../store/records.js';
 import { DEFAULT_SPACE, type CellPair, type CellSpace } from './types.js';
@@ -97,7 +99,12 @@ export function checkBestCellsFile(json: unknown, source?: string): BestCellsFil
   return checkBestCells(json, source).best!;
 }
 
-function checkBestCells(json: Record<string, unknown>, source?: string): CellsDocument {
+/**
+ * The checks of a best-cells file that its space plays no part in: format, version, key, accuracy,
+ * episode, params, and settings being an object. Throws at once (one issue) for another format or a
+ * newer version, whose other fields would be misread; otherwise returns the issues found.
+ */
+export function checkBestCellsEnvelope(json: Record<string, unknown>, source?: string): CellsIssue[] {
   const errors: CellsIssue[] = [];
   const fail = (path: string, message: string) => errors.push({ path, message });
   // A file of another format, or of a version this code does not know, would be misread field by
@@ -117,16 +124,27 @@ function checkBestCells(json: Record<string, unknown>, source?: string): CellsDo
   requireField(json, 'accuracy', errors, (v) => (typeof v === 'number' && v >= 0 && v <= 1 ? undefined : `expected a number from 0 to 1, got ${describe(v)}`));
   requireField(json, 'episode', errors, (v) => (isInteger(v) && v >= 1 ? undefined : `expected an integer ≥ 1 (episodes count from 1), got ${describe(v)}`));
   requireField(json, 'params', errors, (v) => (isInteger(v) && v >= 0 ? undefined : `expected an integer ≥ 0, got ${describe(v)}`));
-  let space = DEFAULT_SPACE;
   if (!hasOwn(json, 'settings')) fail('settings', 'missing (expected the search settings object)');
   else if (!isObject(json.settings)) fail('settings', `expected an object, got ${describe(json.settings)}`);
-  else {
-    space = spaceOfSettings(json.settings, errors) ?? DEFAULT_SPACE;
+  return errors;
+}
+
+function checkBestCells(json: Record<string, unknown>, source?: string): CellsDocument {
+  const errors = checkBestCellsEnvelope(json, source);
+  let space = DEFAULT_SPACE;
+  if (isObject(json.settings)) {
+    const recorded = recordedSpaceOf(json.settings, errors);
+    // Another space's architecture is no malformed cell pair: say that alone.
+    if (recorded !== undefined && recorded.id !== 'nasnet') {
+      errors.push(otherSpace(recorded.id));
+      throw new CellsValidationError(errors, source);
+    }
+    space = recorded?.shape ?? DEFAULT_SPACE;
     checkChannels(json.settings, errors);
   }
 
   let cells: CellPair | undefined;
-  if (!hasOwn(json, 'cells')) fail('cells', 'missing (expected {normal, reduction})');
+  if (!hasOwn(json, 'cells')) errors.push({ path: 'cells', message: 'missing (expected {normal, reduction})' });
   else {
     try {
       // Wrapped so that paths read cells.normal[0]..., and so a `cells` that is itself a wrapper is refused.
@@ -142,29 +160,98 @@ function checkBestCells(json: Record<string, unknown>, source?: string): CellsDo
   return { kind: 'best-cells', cells, space, best: { ...(json as unknown as BestCellsFile), cells }, wrapper };
 }
 
-/**
- * The search space recorded in settings (blocks 5 and flat where absent); undefined, with issues
- * pushed, when blocks or hierarchical is there but malformed.
- */
-export function spaceOfSettings(settings: Record<string, unknown>, errors: CellsIssue[]): CellSpace | undefined {
-  const before = errors.length;
-  const { blocks = DEFAULT_SPACE.blocks, hierarchical = DEFAULT_SPACE.hierarchical } = settings;
-  if (!isInteger(blocks) || blocks < 1) errors.push({ path: 'settings.blocks', message: `expected an integer ≥ 1, got ${describe(blocks)}` });
-  if (typeof hierarchical !== 'boolean') errors.push({ path: 'settings.hierarchical', message: `expected true or false, got ${describe(hierarchical)}` });
-  if (errors.length > before) return undefined;
-  return { blocks: blocks as number, hierarchical: hierarchical as boolean };
+/** A search's recorded settings in the current SearchConfig's shape; see upgradeSettings. */
+export interface UpgradedSettings {
+  /** The settings as a current SearchConfig document (not validated: readers check what they use). */
+  config: Record<string, unknown>;
+  /** They were version 1's flat keys (`blocks`, `channels`, `dataDir`): errors name those keys. */
+  flat: boolean;
 }
 
-/** settings.channels, which `nascent train` reads: absent, or the filters of the five cells. */
+/**
+ * A search's recorded settings (a run's config.json, best-cells.json's `settings`) of any version,
+ * through upgradeConfig, so that version 1's flat keys are read where the current version keeps
+ * them (blocks at problem.blocks, channels at evaluator.channels, dataDir at problem.data.dir).
+ * Settings without `format` are version 1's flat keys, as best-cells.json documents them
+ * (settings.blocks, .hierarchical, .channels; the data set cifar10 unless they name one), unless
+ * they hold the current sections. Throws
+ * ConfigVersionError for settings of another format or an unknown version.
+ */
+export function upgradeSettings(settings: Record<string, unknown>): UpgradedSettings {
+  const current = settings.format !== undefined || isObject(settings.problem) || isObject(settings.evaluator);
+  // Hand-written flat settings may leave the data set out: cifar10, as for a search.
+  const raw = current ? settings : { dataset: 'cifar10', ...settings, format: SEARCH_CONFIG_FORMAT, version: 1 };
+  return { config: upgradeConfig(raw, 'settings') as Record<string, unknown>, flat: raw.version === 1 };
+}
+
+/** The space recorded settings say a search ran in: NASNet cells of some shape, or NAS-Bench-201's cells. */
+export type RecordedSpace = { id: 'nasnet'; shape: CellSpace } | { id: 'nas-bench-201' };
+
+/**
+ * The space recorded in settings of any version (NASNet with 5 flat blocks where they say
+ * nothing); undefined, with issues pushed, when it is unreadable or blocks or hierarchical is
+ * there but malformed.
+ */
+export function recordedSpaceOf(settings: Record<string, unknown>, errors: CellsIssue[]): RecordedSpace | undefined {
+  let upgraded: UpgradedSettings;
+  try {
+    upgraded = upgradeSettings(settings);
+  } catch (err) {
+    if (!(err instanceof ConfigVersionError)) throw err;
+    errors.push({ path: 'settings', message: err.message.replace(/^settings: /, '') });
+    return undefined;
+  }
+  const { config, flat } = upgraded;
+  const problem = isObject(config.problem) ? config.problem : {};
+  const at = (key: string) => (flat ? `settings.${key}` : `settings.problem.${key}`);
+  const id = problem.space ?? 'nasnet';
+  if (id === 'nas-bench-201') return { id };
+  if (id !== 'nasnet') {
+    errors.push({ path: flat ? 'settings' : 'settings.problem.space', message: `unknown search space ${describe(id)}` });
+    return undefined;
+  }
+  const before = errors.length;
+  const { blocks = DEFAULT_SPACE.blocks, hierarchical = DEFAULT_SPACE.hierarchical } = problem;
+  if (!isInteger(blocks) || blocks < 1) errors.push({ path: at('blocks'), message: `expected an integer ≥ 1, got ${describe(blocks)}` });
+  if (typeof hierarchical !== 'boolean') errors.push({ path: at('hierarchical'), message: `expected true or false, got ${describe(hierarchical)}` });
+  if (errors.length > before) return undefined;
+  return { id, shape: { blocks: blocks as number, hierarchical: hierarchical as boolean } };
+}
+
+/**
+ * The NASNet space recorded in settings of any version (blocks 5 and flat where absent);
+ * undefined, with issues pushed, when it is unreadable, malformed, or another space's.
+ */
+export function spaceOfSettings(settings: Record<string, unknown>, errors: CellsIssue[]): CellSpace | undefined {
+  const recorded = recordedSpaceOf(settings, errors);
+  if (recorded === undefined) return undefined;
+  if (recorded.id !== 'nasnet') {
+    errors.push(otherSpace(recorded.id));
+    return undefined;
+  }
+  return recorded.shape;
+}
+
+const otherSpace = (id: string): CellsIssue => ({ path: 'settings', message: `records a search of the ${id} space, whose architectures are not NASNet cells` });
+
+/** The channels recorded in settings (settings.channels, or evaluator.channels), which `nascent train` reads: absent, or the filters of the five cells. */
 function checkChannels(settings: Record<string, unknown>, errors: CellsIssue[]): void {
-  const { channels } = settings;
+  let upgraded: UpgradedSettings;
+  try {
+    upgraded = upgradeSettings(settings);
+  } catch {
+    return; // recordedSpaceOf has said so
+  }
+  const evaluator = isObject(upgraded.config.evaluator) ? upgraded.config.evaluator : {};
+  const path = upgraded.flat ? 'settings.channels' : 'settings.evaluator.channels';
+  const { channels } = evaluator;
   if (channels === undefined) return;
   if (!Array.isArray(channels) || channels.length !== 5) {
-    errors.push({ path: 'settings.channels', message: `expected 5 channel counts, got ${describe(channels)}` });
+    errors.push({ path, message: `expected 5 channel counts, got ${describe(channels)}` });
     return;
   }
   channels.forEach((c, i) => {
-    if (!isInteger(c) || c < 1) errors.push({ path: `settings.channels[${i}]`, message: `expected an integer ≥ 1, got ${describe(c)}` });
+    if (!isInteger(c) || c < 1) errors.push({ path: `${path}[${i}]`, message: `expected an integer ≥ 1, got ${describe(c)}` });
   });
 }
 
