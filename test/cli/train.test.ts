@@ -110,7 +110,7 @@ describe('nascent train', () => {
     const usage = nascent(['--epochs', '1']);
     expect(usage.code).toBe(2);
     expect(usage.err).toMatch(/missing --cells FILE/);
-    expect(usage.err).toMatch(/usage: nascent train/);
+    expect(usage.err).toMatch(/run 'nascent train --help' for its flags\n$/);
 
     const noTest = join(work, 'no-test');
     const dir = writeLearnableCifar(noTest, 4);
@@ -119,6 +119,83 @@ describe('nascent train', () => {
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/test_batch\.bin is missing: nascent train reports accuracy on the CIFAR-10 test batch/);
     expect(existsSync(out)).toBe(false);
+  });
+
+  it("trains a real search's best cells where the search read its data: the run's data directory, channels and blocks", () => {
+    // A real (tiny) search of 1-block cells at its own channels; nothing about the data is passed to
+    // train, and a download would fail at once (an unreachable mirror, an empty cache).
+    const run = join(work, 'search');
+    const search = spawnSync(
+      process.execPath,
+      [BIN, 'search', 'cifar10', '--episodes', '1', '--epochs', '1', '--batch-size', '16', '--train-limit', '32', '--val-limit', '16', '--blocks', '1'].concat([
+        '--channels',
+        '1,2,2,2,3',
+        '--seed',
+        '7',
+        '--backend',
+        'wasm',
+        '--no-report',
+        '--data-dir',
+        data,
+        '--out',
+        run,
+      ]),
+      { cwd: ROOT, encoding: 'utf8', timeout: 240_000 },
+    );
+    expect(search.status, search.stderr).toBe(0);
+    const nowhere = ['--data-url', 'http://127.0.0.1:9/cifar-10-binary.tar.gz', '--allow-http'];
+    const env = { ...process.env, NASCENT_DATA: join(work, 'empty-cache') };
+    const train = (cells: string, out: string, more: string[] = []) => {
+      const r = spawnSync(
+        process.execPath,
+        [BIN, 'train', '--cells', cells, '--epochs', '1', '--train-limit', '64', '--batch-size', '32', '--backend', 'wasm'].concat([
+          '--seed',
+          '5',
+          '--out',
+          out,
+          ...nowhere,
+          ...more,
+        ]),
+        { cwd: ROOT, encoding: 'utf8', timeout: 240_000, env },
+      );
+      return { code: r.status, out: r.stdout, err: r.stderr };
+    };
+    const fromRun = join(work, 'from-run');
+    const r = train(join(run, 'best-cells.json'), fromRun);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/data: 64 training and 50 test images from /);
+    const result = JSON.parse(readFileSync(join(fromRun, 'result.json'), 'utf8'));
+    expect(result.dataDir).toBe(batches);
+    expect(result.settings).toMatchObject({ channels: [1, 2, 2, 2, 3], blocks: 1, hierarchical: false, dataset: 'cifar10' });
+
+    // A version-1 best-cells file (flat settings, `dataDir` where the data was loaded from) reads the same way.
+    const v1 = join(work, 'v1-best-cells.json');
+    const best = JSON.parse(readFileSync(join(run, 'best-cells.json'), 'utf8'));
+    const settings = { format: 'nascent.search-config', version: 1, dataset: 'cifar10', dataDir: batches, channels: [1, 2, 2, 3, 3], blocks: 1, episodes: 1 };
+    writeFileSync(v1, JSON.stringify({ ...best, settings }));
+    const fromV1 = join(work, 'from-v1');
+    const old = train(v1, fromV1, ['--json']);
+    expect(old.code, old.err).toBe(0);
+    // --json: stdout is result.json's content and nothing else; the progress went to stderr.
+    const printed = JSON.parse(old.out);
+    expect(printed).toEqual(JSON.parse(readFileSync(join(fromV1, 'result.json'), 'utf8')));
+    expect(printed).toMatchObject({ dataDir: batches, settings: { channels: [1, 2, 2, 3, 3], blocks: 1 } });
+    expect(old.err).toMatch(/data: 64 training and 50 test images from /);
+  });
+
+  it('refuses an --out that is a file or lies under one before loading anything', () => {
+    const file = join(work, 'a-file');
+    writeFileSync(file, 'x');
+    // No data where it would load from: a check made after loading would fail on that first.
+    const noData = ['--data-dir', join(work, 'no-data-here'), '--backend', 'wasm'];
+    const isFile = nascent(['--cells', bestFile, '--out', file, ...noData]);
+    expect(isFile.code).toBe(1);
+    expect(isFile.err).toBe(`nascent train: error: --out ${file} is a file, not a directory: choose another --out\n`);
+    const under = nascent(['--cells', bestFile, '--out', join(file, 'model'), ...noData]);
+    expect(under.code).toBe(1);
+    expect(under.err).toBe(`nascent train: error: --out ${join(file, 'model')} cannot be made: ${file} is a file, not a directory\n`);
+    expect(readFileSync(file, 'utf8')).toBe('x');
   });
 
   it('stops on Ctrl-C between batches and writes nothing', async () => {

@@ -1,10 +1,10 @@
 // `nascent train --cells FILE`: trains the cells a search found, from scratch, on every training
 // image of the data set (all 50,000 of CIFAR-10), then reports its test accuracy and writes the model
 // (tfjs layers format) and result.json. The training itself is src/evaluators/child/final-train.ts; this file wires it up.
-import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { BACKEND_CHOICES, describeBackend, prepareBackend, type BackendChoice } from '../../backend/index.js';
-import { readCellsFile, type CellsDocument } from '../../spaces/nasnet/cells-file.js';
+import { readCellsFile, upgradeSettings, type CellsDocument } from '../../spaces/nasnet/cells-file.js';
 import { formatCells } from '../../spaces/nasnet/format.js';
 import { cellsHash } from '../../spaces/nasnet/key.js';
 import { defaultMicroBatch, FINAL_BN_BATCHES, trainFinal, type FinalTrainResult } from '../../evaluators/child/final-train.js';
@@ -93,6 +93,7 @@ export const trainCommand: CommandSpec = {
     { name: 'backend', type: 'enum', choices: BACKEND_CHOICES, default: 'auto', help: 'tfjs backend' },
     ...DATA_FLAGS,
     { name: 'out', type: 'string', defaultLabel: "<cells file's directory>/train-<timestamp>", help: 'directory for the model and result.json' },
+    { name: 'json', type: 'bool', help: "print result.json's content as one JSON object on stdout (progress goes to stderr)" },
   ],
   examples: [
     'nascent train --cells runs/20250101-120000Z/best-cells.json',
@@ -117,24 +118,52 @@ export interface TrainSettings {
   out: string;
 }
 
-/** Channels recorded by the search that found the cells, when the file has them. */
-function recordedChannels(doc: CellsDocument): number[] | undefined {
-  const settings = doc.wrapper?.settings as { channels?: unknown } | undefined;
-  const c = settings?.channels;
-  return Array.isArray(c) && c.length === 5 && c.every((x) => Number.isInteger(x) && x >= 1) ? (c as number[]) : undefined;
+/** What the search that found the cells recorded of its child networks and data, where the file says. */
+export interface RecordedTraining {
+  channels?: number[];
+  dataset?: string;
+  /** folder:DIR only. */
+  imageSize?: number;
+  /** Where the search read its data from, when that directory is still there. */
+  dataDir?: string;
 }
 
-/** The data set (and, for a folder, image size) the search that found the cells ran on, when the file records one. */
-function recordedDataset(doc: CellsDocument): { dataset?: string; imageSize?: number } {
-  const settings = doc.wrapper?.settings as { dataset?: unknown; imageSize?: unknown } | undefined;
-  const dataset = typeof settings?.dataset === 'string' && settings.dataset !== 'nas-bench-201' ? settings.dataset : undefined;
-  const imageSize = Number.isInteger(settings?.imageSize) ? (settings!.imageSize as number) : undefined;
-  return { dataset, imageSize };
+type Json = Record<string, unknown>;
+const objectAt = (v: unknown): Json => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {});
+
+/**
+ * The recorded settings of a cells file (best-cells.json's `settings`, a run's config.json of any
+ * version), read through upgradeConfig: evaluator.channels, problem.data.dataset and .imageSize, and
+ * the data directory: problem.data.dir (what --data-dir said; version 1's `dataDir`), else
+ * run.data.dataDir (where the data was found), whichever still exists.
+ */
+export function recordedTraining(doc: CellsDocument): RecordedTraining {
+  const settings = doc.wrapper?.settings;
+  if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) return {};
+  let config: Json;
+  try {
+    config = upgradeSettings(settings as Json).config;
+  } catch {
+    return {};
+  }
+  const problem = objectAt(config.problem);
+  if (problem.space !== undefined && problem.space !== 'nasnet') return {};
+  const data = objectAt(problem.data);
+  const c = objectAt(config.evaluator).channels;
+  const channels = Array.isArray(c) && c.length === 5 && c.every((x) => Number.isInteger(x) && x >= 1) ? (c as number[]) : undefined;
+  const dirs = [data.dir, objectAt(objectAt(config.run).data).dataDir].filter((d): d is string => typeof d === 'string' && d !== '');
+  const dataDir = dirs.find((d) => existsSync(d));
+  return {
+    ...(channels ? { channels } : {}),
+    ...(typeof data.dataset === 'string' ? { dataset: data.dataset } : {}),
+    ...(Number.isInteger(data.imageSize) ? { imageSize: data.imageSize as number } : {}),
+    ...(dataDir !== undefined ? { dataDir } : {}),
+  };
 }
 
 export function trainSettingsFromArgs(args: ParsedArgs, doc: CellsDocument, cellsFile: string): TrainSettings {
   const f = args.flags;
-  const recorded = recordedDataset(doc);
+  const recorded = recordedTraining(doc);
   const dataset = datasetNameFromArg((f.dataset as string | undefined) ?? recorded.dataset ?? 'cifar10', trainCommand);
   const imageSize = imageSizeFromArgs(args, dataset, trainCommand);
   return {
@@ -144,41 +173,76 @@ export function trainSettingsFromArgs(args: ParsedArgs, doc: CellsDocument, cell
       ? { imageSize: args.given.has('image-size') || dataset !== recorded.dataset ? imageSize : (recorded.imageSize ?? imageSize) }
       : {}),
     epochs: f.epochs as number,
-    channels: (f.channels as number[] | undefined) ?? recordedChannels(doc) ?? DEFAULT_CHANNELS,
+    channels: (f.channels as number[] | undefined) ?? recorded.channels ?? DEFAULT_CHANNELS,
     batchSize: f['batch-size'] as number,
     lr: f.lr as number,
     seed: (f.seed as number | undefined) ?? Math.floor(Math.random() * 2 ** 31),
     ...(f['train-limit'] !== undefined ? { trainLimit: f['train-limit'] as number } : {}),
     ...(f['micro-batch'] !== undefined ? { microBatch: f['micro-batch'] as number } : {}),
     backend: f.backend as BackendChoice,
-    ...(f['data-dir'] !== undefined ? { dataDir: dataSourceFromArgs(args, trainCommand).dataDir } : {}),
+    // The search's own data directory, for its own data set, before any cache or download.
+    ...(f['data-dir'] !== undefined
+      ? { dataDir: dataSourceFromArgs(args, trainCommand).dataDir }
+      : recorded.dataDir !== undefined && dataset === recorded.dataset
+        ? { dataDir: recorded.dataDir }
+        : {}),
     out: resolve((f.out as string | undefined) ?? join(dirname(cellsFile), `train-${timestamp()}`)),
   };
 }
 
-/** Makes `out` (refusing one that already holds a trained model); returns whether it was created. */
-function prepareOut(out: string): boolean {
+/**
+ * Refuses, before anything slow, an `out` the model cannot be written to: a file, a directory that
+ * holds an earlier training or cannot be written, or a place that cannot be made. Makes nothing.
+ */
+export function checkOut(out: string): void {
   if (existsSync(out)) {
-    if (!statSync(out).isDirectory()) throw new Error(`--out ${out} is a file, not a directory`);
+    if (!statSync(out).isDirectory()) throw new Error(`--out ${out} is a file, not a directory: choose another --out`);
     const taken = [MODEL_FILE, WEIGHTS_FILE, RESULT_FILE].filter((name) => existsSync(join(out, name)));
     if (taken.length > 0) throw new Error(`${out} already holds ${taken.join(', ')} of an earlier training; choose another --out`);
+    if (!writable(out)) throw new Error(`--out ${out} cannot be written to (no permission)`);
+    return;
+  }
+  let parent = dirname(out);
+  while (!existsSync(parent)) parent = dirname(parent);
+  if (!statSync(parent).isDirectory()) throw new Error(`--out ${out} cannot be made: ${parent} is a file, not a directory`);
+  if (!writable(parent)) throw new Error(`--out ${out} cannot be made: ${parent} is not writable`);
+}
+
+function writable(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
     return false;
   }
+}
+
+/** Makes `out` (checked again: the training took a while); returns whether it was created. */
+function prepareOut(out: string): boolean {
+  checkOut(out);
+  if (existsSync(out)) return false;
   mkdirSync(out, { recursive: true });
   return true;
 }
 
-export async function runTrainCommand(args: ParsedArgs, log: (line: string) => void = console.log): Promise<number> {
+export async function runTrainCommand(args: ParsedArgs, print: (line: string) => void = console.log): Promise<number> {
+  // With --json, stdout holds the result alone; everything said on the way goes to stderr.
+  const json = args.flags.json === true;
+  const log = json ? (line: string) => console.error(line) : print;
   const cellsArg = args.flags.cells as string | undefined;
   if (cellsArg === undefined) throw new UsageError('missing --cells FILE (a best-cells.json, or a {normal, reduction} pair)', trainCommand);
   const cellsFile = resolve(cellsArg);
   // Checked before anything slow, so a bad file fails at once; CellsValidationError lists every problem.
   const doc = readCellsFile(cellsFile, { space: spaceFromFlags(args) });
   const s = trainSettingsFromArgs(args, doc, cellsFile);
+  checkOut(s.out);
   const key = cellsHash(doc.cells);
   const searchAccuracy = doc.best?.accuracy;
   log(`cells: ${cellsFile} (${doc.kind}, key ${key}${searchAccuracy !== undefined ? `, validation accuracy ${searchAccuracy.toFixed(4)} in the search` : ''})`);
   log(formatCells(doc.cells));
+
+  if (args.flags['data-dir'] === undefined && s.dataDir !== undefined)
+    log(`data directory: ${s.dataDir} (where the search read its data, recorded in ${basename(cellsFile)}; --data-dir overrides it)`);
 
   const backend = await prepareBackend(s.backend);
   for (const line of describeBackend(backend)) log(line);
@@ -204,7 +268,12 @@ export async function runTrainCommand(args: ParsedArgs, log: (line: string) => v
     `training ${s.epochs} epoch${s.epochs === 1 ? '' : 's'}, channels ${s.channels.join(',')}, batch ${s.batchSize}${microBatch ? ` (micro-batches of ${microBatch})` : ''}, lr ${s.lr}, seed ${s.seed}`,
   );
 
-  const progress = new TrainProgress({ epochs: s.epochs, images: train.count, batchSize: s.batchSize });
+  const progress = new TrainProgress({
+    epochs: s.epochs,
+    images: train.count,
+    batchSize: s.batchSize,
+    ...(json ? { write: (t: string) => process.stderr.write(t), isTTY: Boolean(process.stderr.isTTY) } : {}),
+  });
   // Ctrl-C stops between two batches and writes nothing; a second one ends the process at once.
   // Once the files are being written, both wait for the writes to finish.
   const stop = new AbortController();
@@ -263,7 +332,7 @@ export async function runTrainCommand(args: ParsedArgs, log: (line: string) => v
         classes: data.classes,
       },
     });
-    writeJsonAtomic(join(s.out, RESULT_FILE), {
+    const written = {
       format: 'nascent.train-result',
       version: 1,
       cells: doc.cells,
@@ -284,13 +353,15 @@ export async function runTrainCommand(args: ParsedArgs, log: (line: string) => v
       ...(cifar ? {} : { data: { ...data.record, imageShape: [train.height, train.width, train.channels], classes: data.classes } }),
       model: MODEL_FILE,
       time: new Date().toISOString(),
-    });
+    };
+    writeJsonAtomic(join(s.out, RESULT_FILE), written);
     log(`test accuracy ${result.testAccuracy.toFixed(4)} on ${result.testImages} test images${synthetic ? ' (SYNTHETIC data)' : ''}`);
     log(
       `trained ${result.params} parameters for ${s.epochs} epoch${s.epochs === 1 ? '' : 's'} on ${result.trainImages} images in ${formatDuration(result.seconds)}`,
     );
     log(`model: ${join(s.out, MODEL_FILE)} (+ ${WEIGHTS_FILE}, ${(weightsBytes / 1e6).toFixed(2)} MB)`);
     log(`result: ${join(s.out, RESULT_FILE)}`);
+    if (json) print(JSON.stringify(written, null, 2));
     return 0;
   } catch (err) {
     progress.clear();
