@@ -89,6 +89,26 @@ ${differ.length === 0 && runs.length > 1 ? '<p>The runs have the same settings.<
 `;
 }
 
+const OUT_EXTENSIONS = ['.svg', '.png', '.html'];
+
+/**
+ * What is wrong with `out` as the place for a comparison, before anything is read or made; undefined
+ * when nothing is. It is a directory (made when missing), or a file name ending in .svg, .png or
+ * .html; a name that looks like another kind of file (`x.jpg`) or an existing file is refused, where
+ * it would have become a directory, or an error after the plots were drawn.
+ */
+export function compareOutProblem(out: string): string | undefined {
+  const abs = resolve(out);
+  const ext = extname(abs).toLowerCase();
+  if (existsSync(abs)) {
+    if (statSync(abs).isDirectory() || OUT_EXTENSIONS.includes(ext)) return undefined;
+    return `--out ${abs}: is a file, not a directory (compare writes compare.{svg,png,html} into a directory, or files named *.svg, *.png and *.html)`;
+  }
+  if (/^\.[a-z][a-z0-9]{1,4}$/.test(ext) && !OUT_EXTENSIONS.includes(ext))
+    return `--out ${abs}: compare writes an .svg, a .png and an .html; give a directory for compare.{svg,png,html}, or a file name ending in .svg, .png or .html (${join(dirname(abs), `${basename(abs, extname(abs))}.png`)})`;
+  return undefined;
+}
+
 /**
  * Where the comparison goes: `out` ending in .svg, .png or .html names the files (all three are
  * written, side by side); any other `out` is a directory that receives compare.{svg,png,html}.
@@ -96,13 +116,15 @@ ${differ.length === 0 && runs.length > 1 ? '<p>The runs have the same settings.<
 export function comparePaths(out: string): { svg: string; png: string; html: string } {
   const abs = resolve(out);
   const ext = extname(abs).toLowerCase();
-  const isFile = ['.svg', '.png', '.html'].includes(ext) && !(existsSync(abs) && statSync(abs).isDirectory());
+  const isFile = OUT_EXTENSIONS.includes(ext) && !(existsSync(abs) && statSync(abs).isDirectory());
   const stem = isFile ? join(dirname(abs), basename(abs, extname(abs))) : join(abs, 'compare');
   return { svg: `${stem}.svg`, png: `${stem}.png`, html: `${stem}.html` };
 }
 
 export async function writeComparison(runDirs: string[], out = '.'): Promise<{ files: string[] }> {
   if (runDirs.length === 0) throw new ReportError('compare needs at least one run directory');
+  const outProblem = compareOutProblem(out);
+  if (outProblem !== undefined) throw new ReportError(outProblem);
   const seen = new Map<string, string>();
   for (const d of runDirs) {
     const abs = resolve(d);

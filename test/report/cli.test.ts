@@ -40,6 +40,20 @@ describe('nascent report', () => {
     expect(existsSync(join(other, 'normal.svg'))).toBe(true);
   });
 
+  it('--json prints one object, the run and the files written, and nothing else', async () => {
+    const dir = join(tempDir(), 'run');
+    writeFakeRun(dir, { episodes: 4 });
+    const r = await nascent(['report', dir, '--json']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const printed = JSON.parse(r.out);
+    expect(Object.keys(printed).sort()).toEqual(['files', 'index', 'run']);
+    expect(printed.run).toBe(dir);
+    expect(printed.index).toBe(join(dir, 'report', 'index.html'));
+    expect(printed.files).toHaveLength(9);
+    for (const f of printed.files) expect(existsSync(f), f).toBe(true);
+  });
+
   it('exits 1 naming the path when the directory is missing, not a run, or its trials are damaged', async () => {
     const root = tempDir();
     const missing = await nascent(['report', join(root, 'nope')]);
@@ -89,6 +103,32 @@ describe('nascent compare', () => {
     const named = join(root, 'charts', 'both.png');
     expect((await nascent(['compare', join(root, 'ctl'), join(root, 'rnd'), '--out', named])).code).toBe(0);
     for (const ext of ['svg', 'png', 'html']) expect(existsSync(join(root, 'charts', `both.${ext}`))).toBe(true);
+  });
+
+  it('refuses an --out that names a file it cannot write (x.jpg, an existing file) before reading the runs, making nothing', async () => {
+    const root = tempDir();
+    writeFakeRun(join(root, 'ctl'), { episodes: 3 });
+    const jpg = join(root, 'x.jpg');
+    const r = await nascent(['compare', join(root, 'ctl'), '--out', jpg]);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(
+      `nascent compare: --out ${jpg}: compare writes an .svg, a .png and an .html; give a directory for compare.{svg,png,html}, or a file name ending in .svg, .png or .html (${join(root, 'x.png')})\nrun 'nascent compare --help' for its flags`,
+    );
+    expect(existsSync(jpg)).toBe(false);
+    // A directory of that name is a directory all the same.
+    mkdirSync(jpg);
+    expect((await nascent(['compare', join(root, 'ctl'), '--out', jpg])).code).toBe(0);
+    expect(existsSync(join(jpg, 'compare.svg'))).toBe(true);
+    const file = join(root, 'notes');
+    writeFileSync(file, 'mine');
+    const onFile = await nascent(['compare', join(root, 'ctl'), '--out', file]);
+    expect(onFile.code).toBe(2);
+    expect(onFile.err).toMatch(/--out .*notes: is a file, not a directory/);
+    expect(readFileSync(file, 'utf8')).toBe('mine');
+    // Nor does a run that is not there get as far as making --out.
+    const missing = await nascent(['compare', join(root, 'nothing'), '--out', join(root, 'made')]);
+    expect(missing.code).toBe(1);
+    expect(existsSync(join(root, 'made'))).toBe(false);
   });
 
   it('labels runs that share a directory name by more of their path, and refuses a run given twice', async () => {

@@ -1,7 +1,7 @@
 // `nascent compare <run>...`: best accuracy so far of several runs on one chart.
 import { relative } from 'node:path';
-import { writeComparison } from '../../report/compare.js';
-import type { CommandSpec, ParsedArgs } from '../flags.js';
+import { compareOutProblem, writeComparison } from '../../report/compare.js';
+import { type CommandSpec, type ParsedArgs, UsageError } from '../flags.js';
 
 export const compareCommand: CommandSpec = {
   name: 'compare',
@@ -16,7 +16,7 @@ export const compareCommand: CommandSpec = {
       type: 'string',
       default: '.',
       defaultLabel: 'the current directory',
-      help: 'directory for compare.{svg,png,html}, or a file name ending in .svg/.png/.html',
+      help: 'directory for compare.{svg,png,html}, or a file name ending in .svg/.png/.html (all three are written beside it)',
     },
   ],
   examples: ['nascent compare runs/controller-7 runs/random-7', 'nascent compare runs/* --out /tmp/all-runs.png'],
@@ -29,6 +29,9 @@ function shown(path: string): string {
 }
 
 export async function runCompareCommand(args: ParsedArgs, log: (line: string) => void = console.log): Promise<number> {
+  // A bad --out is the command line's mistake: said before any run is read.
+  const outProblem = compareOutProblem(args.flags.out as string);
+  if (outProblem !== undefined) throw new UsageError(outProblem, compareCommand);
   const { files } = await writeComparison(args.positionals, args.flags.out as string);
   log(`compared ${args.positionals.length} run${args.positionals.length === 1 ? '' : 's'}:`);
   for (const f of files) log(`  ${shown(f)}`);
