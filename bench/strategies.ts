@@ -19,7 +19,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { PRESETS, strategySettingsOf, type PresetName } from '../src/cli/commands/search-settings.js';
+import { resolveSearchConfig } from '../src/config/resolve.js';
+import type { PresetName } from '../src/config/schema.js';
+import { strategySettingsOf } from '../src/run/parts.js';
 import { nasnetSpace } from '../src/spaces/nasnet/space.js';
 import { MovingBaseline } from '../src/strategies/controller/baseline.js';
 import { ensureNatsBenchTable, NB201_DATASETS, readNatsBenchTable, type Nb201Dataset } from '../src/data/nats-bench.js';
@@ -39,7 +41,8 @@ const arg = (name: string, fallback: string) => {
 const SEEDS = Number(arg('seeds', '50'));
 const only = arg('only', 'all');
 const outDir = resolve(arg('out', join(ROOT, '.tmp', 'bench-strategies')));
-const preset = PRESETS[arg('preset', 'tuned') as PresetName];
+// The strategies' settings as a search with this preset resolves them (the CLI's and the library's defaults).
+const strategyConfig = resolveSearchConfig({ strategy: { preset: arg('preset', 'tuned') as PresetName } }, { source: '--preset' }).strategy;
 const strategies = arg('strategies', STRATEGY_NAMES.join(',')).split(',');
 const JOBS = Math.max(1, Math.min(SEEDS, Number(arg('jobs', String(availableParallelism())))));
 /** Worker mode: `--worker problem:strategy:first:last` prints that range's curves as JSON. */
@@ -52,7 +55,7 @@ type Score = (actions: number[]) => number;
 
 /** Best-so-far after each query of one search. */
 async function run(name: StrategyName, decisions: readonly Decision[], seed: number, score: Score, budget: number): Promise<number[]> {
-  const strategy = makeStrategy(name, decisions, seed, strategySettingsOf(preset));
+  const strategy = makeStrategy(name, decisions, seed, strategySettingsOf(strategyConfig));
   const baseline = new MovingBaseline({ window: 20, initial: 0.1 });
   const curve: number[] = [];
   let best = 0;
@@ -192,7 +195,10 @@ if (only === 'all' || only === 'nasnet') {
   await plot(all, 'nasnet-objective', 'objective (1 = hidden optimum)');
 }
 mkdirSync(outDir, { recursive: true });
-writeFileSync(join(outDir, 'results.json'), JSON.stringify({ seeds: SEEDS, preset, results: all.map(({ curve: _c, ...r }) => r) }, null, 2));
+writeFileSync(
+  join(outDir, 'results.json'),
+  JSON.stringify({ seeds: SEEDS, preset: strategyConfig.preset, controller: strategyConfig.controller, results: all.map(({ curve: _c, ...r }) => r) }, null, 2),
+);
 console.log(`curves and results.json in ${outDir}`);
 const at150 = (s: StrategyName) => all.find((r) => r.problem === 'nb201-cifar10' && r.strategy === s)?.at[150];
 const [c, r] = [at150('controller'), at150('random')];

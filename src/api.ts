@@ -1,20 +1,17 @@
-// nascent as a library: search and train from your own code, on a data set by name, a Dataset
-// object, or images you hold in memory, with a built-in strategy or your own Strategy object, and
-// the trained-child evaluator or your own Evaluator. The CLI's commands are wirings of the same
-// pieces; this module is the smaller, programmatic wiring (no flags, no progress bars, no report).
-import { join, resolve } from 'node:path';
-import { describeBackend, prepareBackend, type BackendChoice } from './backend/index.js';
-import { nasnetSpace } from './spaces/nasnet/space.js';
-import type { CellPair } from './spaces/nasnet/types.js';
-import { defaultMicroBatch, trainFinal, type FinalTrainResult } from './evaluators/child/final-train.js';
-import { ChildManager, CHILD_DEFAULTS } from './evaluators/child/manager.js';
-import { MovingBaseline } from './strategies/controller/baseline.js';
+// nascent as a library. `search(config)` runs any search the CLI can (trained children, Hyperband,
+// pruning, the MnasNet objective, weight sharing, the NAS-Bench-201 table) from a SearchConfig, and
+// `resume(dir)` continues one: both are the runner's (src/run/runner.ts), which the CLI calls too,
+// so a library run and a CLI run of the same config are the same search. Your own images, Strategy
+// or Evaluator plug in through the options. `train(cells)` trains found cells from scratch.
+import { describeBackend, prepareBackend } from './backend/index.js';
+import type { BackendChoice, SearchConfig, SearchConfigInput } from './config/schema.js';
 import { arrayDataset, resolveDataset, type ArrayDatasetInput, type Dataset, type DatasetLoadOptions } from './data/datasets.js';
-import { runSearch, type SearchEvent } from './search/loop.js';
-import { makeStrategy, STRATEGY_NAMES, type StrategyName, type StrategySettings } from './strategies/index.js';
-import type { Evaluator, Strategy } from './search/types.js';
-import { RunStore } from './store/run-store.js';
-import type { TrialRecord } from './store/records.js';
+import { defaultMicroBatch, trainFinal, type FinalTrainResult } from './evaluators/child/final-train.js';
+import { CHILD_DEFAULTS } from './evaluators/child/manager.js';
+import { resume as resumeRun, search as runSearchConfig, type ResumeOverrides, type RunOptions, type SearchResult } from './run/runner.js';
+import type { CellPair } from './spaces/nasnet/types.js';
+
+export type { SearchResult, RunOptions, ResumeOverrides, RunEvent } from './run/runner.js';
 
 /** The default filters of the five cells (the book's `initial_channels ** width`). */
 export const DEFAULT_CHANNELS = [4, 16, 16, 256, 256];
@@ -28,137 +25,44 @@ function datasetOf(input: DataInput): Dataset {
   return arrayDataset(input as ArrayDatasetInput);
 }
 
-const isStrategy = (s: unknown): s is Strategy =>
-  typeof s === 'object' && s !== null && typeof (s as Strategy).propose === 'function' && typeof (s as Strategy).observe === 'function';
-
-export interface SearchOptions {
-  /** What children train on (default 'cifar10'); not needed with an `evaluator` of your own. */
-  data?: DataInput;
-  /** Options for loading it: limits, split seed, data directory, image size of a folder, a log. */
-  dataOptions?: DatasetLoadOptions;
-  /** A strategy by name (default 'controller') or your own object behind the Strategy interface. */
-  strategy?: StrategyName | Strategy;
-  /** Settings of a built-in strategy. */
-  strategySettings?: StrategySettings;
-  /** Your own evaluator (it gets each architecture, a CellPair); default: a ChildManager training children on `data`. */
-  evaluator?: Evaluator<CellPair>;
-  /** Run directory (trials.jsonl, best-cells.json, checkpoint.json); default runs/<timestamp>. */
+export interface SearchOptions extends Omit<RunOptions, 'dataset'> {
+  /** Run directory (config.json, trials.jsonl, best-cells.json, ...); default runs/<timestamp>. */
   out?: string;
-  episodes?: number;
-  epochs?: number;
-  batchSize?: number;
-  lr?: number;
-  channels?: number[];
-  blocks?: number;
-  hierarchical?: boolean;
-  seed?: number;
-  backend?: BackendChoice;
-  microBatch?: number;
-  /** Every event of the loop (episode start, epochs, batches, episode end with the trial). */
-  onEvent?(event: SearchEvent): void;
-  log?: (line: string) => void;
-  signal?: AbortSignal;
+  /** Images of your own (or a Dataset object) instead of the config's named data set. */
+  data?: DataInput;
 }
-
-export interface SearchResult {
-  /** The best trial (cells, accuracy, episode, params, ...); undefined when no child trained. */
-  best?: TrialRecord;
-  trials: TrialRecord[];
-  /** The run directory. */
-  dir: string;
-  backend: string;
-}
-
-const stamp = () =>
-  new Date()
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z')
-    .replace('T', '-');
 
 /**
- * Searches NASNet cells. Loads `data`, trains one child per episode (or asks your evaluator),
- * feeds `accuracy - moving baseline` to the strategy, and records every trial in `out`.
+ * Runs the search `config` describes: a SearchConfig, any field with a default left out (see
+ * docs/reference/config.md and schema/search-config.schema.json). Every trial is recorded in the
+ * run directory as it finishes; `options.signal` stops after the episode in hand, and
+ * `resume(result.dir)` goes on from there.
  */
-export async function search(options: SearchOptions = {}): Promise<SearchResult> {
-  const log = options.log ?? (() => {});
-  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
-  const episodes = options.episodes ?? 150;
-  const space = nasnetSpace({ blocks: options.blocks ?? 5, hierarchical: options.hierarchical ?? false });
-  const backend = await prepareBackend(options.backend ?? 'auto');
-  for (const line of describeBackend(backend)) log(line);
+export function search(config: SearchConfigInput | SearchConfig = {}, options: SearchOptions = {}): Promise<SearchResult> {
+  const { data, ...rest } = options;
+  if (data === undefined) return runSearchConfig(config, rest);
+  const dataset = datasetOf(data);
+  // Your own images stand where the config names a data set; the run records their name.
+  const problem = (config.problem ?? { space: 'nasnet' }) as Record<string, unknown>;
+  if (problem.space !== undefined && problem.space !== 'nasnet')
+    throw new RangeError(`options.data gives images, but the config searches ${String(problem.space)}, which reads none`);
+  const withData = {
+    ...config,
+    problem: { ...problem, space: 'nasnet', data: { ...(problem.data as object | undefined), dataset: dataset.name } },
+  } as SearchConfigInput;
+  return runSearchConfig(withData, { ...rest, dataset });
+}
 
-  let evaluator = options.evaluator as Evaluator | undefined;
-  let data: Record<string, unknown> = { evaluator: 'custom' };
-  const channels = options.channels ?? DEFAULT_CHANNELS;
-  const epochs = options.epochs ?? CHILD_DEFAULTS.epochs;
-  if (!evaluator) {
-    const dataset = datasetOf(options.data ?? 'cifar10');
-    const splits = await dataset.load({ log, ...options.dataOptions, test: false });
-    log(
-      `data: ${splits.train.count} training and ${splits.val.count} validation images (disjoint) from ${splits.source}, ${splits.shape.height}x${splits.shape.width}x${splits.shape.channels}, ${splits.classes.length} classes`,
-    );
-    evaluator = new ChildManager({
-      data: { train: splits.train, val: splits.val },
-      numClasses: splits.classes.length,
-      channels,
-      epochs,
-      batchSize: options.batchSize ?? CHILD_DEFAULTS.batchSize,
-      learningRate: options.lr ?? CHILD_DEFAULTS.learningRate,
-      seed,
-      hierarchical: options.hierarchical ?? false,
-      microBatch: options.microBatch ?? defaultMicroBatch(backend.name),
-    });
-    data = { dataset: dataset.name, ...splits.record, imageShape: [splits.shape.height, splits.shape.width, splits.shape.channels], classes: splits.classes };
-  }
-  const given = options.strategy ?? 'controller';
-  if (!isStrategy(given) && !(STRATEGY_NAMES as readonly string[]).includes(given))
-    throw new RangeError(`unknown strategy ${JSON.stringify(given)} (one of ${STRATEGY_NAMES.join(', ')}, or a Strategy object)`);
-  const strategy = isStrategy(given) ? given : makeStrategy(given, space.decisions, seed, options.strategySettings);
-  const settings = {
-    format: 'nascent.search-config',
-    version: 1,
-    library: true,
-    episodes,
-    epochs,
-    channels,
-    blocks: options.blocks ?? 5,
-    hierarchical: options.hierarchical ?? false,
-    seed,
-    strategy: isStrategy(given) ? given.name : given,
-    space: { id: space.id, ...space.settings },
-    ...data,
-    backendUsed: backend.name,
-    created: new Date().toISOString(),
-  };
-  const store = RunStore.create(resolve(options.out ?? join('runs', stamp())), settings);
-  try {
-    log(`run: ${store.dir}`);
-    const outcome = await runSearch({
-      store,
-      space,
-      strategy,
-      evaluator,
-      baseline: new MovingBaseline({ window: 20, initial: 0.1 }),
-      episodes,
-      backend: backend.name,
-      settings,
-      onEvent: options.onEvent,
-      signal: options.signal,
-      childSignal: options.signal,
-      defaultBudget: epochs,
-    });
-    return { best: outcome.best, trials: store.readTrials().trials, dir: store.dir, backend: backend.name };
-  } finally {
-    store.close();
-    // A strategy the caller made is the caller's to dispose.
-    if (!isStrategy(given)) strategy.dispose();
-  }
+/** Continues the run in `dir` with its own config.json; `options` may change only how far and where it runs. */
+export function resume(dir: string, options: Omit<SearchOptions, 'out'> & ResumeOverrides = {}): Promise<SearchResult> {
+  const { data, ...rest } = options;
+  return resumeRun(dir, { ...rest, ...(data !== undefined ? { dataset: datasetOf(data) } : {}) });
 }
 
 export interface TrainOptions {
   /** Default 'cifar10'. Your own images need a `test` set here. */
   data?: DataInput;
+  /** How to load it: a data directory, a mirror, a folder's image size; `trainLimit` here works as the top-level one. */
   dataOptions?: DatasetLoadOptions;
   channels?: number[];
   hierarchical?: boolean;
@@ -185,10 +89,19 @@ export interface TrainResult extends FinalTrainResult {
  */
 export async function train(cells: CellPair, options: TrainOptions = {}): Promise<TrainResult> {
   const log = options.log ?? (() => {});
+  for (const [key, value] of Object.entries({
+    epochs: options.epochs,
+    batchSize: options.batchSize,
+    trainLimit: options.trainLimit ?? options.dataOptions?.trainLimit,
+  })) {
+    if (value !== undefined && (!Number.isInteger(value) || value < 1))
+      throw new RangeError(`train: ${key} must be an integer ≥ 1, got ${JSON.stringify(value)}`);
+  }
   const backend = await prepareBackend(options.backend ?? 'auto');
   for (const line of describeBackend(backend)) log(line);
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
-  const data = await datasetOf(options.data ?? 'cifar10').loadFinal({ log, ...options.dataOptions, limit: options.trainLimit, seed });
+  const limit = options.trainLimit ?? options.dataOptions?.trainLimit;
+  const data = await datasetOf(options.data ?? 'cifar10').loadFinal({ log, ...options.dataOptions, limit, seed });
   log(`data: ${data.train.count} training and ${data.test.count} test images from ${data.source}`);
   const result = await trainFinal(
     {

@@ -1,8 +1,35 @@
 // nascent's library API: `import { search, train, loadDataset } from 'nascent'`. Everything here is
 // typed and stable; modules not exported here are the CLI's and may change.
 
-// Searching and training from code.
-export { search, train, DEFAULT_CHANNELS, type DataInput, type SearchOptions, type SearchResult, type TrainOptions, type TrainResult } from './api.js';
+// Searching and training from code: one SearchConfig describes a search, the runner runs it.
+export {
+  search,
+  resume,
+  train,
+  DEFAULT_CHANNELS,
+  type DataInput,
+  type SearchOptions,
+  type SearchResult,
+  type RunEvent,
+  type ResumeOverrides,
+  type TrainOptions,
+  type TrainResult,
+} from './api.js';
+export {
+  SearchConfigSchema,
+  SEARCH_CONFIG_FORMAT,
+  SEARCH_CONFIG_VERSION,
+  type SearchConfig,
+  type SearchConfigInput,
+  type EvaluatorConfig,
+  type ProblemConfig,
+  type StrategyConfig,
+  type SchedulerConfig,
+  type ObjectiveConfig,
+} from './config/schema.js';
+export { resolveSearchConfig, SearchConfigError, type ConfigIssue } from './config/resolve.js';
+export { upgradeConfig, ConfigVersionError } from './config/upgrade.js';
+export { PRESETS } from './config/presets.js';
 
 // Data sets: by name, a folder of images, or arrays of your own.
 export {

@@ -67,7 +67,7 @@ export function checkTensorflow(): BackendFinding {
   details.push(`NVIDIA driver: ${driver ?? 'none (/proc/driver/nvidia/version is absent)'}`);
   let summary = installed
     ? `libtensorflow through ${installed.pkg}`
-    : 'not installed: `npm install @tensorflow/tfjs-node-gpu --allow-scripts` (NVIDIA GPU, CUDA 11.2) or `@tensorflow/tfjs-node` (CPU); see the README\'s "GPU" section';
+    : 'not installed: `npm install @tensorflow/tfjs-node-gpu --allow-scripts` (NVIDIA GPU, CUDA 11.2) or `@tensorflow/tfjs-node` (CPU); see docs/concepts/gpu.md';
   if (installed?.pkg === '@tensorflow/tfjs-node-gpu' || !installed) {
     const cache = linkerCache();
     const libs = findTfGpuLibraries(undefined, cache);

@@ -94,6 +94,6 @@ export function tensorflowGpuProblem(mapped: Set<string>, libs: LibraryCheck[], 
   const newer = others.length ? ` (this machine has ${others.join(', ')}, which libtensorflow 2.9.1 cannot use)` : '';
   return (
     `@tensorflow/tfjs-node-gpu is loaded but registered no GPU: ${what}${newer}. Its libtensorflow 2.9.1 needs ` +
-    'CUDA 11.2 and cuDNN 8.1; without them it trains on the CPU. See the README\'s "GPU" section, or run `nascent doctor`'
+    'CUDA 11.2 and cuDNN 8.1; without them it trains on the CPU. See docs/concepts/gpu.md, or run `nascent doctor`'
   );
 }

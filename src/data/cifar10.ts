@@ -58,7 +58,7 @@ export function resolveCifar10Dir(opts: { dataDir?: string; env?: NodeJS.Process
 
 const SYNTHETIC_MARKER = 'SYNTHETIC-NOT-CIFAR-10.txt';
 
-/** True for a set written by shared/data/make-synthetic-cifar.mjs, whose marker file sits beside the batches. */
+/** True for a set written by a synthetic-CIFAR generator (bench/ speed tests use one), whose marker file sits beside the batches. */
 export function isSyntheticCifar10(batchesDir: string): boolean {
   return existsSync(join(batchesDir, SYNTHETIC_MARKER)) || existsSync(join(batchesDir, '..', SYNTHETIC_MARKER));
 }

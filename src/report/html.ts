@@ -4,7 +4,7 @@ import { formatCells } from '../spaces/nasnet/format.js';
 import type { TrialRecord } from '../store/records.js';
 import type { CellPair } from '../spaces/nasnet/types.js';
 import { nasBench201Space } from '../spaces/nas-bench-201/space.js';
-import { isNb201Run, type Architecture, type RunData } from './run-data.js';
+import { isNb201Run, plannedEpisodesOf, type Architecture, type RunData } from './run-data.js';
 
 export function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -37,7 +37,7 @@ function settingText(v: unknown): string {
 
 function statusLine(p: ReportPage): string {
   const { run } = p;
-  const planned = typeof run.config.episodes === 'number' ? run.config.episodes : undefined;
+  const planned = plannedEpisodesOf(run);
   const done = run.trials.length;
   const of = planned !== undefined ? ` of ${planned}` : '';
   const state = run.inProgress

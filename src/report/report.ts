@@ -14,14 +14,15 @@ import { budgetRows, budgetSpec } from './budget-plot.js';
 import { costSpec } from './cost-plot.js';
 import { svgToPng } from './render.js';
 import { writeWsReport } from './ws-report.js';
-import { bestTrial, isNb201Run, readRun, ReportError, runSeries, strategyOf, topArchitectures, type RunData } from './run-data.js';
+import { searchConfigOf } from '../config/read.js';
+import { bestTrial, childEpochsOf, isNb201Run, readRun, ReportError, runSeries, strategyOf, topArchitectures, type RunData } from './run-data.js';
 
 export const REPORT_DIR = 'report';
 
 /** A run of `nascent search --weight-sharing`, which has its own report (ws-report.ts). */
 function isWeightSharingRun(dir: string): boolean {
   try {
-    return (JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { weightSharing?: unknown }).weightSharing === true;
+    return searchConfigOf(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')))?.evaluator.kind === 'weight-sharing';
   } catch {
     return false;
   }
@@ -64,8 +65,9 @@ export async function writeRunReport(runDir: string, options: RunReportOptions =
   const { window, points: series } = runSeries(run);
   const sub = subtitle(run);
   const best = bestTrial(run.trials);
-  const epochs = typeof run.config.epochs === 'number' ? run.config.epochs : 1;
-  const mnasCost = run.config.objective === 'mnas' ? (run.config.targetParams !== undefined ? 'params' : 'latency') : undefined;
+  const epochs = childEpochsOf(run);
+  const objective = run.settings?.objective;
+  const mnasCost = objective?.name === 'mnas' ? (objective.targetParams !== undefined ? 'params' : 'latency') : undefined;
   const [accuracy, reward, normal, reduction, budget, cost] = await Promise.all([
     renderSpec(accuracySpec(series, window, sub)),
     renderSpec(rewardSpec(series, sub)),

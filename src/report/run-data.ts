@@ -4,6 +4,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { TrialRecord } from '../store/records.js';
+import { searchConfigOf } from '../config/read.js';
+import type { SearchConfig } from '../config/schema.js';
 import { bestTrial as bestInOrder } from '../search/loop.js';
 import { liveLockOwner } from '../store/lock.js';
 import { RUN_FILES, readTrials } from '../store/run-store.js';
@@ -22,6 +24,8 @@ export interface RunData {
   name: string;
   /** config.json as written by the search: every setting plus seed, backend, data directory. */
   config: Record<string, unknown>;
+  /** config.json read as a current SearchConfig (any version upgraded); undefined when it is none. */
+  settings?: SearchConfig;
   trials: TrialRecord[];
   /** A live search holds the run's lock: more episodes are coming. */
   inProgress: boolean;
@@ -49,27 +53,28 @@ export function readRun(dir: string): RunData {
     dir: abs,
     name: basename(abs),
     config: config as Record<string, unknown>,
+    settings: searchConfigOf(config),
     trials: read.trials,
     inProgress: liveLockOwner(abs) !== undefined,
     tornLine: read.tornLine !== undefined,
   };
 }
 
-/** A number setting from config.json, or `fallback` when the run predates it or it is malformed. */
-export function numberSetting(config: Record<string, unknown>, name: string, fallback: number): number {
-  const v = config[name];
-  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : fallback;
-}
-
 /** The strategy recorded in the run's settings, for labels. */
 export function strategyOf(run: RunData): string {
-  return typeof run.config.strategy === 'string' ? run.config.strategy : 'unknown strategy';
+  return run.settings?.strategy.name ?? 'unknown strategy';
 }
+
+/** Each child's epochs at full fidelity (1 for a table or weight sharing, or a run whose settings cannot be read). */
+export const childEpochsOf = (run: RunData): number => (run.settings?.evaluator.kind === 'child' ? run.settings.evaluator.epochs : 1);
+
+/** Episodes the run was asked for, when it records them. */
+export const plannedEpisodesOf = (run: RunData): number | undefined => run.settings?.episodes;
 
 /** The run's episode series, with the window and epochs from its own settings. */
 export function runSeries(run: RunData): { window: number; points: EpisodePoint[] } {
-  const window = numberSetting(run.config, 'window', 20);
-  return { window, points: episodeSeries(run.trials, window, numberSetting(run.config, 'epochs', 1)) };
+  const window = run.settings?.strategy.baseline.window ?? 20;
+  return { window, points: episodeSeries(run.trials, window, childEpochsOf(run)) };
 }
 
 export interface EpisodePoint {
@@ -150,4 +155,4 @@ export function topArchitectures(trials: TrialRecord[], limit = 10): Architectur
 }
 
 /** True for a run over NAS-Bench-201's one-cell space rather than NASNet's cell pair. */
-export const isNb201Run = (run: RunData): boolean => run.config.dataset === 'nas-bench-201';
+export const isNb201Run = (run: RunData): boolean => run.settings?.problem.space === 'nas-bench-201';

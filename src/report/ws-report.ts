@@ -2,6 +2,7 @@
 // ws-accuracy.svg/.png (each strategy step's validation-batch accuracy with the shared weights
 // against the step and the child-epochs spent, with the moving baseline), the best cells' diagrams,
 // and index.html with the top cells and the cost.
+import { searchConfigOf } from '../config/read.js';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
@@ -77,11 +78,11 @@ export async function writeWsReport(runDir: string, outDir?: string): Promise<{ 
   const dir = resolve(runDir);
   const out = resolve(outDir ?? join(dir, 'report'));
   mkdirSync(out, { recursive: true });
-  const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+  const config = searchConfigOf(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')));
   const steps = readLines<WsStepRecord>(join(dir, WS_FILES.steps));
   const top = readLines<TopLine>(join(dir, WS_FILES.top));
   const last = steps[steps.length - 1];
-  const sub = `${dir.split('/').pop()} · ${String(config.strategy)} · weight sharing · ${steps.length} strategy steps${last ? ` · ${last.childEpochs.toFixed(2)} child-epochs` : ''}`;
+  const sub = `${dir.split('/').pop()} · ${config?.strategy.name ?? 'unknown strategy'} · weight sharing · ${steps.length} strategy steps${last ? ` · ${last.childEpochs.toFixed(2)} child-epochs` : ''}`;
   const best = top[0];
   const cell = (kind: 'normal' | 'reduction') =>
     best

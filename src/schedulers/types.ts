@@ -1,4 +1,4 @@
-// The Scheduler seam (shared/design/seams.md): which proposal is trained next, for how many epochs,
+// The Scheduler seam (docs/design/seams.md): which proposal is trained next, for how many epochs,
 // and whether an earlier child is continued. It sees proposals only as opaque tokens it hands back
 // and results only as accuracies: how proposals are made (the Strategy) and how a child is trained
 // (the Evaluator) are not its business. Its whole state goes into the search's checkpoint.

@@ -9,7 +9,7 @@
 // Anything else (a checkpoint behind the trials, episodes out of order) is damage from outside and
 // is reported, never guessed at.
 import { bestTrial, type SearchCheckpoint } from './loop.js';
-import { paretoFront } from './pareto.js';
+import { paretoFront, type CostName } from './pareto.js';
 import type { TrialRecord } from '../store/records.js';
 import { RunStoreError, type RunStore } from '../store/run-store.js';
 
@@ -31,7 +31,8 @@ function checkOrder(trials: TrialRecord[], path: string): void {
   });
 }
 
-export function recoverRun(store: RunStore): RecoveredRun {
+/** `frontCost`: with the mnas objective, the cost whose Pareto front best-cells.json holds. */
+export function recoverRun(store: RunStore, frontCost?: CostName): RecoveredRun {
   const repairs: string[] = [];
   const leftovers = store.removeTemporaryFiles();
   if (leftovers > 0)
@@ -71,7 +72,7 @@ export function recoverRun(store: RunStore): RecoveredRun {
   const best = bestTrial(trials);
   if (best !== undefined) {
     const config = store.readConfig();
-    const front = config.objective === 'mnas' ? paretoFront(trials, config.targetParams !== undefined ? 'params' : 'latency') : undefined;
+    const front = frontCost ? paretoFront(trials, frontCost) : undefined;
     const onDisk = store.readBest();
     const frontStale = front !== undefined && JSON.stringify(onDisk?.front?.map((p) => p.episode)) !== JSON.stringify(front.map((p) => p.episode));
     if (onDisk?.episode !== best.episode || onDisk.key !== best.key || frontStale) {

@@ -1,4 +1,4 @@
-// The SearchSpace seam (see shared/design/seams.md): what a space of architectures must give the
+// The SearchSpace seam (see docs/design/seams.md): what a space of architectures must give the
 // rest of nascent. A strategy sees only `decisions` and action sequences; an evaluator sees only
 // the architecture; the store and the report go through toJSON/describe. The NASNet cell space
 // (src/spaces/nasnet) and NAS-Bench-201's (src/spaces/nas-bench-201/space.ts) sit behind it.

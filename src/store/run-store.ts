@@ -1,7 +1,7 @@
 // A run directory: config.json (the settings), trials.jsonl (append-only, one fsync'd line per
 // finished episode), best-cells.json and checkpoint.json (both replaced atomically).
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { appendLineDurable, TEMPORARY_FILE, writeFileAtomic, writeJsonAtomic } from './atomic.js';
 import { truncateDurable } from './lines.js';
 import { acquireRunLock, type RunLock } from './lock.js';
@@ -53,7 +53,9 @@ export function readTrials(path: string): TrialsRead {
     }
     const issues = trialRecordIssues(record);
     if (issues.length > 0)
-      throw new RunStoreError(`${path}:${i + 1}: not a trial record: ${issues.map((e) => `${e.path}: ${e.message}`).join('; ')} (the file was edited or damaged)`);
+      throw new RunStoreError(
+        `${path}:${i + 1}: not a trial record: ${issues.map((e) => `${e.path}: ${e.message}`).join('; ')} (the file was edited or damaged)`,
+      );
     trials.push(record as TrialRecord);
   });
   return last ? { trials, tornLine: last } : { trials };
@@ -69,6 +71,30 @@ export class RunStore {
 
   path(name: keyof typeof RUN_FILES): string {
     return join(this.dir, RUN_FILES[name]);
+  }
+
+  /**
+   * Refuses, before anything slow, a `dir` that a new run cannot be written to: one that holds a
+   * run already, a file, or a place that cannot be made. Makes nothing (a search that fails before
+   * it starts leaves no empty directory).
+   */
+  static assertFree(dir: string): void {
+    const store = new RunStore(dir);
+    // The nearest part of the path that exists must be a directory this process may write in.
+    let existing = store.dir;
+    while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
+    if (!statSync(existing).isDirectory())
+      throw new RunStoreError(`cannot write a run to ${store.dir}: ${existing} is a file, not a directory; choose another --out`);
+    try {
+      accessSync(existing, constants.W_OK);
+    } catch (err) {
+      throw new RunStoreError(
+        `cannot write a run to ${store.dir}: ${existing} is not writable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      );
+    }
+    if (existsSync(store.path('trials')) || existsSync(store.path('config'))) {
+      throw new RunStoreError(`${store.dir} already holds a run; choose another --out, or continue it with --resume ${store.dir}`);
+    }
   }
 
   /** Starts a new run in `dir`, which must not hold one already. */

@@ -6,6 +6,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatNb201, NB201_OPS } from '../../src/spaces/nas-bench-201/space.js';
+import { writeLearnableCifar } from '../helpers/learnable-cifar.js';
 
 const ROOT = resolve(__dirname, '../..');
 let app: string;
@@ -57,11 +59,61 @@ describe('the built package', () => {
     const trials = readFileSync(join(app, 'runs/library-example/trials.jsonl'), 'utf8').trim().split('\n');
     expect(trials).toHaveLength(2);
     expect(JSON.parse(readFileSync(join(app, 'runs/library-example/config.json'), 'utf8'))).toMatchObject({
-      library: true,
-      imageShape: [8, 8, 1],
-      classes: ['top', 'bottom'],
+      format: 'nascent.search-config',
+      version: 2,
+      run: { library: true, data: { imageShape: [8, 8, 1], classes: ['top', 'bottom'] } },
     });
   });
+
+  it('starts a Hyperband, a weight-sharing and a NAS-Bench-201 table search from SearchConfigs, and resumes one', () => {
+    // Data the script's searches read: a learnable CIFAR-10 in the official layout, and a complete
+    // NAS-Bench-201 table (every cell, a made-up accuracy) in the benchmark's columns.
+    const data = join(app, 'cifar');
+    writeLearnableCifar(data, 40);
+    const lines = ['CIFAR10TestAccuracy200Epochs,CIFAR100TestAccuracy200Epochs,ImageNetTestAccuracy200Epochs,ArchitectureString,UniqueString'];
+    for (let i = 0; i < 5 ** 6; i++) {
+      const edges = Array.from({ length: 6 }, (_, k) => NB201_OPS[Math.floor(i / 5 ** k) % 5]);
+      const convs = edges.filter((e) => e === 'nor_conv_3x3').length;
+      lines.push(`${(60 + 5 * convs + (i % 7) / 10).toFixed(2)},${(30 + 5 * convs).toFixed(2)},${(20 + 4 * convs).toFixed(2)},${formatNb201({ edges })},u${i}`);
+    }
+    writeFileSync(join(app, 'table.csv'), `${lines.join('\n')}\n`);
+    const script = `
+import { search, resume } from 'nascent';
+const images = { space: 'nasnet', data: { dataset: 'cifar10', dir: ${JSON.stringify(data)}, trainLimit: 64, valLimit: 32 } };
+const small = { batchSize: 16, channels: [2, 4, 4, 8, 8] };
+const out = {};
+// Hyperband over 1- and 3-epoch children, stopped after 3 episodes and resumed to 5.
+const stop = new AbortController();
+const hb = await search(
+  { problem: images, strategy: { name: 'random' }, scheduler: { fidelity: 'hyperband', maxEpochs: 3 }, evaluator: { kind: 'child', epochs: 3, ...small }, episodes: 5, seed: 1, backend: 'cpu' },
+  { out: 'runs/hb', signal: stop.signal, onEvent: (e) => { if (e.type === 'episode-end' && e.trial.episode === 3) stop.abort(); } },
+);
+const hbResumed = await resume('runs/hb');
+out.hyperband = { stopped: hb.stopped, first: hb.episodesDone, resumedAfter: hbResumed.resumedAfter, trials: hbResumed.trials.map((t) => [t.episode, t.budget, t.rung]) };
+const ws = await search({ problem: images, evaluator: { kind: 'weight-sharing', passes: 1, controllerSteps: 2, finalSamples: 2, topCells: 1, ...small }, seed: 2, backend: 'cpu' }, { out: 'runs/ws' });
+out.ws = { stopped: ws.stopped, best: ws.best?.accuracy, kind: ws.config.evaluator.kind, preset: ws.config.strategy.preset, steps: ws.weightSharing.trainImageSteps };
+const table = await search({ problem: { space: 'nas-bench-201', table: 'table.csv' }, strategy: { name: 'evolution' }, episodes: 12, seed: 3, backend: 'cpu' }, { out: 'runs/table' });
+out.table = { trials: table.trials.length, best: table.best.accuracy, evaluator: table.config.evaluator.kind };
+process.stdout.write(JSON.stringify(out), () => process.exit(0));
+`;
+    writeFileSync(join(app, 'configs.mjs'), script);
+    const r = node('configs.mjs', 600_000);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const got = JSON.parse(r.out);
+    expect(got.hyperband).toMatchObject({ stopped: true, first: 3, resumedAfter: 3 });
+    expect(got.hyperband.trials.map((t: number[]) => t[0])).toEqual([1, 2, 3, 4, 5]);
+    // R = 3, eta = 3: the first bracket trains 3 children 1 epoch, then continues the best to 3.
+    expect(got.hyperband.trials.map((t: number[]) => t[1])).toEqual([1, 1, 1, 3, 3]);
+    expect(got.ws).toMatchObject({ stopped: false, kind: 'weight-sharing', preset: 'enas', steps: 64 });
+    expect(got.ws.best).toBeGreaterThanOrEqual(0);
+    expect(got.table).toMatchObject({ trials: 12, evaluator: 'table' });
+    // Each run's config.json is the SearchConfig it ran, and says so.
+    for (const run of ['hb', 'ws', 'table']) {
+      const config = JSON.parse(readFileSync(join(app, 'runs', run, 'config.json'), 'utf8'));
+      expect(config, run).toMatchObject({ format: 'nascent.search-config', version: 2 });
+    }
+  }, 600_000);
 
   it("takes a Strategy and an Evaluator of the user's own, and type-checks against dist's declarations", () => {
     const script = `
@@ -89,7 +141,7 @@ const evaluator = {
     return { accuracy: ops.filter((o) => o === 'sep_3x3').length / ops.length, valAccuracies: [], params: 0, seconds: 0 };
   },
 };
-const r = await search({ strategy, evaluator, episodes: 3, out: join(mkdtempSync(join(tmpdir(), 'mine-')), 'run'), backend: 'cpu' });
+const r = await search({ episodes: 3, backend: 'cpu' }, { strategy, evaluator, out: join(mkdtempSync(join(tmpdir(), 'mine-')), 'run') });
 process.stdout.write(JSON.stringify({ seen, best: r.best.accuracy, trials: r.trials.length, strategy: r.trials[0].strategy }), () => process.exit(0));
 `;
     writeFileSync(join(app, 'custom.mjs'), script);
@@ -107,7 +159,7 @@ const strategy: Strategy = { name: 's', propose: async () => ({ actions: [], exp
 const evaluator: Evaluator<CellPair> = { train: async (cells: CellPair) => ({ accuracy: cells.normal.length, valAccuracies: [], params: 0, seconds: 0 }) };
 export async function f(set: ImageSet): Promise<SearchResult> {
   await loadDataset('fashion-mnist', { trainLimit: 10 });
-  return search({ data: { train: set }, strategy, evaluator, episodes: 1 });
+  return search({ episodes: 1 }, { data: { train: set }, strategy, evaluator });
 }
 // @ts-expect-error: episodes is a number
 search({ episodes: 'two' });

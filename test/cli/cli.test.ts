@@ -131,9 +131,15 @@ describe('nascent CLI', () => {
     expect(() => validateCells(best)).not.toThrow();
     expect(best.accuracy).toBe(Math.max(...lines.map((t) => t.accuracy)));
     expect(best.accuracy).toBeGreaterThan(0.15);
-    expect(best.settings).toMatchObject({ episodes: 3, epochs: 2, seed: 3, channels: [4, 8, 8, 16, 16] });
+    expect(best.settings).toMatchObject({ episodes: 3, seed: 3, evaluator: { kind: 'child', epochs: 2, channels: [4, 8, 8, 16, 16] } });
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
-    expect(config).toMatchObject({ episodes: 3, batchSize: 32, trainLimit: 320, valLimit: 240, valFraction: 0.25, backendUsed: 'wasm', seed: 3 });
+    expect(config).toMatchObject({
+      episodes: 3,
+      seed: 3,
+      evaluator: { batchSize: 32 },
+      problem: { data: { trainLimit: 320, valLimit: 240, valFraction: 0.25 } },
+      run: { backendUsed: 'wasm' },
+    });
     expect(existsSync(join(out, 'run.lock'))).toBe(false);
     // The report was kept up to date during the search and is complete at its end.
     expect(r.out).toContain(`report: ${join(out, 'report', 'index.html')}`);

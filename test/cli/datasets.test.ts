@@ -67,7 +67,10 @@ describe('nascent search folder:DIR', () => {
     expect(r.out).toMatch(new RegExp(`data: 18 training and 6 validation images \\(disjoint\\) from ${folder}, 8x8x3, 2 classes`));
     expect(r.out).toMatch(/decoding 30 images of 2 classes/);
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
-    expect(config).toMatchObject({ dataset: `folder:${folder}`, imageSize: 8, classes: ['blue', 'red'], imageShape: [8, 8, 3], dataDir: folder });
+    expect(config).toMatchObject({
+      problem: { data: { dataset: `folder:${folder}`, imageSize: 8 } },
+      run: { data: { classes: ['blue', 'red'], imageShape: [8, 8, 3], dataDir: folder } },
+    });
     const trials = () =>
       readFileSync(join(out, 'trials.jsonl'), 'utf8')
         .trim()
@@ -182,7 +185,7 @@ describe.skipIf(!haveDebian)('nascent search fashion-mnist', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/data: 512 training and 256 validation images \(disjoint\) from \/usr\/share\/datasets\/fashion-mnist, 28x28x1, 10 classes/);
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
-    expect(config).toMatchObject({ dataset: 'fashion-mnist', systemPackage: true, imageShape: [28, 28, 1] });
+    expect(config).toMatchObject({ problem: { data: { dataset: 'fashion-mnist' } }, run: { data: { systemPackage: true, imageShape: [28, 28, 1] } } });
     const [trial] = readFileSync(join(out, 'trials.jsonl'), 'utf8')
       .trim()
       .split('\n')

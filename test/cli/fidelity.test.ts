@@ -75,7 +75,7 @@ describe('nascent search --objective mnas', () => {
     expect(best.objective).toBe(Math.max(...lines.map((t) => t.objective)));
     expect(best.front.length).toBeGreaterThan(0);
     expect(existsSync(join(out, 'report', 'cost.svg'))).toBe(true);
-    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toMatchObject({ objective: 'mnas', targetParams: 20000, mnasW: -0.07 });
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toMatchObject({ objective: { name: 'mnas', targetParams: 20000, w: -0.07 } });
   });
 });
 
@@ -98,7 +98,7 @@ describe('nascent search --fidelity hyperband', () => {
     expect(want[3].valAccuracies).toHaveLength(3);
     expect(want[3].valAccuracies[0]).toBe(best.valAccuracies[0]);
     const config = JSON.parse(readFileSync(join(straight, 'config.json'), 'utf8'));
-    expect(config).toMatchObject({ fidelity: 'hyperband', maxEpochs: 3, factor: 3, prune: 'none', retrainDuplicates: false });
+    expect(config).toMatchObject({ scheduler: { fidelity: 'hyperband', maxEpochs: 3, factor: 3, prune: 'none', retrainDuplicates: false } });
     expect(readdirSync(join(straight, 'states'))).toEqual([]); // the bracket is over
 
     const split = join(work, 'split');
@@ -127,7 +127,9 @@ describe('nascent search --fidelity hyperband', () => {
     ]);
     const best = ts.slice(0, 3).reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
     expect(ts[3]).toMatchObject({ inheritedFrom: best.episode, key: best.key });
-    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toMatchObject({ fidelity: 'successive-halving', maxEpochs: 3, factor: 3 });
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toMatchObject({
+      scheduler: { fidelity: 'successive-halving', maxEpochs: 3, factor: 3 },
+    });
     expect(readdirSync(join(out, 'states'))).toEqual(['episode-5.state']); // the new bracket's first child may be promoted
   });
 
@@ -141,7 +143,7 @@ describe('nascent search --fidelity hyperband', () => {
       else expect(t.valAccuracies).toHaveLength(2);
       expect(t.epochsTrained).toBe(t.valAccuracies.length);
     }
-    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toMatchObject({ prune: 'median', pruneWarmup: 0, pruneStartup: 1 });
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toMatchObject({ scheduler: { prune: 'median', pruneWarmup: 0, pruneStartup: 1 } });
     expect(existsSync(join(out, 'states'))).toBe(false);
   });
 

@@ -64,7 +64,11 @@ describe('nascent search nas-bench-201', () => {
       const best = JSON.parse(readFileSync(join(run, 'best-cells.json'), 'utf8'));
       expect(best.accuracy).toBe(Math.max(...trials.map((t) => t.accuracy)));
       const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'));
-      expect(config).toMatchObject({ dataset: 'nas-bench-201', tableDataset: 'cifar100', strategy, preset: 'tuned', space: { id: 'nas-bench-201' } });
+      expect(config).toMatchObject({
+        problem: { space: 'nas-bench-201', column: 'cifar100' },
+        evaluator: { kind: 'table' },
+        strategy: { name: strategy, preset: 'tuned' },
+      });
       // No setting of a trained child: the table search never read one.
       for (const key of ['epochs', 'batchSize', 'lr', 'channels', 'blocks', 'hierarchical', 'retrainDuplicates']) expect(config, key).not.toHaveProperty(key);
     }
@@ -93,16 +97,36 @@ describe('nascent search nas-bench-201', () => {
     expect(
       nascent(['search', 'nas-bench-201', '--table', table, '--strategy', 'random', '--seed', '9', '--no-report', '--episodes', '4', '--out', old]).code,
     ).toBe(0);
+    // Its config.json as a version-1 run wrote it (flat), with those defaults.
     const configFile = join(old, 'config.json');
     const config = JSON.parse(readFileSync(configFile, 'utf8'));
-    writeFileSync(
-      configFile,
-      JSON.stringify(
-        { ...config, epochs: 6, batchSize: 128, lr: 0.001, channels: [4, 16, 16, 256, 256], blocks: 5, hierarchical: false, retrainDuplicates: false },
-        null,
-        2,
-      ) + '\n',
-    );
+    const c = config.strategy.controller;
+    const v1 = {
+      format: 'nascent.search-config',
+      version: 1,
+      dataset: 'nas-bench-201',
+      tableDataset: config.problem.column,
+      table: config.problem.table,
+      episodes: config.episodes,
+      strategy: config.strategy.name,
+      preset: config.strategy.preset,
+      controllerLr: c.lr,
+      epsilon: c.epsilon,
+      temperature: c.temperature,
+      tanhConstant: c.tanhConstant,
+      entropyWeight: c.entropyWeight,
+      controllerBatch: c.batch,
+      normalizeAdvantages: c.normalizeAdvantages,
+      decisionBias: c.decisionBias,
+      baselineDecay: 0,
+      window: 20,
+      baseline: 0.1,
+      units: 32,
+      seed: config.seed,
+      backend: config.backend,
+      ...{ epochs: 6, batchSize: 128, lr: 0.001, channels: [4, 16, 16, 256, 256], blocks: 5, hierarchical: false, retrainDuplicates: false },
+    };
+    writeFileSync(configFile, JSON.stringify(v1, null, 2) + '\n');
     const again = nascent(['search', '--resume', old, '--episodes', '6']);
     expect(again.code, again.err).toBe(0);
     expect(trialsOf(old)).toHaveLength(6);

@@ -1,11 +1,12 @@
 // Which flags each problem takes: a table search (nas-bench-201) refuses the flags of trained
 // children and their images, a search that trains children refuses the table's, on the command
 // line and on resume; an older config.json that recorded every default still resumes.
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/cli/flags.js';
-import { recordableSettings, resumeSettings, searchCommand, settingsFromArgs } from '../../src/cli/commands/search-settings.js';
+import { configFromArgs, resumedConfig, searchCommand } from '../../src/cli/search-flags.js';
 
-const settings = (...argv: string[]) => settingsFromArgs(parseArgs(searchCommand, argv));
+const settings = (...argv: string[]) => configFromArgs(parseArgs(searchCommand, argv));
 
 describe('flags by problem', () => {
   it("refuses a trained child's flags for the nas-bench-201 table, naming the flag and why", () => {
@@ -31,8 +32,8 @@ describe('flags by problem', () => {
       );
     }
     expect(settings('nas-bench-201', '--table', 't.csv', '--dataset', 'cifar100', '--episodes', '20')).toMatchObject({
-      table: 't.csv',
-      tableDataset: 'cifar100',
+      problem: { space: 'nas-bench-201', table: resolve('t.csv'), column: 'cifar100' },
+      evaluator: { kind: 'table' },
       episodes: 20,
     });
   });
@@ -50,14 +51,16 @@ describe('flags by problem', () => {
   });
 
   it('records only the settings a run reads', () => {
-    const table = recordableSettings(settings('nas-bench-201', '--seed', '1'));
-    for (const key of ['epochs', 'batchSize', 'lr', 'channels', 'blocks', 'hierarchical', 'retrainDuplicates']) expect(table, key).not.toHaveProperty(key);
-    expect(table).toMatchObject({ dataset: 'nas-bench-201', tableDataset: 'cifar10', seed: 1, episodes: 150 });
-    const image = recordableSettings(settings('cifar10', '--seed', '1'));
-    expect(image).not.toHaveProperty('tableDataset');
-    expect(image).toMatchObject({ epochs: 6, channels: [4, 16, 16, 256, 256], retrainDuplicates: false });
-    const ws = recordableSettings(settings('cifar10', '--weight-sharing', '--seed', '1'));
-    for (const key of ['episodes', 'epochs', 'retrainDuplicates', 'tableDataset']) expect(ws, key).not.toHaveProperty(key);
+    const table = settings('nas-bench-201', '--seed', '1');
+    expect(table.evaluator).toEqual({ kind: 'table' });
+    expect(table.problem).toEqual({ space: 'nas-bench-201', column: 'cifar10' });
+    expect(table).toMatchObject({ seed: 1, episodes: 150 });
+    const image = settings('cifar10', '--seed', '1');
+    expect(image.problem).not.toHaveProperty('column');
+    expect(image).toMatchObject({ evaluator: { kind: 'child', epochs: 6, channels: [4, 16, 16, 256, 256] }, scheduler: { retrainDuplicates: false } });
+    const ws = settings('cifar10', '--weight-sharing', '--seed', '1');
+    expect(ws).not.toHaveProperty('episodes');
+    for (const key of ['epochs', 'microBatch']) expect(ws.evaluator, key).not.toHaveProperty(key);
   });
 
   it('resumes a config.json that recorded the defaults of flags its problem ignores, and refuses them given', () => {
@@ -80,12 +83,12 @@ describe('flags by problem', () => {
       preset: 'tuned',
     };
     const resume = (config: Record<string, unknown>, ...argv: string[]) =>
-      resumeSettings(parseArgs(searchCommand, ['--resume', 'r', ...argv]), config, 'r/config.json');
-    expect(resume(old, '--episodes', '20')).toMatchObject({ dataset: 'nas-bench-201', tableDataset: 'cifar100', episodes: 20, seed: 4 });
+      resumedConfig(parseArgs(searchCommand, ['--resume', 'r', ...argv]), config, 'r/config.json');
+    expect(resume(old, '--episodes', '20')).toMatchObject({ problem: { space: 'nas-bench-201', column: 'cifar100' }, episodes: 20, seed: 4 });
     expect(() => resume(old, '--data-dir', '/tmp/x')).toThrow(/--data-dir does not apply to nas-bench-201/);
     expect(() => resume(old, '--micro-batch', '8')).toThrow(/--micro-batch does not apply to nas-bench-201/);
     const image = { ...old, dataset: 'cifar10', tableDataset: 'cifar10' };
-    expect(resume(image)).toMatchObject({ dataset: 'cifar10', epochs: 6, channels: [4, 16, 16, 256, 256] });
+    expect(resume(image)).toMatchObject({ problem: { data: { dataset: 'cifar10' } }, evaluator: { epochs: 6, channels: [4, 16, 16, 256, 256] } });
     expect(() => resume(image, '--table', 't.csv')).toThrow(/--table only applies to nas-bench-201/);
   });
 });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/cli/flags.js';
-import { resumeSettings, searchCommand } from '../../src/cli/commands/search.js';
+import { resumedConfig as resumeSettings, searchCommand } from '../../src/cli/search-flags.js';
 import type { TrialRecord } from '../../src/store/records.js';
 import { Rng } from '../../src/util/random.js';
 import { BIN, ROOT, sleep, startNascent, until } from '../helpers/cli.js';
@@ -139,7 +139,7 @@ describe('nascent search --resume', () => {
       expect(best).toMatchObject({ episode: bestLine.episode, key: bestLine.key, accuracy: bestLine.accuracy, cells: bestLine.cells });
       expect(existsSync(join(run, 'run.lock'))).toBe(false);
       const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'));
-      expect(config.resumes.length).toBeGreaterThanOrEqual(11);
+      expect(config.run.resumes.length).toBeGreaterThanOrEqual(11);
 
       // A finished run says so; a flag that would change the search is refused with exit 2.
       const again = spawnSync(process.execPath, [BIN, 'search', '--resume', run], { cwd: ROOT, encoding: 'utf8' });
@@ -178,17 +178,15 @@ describe('nascent search --resume', () => {
     const resume = (...argv: string[]) => resumeSettings(parseArgs(searchCommand, ['--resume', 'r', ...argv]), config, 'r/config.json');
     expect(resume()).toMatchObject({
       episodes: 10,
-      epochs: 2,
-      channels: [2, 4, 4, 8, 8],
-      strategy: 'random',
+      evaluator: { epochs: 2, channels: [2, 4, 4, 8, 8] },
+      strategy: { name: 'random' },
       seed: 4,
-      trainLimit: 100,
-      dataDir: '/data/cifar',
+      problem: { data: { trainLimit: 100, dir: '/data/cifar' } },
     });
     expect(resume('cifar10', '--episodes', '20', '--backend', 'cpu', '--micro-batch', '8', '--seed', '4')).toMatchObject({
       episodes: 20,
       backend: 'cpu',
-      microBatch: 8,
+      evaluator: { microBatch: 8 },
       seed: 4,
     });
     expect(() => resume('--channels', '2,4,4,8,9', '--strategy', 'controller')).toThrow(
@@ -196,15 +194,21 @@ describe('nascent search --resume', () => {
     );
     expect(() => resume('--val-limit', '5')).toThrow(/--val-limit 5 conflicts with the run's \(not set\)/);
     // The validation split defines what every child was scored on: a resume keeps it.
-    expect(resumeSettings(parseArgs(searchCommand, ['--resume', 'r']), { ...config, valFraction: 0.5 }, 'r/config.json')).toMatchObject({ valFraction: 0.5 });
+    expect(resumeSettings(parseArgs(searchCommand, ['--resume', 'r']), { ...config, valFraction: 0.5 }, 'r/config.json')).toMatchObject({
+      problem: { data: { valFraction: 0.5 } },
+    });
     expect(() => resume('--val-fraction', '0.5')).toThrow(/--val-fraction 0\.5 conflicts with the run's \(not set\)/);
     expect(() => resume('--out', 'elsewhere')).toThrow(/--out cannot be used with --resume/);
     expect(() => resume('nas-bench-201')).toThrow(/nas-bench-201 conflicts with the run's cifar10/);
     // A run recorded before the presets ran the book's controller, and resumes with it.
-    expect(resume()).toMatchObject({ preset: 'book', temperature: 1, tanhConstant: 0, entropyWeight: 0, controllerBatch: 1, baselineDecay: 0 });
+    expect(resume().strategy).toMatchObject({
+      preset: 'book',
+      controller: { temperature: 1, tanhConstant: 0, entropyWeight: 0, batch: 1 },
+      baseline: { decay: 0 },
+    });
     // A damaged config.json is checked as strictly as a command line.
     expect(() => resumeSettings(parseArgs(searchCommand, ['--resume', 'r']), { ...config, epsilon: 7 }, 'r/config.json')).toThrow(
-      /r\/config\.json: --epsilon: expected a number ≥ 0 and ≤ 1, got "7"/,
+      /r\/config\.json: strategy\.controller\.epsilon: expected a number ≤ 1, got 7/,
     );
     expect(() => resumeSettings(parseArgs(searchCommand, ['--resume', 'r']), { ...config, dataset: undefined }, 'r/config.json')).toThrow(
       /r\/config\.json: no dataset/,

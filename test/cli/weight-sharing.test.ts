@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/cli/flags.js';
-import { searchCommand, settingsFromArgs } from '../../src/cli/commands/search.js';
+import { configFromArgs as settingsFromArgs, searchCommand } from '../../src/cli/search-flags.js';
 import { Rng } from '../../src/util/random.js';
 import { ROOT, runNascent, sleep, startNascent, until } from '../helpers/cli.js';
 import { writeLearnableCifar } from '../helpers/learnable-cifar.js';
@@ -82,13 +82,8 @@ describe('nascent search --weight-sharing', () => {
     expect(r.out).toMatch(/finished the weight-sharing search in .*: 144 training image-steps \(3\.00 child-epochs of 48 images\)/);
     const config = JSON.parse(readFileSync(join(straight, 'config.json'), 'utf8'));
     expect(config).toMatchObject({
-      weightSharing: true,
-      wsEpochs: EPOCHS,
-      controllerSteps: STEPS,
-      finalSamples: 4,
-      topCells: 2,
-      wsLr: 0.001,
-      strategy: 'controller',
+      evaluator: { kind: 'weight-sharing', passes: EPOCHS, controllerSteps: STEPS, finalSamples: 4, topCells: 2, lr: 0.001 },
+      strategy: { name: 'controller' },
     });
     const s = lines(join(straight, 'ws-steps.jsonl'));
     expect(s.map((x) => x.step)).toEqual(Array.from({ length: EPOCHS * STEPS }, (_, i) => i + 1));
@@ -137,7 +132,7 @@ describe('nascent search --weight-sharing', () => {
         .map((f) => f.accuracy)
         .sort((a, b) => b - a),
     );
-    expect(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'))).toMatchObject({ finalScreen: 8 });
+    expect(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'))).toMatchObject({ evaluator: { finalScreen: 8 } });
     expect(JSON.parse(readFileSync(join(run, 'best-cells.json'), 'utf8')).settings.scoredImages).toBe(EPOCHS * STEPS * 16 + 4 * 8 + 2 * 16);
   }, 240_000);
 
@@ -185,48 +180,46 @@ describe('nascent search --weight-sharing', () => {
     bad(['cifar10', '--ws-epochs', '3'], /--ws-epochs only applies with --weight-sharing/);
     bad(['cifar10', '--final-screen', '100'], /--final-screen only applies with --weight-sharing/);
     bad(['cifar10', '--weight-sharing', '--final-screen', '0'], /--final-screen/);
-    expect(settingsFromArgs(parseArgs(searchCommand, ['cifar10', '--weight-sharing', '--final-screen', '200']))).toMatchObject({ finalScreen: 200 });
-    bad(['cifar10', '--weight-sharing', '--strategy', 'tpe'], /--weight-sharing works with --strategy controller or random, not tpe/);
-    bad(['cifar10', '--weight-sharing', '--fidelity', 'hyperband', '--max-epochs', '9'], /--fidelity hyperband does not apply with --weight-sharing/);
+    expect(settingsFromArgs(parseArgs(searchCommand, ['cifar10', '--weight-sharing', '--final-screen', '200']))).toMatchObject({
+      evaluator: { finalScreen: 200 },
+    });
+    bad(['cifar10', '--weight-sharing', '--strategy', 'tpe'], /--strategy: weight sharing works with controller or random, not tpe/);
+    bad(['cifar10', '--weight-sharing', '--fidelity', 'hyperband', '--max-epochs', '9'], /--fidelity hyperband does not apply to weight-sharing evaluation/);
     bad(['cifar10', '--weight-sharing', '--final-samples', '0'], /--final-samples/);
     bad(['cifar10', '--weight-sharing', '--episodes', '30'], /--episodes does not apply with --weight-sharing: --ws-epochs passes/);
     bad(['cifar10', '--weight-sharing', '--epochs', '3'], /--epochs does not apply with --weight-sharing: no child is trained on its own/);
     bad(['cifar10', '--weight-sharing', '--micro-batch', '16'], /--micro-batch does not apply with --weight-sharing/);
     bad(['nas-bench-201', '--weight-sharing'], /applies to an image data set, not the nas-bench-201 table/);
-    expect(settingsFromArgs(parseArgs(searchCommand, ['cifar10', '--weight-sharing', '--lr', '0.002']))).toMatchObject({
-      weightSharing: true,
-      wsEpochs: 10,
+    expect(settingsFromArgs(parseArgs(searchCommand, ['cifar10', '--weight-sharing', '--lr', '0.002'])).evaluator).toEqual({
+      kind: 'weight-sharing',
+      batchSize: 128,
+      channels: [4, 16, 16, 256, 256],
+      passes: 10,
       controllerSteps: 20,
-      wsLr: 0.002,
+      lr: 0.002,
       finalSamples: 100,
       topCells: 10,
       checkpointEvery: 50,
     });
-    expect(settingsFromArgs(parseArgs(searchCommand, ['cifar10'])).weightSharing).toBeUndefined();
+    expect(settingsFromArgs(parseArgs(searchCommand, ['cifar10'])).evaluator.kind).toBe('child');
     // The controller's default preset follows the mode it was measured in; a flag or --preset still wins.
-    expect(settingsFromArgs(parseArgs(searchCommand, ['cifar10', '--weight-sharing']))).toMatchObject({
+    expect(settingsFromArgs(parseArgs(searchCommand, ['cifar10', '--weight-sharing'])).strategy).toMatchObject({
       preset: 'enas',
-      controllerLr: 3.5e-3,
-      tanhConstant: 1.1,
-      entropyWeight: 1e-4,
-      temperature: 5,
+      controller: { lr: 3.5e-3, tanhConstant: 1.1, entropyWeight: 1e-4, temperature: 5 },
     });
-    expect(settingsFromArgs(parseArgs(searchCommand, ['cifar10', '--weight-sharing', '--preset', 'tuned']))).toMatchObject({
+    expect(settingsFromArgs(parseArgs(searchCommand, ['cifar10', '--weight-sharing', '--preset', 'tuned'])).strategy).toMatchObject({
       preset: 'tuned',
-      controllerLr: 2e-2,
-      tanhConstant: 2.5,
-      entropyWeight: 0,
+      controller: { lr: 2e-2, tanhConstant: 2.5, entropyWeight: 0 },
     });
-    expect(settingsFromArgs(parseArgs(searchCommand, ['cifar10', '--weight-sharing', '--controller-lr', '0.01']))).toMatchObject({
+    expect(settingsFromArgs(parseArgs(searchCommand, ['cifar10', '--weight-sharing', '--controller-lr', '0.01'])).strategy).toMatchObject({
       preset: 'enas',
-      controllerLr: 0.01,
-      tanhConstant: 1.1,
+      controller: { lr: 0.01, tanhConstant: 1.1 },
     });
-    expect(settingsFromArgs(parseArgs(searchCommand, ['cifar10']))).toMatchObject({ preset: 'tuned', controllerLr: 2e-2 });
+    expect(settingsFromArgs(parseArgs(searchCommand, ['cifar10'])).strategy).toMatchObject({ preset: 'tuned', controller: { lr: 2e-2 } });
     // as a user sees it: the usage error and exit 2
     const r = runNascent(['search', 'cifar10', '--weight-sharing', '--strategy', 'evolution', '--out', join(work, 'never')]);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/--weight-sharing works with --strategy controller or random, not evolution/);
+    expect(r.err).toMatch(/--strategy: weight sharing works with controller or random, not evolution/);
   }, 60_000);
 
   it('after a Ctrl-C and SIGKILLs at random moments, resumed each time, gives the same run as one never stopped', async () => {
@@ -271,7 +264,7 @@ describe('nascent search --weight-sharing', () => {
     expect(lines(join(run, 'final-samples.jsonl'))).toEqual(lines(join(straight, 'final-samples.jsonl')));
     expect(tops(run)).toEqual(tops(straight));
     const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'));
-    expect(config.resumes.length).toBeGreaterThanOrEqual(4);
+    expect(config.run.resumes.length).toBeGreaterThanOrEqual(4);
     const again = runNascent(['search', '--resume', run], ENV);
     expect(again.code).toBe(0);
     expect(again.out).toMatch(/already finished its weight-sharing search/);

@@ -1,243 +1,288 @@
-// `nascent search <problem>`: the main job. It wires the pieces together and nothing more: the
-// problem (a space and an evaluator: NASNet cells trained on CIFAR-10, or NAS-Bench-201 cells looked
-// up in the benchmark's table), backend, strategy, baseline and store, then hands them to runSearch.
+// `nascent search`: turns the command line (and maybe a --config file) into a SearchConfig, hands it
+// to the runner (src/run/runner.ts), and draws progress. Nothing more: which space, strategy,
+// scheduler and evaluator a search uses is the config's, and how they are put together the runner's.
 import { join, resolve } from 'node:path';
-import { prepareBackend, describeBackend, type PreparedBackend } from '../../backend/index.js';
-import { defaultMicroBatch } from '../../evaluators/child/final-train.js';
-import { ChildManager } from '../../evaluators/child/manager.js';
-import { EmaBaseline, MovingBaseline } from '../../strategies/controller/baseline.js';
-import { ensureNatsBenchTable, readNatsBenchTable } from '../../data/nats-bench.js';
-import { runSearch } from '../../search/loop.js';
-import { makePruner, makeScheduler } from '../../schedulers/index.js';
-import { objectiveOf } from './objective-settings.js';
-import { makeStrategy } from '../../strategies/index.js';
-import { TabularEvaluator } from '../../evaluators/table/evaluator.js';
-import { nasnetSpace } from '../../spaces/nasnet/space.js';
-import { nasBench201Space } from '../../spaces/nas-bench-201/space.js';
-import type { SearchSpace } from '../../spaces/types.js';
-import type { Baseline, Evaluator } from '../../search/types.js';
-import { RunStore } from '../../store/run-store.js';
-import { recoverRun, type RecoveredRun } from '../../search/resume.js';
-import { type ParsedArgs, UsageError } from '../flags.js';
-import { SearchProgress, formatDuration } from '../progress.js';
-import { LiveReport } from '../../report/live-report.js';
+import { SearchConfigError } from '../../config/resolve.js';
+import { WS_FILES, type WsEvent } from '../../evaluators/supernet/search.js';
 import { REPORT_DIR } from '../../report/report.js';
+import { LiveReport } from '../../report/live-report.js';
+import { writeWsReport } from '../../report/ws-report.js';
+import { readRunConfig, resume, search, type RunEvent, type RunOptions, type SearchResult } from '../../run/runner.js';
+import { spaceOf } from '../../run/parts.js';
+import { RunStore } from '../../store/run-store.js';
+import type { TrialRecord } from '../../store/records.js';
 import { downloadBar } from '../download-bar.js';
-import { dataSourceFromArgs, timestamp } from '../data-flags.js';
-import { recordableSettings, resumeSettings, searchCommand, settingsFromArgs, strategySettingsOf, type SearchSettings } from './search-settings.js';
-import { loadSearchData } from './search-data.js';
-import { runWeightSharingSearch } from './search-ws.js';
+import { timestamp } from '../data-flags.js';
+import type { ParsedArgs } from '../flags.js';
+import { SearchProgress, formatDuration } from '../progress.js';
+import { configFromArgs, resumeOverridesFromArgs, searchCommand, usageErrorOf } from '../search-flags.js';
 
-export { resumeSettings, searchCommand, settingsFromArgs, type SearchSettings } from './search-settings.js';
+export { searchCommand } from '../search-flags.js';
 
-function resumeHint(dir: string): string {
-  return `resume with: nascent search --resume ${dir}   (or: npm run search:cifar -- --resume ${dir})`;
-}
+/** The exit status of a search stopped by a signal before its end, as a shell reports Ctrl-C. */
+export const STOPPED_STATUS = 130;
 
-function baselineOf(s: SearchSettings): Baseline {
-  return s.baselineDecay > 0 ? new EmaBaseline({ decay: s.baselineDecay, initial: s.baseline }) : new MovingBaseline({ window: s.window, initial: s.baseline });
-}
+const resumeHint = (dir: string) => `resume with: nascent search --resume ${dir}   (or: npm run search:cifar -- --resume ${dir})`;
 
-/** What is searched: the space, how an architecture is scored, and what config.json records of the data. */
-interface ProblemSetup {
-  space: SearchSpace;
-  evaluator: Evaluator;
-  /** Recorded in config.json. */
-  data: Record<string, unknown>;
-  /** Training epochs per architecture, for progress (a lookup has none). */
-  epochs: number;
-  /** Every child's budget at full fidelity; undefined when the evaluator has no epochs (a table). */
-  budget?: number;
-}
-
-async function setUpProblem(args: ParsedArgs, s: SearchSettings, backend: PreparedBackend, log: (line: string) => void): Promise<ProblemSetup> {
-  if (s.dataset === 'nas-bench-201') {
-    const file = await ensureNatsBenchTable({ table: s.table, log, onProgress: downloadBar() });
-    const table = readNatsBenchTable(file);
-    const best = table.best(s.tableDataset);
-    log(
-      `table: ${table.size} NAS-Bench-201 cells from ${file}; each architecture's ${s.tableDataset} test accuracy is looked up (best in the table ${best.accuracy.toFixed(2)})`,
-    );
-    return {
-      space: nasBench201Space,
-      evaluator: new TabularEvaluator(table, s.tableDataset),
-      data: { table: file, tableOptimum: best.accuracy / 100 },
-      epochs: 1,
-    };
-  }
-  // Every data set behind the Dataset seam (src/data/datasets.ts): the child takes its image shape and classes.
-  const splits = await loadSearchData(args, s, log);
-  const { train, val } = splits;
-  const evaluator = new ChildManager({
-    data: { train, val },
-    numClasses: splits.classes.length,
-    channels: s.channels,
-    epochs: s.epochs,
-    batchSize: s.batchSize,
-    learningRate: s.lr,
-    seed: s.seed,
-    hierarchical: s.hierarchical,
-    microBatch: s.microBatch ?? defaultMicroBatch(backend.name),
-  });
-  const data = s.dataset === 'cifar10' ? splits.record : { ...splits.record, imageShape: [train.height, train.width, train.channels], classes: splits.classes };
-  return { space: nasnetSpace({ blocks: s.blocks, hierarchical: s.hierarchical }), evaluator, data, epochs: s.maxEpochs ?? s.epochs, budget: s.epochs };
-}
-
-export async function runSearchCommand(args: ParsedArgs, log: (line: string) => void = console.log): Promise<number> {
-  // A resume takes the run's lock before anything slow, so a run in use is refused at once.
-  const resumeDir = args.flags.resume as string | undefined;
-  let store = resumeDir === undefined ? undefined : RunStore.open(resolve(resumeDir));
-  try {
-    return await searchWith(args, store, log, (s) => (store = s));
-  } finally {
-    store?.close();
-  }
-}
-
-async function searchWith(args: ParsedArgs, opened: RunStore | undefined, log: (line: string) => void, created: (s: RunStore) => void): Promise<number> {
-  const recordedConfig = opened?.readConfig();
-  const settings = opened ? resumeSettings(args, recordedConfig!, opened.path('config')) : settingsFromArgs(args);
-  if (settings.weightSharing) return runWeightSharingSearch(args, opened, settings, recordedConfig, log, created);
-  const out = opened?.dir ?? resolve((args.flags.out as string | undefined) ?? join('runs', timestamp()));
-
-  // A resume repairs the run and checks there is work left before the slow part (backend, data).
-  let recovered: RecoveredRun | undefined;
-  if (opened) {
-    if (opened.stalePid !== undefined) log(`taking over the lock of process ${opened.stalePid}, which ended without releasing it`);
-    recovered = recoverRun(opened);
-    for (const repair of recovered.repairs) log(`repaired: ${repair}`);
-    if (settings.episodes < recovered.done) {
-      throw new UsageError(`--episodes ${settings.episodes} is fewer than the ${recovered.done} episodes the run has finished`, searchCommand);
-    }
-    if (recovered.done >= settings.episodes) {
-      log(`the run has already finished its ${recovered.done} episodes; pass --episodes N (N > ${recovered.done}) to go on.`);
-      return 0;
-    }
-  }
-
-  dataSourceFromArgs(args, searchCommand); // bad --data-* flags fail before anything slow
-  const backend = await prepareBackend(settings.backend);
-  for (const line of describeBackend(backend)) log(line);
-  const problem = await setUpProblem(args, settings, backend, log);
-  const { space, evaluator } = problem;
-  const strategy = makeStrategy(settings.strategy, space.decisions, settings.seed, strategySettingsOf(settings));
-  const baseline = baselineOf(settings);
-  const scheduler = makeScheduler(settings, problem.budget);
-  const pruner = makePruner(settings);
-  let store: RunStore;
-  let config: Record<string, unknown>;
-  try {
-    if (opened && recovered) {
-      store = opened;
-      if (recovered.checkpoint) {
-        await strategy.setState(recovered.checkpoint.strategy);
-        baseline.setState(recovered.checkpoint.baseline);
-        if (recovered.checkpoint.scheduler !== undefined) scheduler.setState(recovered.checkpoint.scheduler);
-      }
-      const resumes = Array.isArray(recordedConfig!.resumes) ? recordedConfig!.resumes : [];
-      config = {
-        ...recordedConfig,
-        episodes: settings.episodes,
-        backend: settings.backend,
-        ...problem.data,
-        ...(settings.microBatch !== undefined ? { microBatch: settings.microBatch } : {}),
-        backendUsed: backend.name,
-        resumes: [...resumes, { at: new Date().toISOString(), afterEpisode: recovered.done, backendUsed: backend.name }],
-      };
-      store.writeConfig(config);
-      log(`run: ${store.dir} (resuming after episode ${recovered.done} of ${settings.episodes})`);
-    } else {
-      config = {
-        format: 'nascent.search-config',
-        version: 1,
-        ...recordableSettings(settings),
-        space: { id: space.id, ...space.settings },
-        ...problem.data,
-        backendUsed: backend.name,
-        created: new Date().toISOString(),
-      };
-      store = RunStore.create(out, config);
-      created(store);
-      log(`run: ${store.dir}`);
-    }
-  } catch (err) {
-    strategy.dispose();
-    throw err;
-  }
-  // The ETA comes from the episodes this process runs; a resumed run's earlier ones are not among them.
-  const progress = new SearchProgress({ epochs: problem.epochs, episodes: settings.episodes, done: recovered?.done });
-  const report = args.flags.report === false ? undefined : new LiveReport(store.dir, (m) => (progress.clear(), log(m)));
-  // First Ctrl-C: finish the episode in progress and its writes. Second Ctrl-C, or SIGTERM (a
-  // shutdown, which will not wait for a child to finish): drop that episode now; the run stays
-  // consistent at the previous one and a resume trains it again.
+/** Ctrl-C once: finish the episode in hand; twice, or SIGTERM: stop now. Returns the signals and how to release them. */
+function stopSignals(log: (line: string) => void, clear: () => void, weightSharing: boolean) {
   const stop = new AbortController();
-  const stopChild = new AbortController();
-  const stopNow = () => {
-    if (stopChild.signal.aborted) return;
+  const stopNow = new AbortController();
+  const now = () => {
+    if (stopNow.signal.aborted) return;
     stop.abort();
-    stopChild.abort(new Error('interrupted'));
-    log('\nstopping now; the unfinished episode is not recorded.');
+    stopNow.abort(new Error('interrupted'));
+    if (!weightSharing) log('\nstopping now; the unfinished episode is not recorded.');
   };
   const onSigint = () => {
-    progress.clear();
+    clear();
     if (!stop.signal.aborted) {
       stop.abort();
-      log('\nstopping after the current episode (Ctrl-C again to stop now)...');
-    } else stopNow();
+      log(
+        weightSharing ? '\nstopping at the next step (a checkpoint is written first)...' : '\nstopping after the current episode (Ctrl-C again to stop now)...',
+      );
+    } else now();
   };
   process.on('SIGINT', onSigint);
-  process.on('SIGTERM', stopNow);
+  process.on('SIGTERM', now);
+  return {
+    signal: stop.signal,
+    stopNow: stopNow.signal,
+    release: () => {
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', now);
+    },
+  };
+}
+
+/** What a person sees of a weight-sharing search: a status line on a terminal, a line per pass, the final scoring. */
+function wsProgress(log: (line: string) => void, strategy: string, passes: number, screening: () => boolean, out: NodeJS.WriteStream) {
+  const tty = out.isTTY === true;
   const started = Date.now();
-  try {
-    const result = await runSearch({
-      store,
-      space,
-      strategy,
-      evaluator,
-      baseline,
-      episodes: settings.episodes,
-      done: recovered?.done,
-      best: recovered?.best,
-      backend: backend.name,
-      settings: config,
-      onEvent: (e) => {
-        progress.handle(e);
-        if (e.type === 'episode-end') report?.request();
-      },
-      signal: stop.signal,
-      childSignal: stopChild.signal,
-      scheduler,
-      pruner,
-      retrainDuplicates: settings.retrainDuplicates,
-      history: recovered?.trials,
-      defaultBudget: problem.budget,
-      objective: objectiveOf(settings).objective,
-      frontCost: objectiveOf(settings).cost,
-      // Every trained child's latency is recorded (a few batch-1 predictions); a table has none.
-      measureLatency: settings.dataset !== 'nas-bench-201',
-    });
-    progress.clear();
-    await report?.settle();
-    const took = formatDuration((Date.now() - started) / 1000);
-    if (result.stopped)
-      log(`stopped after ${result.episodesDone} of ${settings.episodes} episodes (${took}); every finished episode is saved.\n${resumeHint(store.dir)}`);
-    else if (recovered && recovered.done > 0)
-      log(`finished ${result.episodesDone} episodes (${result.episodesDone - recovered.done} in ${took}, after resuming at ${recovered.done}).`);
-    else log(`finished ${result.episodesDone} episodes in ${took}.`);
-    if (result.best && result.best.accuracy !== null) {
-      const what = settings.dataset === 'nas-bench-201' ? `${settings.tableDataset} test accuracy (table)` : 'validation accuracy';
+  let status = false;
+  const clear = () => {
+    if (status) out.write('\r\x1b[K');
+    status = false;
+  };
+  const handle = (e: WsEvent, onPass: () => void) => {
+    if (tty && (e.type === 'train-step' || e.type === 'strategy-step')) {
+      const what =
+        e.type === 'train-step'
+          ? `pass ${e.epoch + 1}/${passes} shared-weight step ${e.batch}/${e.batches} loss ${e.loss.toFixed(3)}`
+          : `pass ${e.record.epoch}/${passes} ${strategy} step ${e.record.step} validation-batch accuracy ${e.record.accuracy.toFixed(3)}`;
+      out.write(`\r\x1b[K${what} | ${formatDuration((Date.now() - started) / 1000)}`);
+      status = true;
+      return;
+    }
+    clear();
+    if (e.type === 'epoch-end') {
       log(
-        `best: episode ${result.best.episode}, ${what} ${result.best.accuracy.toFixed(4)}${settings.dataset === 'nas-bench-201' ? '' : `, ${result.best.params} parameters`}`,
+        `pass ${e.epoch}/${e.epochs}: shared-weight loss ${e.trainLoss.toFixed(4)}, strategy steps' validation-batch accuracy ${Number.isFinite(e.meanAccuracy) ? e.meanAccuracy.toFixed(4) : '-'} (baseline ${e.baseline.toFixed(4)}), ${e.childEpochs.toFixed(2)} child-epochs so far, ${formatDuration((Date.now() - started) / 1000)}`,
       );
-      for (const line of space.describe(space.validate(result.best.cells))) log(line);
-      log(`best cells: ${store.path('best')}`);
-    } else log('no child trained successfully.');
-    log(`trials: ${store.path('trials')}`);
-    if (report) log(`report: ${join(store.dir, REPORT_DIR, 'index.html')}`);
-    return 0;
-  } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', stopNow);
-    strategy.dispose();
+      onPass();
+    } else if (e.type === 'final-sample' && (e.done % 10 === 0 || e.done === e.total)) {
+      const where =
+        e.stage === 'screen'
+          ? `screened on ${e.sample.images} validation images`
+          : screening()
+            ? 'scored again on the whole validation split'
+            : 'scored on the validation split';
+      log(`final: ${e.done}/${e.total} architectures ${where} (last ${e.sample.accuracy.toFixed(4)})`);
+    }
+  };
+  return { handle, clear };
+}
+
+export async function runSearchCommand(args: ParsedArgs, print: (line: string) => void = console.log): Promise<number> {
+  // With --json, stdout holds one JSON object at the end; every line for a person goes to stderr.
+  const json = args.flags.json === true;
+  const log = json ? (line: string) => console.error(line) : print;
+  const out = json ? process.stderr : process.stdout;
+  const resumeDir = args.flags.resume as string | undefined;
+  let config: ReturnType<typeof configFromArgs> | undefined;
+  let overrides: ReturnType<typeof resumeOverridesFromArgs> | undefined;
+  if (resumeDir !== undefined) {
+    // The run's settings are read (and the flags checked against them) before anything slow.
+    const store = RunStore.open(resolve(resumeDir));
+    try {
+      const recorded = readRunConfig(store);
+      overrides = resumeOverridesFromArgs(args, recorded, store.path('config'));
+      config = recorded;
+    } finally {
+      store.close();
+    }
+  } else {
+    config = configFromArgs(args);
   }
+  const weightSharing = config.evaluator.kind === 'weight-sharing';
+  const table = config.problem.space === 'nas-bench-201';
+  const report = args.flags.report !== false;
+
+  let progress: SearchProgress | undefined;
+  let live: LiveReport | undefined;
+  let dir: string | undefined;
+  let lastWsReport: Promise<unknown> = Promise.resolve();
+  const ws = weightSharing
+    ? wsProgress(
+        log,
+        config.strategy.name,
+        config.evaluator.kind === 'weight-sharing' ? config.evaluator.passes : 0,
+        () => {
+          const e = config!.evaluator;
+          return e.kind === 'weight-sharing' && e.finalScreen !== undefined;
+        },
+        out,
+      )
+    : undefined;
+  const clear = () => (ws ? ws.clear() : progress?.clear());
+  const writeWs = () => (dir ? writeWsReport(dir).catch((err: Error) => log(`report: ${err.message}`)) : Promise.resolve());
+  const signals = stopSignals(log, clear, weightSharing);
+  const options: RunOptions = {
+    log: (line) => {
+      clear();
+      log(line);
+    },
+    onDownloadProgress: downloadBar(),
+    signal: signals.signal,
+    stopNow: signals.stopNow,
+    onRun: (info) => {
+      dir = info.dir;
+      const epochs = info.config.evaluator.kind === 'child' ? (info.config.scheduler.maxEpochs ?? info.config.evaluator.epochs) : 1;
+      if (!weightSharing) {
+        progress = new SearchProgress({ epochs, episodes: info.config.episodes!, done: info.done, write: (t) => out.write(t), isTTY: out.isTTY === true });
+        if (report) live = new LiveReport(info.dir, (m) => (progress?.clear(), log(m)));
+      }
+    },
+    onEvent: (e: RunEvent) => {
+      if (ws) {
+        ws.handle(e as WsEvent, () => {
+          if (report) lastWsReport = lastWsReport.then(writeWs);
+        });
+        return;
+      }
+      progress?.handle(e as Parameters<SearchProgress['handle']>[0]);
+      if (e.type === 'episode-end') live?.request();
+    },
+  };
+  const started = Date.now();
+  let result: SearchResult;
+  try {
+    result =
+      resumeDir !== undefined
+        ? await resume(resumeDir, { ...options, ...overrides })
+        : await search(config, { ...options, out: resolve((args.flags.out as string | undefined) ?? join('runs', timestamp())) });
+  } catch (err) {
+    if (err instanceof SearchConfigError) throw usageErrorOf(err, searchCommand);
+    throw err;
+  } finally {
+    signals.release();
+    clear();
+  }
+  const status = await summarize(result, started, report, live, lastWsReport, log, writeWs, table, weightSharing);
+  if (json) print(JSON.stringify(resultJson(result, status)));
+  return status;
+}
+
+/** The result as `--json` prints it: where the run is, how it ended, its best architecture. */
+function resultJson(result: SearchResult, status: number): Record<string, unknown> {
+  const best = result.best as (TrialRecord & { objective?: number | null }) | undefined;
+  return {
+    dir: result.dir,
+    status: result.alreadyFinished ? 'already-finished' : result.stopped ? 'stopped' : 'finished',
+    exitCode: status,
+    backend: result.backend,
+    episodes: result.episodesDone,
+    ...(result.weightSharing
+      ? {
+          trainImageSteps: result.weightSharing.trainImageSteps,
+          scoredImages: result.weightSharing.scoredImages,
+          childEpochs: result.weightSharing.childEpochs,
+        }
+      : {}),
+    best: best
+      ? {
+          episode: best.episode,
+          accuracy: best.accuracy,
+          key: best.key,
+          params: best.params,
+          cells: best.cells,
+          ...(best.objective !== undefined ? { objective: best.objective } : {}),
+        }
+      : null,
+    files: { config: join(result.dir, 'config.json'), trials: join(result.dir, 'trials.jsonl'), best: join(result.dir, 'best-cells.json') },
+  };
+}
+
+async function summarize(
+  result: SearchResult,
+  started: number,
+  report: boolean,
+  live: LiveReport | undefined,
+  lastWsReport: Promise<unknown>,
+  log: (line: string) => void,
+  writeWs: () => Promise<unknown>,
+  table: boolean,
+  weightSharing: boolean,
+): Promise<number> {
+  if (result.alreadyFinished) return 0;
+  if (live) {
+    // The reports written during the search saw its lock held ("in progress"); one more, now that the
+    // runner has released it, says finished or stopped.
+    await live.settle();
+    live.request();
+    await live.settle();
+  }
+  await lastWsReport;
+  const took = formatDuration((Date.now() - started) / 1000);
+  if (weightSharing) return wsSummary(result, took, report, log, writeWs);
+
+  if (result.stopped)
+    log(`stopped after ${result.episodesDone} of ${result.config.episodes} episodes (${took}); every finished episode is saved.\n${resumeHint(result.dir)}`);
+  else if (result.resumedAfter)
+    log(`finished ${result.episodesDone} episodes (${result.episodesDone - result.resumedAfter} in ${took}, after resuming at ${result.resumedAfter}).`);
+  else log(`finished ${result.episodesDone} episodes in ${took}.`);
+  const best = result.best as TrialRecord | undefined;
+  if (best && best.accuracy !== null) {
+    const column = result.config.problem.space === 'nas-bench-201' ? result.config.problem.column : '';
+    const what = table ? `${column} test accuracy (table)` : 'validation accuracy';
+    log(`best: episode ${best.episode}, ${what} ${best.accuracy.toFixed(4)}${table ? '' : `, ${best.params} parameters`}`);
+    const space = spaceOf(result.config);
+    for (const line of space.describe(space.validate(best.cells))) log(line);
+    log(`best cells: ${join(result.dir, 'best-cells.json')}`);
+  } else log('no child trained successfully.');
+  log(`trials: ${join(result.dir, 'trials.jsonl')}`);
+  if (live) log(`report: ${join(result.dir, REPORT_DIR, 'index.html')}`);
+  return result.stopped ? STOPPED_STATUS : 0;
+}
+
+async function wsSummary(
+  result: SearchResult,
+  took: string,
+  report: boolean,
+  log: (line: string) => void,
+  writeReport: () => Promise<unknown>,
+): Promise<number> {
+  if (result.stopped) {
+    log(`stopped after ${took}; the checkpoint holds every finished step.\nresume with: nascent search --resume ${result.dir}`);
+    return STOPPED_STATUS;
+  }
+  const outcome = result.weightSharing!;
+  const e = result.config.evaluator;
+  const trainImages = Number(result.config.run?.data?.trainImages ?? 0);
+  log(
+    `finished the weight-sharing search in ${took}: ${outcome.trainImageSteps} training image-steps (${outcome.childEpochs.toFixed(2)} child-epochs of ${trainImages} images) and ${outcome.scoredImages} images scored.`,
+  );
+  if (outcome.best && e.kind === 'weight-sharing') {
+    const best = outcome.best;
+    log(`best: validation accuracy ${best.accuracy.toFixed(4)} with the shared weights (final sample ${best.episode}), ${best.params} parameters stand-alone`);
+    const space = spaceOf(result.config);
+    for (const line of space.describe(space.validate(best.cells))) log(line);
+    log(`best cells: ${join(result.dir, WS_FILES.best)} (retrain: nascent train --cells ${join(result.dir, WS_FILES.best)})`);
+    log(`top cells: ${join(result.dir, WS_FILES.top)}`);
+  }
+  if (report) {
+    await writeReport();
+    log(`report: ${join(result.dir, REPORT_DIR, 'index.html')}`);
+  }
+  return 0;
 }

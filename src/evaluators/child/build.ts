@@ -4,7 +4,7 @@ import { validateCell } from '../../spaces/nasnet/validate.js';
 import { Rng } from '../../util/random.js';
 import { Alias, AvgPool3x3ExcludePad, fusedBatchNormalization } from './layers.js';
 
-// The child network of /work/shared/reference/child-spec.md, layer for layer the same as
+// The child network of docs/design/child-network.md, layer for layer the same as
 // torch_child.py, so parameter counts and throughput can be compared with the PyTorch peer.
 
 type SymbolicTensor = tfl.SymbolicTensor;

@@ -1,5 +1,5 @@
 // The weight-sharing network of ENAS (Pham et al. 2018) over the NASNet space: one set of weights
-// from which every child of ../shared/reference/child-spec.md can be computed. The layout is the
+// from which every child of docs/design/child-network.md can be computed. The layout is the
 // child's, with every choice given its own weights:
 //   - stem, each cell's input preparations (the older input's 3x3 stride-2 or 1x1 conv is fixed by
 //     the cell's position in the stack, not by the architecture) and the reductions: one weight set;

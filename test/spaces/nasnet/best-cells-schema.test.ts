@@ -13,7 +13,7 @@ import { CellsValidationError, validateCells } from '../../../src/spaces/nasnet/
 import { cellsHash } from '../../../src/spaces/nasnet/key.js';
 import { sampleCells } from '../../../src/spaces/nasnet/sample.js';
 import { parseArgs } from '../../../src/cli/flags.js';
-import { searchCommand, settingsFromArgs } from '../../../src/cli/commands/search.js';
+import { configFromArgs, searchCommand } from '../../../src/cli/search-flags.js';
 import { RunStore } from '../../../src/store/run-store.js';
 import type { TrialRecord } from '../../../src/store/records.js';
 import { Rng } from '../../../src/util/random.js';
@@ -107,17 +107,9 @@ describe('schema/best-cells.schema.json', () => {
       [['cifar10', '--seed', '4'], { blocks: 5, hierarchical: false }],
       [['cifar10', '--hierarchical', '--blocks', '4', '--channels', '8,16,16,32,32', '--seed', '5'], { blocks: 4, hierarchical: true }],
     ] as Array<[string[], CellSpace]>) {
-      const settings = settingsFromArgs(parseArgs(searchCommand, argv));
-      // what runSearchCommand records as the run's config, and hands the store as settings
-      const config = {
-        format: 'nascent.search-config',
-        version: 1,
-        ...settings,
-        dataDir: '/data',
-        synthetic: false,
-        backendUsed: 'wasm',
-        created: new Date().toISOString(),
-      };
+      const settings = configFromArgs(parseArgs(searchCommand, argv));
+      // what the runner records as the run's config, and hands the store as settings
+      const config = { ...settings, run: { created: new Date().toISOString(), backendUsed: 'wasm', data: { dataDir: '/data', synthetic: false } } };
       const store = RunStore.create(join(work, `run-${space.blocks}`), config);
       const cells = sampleCells(new Rng(space.blocks), space);
       const trial: TrialRecord = {

@@ -1,0 +1,41 @@
+// The controller's settings by preset. `tuned` was chosen by `npm run bench:strategies`
+// (NAS-Bench-201, 50 seeds, and the NASNet-space objective): the book's controller barely moves in
+// 150 updates. `book` is the seed chapter's. `enas`, the default with weight sharing, is ENAS's
+// micro-search controller (Pham et al. 2018: Adam 3.5e-3, tanh constant 1.1, entropy weight 1e-4) on
+// tuned's other settings: tuned's lr 2e-2 was chosen for 150 rewards of trained children, a
+// weight-sharing search feeds it a few dozen one-batch rewards, and bench:weight-sharing (3 search
+// seeds, 3 retrainings each) found its cells retrain better with these: 0.319 / 0.312 / 0.318
+// against tuned's 0.311 / 0.277 / 0.249. docs/concepts/strategies.md has the figures.
+import type { PresetName } from './schema.js';
+
+export interface PresetSettings {
+  controller: {
+    lr: number;
+    epsilon: number;
+    temperature: number;
+    tanhConstant: number;
+    entropyWeight: number;
+    batch: number;
+    normalizeAdvantages: boolean;
+    decisionBias: boolean;
+  };
+  baselineDecay: number;
+}
+
+export const PRESETS: Record<PresetName, PresetSettings> = {
+  tuned: {
+    controller: { lr: 2e-2, epsilon: 0.1, temperature: 5, tanhConstant: 2.5, entropyWeight: 0, batch: 1, normalizeAdvantages: false, decisionBias: true },
+    baselineDecay: 0,
+  },
+  book: {
+    controller: { lr: 1e-3, epsilon: 0.5, temperature: 1, tanhConstant: 0, entropyWeight: 0, batch: 1, normalizeAdvantages: false, decisionBias: false },
+    baselineDecay: 0,
+  },
+  enas: {
+    controller: { lr: 3.5e-3, epsilon: 0.1, temperature: 5, tanhConstant: 1.1, entropyWeight: 1e-4, batch: 1, normalizeAdvantages: false, decisionBias: true },
+    baselineDecay: 0,
+  },
+};
+
+/** The preset a search takes when none is named: enas for weight sharing, else tuned. */
+export const defaultPreset = (weightSharing: boolean): PresetName => (weightSharing ? 'enas' : 'tuned');
