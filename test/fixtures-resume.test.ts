@@ -3,6 +3,9 @@
 // commit, which command and what is peculiar to its format). Each is copied to a temp directory and
 // resumed with today's CLI in process; the run must finish without printing an error, keep every
 // record the old version wrote byte for byte, and append the rest.
+import { resolveSearchConfig } from '../src/config/resolve.js';
+import type { SearchConfig } from '../src/config/schema.js';
+import { upgradeConfig } from '../src/config/upgrade.js';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,6 +80,11 @@ const readJson = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as Rec
 const root = mkdtempSync(join(tmpdir(), 'nascent-old-runs-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
+/** A config.json of any version as the current SearchConfig. */
+const recorded = (raw: unknown): SearchConfig => resolveSearchConfig(upgradeConfig(raw), { seed: () => 0 });
+/** Where the resume was told to find the data or the table (this checkout's paths, not the fixture's). */
+const dataOf = (c: Omit<SearchConfig, 'run'>): Partial<SearchConfig> => ({ problem: c.problem });
+
 const haveSubset = haveShared(CIFAR_SUBSET, 'the CIFAR-10 subset');
 const haveTable = haveShared(NB201_TABLE, 'the NAS-Bench-201 table');
 
@@ -86,15 +94,24 @@ describe("runs written by earlier versions resume with today's CLI", () => {
       const source = join(RUNS, fixture.name);
       const dir = join(root, fixture.name);
       cpSync(source, dir, { recursive: true });
-      const resumesBefore = ((readJson(join(dir, 'config.json')).resumes as unknown[] | undefined) ?? []).length;
+      const before = recorded(readJson(join(dir, 'config.json')));
+      const resumesBefore = (before.run?.resumes ?? []).length;
       const where = fixture.needs === 'subset' ? ['--data-dir', CIFAR_SUBSET] : ['--table', NB201_TABLE];
       const more = fixture.kind === 'episodes' ? ['--episodes', String(fixture.episodes)] : [];
       const r = await nascent(['search', '--resume', dir, ...more, ...where, '--backend', 'cpu', '--no-report']);
       expect(r.err).toBe('');
       expect(r.out).not.toMatch(/error|warning/i);
       expect(r.code, r.out).toBe(0);
-      const config = readJson(join(dir, 'config.json'));
-      expect(config.resumes as unknown[]).toHaveLength(resumesBefore + 1);
+      // The resumed run's config.json is today's version, and the same search as the one it was.
+      const written = readJson(join(dir, 'config.json'));
+      expect(written).toMatchObject({ format: 'nascent.search-config', version: 2 });
+      const config = recorded(written);
+      expect(config.run?.resumes ?? []).toHaveLength(resumesBefore + 1);
+      const { run: _a, ...settingsNow } = config;
+      const { run: _b, ...settingsBefore } = before;
+      // ... but for what a resume may change: how far it goes (--episodes), where it computes and reads.
+      const changed = { backend: 'cpu', ...dataOf(settingsNow), ...(fixture.kind === 'episodes' ? { episodes: fixture.episodes } : {}) };
+      expect(settingsNow, 'the run keeps its settings').toEqual({ ...settingsBefore, ...changed });
 
       if (fixture.kind === 'episodes') {
         const old = lines(join(source, 'trials.jsonl'));
@@ -110,7 +127,7 @@ describe("runs written by earlier versions resume with today's CLI", () => {
         expect(readJson(join(dir, 'checkpoint.json')).episode).toBe(fixture.episodes);
         if (fixture.needs === 'subset') {
           // Old and new records together are valid trial records of the run's space.
-          const blocks = String(config.blocks);
+          const blocks = String(config.problem.space === 'nasnet' ? config.problem.blocks : 5);
           const valid = await nascent(['validate', '--blocks', blocks, join(dir, 'trials.jsonl'), join(dir, 'best-cells.json')]);
           expect(valid.code, valid.out + valid.err).toBe(0);
         }
@@ -118,13 +135,14 @@ describe("runs written by earlier versions resume with today's CLI", () => {
         const steps = lines(join(dir, 'ws-steps.jsonl'));
         const oldSteps = lines(join(source, 'ws-steps.jsonl'));
         expect(steps.slice(0, oldSteps.length), 'the earlier strategy steps, unchanged').toEqual(oldSteps);
-        expect(steps).toHaveLength((config.wsEpochs as number) * (config.controllerSteps as number));
+        const ws = config.evaluator as Extract<SearchConfig['evaluator'], { kind: 'weight-sharing' }>;
+        expect(steps).toHaveLength(ws.passes * ws.controllerSteps);
         const samples = lines(join(dir, 'final-samples.jsonl'));
         const oldSamples = lines(join(source, 'final-samples.jsonl'));
         expect(samples.slice(0, oldSamples.length), 'the final samples scored before the stop, unchanged').toEqual(oldSamples);
-        expect(samples).toHaveLength(config.finalSamples as number);
+        expect(samples).toHaveLength(ws.finalSamples);
         const top = lines(join(dir, 'top-cells.jsonl'));
-        expect(top).toHaveLength(Math.min(config.topCells as number, config.finalSamples as number));
+        expect(top).toHaveLength(Math.min(ws.topCells, ws.finalSamples));
         const valid = await nascent(['validate', join(dir, 'best-cells.json'), join(dir, 'top-cells.jsonl')]);
         expect(valid.code, valid.out + valid.err).toBe(0);
       }
