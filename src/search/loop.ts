@@ -110,6 +110,9 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   for (const t of o.history ?? []) o.pruner?.add(t);
   const stopped = () => ({ episodesDone: done, best, stopped: true });
   while (done < o.episodes) {
+    // A turn of the event loop between episodes: a table lookup or a cached result never waits for
+    // anything, and without one a Ctrl-C (a signal is an event) would never be heard.
+    await new Promise<void>((r) => setImmediate(r));
     if (o.signal?.aborted) return stopped();
     const episode = done + 1;
     const job = scheduler.next();

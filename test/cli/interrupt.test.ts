@@ -3,11 +3,12 @@
 // forwards it once more), and a reader that closes the pipe early (`nascent search ... | head -2`).
 // Either way the episode in hand finishes, the run stays resumable, and --resume finishes it.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ROOT, runNascent } from '../helpers/cli.js';
+import { formatNb201, NB201_OPS } from '../../src/spaces/nas-bench-201/space.js';
+import { BIN, ROOT, runNascent, sleep, startNascent, until as untilOutput } from '../helpers/cli.js';
 import { writeLearnableCifar } from '../helpers/learnable-cifar.js';
 
 const EPISODES = 3;
@@ -119,6 +120,43 @@ describe('stopping a search', () => {
       }
       expectResumable(run);
     }, 300_000);
+
+  it('Ctrl-C stops a NAS-Bench-201 search too, whose table lookups never wait for anything', async () => {
+    const lines = ['CIFAR10TestAccuracy200Epochs,CIFAR100TestAccuracy200Epochs,ImageNetTestAccuracy200Epochs,ArchitectureString,UniqueString'];
+    for (let i = 0; i < 5 ** 6; i++) {
+      const edges = Array.from({ length: 6 }, (_, k) => NB201_OPS[Math.floor(i / 5 ** k) % 5]);
+      lines.push(`${(60 + (i % 97) / 4).toFixed(2)},50.00,40.00,${formatNb201({ edges })},u${i}`);
+    }
+    const table = join(work, 'table.csv');
+    writeFileSync(table, `${lines.join('\n')}\n`);
+    const run = join(work, 'table-run');
+    const p = startNascent([
+      'search',
+      'nas-bench-201',
+      '--table',
+      table,
+      '--strategy',
+      'random',
+      '--episodes',
+      '1000000',
+      '--seed',
+      '1',
+      '--no-report',
+      '--out',
+      run,
+    ]);
+    try {
+      expect(await untilOutput(p, () => trialLines(run).length >= 3)).toBe(true);
+      p.child.kill('SIGINT');
+      const ended = await Promise.race([p.exited, sleep(30_000).then(() => undefined)]);
+      expect(ended, 'still running 30 s after Ctrl-C').toBeDefined();
+      expect(ended!.code).toBe(130);
+      expect(p.output()).toMatch(/stopped after \d+ of 1000000 episodes/);
+      expect(existsSync(join(run, 'run.lock'))).toBe(false);
+    } finally {
+      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+    }
+  }, 120_000);
 
   it('a closed stdout (`nascent search | head -2`) stops it as Ctrl-C does: quietly, after the episode in hand, exit 130', async () => {
     const run = join(work, 'closed-pipe');
