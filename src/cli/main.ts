@@ -8,6 +8,7 @@ import { compareCommand, runCompareCommand } from './commands/compare.js';
 import { runValidateCommand, validateCommand } from './commands/validate.js';
 import { runTrainCommand, trainCommand } from './commands/train.js';
 import { doctorCommand, runDoctorCommand } from './commands/doctor.js';
+import { runRunsCommand, runsCommand } from './commands/runs.js';
 import { installInterruptHandling } from './interrupt.js';
 
 interface Command {
@@ -19,6 +20,7 @@ const COMMANDS: Command[] = [
   { spec: searchCommand, run: (a) => runSearchCommand(a) },
   { spec: reportCommand, run: (a) => runReportCommand(a) },
   { spec: compareCommand, run: (a) => runCompareCommand(a) },
+  { spec: runsCommand, run: (a) => runRunsCommand(a) },
   { spec: validateCommand, run: (a) => runValidateCommand(a) },
   { spec: trainCommand, run: (a) => runTrainCommand(a) },
   { spec: doctorCommand, run: (a) => runDoctorCommand(a) },
