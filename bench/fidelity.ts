@@ -19,7 +19,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HyperbandScheduler } from '../src/schedulers/hyperband.js';
 import { kendallTau } from '../src/util/kendall.js';
-import { stat } from './figures.js';
+import { runFacts, stat } from './figures.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name: string, fallback: string) => {
@@ -119,7 +119,7 @@ for (const seed of seeds) {
     const best = JSON.parse(readFileSync(join(run, 'best-cells.json'), 'utf8'));
     // Wall time from the run's own record (created, last trial's time), so a bench run again over
     // finished runs reports them as they were measured.
-    const created = Date.parse(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')).created);
+    const created = Date.parse(String(runFacts(run).created));
     const searchSeconds = (Date.parse(trials[trials.length - 1].time) - created) / 1000;
     const trainDir = join(run, 'train');
     if (!existsSync(join(trainDir, 'result.json')))

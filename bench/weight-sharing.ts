@@ -29,7 +29,7 @@ import { makeBatch } from '../src/data/pipeline.js';
 import { readWsCheckpoint } from '../src/evaluators/supernet/search.js';
 import { kendallTau } from '../src/util/kendall.js';
 import { Rng } from '../src/util/random.js';
-import { forwardUnits, stat } from './figures.js';
+import { forwardUnits, runFacts, stat } from './figures.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name: string, fallback: string) => {
@@ -143,15 +143,14 @@ const wsRuns = { controller: wsRun('controller'), random: wsRun('random') };
 const standard = standardRun();
 
 // --- (b) compute ----------------------------------------------------------------------------------
-const wallOf = (run: string, endFile: string) =>
-  (statSync(join(run, endFile)).mtimeMs - Date.parse(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')).created)) / 1000;
+const wallOf = (run: string, endFile: string) => (statSync(join(run, endFile)).mtimeMs - Date.parse(String(runFacts(run).created))) / 1000;
 const trials = readJsonl(join(standard, 'trials.jsonl'));
 // The split's real sizes, as a weight-sharing run recorded them: --val-limit is only a cap (the
 // subset's 80/20 split has 932 validation images), and counting the cap overstated the standard
 // search's scoring.
-const wsConfig = JSON.parse(readFileSync(join(wsRuns.controller, 'config.json'), 'utf8'));
-const trainImages = wsConfig.trainImages as number;
-const valImages = wsConfig.valImages as number;
+const wsData = runFacts(wsRuns.controller).data ?? {};
+const trainImages = wsData.trainImages as number;
+const valImages = wsData.valImages as number;
 const recal = Math.min(8 * Number(batchSize), trainImages); // precise-BN images per validation
 const stdTrain = trials.reduce(
   (s: number, t: { epochsTrained?: number; valAccuracies: number[] }) => s + (t.epochsTrained ?? t.valAccuracies.length) * trainImages,

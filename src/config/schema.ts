@@ -58,6 +58,17 @@ const DataSchema = z.strictObject({
   url: z
     .string()
     .min(1)
+    .superRefine((url, ctx) => {
+      let protocol: string;
+      try {
+        protocol = new URL(url).protocol;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `${JSON.stringify(url)} is not a URL` });
+        return;
+      }
+      if (protocol !== 'https:' && protocol !== 'http:')
+        ctx.addIssue({ code: 'custom', message: `only https (or http with {problem.data.allowHttp}) URLs, got ${protocol}` });
+    })
     .optional()
     .meta(f('data-url', 'download from a mirror: the archive URL (CIFAR-10) or base URL (MNIST, Fashion-MNIST)', 'the official archive')),
   md5: z

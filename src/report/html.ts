@@ -1,10 +1,7 @@
 // index.html: one self-contained page (images inlined as data: URIs, CSS inline, no script, no
 // external reference) so it can be opened from disk, mailed or archived as a single file.
-import { formatCells } from '../spaces/nasnet/format.js';
 import type { TrialRecord } from '../store/records.js';
-import type { CellPair } from '../spaces/nasnet/types.js';
-import { nasBench201Space } from '../spaces/nas-bench-201/space.js';
-import { isNb201Run, plannedEpisodesOf, type Architecture, type RunData } from './run-data.js';
+import { plannedEpisodesOf, runSpaceOf, type Architecture, type RunData } from './run-data.js';
 
 export function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -56,8 +53,9 @@ function statusLine(p: ReportPage): string {
 }
 
 /** NASNet cells as block lines; a NAS-Bench-201 cell (recorded as {arch}) as the benchmark's string. */
-function describeCells(run: RunData, cells: CellPair): string {
-  return isNb201Run(run) ? nasBench201Space.describe(nasBench201Space.validate(cells)).join('\n') : formatCells(cells);
+function describeCells(run: RunData, cells: unknown): string {
+  const space = runSpaceOf(run);
+  return space.describe(space.validate(cells)).join('\n');
 }
 
 function bestSection(p: ReportPage): string {
@@ -88,8 +86,16 @@ function topTable(run: RunData, top: Architecture[]): string {
   ].join('\n');
 }
 
+/** A config's settings as rows: nested sections (a version-2 config's problem, strategy, ...) by dotted path. */
+function settingRows(value: Record<string, unknown>, prefix = ''): Array<[string, unknown]> {
+  return Object.entries(value).flatMap(
+    ([k, v]): Array<[string, unknown]> =>
+      v !== null && typeof v === 'object' && !Array.isArray(v) ? settingRows(v as Record<string, unknown>, `${prefix}${k}.`) : [[`${prefix}${k}`, v]],
+  );
+}
+
 function settingsTable(config: Record<string, unknown>): string {
-  const rows = Object.entries(config).map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(settingText(v))}</td></tr>`);
+  const rows = settingRows(config).map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(settingText(v))}</td></tr>`);
   return `<table id="settings">\n${rows.join('\n')}\n</table>`;
 }
 

@@ -3,7 +3,7 @@
 // sees the old version or the new one, never half a file) and the engines stay loaded in between.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { CellKind } from '../spaces/nasnet/types.js';
+import type { CellKind, CellPair } from '../spaces/nasnet/types.js';
 import type { TrialRecord } from '../store/records.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { cellDot, nb201Dot, placeholderDot, renderDot } from './diagram.js';
@@ -15,7 +15,7 @@ import { costSpec } from './cost-plot.js';
 import { svgToPng } from './render.js';
 import { writeWsReport } from './ws-report.js';
 import { searchConfigOf } from '../config/read.js';
-import { bestTrial, childEpochsOf, isNb201Run, readRun, ReportError, runSeries, strategyOf, topArchitectures, type RunData } from './run-data.js';
+import { bestTrial, childEpochsOf, isNb201Run, readRun, ReportError, runSeries, runSpaceOf, strategyOf, topArchitectures, type RunData } from './run-data.js';
 
 export const REPORT_DIR = 'report';
 
@@ -50,7 +50,8 @@ async function cellSvg(run: RunData, best: TrialRecord | undefined, kind: CellKi
     }
   }
   try {
-    return await renderDot(cellDot(best.cells[kind], `best ${title} · episode ${best.episode} · accuracy ${best.accuracy!.toFixed(4)}`, kind));
+    const pair = runSpaceOf(run).validate(best.cells) as CellPair;
+    return await renderDot(cellDot(pair[kind], `best ${title} · episode ${best.episode} · accuracy ${best.accuracy!.toFixed(4)}`, kind));
   } catch (err) {
     throw new ReportError(`${join(run.dir, 'trials.jsonl')}: episode ${best.episode}: cannot draw its ${kind} cell: ${(err as Error).message}`);
   }

@@ -5,6 +5,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { TrialRecord } from '../store/records.js';
 import { searchConfigOf } from '../config/read.js';
+import { nasBench201Space } from '../spaces/nas-bench-201/space.js';
+import { nasnetSpace } from '../spaces/nasnet/space.js';
+import type { SearchSpace } from '../spaces/types.js';
 import type { SearchConfig } from '../config/schema.js';
 import { bestTrial as bestInOrder } from '../search/loop.js';
 import { liveLockOwner } from '../store/lock.js';
@@ -60,20 +63,28 @@ export function readRun(dir: string): RunData {
   };
 }
 
+// A config.json that is no whole SearchConfig (hand-made, or damaged) still shows what it says:
+// the report reads its flat keys as version 1 named them.
+const flatNumber = (run: RunData, key: string): number | undefined => {
+  const v = run.config[key];
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined;
+};
+
 /** The strategy recorded in the run's settings, for labels. */
 export function strategyOf(run: RunData): string {
-  return run.settings?.strategy.name ?? 'unknown strategy';
+  return run.settings?.strategy.name ?? (typeof run.config.strategy === 'string' ? run.config.strategy : 'unknown strategy');
 }
 
-/** Each child's epochs at full fidelity (1 for a table or weight sharing, or a run whose settings cannot be read). */
-export const childEpochsOf = (run: RunData): number => (run.settings?.evaluator.kind === 'child' ? run.settings.evaluator.epochs : 1);
+/** Each child's epochs at full fidelity (1 for a table or weight sharing, or a run whose settings say none). */
+export const childEpochsOf = (run: RunData): number =>
+  run.settings ? (run.settings.evaluator.kind === 'child' ? run.settings.evaluator.epochs : 1) : (flatNumber(run, 'epochs') ?? 1);
 
 /** Episodes the run was asked for, when it records them. */
-export const plannedEpisodesOf = (run: RunData): number | undefined => run.settings?.episodes;
+export const plannedEpisodesOf = (run: RunData): number | undefined => (run.settings ? run.settings.episodes : flatNumber(run, 'episodes'));
 
 /** The run's episode series, with the window and epochs from its own settings. */
 export function runSeries(run: RunData): { window: number; points: EpisodePoint[] } {
-  const window = run.settings?.strategy.baseline.window ?? 20;
+  const window = run.settings?.strategy.baseline.window ?? flatNumber(run, 'window') ?? 20;
   return { window, points: episodeSeries(run.trials, window, childEpochsOf(run)) };
 }
 
@@ -156,3 +167,10 @@ export function topArchitectures(trials: TrialRecord[], limit = 10): Architectur
 
 /** True for a run over NAS-Bench-201's one-cell space rather than NASNet's cell pair. */
 export const isNb201Run = (run: RunData): boolean => run.settings?.problem.space === 'nas-bench-201';
+
+/** The space the run searched (NASNet with 5 flat blocks when its settings cannot be read). */
+export function runSpaceOf(run: RunData): SearchSpace {
+  const p = run.settings?.problem;
+  if (p?.space === 'nas-bench-201') return nasBench201Space as SearchSpace;
+  return nasnetSpace(p?.space === 'nasnet' ? { blocks: p.blocks, hierarchical: p.hierarchical } : undefined) as SearchSpace;
+}

@@ -1,12 +1,17 @@
 // The shapes of what a run directory holds. trials.jsonl is the source of truth; best-cells.json
 // and the checkpoint can always be rebuilt from it plus the search's own state.
 import { z } from 'zod';
-import type { CellPair } from '../spaces/nasnet/types.js';
 
-export interface TrialRecord {
+/**
+ * An architecture as its space writes it (SearchSpace.toJSON): a NASNet cell pair, a NAS-Bench-201
+ * cell, ... The store keeps it as given; readers that know the space say which (`TrialRecord<CellPair>`).
+ */
+export type ArchitectureJson = unknown;
+
+export interface TrialRecord<A = ArchitectureJson> {
   episode: number; // 1-based
   strategy: string;
-  cells: CellPair; // the architecture as its space writes it (SearchSpace.toJSON); a CellPair in the NASNet space
+  cells: A; // the architecture as its space writes it (SearchSpace.toJSON)
   key: string; // short hash of the canonical architecture
   explored: boolean; // drawn uniformly (epsilon) rather than from the policy
   accuracy: number | null; // best validation accuracy; null when the child failed
@@ -43,7 +48,7 @@ const episodeNumber = z.int().min(1);
 export const TrialRecordSchema = z.strictObject({
   episode: episodeNumber,
   strategy: z.string().min(1),
-  cells: z.custom<CellPair>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'expected an object (the architecture)'),
+  cells: z.custom<ArchitectureJson>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'expected an object (the architecture)'),
   key: z.string().min(1),
   explored: z.boolean(),
   accuracy: fraction.nullable(),
@@ -114,12 +119,20 @@ export function trialRecordIssues(value: unknown): RecordIssue[] {
 }
 
 export const BEST_CELLS_FORMAT = 'nascent.best-cells';
-export const BEST_CELLS_VERSION = 1;
+/**
+ * 2 since the search configuration (issue 25): `settings` holds the run's SearchConfig (version 2),
+ * where blocks and channels moved under problem and evaluator. Version 1 files (flat settings) are
+ * still read.
+ */
+export const BEST_CELLS_VERSION = 2;
+/** The versions of best-cells.json this nascent reads. */
+export const BEST_CELLS_VERSIONS_READ: readonly number[] = [1, 2];
 
-export interface BestCellsFile {
+export interface BestCellsFile<A = ArchitectureJson> {
   format: typeof BEST_CELLS_FORMAT;
-  version: typeof BEST_CELLS_VERSION;
-  cells: CellPair;
+  /** 2 for files written now; 1 for files written before the search configuration. */
+  version: 1 | 2;
+  cells: A;
   key: string;
   accuracy: number;
   episode: number;
@@ -138,5 +151,5 @@ export interface ParetoPoint {
   accuracy: number;
   params: number;
   latencyMs?: number;
-  cells: CellPair;
+  cells: ArchitectureJson;
 }

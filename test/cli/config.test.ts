@@ -103,3 +103,25 @@ describe('nascent search --config', () => {
     expect(syntax.err).toMatch(/mine\.json:1:/);
   }, 120_000);
 });
+
+describe('nascent search for scripts and at its end', () => {
+  it('--json prints one JSON object of the result on stdout, and the lines for a person on stderr', () => {
+    const run = join(work, 'json');
+    const r = nascent(['search', 'nas-bench-201', '--table', table, '--episodes', '5', '--seed', '2', '--no-report', '--json', '--out', run]);
+    expect(r.code, r.err).toBe(0);
+    const result = JSON.parse(r.out);
+    expect(result).toMatchObject({ dir: run, status: 'finished', exitCode: 0, episodes: 5, files: { trials: join(run, 'trials.jsonl') } });
+    expect(result.best.accuracy).toBe(Math.max(...trialsOf(run).map((t) => t.accuracy as number)));
+    expect(r.err).toMatch(/finished 5 episodes/);
+  }, 120_000);
+
+  it('leaves a report that says the search finished, not one that reloads itself as if it were running', () => {
+    const run = join(work, 'reported');
+    const r = nascent(['search', 'nas-bench-201', '--table', table, '--episodes', '4', '--seed', '2', '--out', run]);
+    expect(r.code, r.err).toBe(0);
+    const html = readFileSync(join(run, 'report', 'index.html'), 'utf8');
+    expect(html).toContain('search finished');
+    expect(html).not.toContain('search in progress');
+    expect(html).not.toContain('http-equiv="refresh"');
+  }, 120_000);
+});

@@ -132,10 +132,9 @@ describe('nascent search folder:DIR', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/16x16x3, 2 classes/);
     expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toMatchObject({
-      dataset: `folder:${folder}`,
-      weightSharing: true,
-      imageShape: [16, 16, 3],
-      classes: ['blue', 'red'],
+      problem: { data: { dataset: `folder:${folder}` } },
+      evaluator: { kind: 'weight-sharing' },
+      run: { data: { imageShape: [16, 16, 3], classes: ['blue', 'red'] } },
     });
     const best = JSON.parse(readFileSync(join(out, 'best-cells.json'), 'utf8'));
     expect(best.accuracy).toBeGreaterThanOrEqual(0);

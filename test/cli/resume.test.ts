@@ -96,13 +96,14 @@ describe('nascent search --resume', () => {
         const kills = moments.length;
         if (!interrupted) {
           // Ctrl-C once an episode has finished (so the handler is surely installed): the episode in
-          // progress finishes and is written, then the process exits cleanly and says how to resume.
+          // progress finishes and is written, then the process exits 130 (a stop, as a shell reports
+          // Ctrl-C, so scripts can tell it from the end) and says how to resume.
           expect(await until(p, () => trialsOf(run).length > 0)).toBe(true);
           p.child.kill('SIGINT');
           const { code } = await p.exited;
           expect(p.output()).toMatch(/stopped after [12] of 14 episodes/);
           expect(p.output()).toContain(`resume with: nascent search --resume ${run}`);
-          expect(code).toBe(0);
+          expect(code).toBe(130);
           interrupted = true;
           continue;
         }

@@ -77,8 +77,8 @@ describe('nascent validate', () => {
   });
 
   it('refuses a newer version with one clear line, not a list of field errors', async () => {
-    const v2 = file('v2.json', { ...best(), version: 2, cells: 'a new shape' });
-    expect((await validate(v2)).lines).toEqual([`${v2}: version: version 2 is newer than this nascent reads (version 1); upgrade nascent to read this file`]);
+    const v3 = file('v3.json', { ...best(), version: 3, cells: 'a new shape' });
+    expect((await validate(v3)).lines).toEqual([`${v3}: version: version 3 is newer than this nascent reads (version 2); upgrade nascent to read this file`]);
     const config = file('search-config.json', { format: 'nascent.search-config', version: 1 });
     expect((await validate(config)).lines).toEqual([`${config}: format: "nascent.search-config" is not a cells file format (expected "nascent.best-cells")`]);
   });

@@ -104,9 +104,9 @@ describe('nascent search --weight-sharing', () => {
     expect(best).toEqual(top[0]);
     expect(best).toMatchObject({
       format: 'nascent.best-cells',
-      version: 1,
+      version: 2,
       sharedWeights: true,
-      settings: { channels: [1, 2, 2, 2, 2], blocks: 2, childEpochs: 3 },
+      settings: { evaluator: { channels: [1, 2, 2, 2, 2] }, problem: { blocks: 2 }, childEpochs: 3 },
     });
     for (const f of ['ws-accuracy.svg', 'ws-accuracy.png', 'normal.svg', 'reduction.svg', 'index.html'])
       expect(existsSync(join(straight, 'report', f))).toBe(true);
@@ -183,7 +183,7 @@ describe('nascent search --weight-sharing', () => {
     expect(settingsFromArgs(parseArgs(searchCommand, ['cifar10', '--weight-sharing', '--final-screen', '200']))).toMatchObject({
       evaluator: { finalScreen: 200 },
     });
-    bad(['cifar10', '--weight-sharing', '--strategy', 'tpe'], /--strategy: weight sharing works with controller or random, not tpe/);
+    bad(['cifar10', '--weight-sharing', '--strategy', 'tpe'], /--strategy tpe does not learn from weight sharing's scores: it works with controller or random/);
     bad(['cifar10', '--weight-sharing', '--fidelity', 'hyperband', '--max-epochs', '9'], /--fidelity hyperband does not apply to weight-sharing evaluation/);
     bad(['cifar10', '--weight-sharing', '--final-samples', '0'], /--final-samples/);
     bad(['cifar10', '--weight-sharing', '--episodes', '30'], /--episodes does not apply with --weight-sharing: --ws-epochs passes/);
@@ -219,7 +219,7 @@ describe('nascent search --weight-sharing', () => {
     // as a user sees it: the usage error and exit 2
     const r = runNascent(['search', 'cifar10', '--weight-sharing', '--strategy', 'evolution', '--out', join(work, 'never')]);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/--strategy: weight sharing works with controller or random, not evolution/);
+    expect(r.err).toMatch(/--strategy evolution does not learn from weight sharing's scores: it works with controller or random/);
   }, 60_000);
 
   it('after a Ctrl-C and SIGKILLs at random moments, resumed each time, gives the same run as one never stopped', async () => {
@@ -234,11 +234,11 @@ describe('nascent search --weight-sharing', () => {
       const p = start(launch === 0 ? wsArgs(run, ['--no-report']) : ['search', '--resume', run]);
       if (!(await until(p, () => /\nweight sharing: /.test(p.output())))) break;
       if (!interrupted) {
-        // Ctrl-C once a checkpoint is on disk: the process writes another at the next step and exits 0.
+        // Ctrl-C once a checkpoint is on disk: the process writes another at the next step and exits 130.
         expect(await until(p, () => mtime() > 0)).toBe(true);
         p.child.kill('SIGINT');
         const { code } = await p.exited;
-        expect(code).toBe(0);
+        expect(code).toBe(130);
         expect(p.output()).toContain(`resume with: nascent search --resume ${run}`);
         interrupted = true;
         continue;
@@ -274,7 +274,46 @@ describe('nascent search --weight-sharing', () => {
     // It records no trained-child flags; a config.json from before that (with their defaults) still resumes.
     expect(config).not.toHaveProperty('episodes');
     expect(config).not.toHaveProperty('epochs');
-    writeFileSync(join(run, 'config.json'), JSON.stringify({ ...config, episodes: 150, epochs: 6, retrainDuplicates: false }));
+    // That older config.json was version 1's flat document.
+    const e = config.evaluator;
+    const c = config.strategy.controller;
+    const v1 = {
+      format: 'nascent.search-config',
+      version: 1,
+      dataset: config.problem.data.dataset,
+      ...config.problem.data,
+      blocks: config.problem.blocks,
+      hierarchical: config.problem.hierarchical,
+      strategy: config.strategy.name,
+      preset: config.strategy.preset,
+      controllerLr: c.lr,
+      epsilon: c.epsilon,
+      temperature: c.temperature,
+      tanhConstant: c.tanhConstant,
+      entropyWeight: c.entropyWeight,
+      controllerBatch: c.batch,
+      normalizeAdvantages: c.normalizeAdvantages,
+      decisionBias: c.decisionBias,
+      units: c.units,
+      baselineDecay: config.strategy.baseline.decay,
+      window: config.strategy.baseline.window,
+      baseline: config.strategy.baseline.initial,
+      weightSharing: true,
+      batchSize: e.batchSize,
+      channels: e.channels,
+      lr: e.lr,
+      wsLr: e.lr,
+      wsEpochs: e.passes,
+      controllerSteps: e.controllerSteps,
+      finalSamples: e.finalSamples,
+      topCells: e.topCells,
+      checkpointEvery: e.checkpointEvery,
+      seed: config.seed,
+      backend: config.backend,
+      ...{ episodes: 150, epochs: 6, retrainDuplicates: false },
+    };
+    const { dir, ...flat } = v1 as typeof v1 & { dir?: string };
+    writeFileSync(join(run, 'config.json'), JSON.stringify({ ...flat, ...(dir ? { dataDir: dir } : {}) }));
     const older = runNascent(['search', '--resume', run], ENV);
     expect(older.err).toBe('');
     expect(older.out).toMatch(/already finished its weight-sharing search/);

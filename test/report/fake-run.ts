@@ -47,14 +47,14 @@ export function fakeConfig(o: FakeRunOptions): Record<string, unknown> {
 }
 
 /** Trials with the search's own bookkeeping: baseline = mean of the previous `window` finished. */
-export function fakeTrials(o: FakeRunOptions): TrialRecord[] {
+export function fakeTrials(o: FakeRunOptions): TrialRecord<CellPair>[] {
   const rng = new Rng(o.seed ?? 1);
   const window = o.window ?? 5;
   const epochs = o.epochs ?? 2;
   const space = { blocks: 5, hierarchical: o.hierarchical ?? false };
   const recent: number[] = [];
   const byEpisode = new Map<number, CellPair>();
-  const trials: TrialRecord[] = [];
+  const trials: TrialRecord<CellPair>[] = [];
   for (let episode = 1; episode <= o.episodes; episode++) {
     const repeat = o.repeats?.find(([e]) => e === episode);
     const cells = repeat ? byEpisode.get(repeat[1])! : sampleCells(rng, space);
@@ -87,7 +87,7 @@ export function fakeTrials(o: FakeRunOptions): TrialRecord[] {
 }
 
 /** Writes a run directory into `dir` (created) and returns its trials. */
-export function writeFakeRun(dir: string, o: FakeRunOptions): TrialRecord[] {
+export function writeFakeRun(dir: string, o: FakeRunOptions): TrialRecord<CellPair>[] {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'config.json'), JSON.stringify(fakeConfig(o), null, 2) + '\n');
   const trials = fakeTrials(o);

@@ -5,6 +5,7 @@ import { formatCells } from '../../src/spaces/nasnet/format.js';
 import { escapeHtml } from '../../src/report/html.js';
 import { writeRunReport } from '../../src/report/report.js';
 import type { TrialRecord } from '../../src/store/records.js';
+import type { CellPair } from '../../src/spaces/nasnet/types.js';
 import { tempDir, writeFakeRun } from './fake-run.js';
 import { darkPixels, decodePng } from './png.js';
 
@@ -47,7 +48,7 @@ describe('writeRunReport', () => {
     expect(rows).toHaveLength(10);
     const keys = rows.map((r) => r[5]);
     expect(new Set(keys).size).toBe(10);
-    const bestPerKey = new Map<string, TrialRecord>();
+    const bestPerKey = new Map<string, TrialRecord<CellPair>>();
     for (const t of trials) if (t.accuracy !== null && !((bestPerKey.get(t.key)?.accuracy ?? -1) >= t.accuracy)) bestPerKey.set(t.key, t);
     const expected = [...bestPerKey.values()].sort((a, b) => b.accuracy! - a.accuracy!).slice(0, 10);
     expect(keys).toEqual(expected.map((t) => t.key));

@@ -65,14 +65,14 @@ describe('runSearch', () => {
     trials.forEach((t, i) => {
       expect(t.reward).toBeCloseTo(accs[i] - t.baseline, 12);
       expect(strategy.feedback[i].reward).toBeCloseTo(t.reward, 12);
-      expect(t.key).toBe(cellsHash(t.cells));
+      expect(t.key).toBe(cellsHash(nasnetSpace().validate(t.cells)));
       expect(t.backend).toBe('test');
     });
     const bestTrial = trials.reduce((a, b) => ((b.accuracy as number) > (a.accuracy as number) ? b : a));
     const best = JSON.parse(readFileSync(store.path('best'), 'utf8'));
     expect(best).toMatchObject({
       format: 'nascent.best-cells',
-      version: 1,
+      version: 2,
       accuracy: bestTrial.accuracy,
       episode: bestTrial.episode,
       cells: bestTrial.cells,

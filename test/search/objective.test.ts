@@ -84,7 +84,7 @@ describe('the loop with --objective mnas', () => {
     store.writeBest(byObjective, { s: 1 });
     store.close();
     const again = RunStore.open(store.dir);
-    expect(recoverRun(again).repairs).toContain(`best-cells.json brought up to date (episode ${byObjective.episode})`);
+    expect(recoverRun(again, 'params').repairs).toContain(`best-cells.json brought up to date (episode ${byObjective.episode})`);
     expect(JSON.parse(readFileSync(store.path('best'), 'utf8')).front).toEqual(best.front);
     again.close();
   });

@@ -34,7 +34,7 @@ describe('RunStore', () => {
     store.appendTrial(trial(1, 0.3));
     store.appendTrial(trial(2, null));
     const best = store.writeBest(trial(1, 0.3), { episodes: 2 });
-    expect(best).toMatchObject({ format: 'nascent.best-cells', version: 1, accuracy: 0.3, episode: 1 });
+    expect(best).toMatchObject({ format: 'nascent.best-cells', version: 2, accuracy: 0.3, episode: 1 });
     const lines = readFileSync(store.path('trials'), 'utf8').split('\n');
     expect(lines).toHaveLength(3);
     expect(lines[2]).toBe('');

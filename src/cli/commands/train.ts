@@ -97,7 +97,7 @@ export const trainCommand: CommandSpec = {
   ],
   examples: [
     'nascent train --cells runs/20250101-120000Z/best-cells.json',
-    'nascent train --cells ../shared/reference/cells-example.json --epochs 1 --channels 8,16,16,32,32 --train-limit 5000',
+    'nascent train --cells runs/20250101-120000Z/best-cells.json --epochs 1 --channels 8,16,16,32,32 --train-limit 5000',
   ],
 };
 

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { SEARCH_CONFIG_FORMAT } from '../../config/schema.js';
 import { ConfigVersionError, upgradeConfig } from '../../config/upgrade.js';
 import { jsonErrorOffset, lineAndColumn } from '../../util/json-syntax.js';
-import { BEST_CELLS_FORMAT, BEST_CELLS_VERSION, type BestCellsFile } from '../../store/records.js';
+import { BEST_CELLS_FORMAT, BEST_CELLS_VERSION, BEST_CELLS_VERSIONS_READ, type BestCellsFile } from '../../store/records.js';
 import { DEFAULT_SPACE, type CellPair, type CellSpace } from './types.js';
 import { CellsValidationError, describe, extractCells, type CellsIssue } from './validate.js';
 
@@ -118,7 +118,8 @@ export function checkBestCellsEnvelope(json: Record<string, unknown>, source?: s
   else if (typeof version === 'number' && Number.isInteger(version) && version > BEST_CELLS_VERSION) {
     fail('version', `version ${version} is newer than this nascent reads (version ${BEST_CELLS_VERSION}); upgrade nascent to read this file`);
     throw new CellsValidationError(errors, source);
-  } else if (version !== BEST_CELLS_VERSION) fail('version', `expected ${BEST_CELLS_VERSION}, got ${describe(version)}`);
+  } else if (typeof version !== 'number' || !BEST_CELLS_VERSIONS_READ.includes(version))
+    fail('version', `expected ${BEST_CELLS_VERSIONS_READ.join(' or ')}, got ${describe(version)}`);
 
   requireField(json, 'key', errors, (v) => (typeof v === 'string' && v.length > 0 ? undefined : `expected a non-empty string, got ${describe(v)}`));
   requireField(json, 'accuracy', errors, (v) => (typeof v === 'number' && v >= 0 && v <= 1 ? undefined : `expected a number from 0 to 1, got ${describe(v)}`));

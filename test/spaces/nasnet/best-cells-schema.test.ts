@@ -151,7 +151,7 @@ describe('schema/best-cells.schema.json', () => {
       { name: 'hierarchical inputs in a hierarchical file', doc: hier(edit((d) => (d.cells.normal[3].inputs = [4, 0])).cells) },
       { name: 'not an object', doc: [1], paths: ['(root)'] },
       { name: 'other format', doc: edit((d) => (d.format = 'nascent.search-config')), paths: ['format'] },
-      { name: 'newer version', doc: edit((d) => (d.version = 2)), paths: ['version'] },
+      { name: 'newer version', doc: edit((d) => (d.version = 3)), paths: ['version'] },
       { name: 'version as text', doc: edit((d) => (d.version = '1')), paths: ['version'] },
       { name: 'missing key', doc: edit((d) => delete d.key), paths: ['key'] },
       { name: 'accuracy above 1', doc: edit((d) => (d.accuracy = 77.1)), paths: ['accuracy'] },
