@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { replaceGenerated, searchFlagTables } from '../src/config/docs.js';
+import { replaceGenerated, searchFlagTables } from '../src/cli/reference.js';
 import { searchConfigJsonSchema } from '../src/config/fields.js';
 import { COMMAND_FLAGS } from '../src/cli/search-flags.js';
 

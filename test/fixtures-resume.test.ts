@@ -9,8 +9,8 @@ import { upgradeConfig } from '../src/config/upgrade.js';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { nascentInProcess } from './helpers/in-process.js';
 import { haveShared, NB201_TABLE, SHARED } from './helpers/shared.js';
 
 const RUNS = join(__dirname, 'fixtures', 'runs');
@@ -50,22 +50,7 @@ const FIXTURES: Fixture[] = [
   { name: '2026-12-03-ws-final-scoring', needs: 'subset', kind: 'weight-sharing' },
 ];
 
-/** `nascent <args>` in this process, its console and stdout captured (progress lines go to process.stdout). */
-async function nascent(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  const warn = vi.spyOn(console, 'warn').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (out.push(String(chunk)), true));
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (err.push(String(chunk)), true));
-  try {
-    const code = await main(args);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    for (const spy of [log, error, warn, stdout, stderr]) spy.mockRestore();
-  }
-}
+const nascent = nascentInProcess;
 
 /** The complete lines of a JSONL file ([] when it is absent). */
 function lines(path: string): string[] {

@@ -10,8 +10,8 @@ import { upgradeConfig } from '../src/config/upgrade.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { nascentInProcess } from './helpers/in-process.js';
 import { haveShared, NB201_TABLE, SHARED } from './helpers/shared.js';
 
 const GOLDEN = join(__dirname, 'fixtures', 'golden');
@@ -51,22 +51,7 @@ const KINDS: Kind[] = [
   { name: 'table-controller', files: ['trials.jsonl', 'best-cells.json'], needs: 'table' },
 ];
 
-/** `nascent <args>` in this process, its console and stdout captured (progress lines go to process.stdout). */
-async function nascent(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  const warn = vi.spyOn(console, 'warn').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (out.push(String(chunk)), true));
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (err.push(String(chunk)), true));
-  try {
-    const code = await main(args);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    for (const spy of [log, error, warn, stdout, stderr]) spy.mockRestore();
-  }
-}
+const nascent = nascentInProcess;
 
 /** The records of a .json or .jsonl file, with this checkout's data paths written as placeholders. */
 function records(path: string): unknown[] {
@@ -87,7 +72,8 @@ function records(path: string): unknown[] {
  */
 function asSettings(record: unknown): unknown {
   if (record === null || typeof record !== 'object' || !('settings' in record)) return record;
-  const { settings, ...rest } = record as { settings: Record<string, unknown> };
+  // The format's version went from 1 to 2 with the settings' shape; what the record says is compared below.
+  const { settings, version: _version, ...rest } = record as { settings: Record<string, unknown>; version: number };
   // A weight-sharing search adds its cost so far to the settings it records with its cells.
   const { trainImageSteps, scoredImages, childEpochs, ...written } = settings;
   const { run: _run, ...config } = resolveSearchConfig(upgradeConfig(written), { seed: () => 0 });

@@ -1,8 +1,6 @@
 // Where CIFAR-10 comes from: the flags every command that reads it shares, and their checks.
 import { resolve } from 'node:path';
-import { CIFAR10_URL, ensureCifar10 } from '../data/cifar10.js';
-import { DownloadError } from '../data/download.js';
-import { downloadBar } from './download-bar.js';
+import { CIFAR10_URL } from '../data/cifar10.js';
 import type { FlagSpec, ParsedArgs } from './flags.js';
 import { UsageError, type CommandSpec } from './flags.js';
 
@@ -48,15 +46,6 @@ export function dataSourceFromArgs(args: ParsedArgs, command: CommandSpec): Data
     ...(md5 !== undefined ? { md5: md5.toLowerCase() } : {}),
     allowHttp,
   };
-}
-
-/** The batches directory of `source`, downloading (with a progress bar) when it holds none yet. */
-export async function obtainCifar10(source: DataSource, log: (line: string) => void): Promise<string> {
-  return ensureCifar10({ ...source, onProgress: downloadBar(), log }).catch((err: unknown) => {
-    if (err instanceof DownloadError)
-      err.message += '\n(no network? copy the extracted cifar-10-batches-bin/ to this machine and pass --data-dir DIR or set NASCENT_DATA)';
-    throw err;
-  });
 }
 
 /** A sortable name for an output directory: 20261125-213000Z. */

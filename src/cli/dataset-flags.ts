@@ -2,8 +2,8 @@
 // Dataset seam knows (src/data/datasets.ts), --image-size for image folders, and loading with a
 // download bar and a hint for machines without a network.
 import { resolve } from 'node:path';
-import { DATASET_NAMES, isDatasetName, resolveDataset, type DatasetLoadOptions, type DatasetSplits, type FinalSplits } from '../data/datasets.js';
-import { DownloadError } from '../data/download.js';
+import { DATASET_NAMES, isDatasetName, resolveDataset, type DatasetLoadOptions, type FinalSplits } from '../data/datasets.js';
+import { withOfflineHint } from '../data/offline-hint.js';
 import { DEFAULT_IMAGE_SIZE } from '../data/folder.js';
 import { downloadBar } from './download-bar.js';
 import type { DataSource } from './data-flags.js';
@@ -40,31 +40,12 @@ export function imageSizeFromArgs(args: ParsedArgs, dataset: string, command: Co
   return given ?? DEFAULT_IMAGE_SIZE;
 }
 
-const withHint =
-  (name: string) =>
-  (err: unknown): never => {
-    if (err instanceof DownloadError) {
-      err.message +=
-        name === 'cifar10'
-          ? '\n(no network? copy the extracted cifar-10-batches-bin/ to this machine and pass --data-dir DIR or set NASCENT_DATA)'
-          : `\n(no network? copy ${name}'s four .gz files to this machine and pass --data-dir DIR${name === 'fashion-mnist' ? ', or apt-get install dataset-fashion-mnist' : ''})`;
-    }
-    throw err;
-  };
-
 const loadOptions = (source: DataSource, log: (line: string) => void, more: DatasetLoadOptions): DatasetLoadOptions => ({
   ...source,
   ...more,
   onProgress: downloadBar(),
   log,
 });
-
-/** A data set's search splits (no test set: a search never looks at it). */
-export function obtainSearchData(name: string, source: DataSource, more: DatasetLoadOptions, log: (line: string) => void): Promise<DatasetSplits> {
-  return resolveDataset(name)
-    .load(loadOptions(source, log, { test: false, ...more }))
-    .catch(withHint(name));
-}
 
 /** A data set's whole training side and its test set, for `nascent train`. */
 export function obtainFinalData(
@@ -75,5 +56,5 @@ export function obtainFinalData(
 ): Promise<FinalSplits> {
   return resolveDataset(name)
     .loadFinal(loadOptions(source, log, more))
-    .catch(withHint(name));
+    .catch(withOfflineHint(name));
 }

@@ -192,7 +192,7 @@ function describeDefault(f: FlagSpec): string {
   return ` (default ${Array.isArray(f.default) ? f.default.join(',') : String(f.default)})`;
 }
 
-function valueHint(f: FlagSpec): string {
+export function valueHint(f: FlagSpec): string {
   switch (f.type) {
     case 'bool':
       return '';

@@ -34,7 +34,8 @@ export const COMMAND_FLAGS: FlagSpec[] = [
 /** What a resumed run may change: how far it goes and where and how it computes. */
 const RESUMABLE = new Set(['resume', 'episodes', 'backend', 'micro-batch', 'report', 'json', 'table', 'data-dir', 'data-url', 'data-md5', 'allow-http']);
 
-function flagSpecOf(field: ConfigField): FlagSpec {
+/** The flag that sets `field`, with its type, range and default from the schema. */
+export function flagSpecOf(field: ConfigField): FlagSpec {
   const base = { name: field.flag, help: field.help, ...(field.defaultLabel ? { defaultLabel: field.defaultLabel } : {}) };
   const k = field.kind;
   const d = field.default;

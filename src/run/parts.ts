@@ -4,7 +4,8 @@
 // pieces from the same document.
 import type { SearchConfig } from '../config/schema.js';
 import { type DatasetLoadOptions, type DatasetSplits, type Dataset, resolveDataset } from '../data/datasets.js';
-import { DownloadError, type DownloadProgress } from '../data/download.js';
+import type { DownloadProgress } from '../data/download.js';
+import { withOfflineHint } from '../data/offline-hint.js';
 import { ensureNatsBenchTable, readNatsBenchTable, type NatsBenchTable } from '../data/nats-bench.js';
 import { makePruner, makeScheduler } from '../schedulers/index.js';
 import type { MedianPruner } from '../schedulers/median-pruner.js';
@@ -74,19 +75,6 @@ export interface DataAccess {
   dir?: string;
   onProgress?: DownloadProgress;
   log?: (line: string) => void;
-}
-
-/** Adds what a person without a network can do to a failed download. */
-export function withOfflineHint(name: string): (err: unknown) => never {
-  return (err: unknown): never => {
-    if (err instanceof DownloadError) {
-      err.message +=
-        name === 'cifar10'
-          ? '\n(no network? copy the extracted cifar-10-batches-bin/ to this machine and pass --data-dir DIR or set NASCENT_DATA)'
-          : `\n(no network? copy ${name}'s four .gz files to this machine and pass --data-dir DIR${name === 'fashion-mnist' ? ', or apt-get install dataset-fashion-mnist' : ''})`;
-    }
-    throw err;
-  };
 }
 
 /** The train and validation splits a NASNet search's children see (a search never reads the test set). */

@@ -6,8 +6,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatNb201, NB201_OPS } from '../../src/spaces/nas-bench-201/space.js';
 import { writeLearnableCifar } from '../helpers/learnable-cifar.js';
+import { writeNb201Table } from '../helpers/nb201-table.js';
 
 const ROOT = resolve(__dirname, '../..');
 let app: string;
@@ -70,27 +70,21 @@ describe('the built package', () => {
     // NAS-Bench-201 table (every cell, a made-up accuracy) in the benchmark's columns.
     const data = join(app, 'cifar');
     writeLearnableCifar(data, 40);
-    const lines = ['CIFAR10TestAccuracy200Epochs,CIFAR100TestAccuracy200Epochs,ImageNetTestAccuracy200Epochs,ArchitectureString,UniqueString'];
-    for (let i = 0; i < 5 ** 6; i++) {
-      const edges = Array.from({ length: 6 }, (_, k) => NB201_OPS[Math.floor(i / 5 ** k) % 5]);
-      const convs = edges.filter((e) => e === 'nor_conv_3x3').length;
-      lines.push(`${(60 + 5 * convs + (i % 7) / 10).toFixed(2)},${(30 + 5 * convs).toFixed(2)},${(20 + 4 * convs).toFixed(2)},${formatNb201({ edges })},u${i}`);
-    }
-    writeFileSync(join(app, 'table.csv'), `${lines.join('\n')}\n`);
+    writeNb201Table(app);
     const script = `
 import { search, resume } from 'nascent';
-const images = { space: 'nasnet', data: { dataset: 'cifar10', dir: ${JSON.stringify(data)}, trainLimit: 64, valLimit: 32 } };
-const small = { batchSize: 16, channels: [2, 4, 4, 8, 8] };
+const images = { space: 'nasnet', blocks: 2, data: { dataset: 'cifar10', dir: ${JSON.stringify(data)}, trainLimit: 32, valLimit: 32 } };
+const small = { batchSize: 16, channels: [1, 2, 2, 2, 2] };
 const out = {};
 // Hyperband over 1- and 3-epoch children, stopped after 3 episodes and resumed to 5.
 const stop = new AbortController();
 const hb = await search(
-  { problem: images, strategy: { name: 'random' }, scheduler: { fidelity: 'hyperband', maxEpochs: 3 }, evaluator: { kind: 'child', epochs: 3, ...small }, episodes: 5, seed: 1, backend: 'cpu' },
+  { problem: images, strategy: { name: 'random' }, scheduler: { fidelity: 'hyperband', maxEpochs: 3 }, evaluator: { kind: 'child', epochs: 3, ...small }, episodes: 5, seed: 1, backend: 'wasm' },
   { out: 'runs/hb', signal: stop.signal, onEvent: (e) => { if (e.type === 'episode-end' && e.trial.episode === 3) stop.abort(); } },
 );
 const hbResumed = await resume('runs/hb');
 out.hyperband = { stopped: hb.stopped, first: hb.episodesDone, resumedAfter: hbResumed.resumedAfter, trials: hbResumed.trials.map((t) => [t.episode, t.budget, t.rung]) };
-const ws = await search({ problem: images, evaluator: { kind: 'weight-sharing', passes: 1, controllerSteps: 2, finalSamples: 2, topCells: 1, ...small }, seed: 2, backend: 'cpu' }, { out: 'runs/ws' });
+const ws = await search({ problem: images, evaluator: { kind: 'weight-sharing', passes: 1, controllerSteps: 2, finalSamples: 2, topCells: 1, ...small }, seed: 2, backend: 'wasm' }, { out: 'runs/ws' });
 out.ws = { stopped: ws.stopped, best: ws.best?.accuracy, kind: ws.config.evaluator.kind, preset: ws.config.strategy.preset, steps: ws.weightSharing.trainImageSteps };
 const table = await search({ problem: { space: 'nas-bench-201', table: 'table.csv' }, strategy: { name: 'evolution' }, episodes: 12, seed: 3, backend: 'cpu' }, { out: 'runs/table' });
 out.table = { trials: table.trials.length, best: table.best.accuracy, evaluator: table.config.evaluator.kind };
@@ -105,7 +99,7 @@ process.stdout.write(JSON.stringify(out), () => process.exit(0));
     expect(got.hyperband.trials.map((t: number[]) => t[0])).toEqual([1, 2, 3, 4, 5]);
     // R = 3, eta = 3: the first bracket trains 3 children 1 epoch, then continues the best to 3.
     expect(got.hyperband.trials.map((t: number[]) => t[1])).toEqual([1, 1, 1, 3, 3]);
-    expect(got.ws).toMatchObject({ stopped: false, kind: 'weight-sharing', preset: 'enas', steps: 64 });
+    expect(got.ws).toMatchObject({ stopped: false, kind: 'weight-sharing', preset: 'enas', steps: 32 });
     expect(got.ws.best).toBeGreaterThanOrEqual(0);
     expect(got.table).toMatchObject({ trials: 12, evaluator: 'table' });
     // Each run's config.json is the SearchConfig it ran, and says so.

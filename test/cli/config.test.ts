@@ -5,8 +5,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatNb201, NB201_OPS } from '../../src/spaces/nas-bench-201/space.js';
 import { runNascent } from '../helpers/cli.js';
+import { writeNb201Table } from '../helpers/nb201-table.js';
 
 const nascent = (args: string[]) => runNascent(args, {}, 120_000);
 
@@ -14,14 +14,7 @@ let work: string;
 let table: string;
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'nascent-config-cli-'));
-  const lines = ['CIFAR10TestAccuracy200Epochs,CIFAR100TestAccuracy200Epochs,ImageNetTestAccuracy200Epochs,ArchitectureString,UniqueString'];
-  for (let i = 0; i < 5 ** 6; i++) {
-    const edges = Array.from({ length: 6 }, (_, k) => NB201_OPS[Math.floor(i / 5 ** k) % 5]);
-    const convs = edges.filter((e) => e === 'nor_conv_3x3').length;
-    lines.push(`${(60 + 5 * convs + (i % 7) / 10).toFixed(2)},${(30 + 5 * convs).toFixed(2)},${(20 + 4 * convs).toFixed(2)},${formatNb201({ edges })},u${i}`);
-  }
-  table = join(work, 'table.csv');
-  writeFileSync(table, `${lines.join('\n')}\n`);
+  table = writeNb201Table(work);
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 

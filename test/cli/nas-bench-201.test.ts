@@ -6,8 +6,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatNb201, NB201_OPS } from '../../src/spaces/nas-bench-201/space.js';
 import { runNascent } from '../helpers/cli.js';
+import { writeNb201Table } from '../helpers/nb201-table.js';
+import { asVersion1 } from '../helpers/v1-config.js';
 
 const nascent = (args: string[]) => runNascent(args, {}, 120_000);
 
@@ -15,14 +16,7 @@ let work: string;
 let table: string;
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'nascent-nb201-cli-'));
-  const lines = ['CIFAR10TestAccuracy200Epochs,CIFAR100TestAccuracy200Epochs,ImageNetTestAccuracy200Epochs,ArchitectureString,UniqueString'];
-  for (let i = 0; i < 5 ** 6; i++) {
-    const edges = Array.from({ length: 6 }, (_, k) => NB201_OPS[Math.floor(i / 5 ** k) % 5]);
-    const convs = edges.filter((e) => e === 'nor_conv_3x3').length;
-    lines.push(`${(60 + 5 * convs + (i % 7) / 10).toFixed(2)},${(30 + 5 * convs).toFixed(2)},${(20 + 4 * convs).toFixed(2)},${formatNb201({ edges })},u${i}`);
-  }
-  table = join(work, 'table.csv');
-  writeFileSync(table, lines.join('\n') + '\n');
+  table = writeNb201Table(work);
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -100,30 +94,8 @@ describe('nascent search nas-bench-201', () => {
     // Its config.json as a version-1 run wrote it (flat), with those defaults.
     const configFile = join(old, 'config.json');
     const config = JSON.parse(readFileSync(configFile, 'utf8'));
-    const c = config.strategy.controller;
     const v1 = {
-      format: 'nascent.search-config',
-      version: 1,
-      dataset: 'nas-bench-201',
-      tableDataset: config.problem.column,
-      table: config.problem.table,
-      episodes: config.episodes,
-      strategy: config.strategy.name,
-      preset: config.strategy.preset,
-      controllerLr: c.lr,
-      epsilon: c.epsilon,
-      temperature: c.temperature,
-      tanhConstant: c.tanhConstant,
-      entropyWeight: c.entropyWeight,
-      controllerBatch: c.batch,
-      normalizeAdvantages: c.normalizeAdvantages,
-      decisionBias: c.decisionBias,
-      baselineDecay: 0,
-      window: 20,
-      baseline: 0.1,
-      units: 32,
-      seed: config.seed,
-      backend: config.backend,
+      ...asVersion1(config),
       ...{ epochs: 6, batchSize: 128, lr: 0.001, channels: [4, 16, 16, 256, 256], blocks: 5, hierarchical: false, retrainDuplicates: false },
     };
     writeFileSync(configFile, JSON.stringify(v1, null, 2) + '\n');

@@ -1,6 +1,7 @@
 // `nascent search cifar10 --weight-sharing` as a user runs it: the files it writes, `nascent train`
 // and `nascent validate` accepting its cells, the flags it refuses, and a run killed with SIGKILL
 // (and stopped once with Ctrl-C) and resumed each time ending with exactly the run left alone.
+import { asVersion1 } from '../helpers/v1-config.js';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -275,45 +276,7 @@ describe('nascent search --weight-sharing', () => {
     expect(config).not.toHaveProperty('episodes');
     expect(config).not.toHaveProperty('epochs');
     // That older config.json was version 1's flat document.
-    const e = config.evaluator;
-    const c = config.strategy.controller;
-    const v1 = {
-      format: 'nascent.search-config',
-      version: 1,
-      dataset: config.problem.data.dataset,
-      ...config.problem.data,
-      blocks: config.problem.blocks,
-      hierarchical: config.problem.hierarchical,
-      strategy: config.strategy.name,
-      preset: config.strategy.preset,
-      controllerLr: c.lr,
-      epsilon: c.epsilon,
-      temperature: c.temperature,
-      tanhConstant: c.tanhConstant,
-      entropyWeight: c.entropyWeight,
-      controllerBatch: c.batch,
-      normalizeAdvantages: c.normalizeAdvantages,
-      decisionBias: c.decisionBias,
-      units: c.units,
-      baselineDecay: config.strategy.baseline.decay,
-      window: config.strategy.baseline.window,
-      baseline: config.strategy.baseline.initial,
-      weightSharing: true,
-      batchSize: e.batchSize,
-      channels: e.channels,
-      lr: e.lr,
-      wsLr: e.lr,
-      wsEpochs: e.passes,
-      controllerSteps: e.controllerSteps,
-      finalSamples: e.finalSamples,
-      topCells: e.topCells,
-      checkpointEvery: e.checkpointEvery,
-      seed: config.seed,
-      backend: config.backend,
-      ...{ episodes: 150, epochs: 6, retrainDuplicates: false },
-    };
-    const { dir, ...flat } = v1 as typeof v1 & { dir?: string };
-    writeFileSync(join(run, 'config.json'), JSON.stringify({ ...flat, ...(dir ? { dataDir: dir } : {}) }));
+    writeFileSync(join(run, 'config.json'), JSON.stringify({ ...asVersion1(config), episodes: 150, epochs: 6, retrainDuplicates: false }));
     const older = runNascent(['search', '--resume', run], ENV);
     expect(older.err).toBe('');
     expect(older.out).toMatch(/already finished its weight-sharing search/);

@@ -1,6 +1,9 @@
-// The flag tables of docs/reference/cli.md, made from the SearchConfig schema's fields, so the
-// reference says what the CLI does (scripts/generate.ts writes them; a test keeps them equal).
-import { configFields, type ConfigField } from './fields.js';
+// The flag tables of docs/reference/cli.md, made from the SearchConfig schema's fields and the flags
+// the CLI reads off them, so the reference says what the CLI does (scripts/generate.ts writes them;
+// a test keeps them equal).
+import { configFields, type ConfigField } from '../config/fields.js';
+import { valueHint } from './flags.js';
+import { flagSpecOf } from './search-flags.js';
 
 const GROUPS: Array<{ title: string; where: (f: ConfigField) => boolean }> = [
   { title: 'What is searched (`problem`)', where: (f) => f.path[0] === 'problem' },
@@ -14,23 +17,6 @@ const GROUPS: Array<{ title: string; where: (f: ConfigField) => boolean }> = [
   { title: 'What children are ranked by (`objective`)', where: (f) => f.path[0] === 'objective' },
   { title: 'The whole search', where: (f) => f.path.length === 1 },
 ];
-
-function valueHint(f: ConfigField): string {
-  switch (f.kind.type) {
-    case 'bool':
-      return '';
-    case 'int':
-      return ' N';
-    case 'number':
-      return ' X';
-    case 'enum':
-      return ` ${f.kind.choices.join('\\|')}`;
-    case 'int-list':
-      return ' A,B,...';
-    default:
-      return ' VALUE';
-  }
-}
 
 function range(f: ConfigField): string {
   const k = f.kind;
@@ -61,7 +47,7 @@ export function searchFlagTables(): string {
     out.push(`**${group.title}**`, '', '| flag | config field | default | meaning |', '|---|---|---|---|');
     for (const f of rows) {
       seen.add(`${f.flag} ${f.path.join('.')}`);
-      out.push(`| \`--${f.flag}${valueHint(f)}\` | \`${f.path.join('.')}\` | ${cell(defaultOf(f))} | ${cell(f.help)}${range(f)} |`);
+      out.push(`| \`--${f.flag}${cell(valueHint(flagSpecOf(f)))}\` | \`${f.path.join('.')}\` | ${cell(defaultOf(f))} | ${cell(f.help)}${range(f)} |`);
     }
     out.push('');
   }

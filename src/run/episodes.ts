@@ -1,0 +1,115 @@
+// A search whose evaluator scores one architecture per episode: trained children, or lookups in
+// the NAS-Bench-201 table (or your own evaluator). The episode loop is src/search/loop.ts; this
+// builds what it needs from the config.
+import type { PreparedBackend } from '../backend/index.js';
+import type { SearchConfig } from '../config/schema.js';
+import { defaultMicroBatch } from '../evaluators/child/final-train.js';
+import { ChildManager } from '../evaluators/child/manager.js';
+import { TabularEvaluator } from '../evaluators/table/evaluator.js';
+import { runSearch } from '../search/loop.js';
+import { baselineOf, fullBudgetOf, loadSearchImages, loadTable, objectiveOf, schedulingOf, spaceOf, strategyOf } from './parts.js';
+import { recordOf, storeFor } from './record.js';
+import type { RunOptions, SearchResult, Target } from './types.js';
+
+export async function runEpisodes(config: SearchConfig, backend: PreparedBackend, options: RunOptions, target: Target): Promise<SearchResult> {
+  const log = options.log ?? (() => {});
+  const space = spaceOf(config);
+  let evaluator = options.evaluator;
+  let facts: Record<string, unknown> = {};
+  if (!evaluator && config.problem.space === 'nas-bench-201') {
+    const { file, table } = await loadTable(config, { log, onProgress: options.onDownloadProgress });
+    const column = config.problem.column;
+    const best = table.best(column);
+    log(
+      `table: ${table.size} NAS-Bench-201 cells from ${file}; each architecture's ${column} test accuracy is looked up (best in the table ${best.accuracy.toFixed(2)})`,
+    );
+    evaluator = new TabularEvaluator(table, column);
+    facts = { table: file, tableOptimum: best.accuracy / 100 };
+  } else if (!evaluator && config.evaluator.kind === 'child') {
+    const splits = await loadSearchImages(config, { log, onProgress: options.onDownloadProgress }, options.dataset);
+    const { train, val } = splits;
+    const about =
+      options.dataset || config.problem.space !== 'nasnet' || config.problem.data.dataset !== 'cifar10'
+        ? `, ${train.height}x${train.width}x${train.channels}, ${splits.classes.length} classes`
+        : '';
+    log(`data: ${train.count} training and ${val.count} validation images (disjoint) from ${splits.source}${about}`);
+    const e = config.evaluator;
+    evaluator = new ChildManager({
+      data: { train, val },
+      numClasses: splits.classes.length,
+      channels: e.channels,
+      epochs: e.epochs,
+      batchSize: e.batchSize,
+      learningRate: e.lr,
+      seed: config.seed,
+      hierarchical: config.problem.space === 'nasnet' && config.problem.hierarchical,
+      microBatch: e.microBatch ?? defaultMicroBatch(backend.name),
+    });
+    facts = {
+      ...splits.record,
+      imageShape: [train.height, train.width, train.channels],
+      classes: splits.classes,
+      trainImages: train.count,
+      valImages: val.count,
+    };
+  }
+  if (!evaluator) throw new Error(`no evaluator for a ${config.evaluator.kind} search`);
+
+  const strategy = options.strategy ?? strategyOf(config, space.decisions);
+  const ownStrategy = options.strategy === undefined;
+  try {
+    const baseline = baselineOf(config);
+    const { scheduler, pruner } = schedulingOf(config);
+    const recovered = target.recovered;
+    if (recovered?.checkpoint) {
+      await strategy.setState(recovered.checkpoint.strategy);
+      baseline.setState(recovered.checkpoint.baseline);
+      if (recovered.checkpoint.scheduler !== undefined) scheduler.setState(recovered.checkpoint.scheduler);
+    }
+    const recordedConfig = recordOf(config, backend, facts, target, options);
+    const store = storeFor(recordedConfig, target);
+    try {
+      log(target.store ? `run: ${store.dir} (resuming after episode ${recovered?.done ?? 0} of ${config.episodes})` : `run: ${store.dir}`);
+      options.onRun?.({ dir: store.dir, config: recordedConfig, done: recovered?.done ?? 0, resumed: target.store !== undefined, backend: backend.name });
+      const { objective, cost } = objectiveOf(config);
+      const outcome = await runSearch({
+        store,
+        space,
+        strategy,
+        evaluator,
+        baseline,
+        episodes: config.episodes!,
+        done: recovered?.done,
+        best: recovered?.best,
+        backend: backend.name,
+        settings: recordedConfig as unknown as Record<string, unknown>,
+        onEvent: options.onEvent,
+        signal: options.signal,
+        childSignal: options.stopNow,
+        scheduler,
+        pruner,
+        retrainDuplicates: config.scheduler.retrainDuplicates,
+        history: recovered?.trials,
+        defaultBudget: fullBudgetOf(config),
+        objective,
+        frontCost: cost,
+        // Every trained child's latency is recorded (a few batch-1 predictions); a table has none.
+        measureLatency: config.evaluator.kind === 'child' && options.evaluator === undefined,
+      });
+      return {
+        dir: store.dir,
+        config: recordedConfig,
+        backend: backend.name,
+        stopped: outcome.stopped,
+        best: outcome.best,
+        trials: store.readTrials().trials,
+        episodesDone: outcome.episodesDone,
+        ...(recovered ? { resumedAfter: recovered.done } : {}),
+      };
+    } finally {
+      if (!target.store) store.close();
+    }
+  } finally {
+    if (ownStrategy) strategy.dispose();
+  }
+}
