@@ -6,9 +6,10 @@
 import { describeBackend, prepareBackend } from './backend/index.js';
 import type { BackendChoice, SearchConfig, SearchConfigInput } from './config/schema.js';
 import { arrayDataset, resolveDataset, type ArrayDatasetInput, type Dataset, type DatasetLoadOptions } from './data/datasets.js';
-import { defaultMicroBatch, trainFinal, type FinalTrainResult } from './evaluators/child/final-train.js';
+import type { FinalTrainResult } from './evaluators/child/final-train.js';
 import { CHILD_DEFAULTS } from './evaluators/child/manager.js';
 import { resume as resumeRun, search as runSearchConfig, type ResumeOverrides, type RunOptions, type SearchResult } from './run/runner.js';
+import { trainCells } from './run/train.js';
 import type { CellPair } from './spaces/nasnet/types.js';
 
 export type { SearchResult, RunOptions, ResumeOverrides, RunEvent } from './run/runner.js';
@@ -100,24 +101,19 @@ export async function train(cells: CellPair, options: TrainOptions = {}): Promis
   const backend = await prepareBackend(options.backend ?? 'auto');
   for (const line of describeBackend(backend)) log(line);
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
-  const limit = options.trainLimit ?? options.dataOptions?.trainLimit;
-  const data = await datasetOf(options.data ?? 'cifar10').loadFinal({ log, ...options.dataOptions, limit, seed });
-  log(`data: ${data.train.count} training and ${data.test.count} test images from ${data.source}`);
-  const result = await trainFinal(
-    {
-      cells,
-      train: data.train,
-      test: data.test,
-      channels: options.channels ?? DEFAULT_CHANNELS,
-      hierarchical: options.hierarchical ?? false,
-      epochs: options.epochs ?? 20,
-      batchSize: options.batchSize ?? CHILD_DEFAULTS.batchSize,
-      learningRate: options.lr ?? CHILD_DEFAULTS.learningRate,
-      seed,
-      numClasses: data.classes.length,
-      microBatch: options.microBatch ?? defaultMicroBatch(backend.name),
-    },
-    { signal: options.signal },
-  );
+  const { result, data } = await trainCells(cells, {
+    dataset: datasetOf(options.data ?? 'cifar10'),
+    load: { log, ...options.dataOptions, limit: options.trainLimit ?? options.dataOptions?.trainLimit, seed },
+    backend,
+    channels: options.channels ?? DEFAULT_CHANNELS,
+    hierarchical: options.hierarchical ?? false,
+    epochs: options.epochs ?? 20,
+    batchSize: options.batchSize ?? CHILD_DEFAULTS.batchSize,
+    lr: options.lr ?? CHILD_DEFAULTS.learningRate,
+    seed,
+    microBatch: options.microBatch,
+    onData: (d) => log(`data: ${d.train.count} training and ${d.test.count} test images from ${d.source}`),
+    hooks: { signal: options.signal },
+  });
   return { ...result, classes: data.classes, backend: backend.name };
 }

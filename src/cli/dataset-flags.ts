@@ -1,12 +1,8 @@
 // Which data set a command reads, beside where its files are (data-flags.ts): the names the
-// Dataset seam knows (src/data/datasets.ts), --image-size for image folders, and loading with a
-// download bar and a hint for machines without a network.
+// Dataset seam knows (src/data/datasets.ts) and --image-size for image folders.
 import { resolve } from 'node:path';
-import { DATASET_NAMES, isDatasetName, resolveDataset, type DatasetLoadOptions, type FinalSplits } from '../data/datasets.js';
-import { withOfflineHint } from '../data/offline-hint.js';
+import { DATASET_NAMES, isDatasetName } from '../data/datasets.js';
 import { DEFAULT_IMAGE_SIZE } from '../data/folder.js';
-import { downloadBar } from './download-bar.js';
-import type { DataSource } from './data-flags.js';
 import { type CommandSpec, type FlagSpec, type ParsedArgs, UsageError } from './flags.js';
 
 export const IMAGE_SIZE_FLAG: FlagSpec = {
@@ -38,23 +34,4 @@ export function imageSizeFromArgs(args: ParsedArgs, dataset: string, command: Co
     return undefined;
   }
   return given ?? DEFAULT_IMAGE_SIZE;
-}
-
-const loadOptions = (source: DataSource, log: (line: string) => void, more: DatasetLoadOptions): DatasetLoadOptions => ({
-  ...source,
-  ...more,
-  onProgress: downloadBar(),
-  log,
-});
-
-/** A data set's whole training side and its test set, for `nascent train`. */
-export function obtainFinalData(
-  name: string,
-  source: DataSource,
-  more: DatasetLoadOptions & { limit?: number; seed?: number },
-  log: (line: string) => void,
-): Promise<FinalSplits> {
-  return resolveDataset(name)
-    .loadFinal(loadOptions(source, log, more))
-    .catch(withOfflineHint(name));
 }

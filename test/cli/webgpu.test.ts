@@ -115,7 +115,7 @@ describe.skipIf(!probe.ok)('webgpu from the CLI', () => {
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/^backend: webgpu/m);
     expect(r.out).toMatch(/finished the weight-sharing search/);
-    expect(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')).backendUsed).toBe('webgpu');
+    expect(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')).run.backendUsed).toBe('webgpu');
     const samples = readFileSync(join(run, 'final-samples.jsonl'), 'utf8')
       .trim()
       .split('\n')

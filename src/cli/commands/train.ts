@@ -7,13 +7,16 @@ import { BACKEND_CHOICES, describeBackend, prepareBackend, type BackendChoice } 
 import { readCellsFile, upgradeSettings, type CellsDocument } from '../../spaces/nasnet/cells-file.js';
 import { formatCells } from '../../spaces/nasnet/format.js';
 import { cellsHash } from '../../spaces/nasnet/key.js';
-import { defaultMicroBatch, FINAL_BN_BATCHES, trainFinal, type FinalTrainResult } from '../../evaluators/child/final-train.js';
+import { FINAL_BN_BATCHES } from '../../evaluators/child/final-train.js';
+import { resolveDataset } from '../../data/datasets.js';
+import { trainCells, type TrainCellsResult } from '../../run/train.js';
+import { downloadBar } from '../download-bar.js';
 import { MODEL_FILE, WEIGHTS_FILE, saveLayersModel } from '../../evaluators/child/model-io.js';
 import { TEST_BATCH_FILE } from '../../data/cifar10-format.js';
 import { writeJsonAtomic } from '../../store/atomic.js';
 import { type CommandSpec, type ParsedArgs, UsageError } from '../flags.js';
 import { DATA_FLAGS, dataSourceFromArgs, timestamp } from '../data-flags.js';
-import { DATASET_HELP, IMAGE_SIZE_FLAG, datasetNameFromArg, imageSizeFromArgs, obtainFinalData } from '../dataset-flags.js';
+import { DATASET_HELP, IMAGE_SIZE_FLAG, datasetNameFromArg, imageSizeFromArgs } from '../dataset-flags.js';
 import { formatDuration } from '../progress.js';
 import { TrainProgress } from '../train-progress.js';
 import { spaceFromFlags } from './validate.js';
@@ -246,40 +249,16 @@ export async function runTrainCommand(args: ParsedArgs, print: (line: string) =>
 
   const backend = await prepareBackend(s.backend);
   for (const line of describeBackend(backend)) log(line);
-  const microBatch = s.microBatch ?? defaultMicroBatch(backend.name);
 
-  const data = await obtainFinalData(
-    s.dataset,
-    { ...dataSourceFromArgs(args, trainCommand), dataDir: s.dataDir },
-    { limit: s.trainLimit, imageSize: s.imageSize },
-    log,
-  );
-  const { train, test } = data;
-  const dataDir = data.source;
-  const synthetic = data.record.synthetic === true;
   const cifar = s.dataset === 'cifar10';
-  log(
-    `data: ${train.count} training and ${test.count} test images from ${dataDir}${synthetic ? ' (SYNTHETIC, not CIFAR-10)' : ''}${cifar ? '' : ` (${s.dataset}, ${train.height}x${train.width}x${train.channels}, ${data.classes.length} classes)`}`,
-  );
-
-  const created = prepareOut(s.out);
-  log(`out: ${s.out}`);
-  log(
-    `training ${s.epochs} epoch${s.epochs === 1 ? '' : 's'}, channels ${s.channels.join(',')}, batch ${s.batchSize}${microBatch ? ` (micro-batches of ${microBatch})` : ''}, lr ${s.lr}, seed ${s.seed}`,
-  );
-
-  const progress = new TrainProgress({
-    epochs: s.epochs,
-    images: train.count,
-    batchSize: s.batchSize,
-    ...(json ? { write: (t: string) => process.stderr.write(t), isTTY: Boolean(process.stderr.isTTY) } : {}),
-  });
   // Ctrl-C stops between two batches and writes nothing; a second one ends the process at once.
   // Once the files are being written, both wait for the writes to finish.
   const stop = new AbortController();
   let writing = false;
+  let created = false;
+  let progress: TrainProgress | undefined;
   const onSigint = () => {
-    progress.clear();
+    progress?.clear();
     if (writing) return log('\nwriting the model; stopping right after');
     if (!stop.signal.aborted) {
       stop.abort(new Error('interrupted'));
@@ -290,36 +269,54 @@ export async function runTrainCommand(args: ParsedArgs, print: (line: string) =>
     }
   };
   process.on('SIGINT', onSigint);
-  let result: FinalTrainResult | undefined;
+  let trained: TrainCellsResult | undefined;
   try {
-    result = await trainFinal(
-      {
-        cells: doc.cells,
-        hierarchical: doc.space.hierarchical,
-        train,
-        test,
-        channels: s.channels,
-        epochs: s.epochs,
-        batchSize: s.batchSize,
-        learningRate: s.lr,
-        seed: s.seed,
-        microBatch,
-        numClasses: data.classes.length,
+    trained = await trainCells(doc.cells, {
+      dataset: resolveDataset(s.dataset),
+      load: { ...dataSourceFromArgs(args, trainCommand), dataDir: s.dataDir, limit: s.trainLimit, imageSize: s.imageSize, onProgress: downloadBar(), log },
+      backend,
+      channels: s.channels,
+      hierarchical: doc.space.hierarchical,
+      epochs: s.epochs,
+      batchSize: s.batchSize,
+      lr: s.lr,
+      seed: s.seed,
+      microBatch: s.microBatch,
+      onData: (data, microBatch) => {
+        const { train, test } = data;
+        log(
+          `data: ${train.count} training and ${test.count} test images from ${data.source}${data.record.synthetic === true ? ' (SYNTHETIC, not CIFAR-10)' : ''}${cifar ? '' : ` (${s.dataset}, ${train.height}x${train.width}x${train.channels}, ${data.classes.length} classes)`}`,
+        );
+        created = prepareOut(s.out);
+        log(`out: ${s.out}`);
+        log(
+          `training ${s.epochs} epoch${s.epochs === 1 ? '' : 's'}, channels ${s.channels.join(',')}, batch ${s.batchSize}${microBatch ? ` (micro-batches of ${microBatch})` : ''}, lr ${s.lr}, seed ${s.seed}`,
+        );
+        progress = new TrainProgress({
+          epochs: s.epochs,
+          images: train.count,
+          batchSize: s.batchSize,
+          ...(json ? { write: (t: string) => process.stderr.write(t), isTTY: Boolean(process.stderr.isTTY) } : {}),
+        });
       },
-      {
-        onEpochStart: () => progress.epochStart(),
-        onBatch: (e, b, n, loss) => progress.batch(e, b, n, loss),
-        onEpochEnd: (e) => progress.epochEnd(e),
+      hooks: {
+        onEpochStart: () => progress?.epochStart(),
+        onBatch: (e, b, n, loss) => progress?.batch(e, b, n, loss),
+        onEpochEnd: (e) => progress?.epochEnd(e),
         onPhase: (p, images) =>
-          progress.phase(
+          progress?.phase(
             p,
             p === 'recalibrate' ? `${images} training images` : cifar ? `the ${images} images of ${TEST_BATCH_FILE}` : `the ${images} test images`,
           ),
-        onTestBatch: (done, total) => progress.testBatch(done, total),
+        onTestBatch: (done, total) => progress?.testBatch(done, total),
         signal: stop.signal,
       },
-    );
-    progress.clear();
+    });
+    const { result, data, microBatch } = trained;
+    const { train } = data;
+    const dataDir = data.source;
+    const synthetic = data.record.synthetic === true;
+    progress?.clear();
     writing = true;
     const { weightsBytes } = await saveLayersModel(result.model, s.out, {
       nascent: {
@@ -364,7 +361,7 @@ export async function runTrainCommand(args: ParsedArgs, print: (line: string) =>
     if (json) print(JSON.stringify(written, null, 2));
     return 0;
   } catch (err) {
-    progress.clear();
+    progress?.clear();
     // An empty directory made for this run would only mislead; one that existed before stays.
     if (created && readdirSync(s.out).length === 0) rmdirSync(s.out);
     if (stop.signal.aborted && err === stop.signal.reason) {
@@ -374,6 +371,6 @@ export async function runTrainCommand(args: ParsedArgs, print: (line: string) =>
     throw err;
   } finally {
     process.off('SIGINT', onSigint);
-    result?.model.dispose();
+    trained?.result.model.dispose();
   }
 }

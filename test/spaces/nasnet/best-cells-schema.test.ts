@@ -224,7 +224,9 @@ describe('schema/best-cells.schema.json', () => {
         expect(paths === undefined, `schema says ${bySchema}, validator ${JSON.stringify(paths)}, errors ${JSON.stringify(schemaValid.errors)}`).toBe(bySchema);
         if (bySchema) valid++;
       }),
-      { numRuns: 3000 },
+      // A fixed seed: about 60 of 3,000 random documents reach the validator-only checks (sd ~8), so
+      // with a fresh seed each run the floor of 50 below failed about one run in ten.
+      { numRuns: 3000, seed: 20261207 },
     );
     // Both outcomes, and the validator-only checks, must be well exercised for the agreement to mean much.
     expect(valid).toBeGreaterThan(300);
