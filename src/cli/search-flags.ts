@@ -75,11 +75,26 @@ export function flagSpecOf(field: ConfigField): FlagSpec {
   }
 }
 
+// The order --help lists them in: what a user sets first (how many children, how long each trains)
+// before the finer settings, rather than the order of the config's sections.
+const HELP_ORDER = (f: ConfigField): number =>
+  f.path.length === 1
+    ? 0
+    : f.path[0] === 'evaluator'
+      ? f.variant.evaluator === 'child'
+        ? 1
+        : 6
+      : ['problem', 'strategy', 'scheduler', 'objective'].indexOf(f.path[0]) + 2;
+
 /** The schema's flags, each once (a flag several variants share, like --channels, is one flag). */
 export function settingFlags(): FlagSpec[] {
   const seen = new Set<string>(['problem']);
   const out: FlagSpec[] = [];
-  for (const field of configFields()) {
+  const fields = configFields()
+    .map((field, i) => ({ field, i }))
+    .sort((a, b) => HELP_ORDER(a.field) - HELP_ORDER(b.field) || a.i - b.i)
+    .map(({ field }) => field);
+  for (const field of fields) {
     if (seen.has(field.flag)) continue;
     seen.add(field.flag);
     out.push(flagSpecOf(field));
