@@ -1,5 +1,8 @@
-// One writer per run directory. The lock file holds the owner's pid; a lock whose process is gone
-// (a crash, SIGKILL, a reboot) is stale and taken over instead of blocking the user forever.
+// One writer per run directory. The lock file holds the owner's pid and, on Linux, the start time of
+// that process; a lock whose process is gone (a crash, SIGKILL, a reboot) is stale and taken over
+// instead of blocking the user forever. Gone includes a zombie (a search killed with its parent
+// stays one for a moment, and kill(pid, 0) succeeds on it) and a pid reused by another process
+// (its start time differs; in containers pids are reused at once).
 import { openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -19,9 +22,38 @@ export class RunLockedError extends Error {
   }
 }
 
-function alive(pid: number): boolean {
+/** A process as /proc shows it: its state letter and start time (clock ticks after boot); undefined without /proc. */
+function procStat(pid: number): { state: string; start: string } | undefined {
+  let text: string;
   try {
-    process.kill(pid, 0);
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so read after the last ')'.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return { state: fields[0], start: fields[19] };
+}
+
+/** What a lock file says: the owner's pid, and its start time where it was recorded. */
+interface LockOwner {
+  pid: number;
+  start?: string;
+}
+
+function readOwner(path: string): LockOwner | undefined {
+  const [pid, start] = readFileSync(path, 'utf8').trim().split(/\s+/);
+  const n = Number.parseInt(pid, 10);
+  return Number.isInteger(n) && n > 0 ? { pid: n, ...(start ? { start } : {}) } : undefined;
+}
+
+function alive(owner: LockOwner): boolean {
+  const stat = procStat(owner.pid);
+  if (stat) return stat.state !== 'Z' && stat.state !== 'X' && (owner.start === undefined || owner.start === stat.start);
+  // No /proc entry: on Linux the process is gone; elsewhere ask the kernel.
+  if (process.platform === 'linux') return false;
+  try {
+    process.kill(owner.pid, 0);
     return true;
   } catch (err) {
     return (err as { code?: string }).code === 'EPERM';
@@ -30,13 +62,13 @@ function alive(pid: number): boolean {
 
 /** The pid of the live process holding `dir`'s lock; undefined when none does (or it died). */
 export function liveLockOwner(dir: string): number | undefined {
-  let pid: number;
+  let owner: LockOwner | undefined;
   try {
-    pid = Number.parseInt(readFileSync(join(dir, LOCK_FILE), 'utf8').trim(), 10);
+    owner = readOwner(join(dir, LOCK_FILE));
   } catch {
     return undefined;
   }
-  return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
+  return owner && alive(owner) ? owner.pid : undefined;
 }
 
 export interface RunLock {
@@ -56,7 +88,8 @@ export function acquireRunLock(dir: string): RunLock {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(path, 'wx', 0o644);
-      writeSync(fd, `${process.pid}\n`);
+      const start = procStat(process.pid)?.start;
+      writeSync(fd, `${process.pid}${start ? ` ${start}` : ''}\n`);
       closeSync(fd);
       held.add(path);
       let released = false;
@@ -67,7 +100,7 @@ export function acquireRunLock(dir: string): RunLock {
           released = true;
           held.delete(path);
           try {
-            if (readFileSync(path, 'utf8').trim() === String(process.pid)) rmSync(path, { force: true });
+            if (readOwner(path)?.pid === process.pid) rmSync(path, { force: true });
           } catch {
             // already gone
           }
@@ -75,9 +108,9 @@ export function acquireRunLock(dir: string): RunLock {
       };
     } catch (err) {
       if ((err as { code?: string }).code !== 'EEXIST') throw err;
-      const pid = Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw new RunLockedError(dir, pid);
-      stalePid = Number.isInteger(pid) ? pid : -1;
+      const owner = readOwner(path);
+      if (owner && owner.pid !== process.pid && alive(owner)) throw new RunLockedError(dir, owner.pid);
+      stalePid = owner?.pid ?? -1;
       rmSync(path, { force: true });
     }
   }

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { RunStore, RunStoreError, readTrials } from '../../src/store/run-store.js';
 import { RunLockedError, acquireRunLock } from '../../src/store/lock.js';
@@ -107,9 +107,38 @@ describe('RunStore', () => {
     writeFileSync(join(dir, 'run.lock'), `${deadPid}\n`);
     const taken = acquireRunLock(dir);
     expect(taken.stalePid).toBe(deadPid);
-    expect(readFileSync(join(dir, 'run.lock'), 'utf8').trim()).toBe(String(process.pid));
+    // The lock names this process, and on Linux its start time too (field 22 of /proc/PID/stat).
+    const [pid, start] = readFileSync(join(dir, 'run.lock'), 'utf8').trim().split(' ');
+    expect(pid).toBe(String(process.pid));
+    if (existsSync('/proc/self/stat')) expect(start).toMatch(/^\d+$/);
     taken.release();
     expect(existsSync(join(dir, 'run.lock'))).toBe(false);
+  });
+
+  it.runIf(existsSync('/proc/self/stat'))('takes over a lock whose owner is a zombie or whose pid now belongs to another process', async () => {
+    const dir = tmp();
+    // A zombie: sh starts `sleep 0` in the background and then becomes `sleep 5`, which never reaps
+    // it. kill(pid, 0) succeeds on a zombie, as on a search killed with its parent for a moment.
+    const sh = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 5']);
+    const zombie = Number((await new Promise<string>((done) => sh.stdout.once('data', (d: Buffer) => done(String(d))))).trim());
+    const stat = () => readFileSync(`/proc/${zombie}/stat`, 'utf8');
+    for (let i = 0; i < 100 && !/\) Z /.test(stat()); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(stat()).toMatch(/\) Z /);
+    expect(() => process.kill(zombie, 0)).not.toThrow();
+    writeFileSync(join(dir, 'run.lock'), `${zombie}\n`);
+    const fromZombie = acquireRunLock(dir);
+    expect(fromZombie.stalePid).toBe(zombie);
+    fromZombie.release();
+    sh.kill();
+    // A live process whose start time is not the one recorded: the pid was reused after the owner died.
+    writeFileSync(join(dir, 'run.lock'), `${process.ppid} 1\n`);
+    const reused = acquireRunLock(dir);
+    expect(reused.stalePid).toBe(process.ppid);
+    reused.release();
+    // The same pid and start time: the owner itself, alive, blocks.
+    const parentStart = readFileSync(`/proc/${process.ppid}/stat`, 'utf8').split(') ')[1].split(' ')[19];
+    writeFileSync(join(dir, 'run.lock'), `${process.ppid} ${parentStart}\n`);
+    expect(() => acquireRunLock(dir)).toThrow(RunLockedError);
   });
 
   it('writeFileAtomic leaves the old content when the write fails', () => {
