@@ -3,11 +3,9 @@
 // builds what it needs from the config.
 import type { PreparedBackend } from '../backend/index.js';
 import type { SearchConfig } from '../config/schema.js';
-import { defaultMicroBatch } from '../evaluators/child/final-train.js';
-import { ChildManager } from '../evaluators/child/manager.js';
 import { TabularEvaluator } from '../evaluators/table/evaluator.js';
 import { runSearch } from '../search/loop.js';
-import { baselineOf, fullBudgetOf, loadSearchImages, loadTable, objectiveOf, schedulingOf, spaceOf, strategyOf } from './parts.js';
+import { baselineOf, childEvaluatorOf, fullBudgetOf, loadSearchImages, loadTable, objectiveOf, schedulingOf, spaceOf, strategyOf } from './parts.js';
 import { recordOf, storeFor } from './record.js';
 import type { RunOptions, SearchResult, Target } from './types.js';
 
@@ -33,18 +31,7 @@ export async function runEpisodes(config: SearchConfig, backend: PreparedBackend
         ? `, ${train.height}x${train.width}x${train.channels}, ${splits.classes.length} classes`
         : '';
     log(`data: ${train.count} training and ${val.count} validation images (disjoint) from ${splits.source}${about}`);
-    const e = config.evaluator;
-    evaluator = new ChildManager({
-      data: { train, val },
-      numClasses: splits.classes.length,
-      channels: e.channels,
-      epochs: e.epochs,
-      batchSize: e.batchSize,
-      learningRate: e.lr,
-      seed: config.seed,
-      hierarchical: config.problem.space === 'nasnet' && config.problem.hierarchical,
-      microBatch: e.microBatch ?? defaultMicroBatch(backend.name),
-    });
+    evaluator = childEvaluatorOf(config, splits, backend.name);
     facts = {
       ...splits.record,
       imageShape: [train.height, train.width, train.channels],

@@ -7,6 +7,8 @@ import { type DatasetLoadOptions, type DatasetSplits, type Dataset, resolveDatas
 import type { DownloadProgress } from '../data/download.js';
 import { withOfflineHint } from '../data/offline-hint.js';
 import { ensureNatsBenchTable, readNatsBenchTable, type NatsBenchTable } from '../data/nats-bench.js';
+import { defaultMicroBatch } from '../evaluators/child/final-train.js';
+import { ChildManager } from '../evaluators/child/manager.js';
 import { makePruner, makeScheduler } from '../schedulers/index.js';
 import type { MedianPruner } from '../schedulers/median-pruner.js';
 import type { Scheduler } from '../schedulers/types.js';
@@ -106,4 +108,21 @@ export async function loadTable(
   if (config.problem.space !== 'nas-bench-201') throw new Error(`the ${config.problem.space} space has no table`);
   const file = await ensureNatsBenchTable({ table: access.table ?? config.problem.table, log: access.log, onProgress: access.onProgress });
   return { file, table: readNatsBenchTable(file) };
+}
+
+/** The trained-child evaluator of a config, on images already loaded: the same child for the same seed and cells wherever it is built. */
+export function childEvaluatorOf(config: SearchConfig, splits: Pick<DatasetSplits, 'train' | 'val' | 'classes'>, backendName: string): ChildManager {
+  const e = config.evaluator;
+  if (e.kind !== 'child') throw new Error(`a ${e.kind} evaluator trains no child of its own`);
+  return new ChildManager({
+    data: { train: splits.train, val: splits.val },
+    numClasses: splits.classes.length,
+    channels: e.channels,
+    epochs: e.epochs,
+    batchSize: e.batchSize,
+    learningRate: e.lr,
+    seed: config.seed,
+    hierarchical: config.problem.space === 'nasnet' && config.problem.hierarchical,
+    microBatch: e.microBatch ?? defaultMicroBatch(backendName),
+  });
 }
