@@ -9,6 +9,7 @@ import { runValidateCommand, validateCommand } from './commands/validate.js';
 import { runTrainCommand, trainCommand } from './commands/train.js';
 import { doctorCommand, runDoctorCommand } from './commands/doctor.js';
 import { runRunsCommand, runsCommand } from './commands/runs.js';
+import { runWorkerCommand, workerCommand } from './commands/worker.js';
 import { installInterruptHandling } from './interrupt.js';
 
 interface Command {
@@ -24,6 +25,7 @@ const COMMANDS: Command[] = [
   { spec: validateCommand, run: (a) => runValidateCommand(a) },
   { spec: trainCommand, run: (a) => runTrainCommand(a) },
   { spec: doctorCommand, run: (a) => runDoctorCommand(a) },
+  { spec: workerCommand, run: (a) => runWorkerCommand(a) },
 ];
 
 const PROGRAM = 'nascent';
