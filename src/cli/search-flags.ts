@@ -212,9 +212,9 @@ export function configFromArgs(args: ParsedArgs, command: CommandSpec = searchCo
     if (isTable(problemName)) input.problem = baseProblem.space === 'nas-bench-201' ? baseProblem : { space: 'nas-bench-201' };
     else {
       const keep = baseProblem.space === 'nasnet' ? baseProblem : {};
+      // The file's data settings (directory, limits, split) carry over only to the same data set.
       const data = isObject(keep.data) && keep.data.dataset === problemName ? keep.data : {};
       input.problem = { ...keep, space: 'nasnet', data: { ...data, dataset: problemName } };
-      // A different data set from the file's: its size and limits were the file's data set's.
     }
   } else {
     problemName =
@@ -229,13 +229,14 @@ export function configFromArgs(args: ParsedArgs, command: CommandSpec = searchCo
       throw new UsageError('--weight-sharing trains a shared network on images: it applies to an image data set, not the nas-bench-201 table', command);
     kind = f['weight-sharing'] === true ? 'weight-sharing' : space === 'nas-bench-201' ? 'table' : 'child';
   }
+  // Another kind than the file's starts from that kind's defaults: the file's settings were the other kind's.
   if (!isObject(input.evaluator) || input.evaluator.kind !== kind) input.evaluator = { kind };
-  // A kind changed from the file's: its settings belong to the other kind.
+  // A weight-sharing search has no episodes: its passes and controller steps set its length.
   if (kind === 'weight-sharing') delete input.episodes;
   const variant = { problem: space, evaluator: kind };
   for (const flag of args.given) {
     if (COMMAND_FLAGS.some((c) => c.name === flag)) continue;
-    // Weight sharing's --ws-lr defaults to --lr, as the child's learning rate does for its children.
+    // With weight sharing, --lr sets the shared weights' learning rate unless --ws-lr does.
     if (flag === 'lr' && kind === 'weight-sharing') {
       if (!args.given.has('ws-lr')) setAt(input, ['evaluator', 'lr'], f.lr);
       continue;
