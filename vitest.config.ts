@@ -1,9 +1,17 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
+/**
+ * End-to-end checks that stop, kill and resume real searches or replay whole recorded runs: about a
+ * third of the suite's time. `npm test` leaves them out to stay near 6 minutes on 2 cores;
+ * `npm run test:e2e` runs them, and `.ci/run` runs both.
+ */
+export const E2E_TESTS = ['test/cli/resume.test.ts', 'test/cli/interrupt.test.ts', 'test/golden.test.ts', 'test/fixtures-resume.test.ts', 'test/readme.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    include: process.env.NASCENT_E2E ? E2E_TESTS : ['test/**/*.test.ts'],
+    exclude: process.env.NASCENT_E2E ? [] : E2E_TESTS,
     // tfjs backends are process-global; isolate test files in their own processes.
     pool: 'forks',
     // Test files run one per core, each with one XNNPACK thread (faster than one file with two).
