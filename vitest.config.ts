@@ -6,7 +6,13 @@ import { defineConfig } from 'vitest/config';
  * third of the suite's time. `npm test` leaves them out to stay near 6 minutes on 2 cores;
  * `npm run test:e2e` runs them, and `.ci/run` runs both.
  */
-export const E2E_TESTS = ['test/cli/resume.test.ts', 'test/cli/interrupt.test.ts', 'test/golden.test.ts', 'test/fixtures-resume.test.ts', 'test/readme.test.ts'];
+export const E2E_TESTS = [
+  'test/cli/resume.test.ts',
+  'test/cli/interrupt.test.ts',
+  'test/golden.test.ts',
+  'test/fixtures-resume.test.ts',
+  'test/readme.test.ts',
+];
 
 export default defineConfig({
   test: {
