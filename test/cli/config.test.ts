@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runNascent } from '../helpers/cli.js';
-import { writeNb201Table } from '../helpers/nb201-table.js';
+import { trialsOf, writeNb201Table } from '../helpers/nb201-table.js';
 
 const nascent = (args: string[]) => runNascent(args, {}, 120_000);
 
@@ -19,14 +19,6 @@ beforeAll(() => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const json = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
-const trialsOf = (run: string) =>
-  readFileSync(join(run, 'trials.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => {
-      const { time: _t, seconds: _s, ...rest } = JSON.parse(l);
-      return rest;
-    });
 
 describe('nascent search --config', () => {
   it('repeats another run from its config.json, with flags overriding the file', () => {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runNascent } from '../helpers/cli.js';
-import { writeNb201Table } from '../helpers/nb201-table.js';
+import { trialsOf, writeNb201Table } from '../helpers/nb201-table.js';
 import { asVersion1 } from '../helpers/v1-config.js';
 
 const nascent = (args: string[]) => runNascent(args, {}, 120_000);
@@ -19,15 +19,6 @@ beforeAll(() => {
   table = writeNb201Table(work);
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-const trialsOf = (run: string) =>
-  readFileSync(join(run, 'trials.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => {
-      const { time: _t, seconds: _s, ...rest } = JSON.parse(l);
-      return rest;
-    });
 
 describe('nascent search nas-bench-201', () => {
   it('runs every strategy on lookups, leaving trials, best cells and a report', () => {

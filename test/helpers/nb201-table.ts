@@ -1,6 +1,6 @@
 // A complete NAS-Bench-201 table in the benchmark's columns (every one of the 15,625 cells) with a
 // made-up accuracy, a function of its edges, for tests that must not depend on ../shared.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatNb201, NB201_OPS } from '../../src/spaces/nas-bench-201/space.js';
 
@@ -16,3 +16,13 @@ export function writeNb201Table(dir: string): string {
   writeFileSync(table, `${lines.join('\n')}\n`);
   return table;
 }
+
+/** A run's trials without the clock's fields (when and how long), which differ between identical searches. */
+export const trialsOf = (run: string): ReturnType<typeof JSON.parse>[] =>
+  readFileSync(join(run, 'trials.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const { time: _t, seconds: _s, ...rest } = JSON.parse(l);
+      return rest;
+    });
