@@ -3,9 +3,8 @@
 // commit, which command and what is peculiar to its format). Each is copied to a temp directory and
 // resumed with today's CLI in process; the run must finish without printing an error, keep every
 // record the old version wrote byte for byte, and append the rest.
-import { resolveSearchConfig } from '../src/config/resolve.js';
+import { recordedConfig } from '../src/config/read.js';
 import type { SearchConfig } from '../src/config/schema.js';
-import { upgradeConfig } from '../src/config/upgrade.js';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,7 +65,7 @@ const root = mkdtempSync(join(tmpdir(), 'nascent-old-runs-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** A config.json of any version as the current SearchConfig. */
-const recorded = (raw: unknown): SearchConfig => resolveSearchConfig(upgradeConfig(raw), { seed: () => 0 });
+const recorded = (raw: unknown): SearchConfig => recordedConfig(raw);
 /** Where the resume was told to find the data or the table (this checkout's paths, not the fixture's). */
 const dataOf = (c: Omit<SearchConfig, 'run'>): Partial<SearchConfig> => ({ problem: c.problem });
 

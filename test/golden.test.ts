@@ -5,8 +5,7 @@
 // command. A change that alters any result fails here; only the fields in TIME_DEPENDENT may differ.
 // The fixtures are test/fixtures/golden/<kind>/: args.json (the argv after `search`, with the data
 // paths as placeholders) and the files that hold the run's results.
-import { resolveSearchConfig } from '../src/config/resolve.js';
-import { upgradeConfig } from '../src/config/upgrade.js';
+import { recordedConfig } from '../src/config/read.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,7 +75,7 @@ function asSettings(record: unknown): unknown {
   const { settings, version: _version, ...rest } = record as { settings: Record<string, unknown>; version: number };
   // A weight-sharing search adds its cost so far to the settings it records with its cells.
   const { trainImageSteps, scoredImages, childEpochs, ...written } = settings;
-  const { run: _run, ...config } = resolveSearchConfig(upgradeConfig(written), { seed: () => 0 });
+  const { run: _run, ...config } = recordedConfig(written);
   // Where the images were read from is this machine's, not a setting of the search (version 1 kept
   // the batches directory it loaded, version 2 the directory given and the loaded one under run).
   if (config.problem.space === 'nasnet') delete config.problem.data.dir;

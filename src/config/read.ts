@@ -1,14 +1,19 @@
-// Reading a recorded config (a run's config.json, best-cells.json's `settings`) of any version for
-// what it says, where a damaged or foreign one should not stop the reader: the report, `nascent
-// train --cells`, `nascent runs`.
+// Reading a recorded config (a run's config.json, best-cells.json's `settings`) of any version: the
+// upgrade to the current shape, then the checks, with the seed it recorded (a recorded config
+// always has one; 0 stands in only for a damaged one, which the checks then name).
 import { resolveSearchConfig } from './resolve.js';
 import type { SearchConfig } from './schema.js';
 import { upgradeConfig } from './upgrade.js';
 
-/** `raw` as a current SearchConfig, or undefined when it is none (any version is upgraded first). */
+/** `raw`, a config of any version, as the current SearchConfig; throws naming `source` and each bad field. */
+export function recordedConfig(raw: unknown, source = 'config'): SearchConfig {
+  return resolveSearchConfig(upgradeConfig(raw, source), { source, seed: () => 0 });
+}
+
+/** The same, or undefined when `raw` is none, for readers a damaged config should not stop (the report, `nascent runs`). */
 export function searchConfigOf(raw: unknown): SearchConfig | undefined {
   try {
-    return resolveSearchConfig(upgradeConfig(raw), { seed: () => 0 });
+    return recordedConfig(raw);
   } catch {
     return undefined;
   }

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { describeBackend, prepareBackend, type PreparedBackend } from '../backend/index.js';
 import { resolveSearchConfig, settingsOnly } from '../config/resolve.js';
 import type { SearchConfig, SearchConfigInput } from '../config/schema.js';
-import { upgradeConfig } from '../config/upgrade.js';
+import { recordedConfig } from '../config/read.js';
 import { readWsCheckpoint, WS_FILES } from '../evaluators/supernet/search.js';
 import { recoverRun, type RecoveredRun } from '../search/resume.js';
 import { RunStore, RunStoreError } from '../store/run-store.js';
@@ -46,7 +46,7 @@ export function readRunConfig(store: RunStore): SearchConfig {
 /** A run's recorded config (config.json of any version) as a current SearchConfig; a RunStoreError names what is wrong. */
 export function recordedConfigOf(raw: unknown, path: string): SearchConfig {
   try {
-    return resolveSearchConfig(upgradeConfig(raw, path), { source: path, seed: () => 0 });
+    return recordedConfig(raw, path);
   } catch (err) {
     throw new RunStoreError((err as Error).message);
   }
