@@ -5,8 +5,10 @@ import type { Job, Member, Scheduler } from './types.js';
 export class FullFidelity implements Scheduler {
   readonly name = 'full';
   readonly keepsStates = false;
+  readonly asynchronous = true;
   constructor(private readonly epochs?: number) {}
-  next(): Job {
+  /** Every child is independent of the others: what is in flight does not matter. */
+  next(_pending?: readonly Job[]): Job {
     return { kind: 'new', budget: this.epochs, rung: 0, bracket: 0 };
   }
   record(_job: Job, _result: Member): void {}

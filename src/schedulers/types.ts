@@ -29,12 +29,21 @@ export type Job =
 
 export interface Scheduler {
   readonly name: string;
-  /** The next job; the same until `record` is called, so a crash before recording repeats it. */
-  next(): Job;
-  /** The outcome of the job `next()` returned. */
+  /**
+   * The next job to start, or undefined when nothing can start until a result comes in (a barrier,
+   * e.g. the end of a synchronous Hyperband rung). `pending`: jobs this scheduler returned earlier
+   * that are still in flight (dispatched, not yet recorded), in dispatch order; absent or empty, it
+   * always returns a job (the one-at-a-time loop relies on it). It changes nothing: the loop calls
+   * it, dispatches the job, and hands its result to `record`; until then, with the same `pending`,
+   * it returns the same job, so a crash before recording repeats it.
+   */
+  next(pending?: readonly Job[]): Job | undefined;
+  /** The outcome of a job `next` returned; with several in flight, results may come in any order. */
   record(job: Job, result: Member): void;
   /** Whether the evaluator should save each child's state (only when children can be continued). */
   readonly keepsStates: boolean;
+  /** true when it never waits on a barrier: `next` never returns undefined, whatever is pending. */
+  readonly asynchronous?: boolean;
   /** Saved states this scheduler may still continue: every other one can be deleted. */
   liveStates(): string[];
   getState(): unknown;

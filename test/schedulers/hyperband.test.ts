@@ -10,7 +10,7 @@ import type { TrialRecord } from '../../src/store/records.js';
 function drive(s: HyperbandScheduler, jobs: number) {
   const log: Array<Job & { id: number }> = [];
   for (let episode = 1; episode <= jobs; episode++) {
-    const job = s.next();
+    const job = s.next()!;
     const id = job.kind === 'new' ? episode : job.from.proposal.actions[0];
     log.push({ ...job, id });
     const m: Member = {
@@ -62,9 +62,9 @@ describe('HyperbandScheduler', () => {
   it('ranks a failed child last and ties by the earlier trial', () => {
     const s = new HyperbandScheduler({ maxEpochs: 3, factor: 3 });
     const accs = [null, 0.5, 0.5];
-    accs.forEach((accuracy, i) => s.record(s.next(), { episode: i + 1, accuracy, proposal: { actions: [i], explored: false }, budget: 1, valAccuracies: [] }));
+    accs.forEach((accuracy, i) => s.record(s.next()!, { episode: i + 1, accuracy, proposal: { actions: [i], explored: false }, budget: 1, valAccuracies: [] }));
     const job = s.next();
-    expect(job.kind === 'promote' && job.from.episode).toBe(2);
+    expect(job?.kind === 'promote' && job.from.episode).toBe(2);
   });
 
   it('says which saved states may still be continued, and restores its state exactly', () => {
@@ -76,8 +76,75 @@ describe('HyperbandScheduler', () => {
     expect(b.next()).toEqual(a.next());
     expect(() => new HyperbandScheduler({ maxEpochs: 3, factor: 3 }).setState(a.getState())).toThrow(/not a hyperband state of max epochs 3 and factor 3/);
     expect(() => new HyperbandScheduler({ maxEpochs: 9, factor: 1 })).toThrow(/factor must be an integer of at least 2, got 1/);
+    expect(() => b.setState({ ...(a.getState() as object), recorded: ['x'] })).toThrow(/not a hyperband state/);
+  });
+
+  it("hands out a rung's jobs while others are in flight, then waits at the barrier; results come in any order", () => {
+    const s = new HyperbandScheduler({ maxEpochs: 9, factor: 3 });
+    expect(s.asynchronous).toBe(false);
+    const pending: Job[] = [];
+    for (let i = 0; i < 9; i++) {
+      const job = s.next(pending);
+      expect(job).toEqual({ kind: 'new', budget: 1, rung: 0, bracket: 2 });
+      pending.push(job!);
+    }
+    expect(s.next(pending)).toBeUndefined(); // all 9 of rung 0 dispatched
+    // Recorded in reverse: episode e gets accuracy e/100 whatever the order.
+    for (let e = 9; e >= 1; e--) {
+      s.record(pending[e - 1], member(e, e / 100, 1));
+      if (e > 1) expect(s.next(pending.slice(0, e - 1))).toBeUndefined();
+    }
+    pending.length = 0;
+    for (let i = 0; i < 3; i++) pending.push(s.next(pending)!);
+    expect(pending.map((j) => j.kind === 'promote' && [j.from.episode, j.rung, j.budget])).toEqual([
+      [9, 1, 3],
+      [8, 1, 3],
+      [7, 1, 3],
+    ]);
+    expect(s.next(pending)).toBeUndefined();
+    // The last dispatched finishes first: the other two are still to be continued, and all the
+    // rung's results may be promoted to rung 2.
+    s.record(pending[2], member(10, 0.5, 3, 7));
+    const live = () => s.liveStates().sort();
+    expect(live()).toEqual(['states/episode-10.state', 'states/episode-8.state', 'states/episode-9.state']);
+    expect(s.next(pending.slice(0, 2))).toBeUndefined();
+    // A resumed run has lost what was in flight: it continues 9 and 8 again, not 7.
+    const resumed = new HyperbandScheduler({ maxEpochs: 9, factor: 3 });
+    resumed.setState(JSON.parse(JSON.stringify(s.getState())));
+    const again = resumed.next();
+    expect(again?.kind === 'promote' && again.from.episode).toBe(9);
+    const again2 = resumed.next([again!]);
+    expect(again2?.kind === 'promote' && again2.from.episode).toBe(8);
+    expect(resumed.next([again!, again2!])).toBeUndefined();
+    s.record(pending[0], member(11, 0.6, 3, 9));
+    expect(live()).toEqual(['states/episode-10.state', 'states/episode-11.state', 'states/episode-8.state']);
+    s.record(pending[1], member(12, 0.4, 3, 8));
+    // Rung 1 done: its best (episode 11, proposal 9) goes on to 9 epochs.
+    expect(live()).toEqual(['states/episode-11.state']);
+    const top = s.next();
+    expect(top?.kind === 'promote' && [top.from.episode, top.budget]).toEqual([11, 9]);
+  });
+
+  it('loads a state from before parallel search, which recorded the queue in order', () => {
+    const a = new HyperbandScheduler({ maxEpochs: 9, factor: 3 });
+    drive(a, 10); // rung 0 done, the first of the three promotions recorded
+    const old = a.getState() as Record<string, unknown>;
+    expect(old.recorded).toEqual([9]);
+    delete old.recorded;
+    const b = new HyperbandScheduler({ maxEpochs: 9, factor: 3 });
+    b.setState(old);
+    expect(b.liveStates().sort()).toEqual(a.liveStates().sort());
+    expect(b.next()).toEqual(a.next());
+    const job = b.next()!;
+    b.record(job, member(11, 0.5, 3, 8));
+    expect(b.getState()).toMatchObject({ rung: 1, recorded: [9, 8] });
   });
 });
+
+/** A child of trial `episode` trained `budget` epochs from proposal `id`, with a saved state. */
+function member(episode: number, accuracy: number | null, budget: number, id = episode): Member {
+  return { episode, accuracy, proposal: { actions: [id], explored: false }, budget, valAccuracies: [], state: `states/episode-${episode}.state` };
+}
 
 const trial = (over: Partial<TrialRecord>): TrialRecord =>
   ({
