@@ -11,6 +11,14 @@
 // one of its decisions to a different value. When its result arrives it joins the population and
 // the OLDEST member leaves, whatever its accuracy: age, not fitness, decides who dies, which keeps
 // the search from resting on one lucky early score.
+//
+// Asynchronous, as in the paper (its workers each mutate, train and return a child on their own):
+// with several children in flight each result joins the population when it arrives, in whatever
+// order, and the oldest member leaves then. The proposals in flight (`pending`) are tracked so that
+// the random phase ends once the population and the proposals in flight together reach P (and the
+// population holds S members to draw a tournament from), rather than once P results are back, which
+// would make up to P + K - 1 random proposals with K workers. One at a time nothing is pending at a
+// proposal, so the proposals are those of the sequential algorithm.
 import { Rng, type RngState } from '../util/random.js';
 import type { Feedback, Proposal, Strategy } from '../search/types.js';
 
@@ -31,12 +39,17 @@ interface EvolutionState {
   rng: RngState;
   /** Oldest first. */
   population: Member[];
+  /** The action sequences proposed and not yet observed, oldest first (absent when none, and in
+   *  states saved before they were tracked). */
+  pending?: number[][];
 }
 
 export class RegularizedEvolution implements Strategy {
   readonly name = 'evolution';
   private rng: Rng;
   private population: Member[] = [];
+  /** Proposed, not yet observed. */
+  private pending: number[][] = [];
   private readonly size: number;
   private readonly tournament: number;
 
@@ -55,12 +68,25 @@ export class RegularizedEvolution implements Strategy {
   }
 
   async propose(): Promise<Proposal> {
-    if (this.population.length < this.size) return { actions: this.decisions.map((d) => this.rng.int(d.choices)), explored: true };
+    const p = this.draw();
+    this.pending.push([...p.actions]);
+    return p;
+  }
+
+  private draw(): Proposal {
+    // Random while the population and the proposals in flight are fewer than P, and until the
+    // population holds S members to draw a tournament from.
+    const random = this.population.length + this.pending.length < this.size || this.population.length < this.tournament;
+    if (random) return { actions: this.decisions.map((d) => this.rng.int(d.choices)), explored: true };
     const parent = this.sampleParent();
     return { actions: this.mutate(parent.actions), explored: false };
   }
 
   async observe(proposal: Proposal, feedback: Feedback): Promise<void> {
+    // Its pending entry goes (the first with the same actions); one that is not pending is simply observed.
+    const key = proposal.actions.join();
+    const i = this.pending.findIndex((a) => a.join() === key);
+    if (i >= 0) this.pending.splice(i, 1);
     this.population.push({ actions: [...proposal.actions], accuracy: feedback.accuracy ?? 0 });
     if (this.population.length > this.size) this.population.shift();
   }
@@ -93,6 +119,8 @@ export class RegularizedEvolution implements Strategy {
     return {
       rng: this.rng.state().map((w) => w >>> 0) as RngState,
       population: this.population.map((m) => ({ actions: [...m.actions], accuracy: m.accuracy })),
+      // left out when empty, so one-at-a-time use saves the same state as before
+      ...(this.pending.length > 0 ? { pending: this.pending.map((a) => [...a]) } : {}),
     };
   }
 
@@ -100,8 +128,11 @@ export class RegularizedEvolution implements Strategy {
     const s = state as EvolutionState;
     if (!s || !Array.isArray(s.rng) || !Array.isArray(s.population)) throw new Error('evolution state must be {rng, population}');
     if (s.population.length > this.size) throw new Error(`evolution state holds ${s.population.length} members, the population is ${this.size}`);
+    if (s.pending !== undefined && !(Array.isArray(s.pending) && s.pending.every(Array.isArray)))
+      throw new Error('evolution state: pending must be a list of action lists');
     this.rng = new Rng(s.rng);
     this.population = s.population.map((m) => ({ actions: [...m.actions], accuracy: m.accuracy }));
+    this.pending = (s.pending ?? []).map((a) => [...a]);
   }
 
   dispose(): void {}
