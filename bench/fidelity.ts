@@ -54,7 +54,7 @@ function hyperbandPlan(want: number): { jobs: number; proposals: number } {
   for (;;) {
     const at = s.getState() as { rung: number; done: unknown[] };
     if (proposals >= want && at.rung === 0 && at.done.length === 0) return { jobs, proposals };
-    const job = s.next();
+    const job = s.next()!; // one at a time: never a barrier
     s.record(job, { episode: ++jobs, accuracy: Math.random(), proposal: { actions: [], explored: false }, budget: job.budget ?? 0, valAccuracies: [] });
     if (job.kind === 'new') proposals++;
   }

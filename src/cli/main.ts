@@ -10,6 +10,7 @@ import { runTrainCommand, trainCommand } from './commands/train.js';
 import { doctorCommand, runDoctorCommand } from './commands/doctor.js';
 import { runRunsCommand, runsCommand } from './commands/runs.js';
 import { runWorkerCommand, workerCommand } from './commands/worker.js';
+import { runWorkersCommand, workersCommand } from './commands/workers.js';
 import { installInterruptHandling } from './interrupt.js';
 
 interface Command {
@@ -26,6 +27,7 @@ const COMMANDS: Command[] = [
   { spec: trainCommand, run: (a) => runTrainCommand(a) },
   { spec: doctorCommand, run: (a) => runDoctorCommand(a) },
   { spec: workerCommand, run: (a) => runWorkerCommand(a) },
+  { spec: workersCommand, run: (a) => runWorkersCommand(a) },
 ];
 
 const PROGRAM = 'nascent';
@@ -72,6 +74,8 @@ export async function main(argv: string[]): Promise<number> {
     console.log(target ? usage(target.spec, PROGRAM) : overview());
     return 0;
   }
+  // Not a user's command: a parallel search's or a worker's trainer process (src/workers/trainer.ts).
+  if (name === '_trainer') return (await import('../workers/trainer.js')).runTrainer(rest);
   if (name === '--version') {
     const { readFileSync } = await import('node:fs');
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

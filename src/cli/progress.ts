@@ -2,6 +2,7 @@
 // epoch, batch bar, loss, last and best accuracy, ETA) above which finished episodes scroll. When
 // stdout is a file or a pipe: plain lines, one per epoch and one per episode, nothing redrawn.
 import type { SearchEvent } from '../search/loop.js';
+import type { WorkersEvent } from '../run/types.js';
 import type { TrialRecord } from '../store/records.js';
 
 export function formatDuration(seconds: number): string {
@@ -73,6 +74,9 @@ export class SearchProgress {
   private last: number | null = null;
   private best: number | null = null;
   private lastDraw = 0;
+  /** Children in flight (parallel searches), by their number. */
+  private readonly inflight = new Map<number, { worker?: string; epoch: number; budget?: number; valAccuracy?: number; heard: number }>();
+  private workers: { name: string; beat: string }[] = [];
 
   constructor(private readonly o: ProgressOptions) {
     this.tty = o.isTTY ?? Boolean(process.stdout.isTTY);
@@ -98,7 +102,7 @@ export class SearchProgress {
     this.term.status(text);
   }
 
-  handle(e: SearchEvent): void {
+  handle(e: SearchEvent | WorkersEvent): void {
     switch (e.type) {
       case 'episode-start':
         this.episode = e.episode;
@@ -135,19 +139,72 @@ export class SearchProgress {
         if (!this.tty)
           this.line(`episode ${e.episode}/${this.o.episodes} epoch ${e.epoch}/${this.o.epochs} loss ${e.loss.toFixed(4)} val_acc ${e.valAccuracy.toFixed(4)}`);
         break;
+      case 'child-start': {
+        this.inflight.set(e.child, { epoch: 0, budget: e.budget, heard: this.now() });
+        const how = e.cached
+          ? 'cached'
+          : e.inheritedFrom !== undefined
+            ? `continues episode ${e.inheritedFrom} to ${e.budget} epochs,`
+            : e.explored
+              ? 'explored'
+              : 'policy';
+        if (!this.tty) this.line(`child #${e.child} start ${how} cells ${e.key} (${e.inFlight} in flight)`);
+        else this.drawInflight();
+        break;
+      }
+      case 'child-worker': {
+        const c = this.inflight.get(e.child);
+        if (c) Object.assign(c, { worker: e.worker, epoch: 0, heard: this.now() });
+        if (!this.tty) this.line(`child #${e.child} on ${e.worker}`);
+        else this.drawInflight();
+        break;
+      }
+      case 'child-epoch': {
+        const c = this.inflight.get(e.child);
+        if (c) Object.assign(c, { epoch: e.epoch, valAccuracy: e.valAccuracy, heard: this.now() });
+        if (!this.tty)
+          this.line(
+            `child #${e.child}${c?.worker ? ` (${c.worker})` : ''} epoch ${e.epoch}/${c?.budget ?? this.o.epochs} loss ${e.loss.toFixed(4)} val_acc ${e.valAccuracy.toFixed(4)}`,
+          );
+        else this.drawInflight();
+        break;
+      }
+      case 'workers':
+        this.workers = e.workers;
+        if (this.tty) this.drawInflight();
+        break;
       case 'episode-end': {
         const t = e.trial;
+        if (e.child !== undefined) {
+          this.inflight.delete(e.child);
+          this.episode = t.episode;
+        }
         this.last = t.accuracy;
         this.best = e.best?.accuracy ?? this.best;
         const outcome = (t.failed ? `FAILED (${t.failed})` : `acc ${pct(t.accuracy)}`) + scheduleNote(t);
         this.line(
-          `episode ${t.episode}/${this.o.episodes} ${outcome} reward ${t.reward >= 0 ? '+' : ''}${t.reward.toFixed(4)} ` +
+          `episode ${t.episode}/${this.o.episodes}${e.child !== undefined ? ` (child #${e.child}${t.worker ? ` on ${t.worker}` : ''})` : ''} ${outcome} reward ${t.reward >= 0 ? '+' : ''}${t.reward.toFixed(4)} ` +
             `baseline ${t.baseline.toFixed(4)} params ${t.params} ${formatDuration(t.seconds)} | best ${pct(this.best)}` +
             (this.episode < this.o.episodes ? ` | ETA ${formatDuration(this.eta(1))}` : ''),
         );
         break;
       }
     }
+  }
+
+  /** The status line of a search with children in flight: each child's worker and epoch, the workers' last heartbeats. */
+  private drawInflight(): void {
+    const t = this.now();
+    if (t - this.lastDraw < 200) return;
+    this.lastDraw = t;
+    const children = [...this.inflight.entries()].map(
+      ([n, c]) =>
+        `#${n}${c.worker ? ` ${c.worker}` : ' queued'} e${c.epoch}/${c.budget ?? this.o.epochs}${c.valAccuracy !== undefined ? ` ${c.valAccuracy.toFixed(2)}` : ''}`,
+    );
+    const beats = this.workers.length
+      ? ` | ${this.workers.length} worker${this.workers.length === 1 ? '' : 's'}, beats ${this.workers.map((w) => formatDuration((t - Date.parse(w.beat)) / 1000)).join('/')} ago`
+      : '';
+    this.status(`${this.inflight.size} in flight: ${children.join(' · ')}${beats} | best ${pct(this.best)} | ETA ${formatDuration(this.eta(1))}`);
   }
 
   /** Leaves the terminal on a clean line (before other output, or at exit). */

@@ -32,7 +32,21 @@ export const COMMAND_FLAGS: FlagSpec[] = [
 ];
 
 /** What a resumed run may change: how far it goes and where and how it computes. */
-const RESUMABLE = new Set(['resume', 'episodes', 'backend', 'micro-batch', 'report', 'json', 'table', 'data-dir', 'data-url', 'data-md5', 'allow-http']);
+const RESUMABLE = new Set([
+  'resume',
+  'episodes',
+  'backend',
+  'micro-batch',
+  'report',
+  'json',
+  'table',
+  'data-dir',
+  'data-url',
+  'data-md5',
+  'allow-http',
+  'parallel',
+  'redis',
+]);
 
 /** The flag that sets `field`, with its type, range and default from the schema. */
 export function flagSpecOf(field: ConfigField): FlagSpec {
@@ -287,7 +301,7 @@ export function resumeOverridesFromArgs(args: ParsedArgs, recorded: SearchConfig
   }
   if (conflicts.length > 0) {
     throw new UsageError(
-      `${conflicts.join('; ')} (${configPath}). A resumed search keeps its settings; only --episodes, --backend, --micro-batch, --report, --table and the --data-* flags may change.`,
+      `${conflicts.join('; ')} (${configPath}). A resumed search keeps its settings; only --episodes, --backend, --parallel, --redis, --micro-batch, --report, --table and the --data-* flags may change.`,
       command,
     );
   }
@@ -298,6 +312,8 @@ export function resumeOverridesFromArgs(args: ParsedArgs, recorded: SearchConfig
     ...(args.given.has('data-dir') ? { dataDir: resolve(f['data-dir'] as string) } : {}),
     ...(args.given.has('micro-batch') ? { microBatch: f['micro-batch'] as number } : {}),
     ...(args.given.has('table') ? { table: resolve(f.table as string) } : {}),
+    ...(args.given.has('parallel') ? { parallel: f.parallel as number } : {}),
+    ...(args.given.has('redis') ? { redis: f.redis as string } : {}),
   };
 }
 

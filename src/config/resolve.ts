@@ -135,6 +135,13 @@ function crossChecks(c: SearchConfig): ConfigIssue[] {
       scheduler.prune,
     );
   }
+  if (scheduler.synchronous && scheduler.fidelity === 'full')
+    add('scheduler.synchronous', 'only applies with {scheduler.fidelity} hyperband or successive-halving');
+  if (evaluator.kind !== 'child') {
+    const why = evaluator.kind === 'table' ? 'a table lookup takes no time' : 'weight sharing trains one shared network';
+    if (c.parallel > 1) add('parallel', `{value} does not apply to ${evaluator.kind} evaluation: ${why}`, c.parallel);
+    if (c.redis !== undefined) add('redis', `does not apply to ${evaluator.kind} evaluation: ${why}`);
+  }
   if (scheduler.prune === 'none') {
     if (scheduler.pruneWarmup !== undefined) add('scheduler.pruneWarmup', 'only applies with {scheduler.prune} median');
     if (scheduler.pruneStartup !== undefined) add('scheduler.pruneStartup', 'only applies with {scheduler.prune} median');

@@ -229,6 +229,15 @@ const SchedulerSchema = z.strictObject({
     .max(100)
     .optional()
     .meta(f('factor', 'hyperband/successive-halving: keep the best 1/factor of each rung, at factor times the epochs (eta)', '3')),
+  synchronous: z
+    .boolean()
+    .default(false)
+    .meta(
+      f(
+        'synchronous',
+        'hyperband/successive-halving with --parallel above 1: keep each rung waiting for all its children (synchronous Hyperband) instead of ASHA',
+      ),
+    ),
   prune: z
     .enum(PRUNERS)
     .default('none')
@@ -364,7 +373,7 @@ export const SearchConfigSchema = z
       evolution: { population: 20, tournament: 5 },
       tpe: { startup: 10, candidates: 24 },
     }),
-    scheduler: SchedulerSchema.default({ fidelity: 'full', prune: 'none', retrainDuplicates: false }),
+    scheduler: SchedulerSchema.default({ fidelity: 'full', synchronous: false, prune: 'none', retrainDuplicates: false }),
     objective: ObjectiveSchema.default({ name: 'accuracy' }),
     evaluator: EvaluatorSchema.optional().meta({ description: 'child (the default on an image data set), weight-sharing, or table (nas-bench-201)' }),
     episodes: z
@@ -380,6 +389,23 @@ export const SearchConfigSchema = z
       .optional()
       .meta(f('seed', 'seed of every random choice', 'random, recorded in config.json')),
     backend: z.enum(BACKEND_CHOICES).default('auto').meta(f('backend', 'tfjs backend')),
+    parallel: z
+      .int()
+      .min(1)
+      .max(4096)
+      .default(1)
+      .meta(f('parallel', 'children in flight at once: trainer processes on this machine, or jobs on the queue with --redis')),
+    redis: z
+      .string()
+      .regex(/^rediss?:\/\/[^\s]+$/, 'expected a redis:// or rediss:// URL (redis://host:6379)')
+      .optional()
+      .meta(
+        f(
+          'redis',
+          'a Redis server whose queue `nascent worker`s on any machine take the children from (rediss:// for TLS)',
+          'none: trainer processes on this machine',
+        ),
+      ),
     run: RunInfoSchema.optional(),
   })
   .meta({

@@ -6,6 +6,7 @@ import type { SearchConfig } from '../config/schema.js';
 import { TabularEvaluator } from '../evaluators/table/evaluator.js';
 import { runSearch } from '../search/loop.js';
 import { baselineOf, childEvaluatorOf, fullBudgetOf, loadSearchImages, loadTable, objectiveOf, schedulingOf, spaceOf, strategyOf } from './parts.js';
+import { type Children, childrenLeave, startChildren } from './children.js';
 import { recordOf, storeFor } from './record.js';
 import type { RunOptions, SearchResult, Target } from './types.js';
 
@@ -14,6 +15,7 @@ export async function runEpisodes(config: SearchConfig, backend: PreparedBackend
   const space = spaceOf(config);
   let evaluator = options.evaluator;
   let facts: Record<string, unknown> = {};
+  let children: Children | undefined;
   if (!evaluator && config.problem.space === 'nas-bench-201') {
     const { file, table } = await loadTable(config, { log, onProgress: options.onDownloadProgress });
     const column = config.problem.column;
@@ -31,7 +33,12 @@ export async function runEpisodes(config: SearchConfig, backend: PreparedBackend
         ? `, ${train.height}x${train.width}x${train.channels}, ${splits.classes.length} classes`
         : '';
     log(`data: ${train.count} training and ${val.count} validation images (disjoint) from ${splits.source}${about}`);
-    evaluator = childEvaluatorOf(config, splits, backend.name);
+    if (childrenLeave(config)) {
+      if (options.dataset)
+        throw new Error('children trained in other processes load their images by name: a search with your own images runs with parallel 1 and no redis');
+      children = await startChildren(config, space, splits, log, (workers) => options.onEvent?.({ type: 'workers', workers }));
+      evaluator = children.evaluator;
+    } else evaluator = childEvaluatorOf(config, splits, backend.name);
     facts = {
       ...splits.record,
       imageShape: [train.height, train.width, train.channels],
@@ -44,6 +51,9 @@ export async function runEpisodes(config: SearchConfig, backend: PreparedBackend
 
   const strategy = options.strategy ?? strategyOf(config, space.decisions);
   const ownStrategy = options.strategy === undefined;
+  // A Ctrl-C-twice (stopNow) drops the children in hand: a local pool's trainers stop with them.
+  const stopChildren = () => void children?.close();
+  options.stopNow?.addEventListener('abort', stopChildren, { once: true });
   try {
     const baseline = baselineOf(config);
     const { scheduler, pruner } = schedulingOf(config);
@@ -82,6 +92,18 @@ export async function runEpisodes(config: SearchConfig, backend: PreparedBackend
         frontCost: cost,
         // Every trained child's latency is recorded (a few batch-1 predictions); a table has none.
         measureLatency: config.evaluator.kind === 'child' && options.evaluator === undefined,
+        parallel: children?.parallel ?? config.parallel ?? 1,
+        queued: children !== undefined,
+        ...(recovered?.checkpoint?.inflight
+          ? {
+              inflight: {
+                children: recovered.checkpoint.inflight,
+                dispatched: recovered.checkpoint.dispatched ?? recovered.done,
+                run: recovered.checkpoint.run ?? 'run',
+                pending: recovered.checkpoint.pending,
+              },
+            }
+          : {}),
       });
       return {
         dir: store.dir,
@@ -97,6 +119,8 @@ export async function runEpisodes(config: SearchConfig, backend: PreparedBackend
       if (!target.store) store.close();
     }
   } finally {
+    options.stopNow?.removeEventListener('abort', stopChildren);
+    await children?.close();
     if (ownStrategy) strategy.dispose();
   }
 }

@@ -27,12 +27,36 @@ export interface EvalJob {
   state?: string;
   keepState?: boolean;
   measureLatency?: boolean;
+  /** What a worker must have to train it the search's way; one that lacks it leaves the job to another. */
+  requires?: JobRequirements;
+  /** Ask the search after each epoch whether to go on (median pruning, which needs every child's curve). */
+  prune?: boolean;
+}
+
+export interface JobRequirements {
+  /** dataFingerprint of the search's images (src/data/fingerprint.ts). */
+  data?: string;
+  /** height, width, channels. */
+  imageShape?: [number, number, number];
+  /** The tfjs backend the search asked for by name (absent: any). */
+  backend?: string;
+}
+
+/** Why a worker with these images and backend cannot serve `job`; undefined when it can. */
+export function unmetRequirement(job: EvalJob, have: { data: string; imageShape: [number, number, number]; backend: string }): string | undefined {
+  const r = job.requires;
+  if (!r) return undefined;
+  if (r.imageShape && r.imageShape.join('x') !== have.imageShape.join('x'))
+    return `its images are ${r.imageShape.join('x')}, this worker's are ${have.imageShape.join('x')}`;
+  if (r.data && r.data !== have.data) return `its data set has fingerprint ${r.data}, this worker's copy has ${have.data} (other images, or another subset)`;
+  if (r.backend && r.backend !== have.backend) return `it asks for the ${r.backend} backend, this worker runs ${have.backend}`;
+  return undefined;
 }
 
 export function jobOf(
   config: SearchConfig,
   arch: unknown,
-  request: { epochs?: number; state?: Uint8Array; keepState?: boolean; measureLatency?: boolean } = {},
+  request: { epochs?: number; state?: Uint8Array; keepState?: boolean; measureLatency?: boolean; requires?: JobRequirements; prune?: boolean } = {},
 ): EvalJob {
   return {
     format: JOB_FORMAT,
@@ -43,6 +67,8 @@ export function jobOf(
     ...(request.state ? { state: Buffer.from(request.state).toString('base64') } : {}),
     ...(request.keepState ? { keepState: true } : {}),
     ...(request.measureLatency ? { measureLatency: true } : {}),
+    ...(request.requires ? { requires: request.requires } : {}),
+    ...(request.prune ? { prune: true } : {}),
   };
 }
 

@@ -48,8 +48,13 @@ export function strategySettingsOf(s: SearchConfig['strategy']): StrategySetting
   };
 }
 
-export const strategyOf = (config: SearchConfig, decisions: readonly Decision[]): Strategy =>
-  makeStrategy(config.strategy.name, decisions, config.seed, strategySettingsOf(config.strategy));
+/** With K children in flight the controller updates on at least K results (one batch in flight). */
+export function strategyOf(config: SearchConfig, decisions: readonly Decision[]): Strategy {
+  const settings = strategySettingsOf(config.strategy);
+  const parallel = config.parallel ?? 1;
+  if (settings.controller && parallel > 1) settings.controller.batch = Math.max(settings.controller.batch ?? 1, parallel);
+  return makeStrategy(config.strategy.name, decisions, config.seed, settings);
+}
 
 export function baselineOf(config: SearchConfig): Baseline {
   const b = config.strategy.baseline;
@@ -60,7 +65,7 @@ export function baselineOf(config: SearchConfig): Baseline {
 export const fullBudgetOf = (config: SearchConfig): number | undefined => (config.evaluator.kind === 'child' ? config.evaluator.epochs : undefined);
 
 export function schedulingOf(config: SearchConfig): { scheduler: Scheduler; pruner?: MedianPruner } {
-  return { scheduler: makeScheduler(config.scheduler, fullBudgetOf(config)), pruner: makePruner(config.scheduler) };
+  return { scheduler: makeScheduler(config.scheduler, fullBudgetOf(config), config.parallel ?? 1), pruner: makePruner(config.scheduler) };
 }
 
 /** The objective, and the cost its Pareto front is drawn against (none for plain accuracy). */

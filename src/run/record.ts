@@ -6,8 +6,13 @@ import { readWsCheckpoint } from '../evaluators/supernet/search.js';
 import { RunStore } from '../store/run-store.js';
 import type { RunOptions, Target } from './types.js';
 
+/** A Redis URL as config.json keeps it: without its password (a resume is given the URL again). */
+export const withoutPassword = (url: string): string =>
+  url.replace(/^(rediss?:\/\/)([^@/]*)@/, (_m, scheme: string, auth: string) => `${scheme}${auth.includes(':') ? `${auth.split(':')[0]}:***` : auth}@`);
+
 /** The config as config.json records it: the settings, and the run's facts under `run`. */
-export function recordOf(config: SearchConfig, backend: PreparedBackend, facts: Record<string, unknown>, target: Target, options: RunOptions): SearchConfig {
+export function recordOf(input: SearchConfig, backend: PreparedBackend, facts: Record<string, unknown>, target: Target, options: RunOptions): SearchConfig {
+  const config = input.redis === undefined ? input : { ...input, redis: withoutPassword(input.redis) };
   const at = new Date().toISOString();
   const run = config.run ?? {};
   if (target.store) {

@@ -93,7 +93,10 @@ export function applyOverrides(c: SearchConfig, o: ResumeOverrides): SearchConfi
   if (o.dataDir !== undefined && out.problem.space === 'nasnet') out.problem.data.dir = resolve(o.dataDir);
   if (o.table !== undefined && out.problem.space === 'nas-bench-201') out.problem.table = resolve(o.table);
   if (o.microBatch !== undefined && out.evaluator.kind === 'child') out.evaluator.microBatch = o.microBatch;
-  return out;
+  if (o.parallel !== undefined) out.parallel = o.parallel;
+  if (o.redis !== undefined) out.redis = o.redis;
+  // How the children are trained may change on resume, within the rules between fields (a table run has no children).
+  return o.parallel !== undefined || o.redis !== undefined ? resolveSearchConfig(out, { source: 'resumed config' }) : out;
 }
 
 function prepareEpisodeResume(store: RunStore, config: SearchConfig, log: (line: string) => void): { finished: boolean; recovered: RecoveredRun } {

@@ -7,9 +7,16 @@ import type { SearchEvent } from '../search/loop.js';
 import type { RecoveredRun } from '../search/resume.js';
 import type { Evaluator, Strategy } from '../search/types.js';
 import type { BestCellsFile, TrialRecord } from '../store/records.js';
+import type { WorkerBeat } from '../workers/worker.js';
 import type { RunStore } from '../store/run-store.js';
 
-export type RunEvent = SearchEvent | WsEvent;
+export type RunEvent = SearchEvent | WsEvent | WorkersEvent;
+
+/** The queue's workers, from their heartbeats (searches with --redis, every few seconds). */
+export interface WorkersEvent {
+  type: 'workers';
+  workers: WorkerBeat[];
+}
 
 export interface RunOptions {
   /** Lines for a person: the backend, the data, the run directory, repairs. */
@@ -50,6 +57,10 @@ export interface ResumeOverrides {
   /** Where the NAS-Bench-201 table is on this machine. */
   table?: string;
   microBatch?: number;
+  /** Children in flight at once. */
+  parallel?: number;
+  /** The Redis server whose queue the children go to (a recorded URL loses its password: give it again). */
+  redis?: string;
 }
 
 export interface SearchResult {

@@ -8,26 +8,68 @@
 // state is written (atomically) before the checkpoint that refers to it. A job whose key was already
 // trained at the same budget reuses that trial's result (`cached`) unless retrainDuplicates is set;
 // a pruner may stop a child after any epoch. Both are rebuilt from trials.jsonl on resume.
+//
+// Several children may be in flight at once (`parallel`, issue 26): the loop keeps that many
+// train() calls going and records each as it finishes, so episodes are numbered in finishing order.
+// A child handed to another process is written into the checkpoint (`inflight`) before it leaves,
+// under a job id that stays the same across a resume, so a resumed search sends the same children
+// again and a queue that still holds them hands back their results instead of training them twice.
 import { keyHash } from '../spaces/nasnet/key.js';
 import { TrialCache } from '../schedulers/cache.js';
 import { FullFidelity } from '../schedulers/full.js';
 import type { MedianPruner } from '../schedulers/median-pruner.js';
 import type { Job, Member, Scheduler } from '../schedulers/types.js';
 import type { SearchSpace } from '../spaces/types.js';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { RunStore } from '../store/run-store.js';
 import type { TrialRecord } from '../store/records.js';
-import type { Baseline, ChildOutcome, Evaluator, Proposal, Strategy } from './types.js';
+import type { Baseline, ChildHooks, ChildOutcome, Evaluator, Proposal, Strategy } from './types.js';
 import { accuracyObjective, type Objective } from './objective.js';
 import { paretoFront, type CostName } from './pareto.js';
 import type { ParetoPoint } from '../store/records.js';
 
+interface ChildStart {
+  explored: boolean;
+  key: string;
+  budget?: number;
+  cached?: boolean;
+  inheritedFrom?: number;
+}
+
+/**
+ * One child at a time, a child's events carry the episode it will be recorded as. With children in
+ * flight at once (parallel or queued), episodes are numbered in the order children finish, so a
+ * child's events carry its `child` number (the order it was sent) and episode-end says both.
+ */
 export type SearchEvent =
-  | { type: 'episode-start'; episode: number; episodes: number; explored: boolean; key: string; budget?: number; cached?: boolean; inheritedFrom?: number }
+  | ({ type: 'episode-start'; episode: number; episodes: number } & ChildStart)
   | { type: 'epoch-start'; episode: number; epoch: number }
   | { type: 'batch'; episode: number; epoch: number; batch: number; batches: number; loss: number }
   | { type: 'epoch-end'; episode: number; epoch: number; valAccuracy: number; loss: number }
-  | { type: 'episode-end'; trial: TrialRecord; best?: TrialRecord };
+  | ({ type: 'child-start'; child: number; inFlight: number } & ChildStart)
+  | { type: 'child-worker'; child: number; worker: string }
+  | { type: 'child-epoch'; child: number; epoch: number; valAccuracy: number; loss: number }
+  | { type: 'episode-end'; trial: TrialRecord; best?: TrialRecord; child?: number };
+
+/** A child sent to be trained and not yet recorded, as the checkpoint keeps it. */
+export interface InFlightChild {
+  /** The search's number for it, in the order children were sent (from 1). */
+  child: number;
+  job: Job;
+  proposal: Proposal;
+}
+
+/** What a checkpoint of a search with children in flight holds about them. */
+export interface InFlightState {
+  children: InFlightChild[];
+  /** Children sent so far. */
+  dispatched: number;
+  /** The run's name in job ids (`run-child`), kept so a resume asks a queue for the same jobs. */
+  run: string;
+  /** The last recorded trial (the checkpoint's `pending`). */
+  pending?: TrialRecord;
+}
 
 export interface SearchCheckpoint {
   format: 'nascent.checkpoint';
@@ -37,9 +79,14 @@ export interface SearchCheckpoint {
   strategy: unknown;
   baseline: unknown;
   best?: TrialRecord;
-  pending: TrialRecord;
+  /** The last recorded trial (absent only before the first, while children are in flight). */
+  pending?: TrialRecord;
   /** The scheduler's state (absent in runs from before schedulers: one budget for all). */
   scheduler?: unknown;
+  /** Children in flight when it was written (searches that queue children only). */
+  inflight?: InFlightChild[];
+  dispatched?: number;
+  run?: string;
 }
 
 export interface SearchOptions {
@@ -75,6 +122,12 @@ export interface SearchOptions {
   frontCost?: CostName;
   /** Measure each child's batch-1 latency (recorded in its trial). */
   measureLatency?: boolean;
+  /** Children in flight at once (default 1); the evaluator must take that many train() calls at once. */
+  parallel?: number;
+  /** Children go to other processes (a pool, a queue): checkpoint them as they leave (default: parallel > 1). */
+  queued?: boolean;
+  /** What the checkpoint said was in flight (resume). */
+  inflight?: InFlightState;
 }
 
 export interface SearchOutcome {
@@ -106,37 +159,49 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   const scheduler = o.scheduler ?? new FullFidelity();
   const cache = new TrialCache(o.history, o.defaultBudget);
   const objective = o.objective ?? accuracyObjective;
+  const parallel = o.parallel ?? 1;
+  if (!Number.isInteger(parallel) || parallel < 1) throw new RangeError(`parallel must be a positive integer, got ${parallel}`);
+  // Children handed to other processes are checkpointed when they leave, so a resume sends the same
+  // ones again (a queue adopts them by id) instead of drawing new ones.
+  const queued = o.queued ?? (parallel > 1 || (o.inflight?.children.length ?? 0) > 0);
   let front: ParetoPoint[] = o.frontCost ? paretoFront(o.history ?? [], o.frontCost) : [];
   for (const t of o.history ?? []) o.pruner?.add(t);
+  const resumed = o.inflight;
+  let dispatched = resumed?.dispatched ?? done;
+  const runId = resumed?.run ?? randomUUID().slice(0, 8);
+  let lastTrial = resumed?.pending;
+  const flying = new Map<number, Flight>();
   const stopped = () => ({ episodesDone: done, best, stopped: true });
-  while (done < o.episodes) {
-    // A turn of the event loop between episodes: a table lookup or a cached result never waits for
-    // anything, and without one a Ctrl-C (a signal is an event) would never be heard.
-    await new Promise<void>((r) => setImmediate(r));
-    if (o.signal?.aborted) return stopped();
-    const episode = done + 1;
-    const job = scheduler.next();
-    const proposal: Proposal = job.kind === 'new' ? await o.strategy.propose() : { ...job.from.proposal };
+
+  const checkpoint = async (episode: number): Promise<SearchCheckpoint> => ({
+    format: 'nascent.checkpoint',
+    version: 1,
+    episode,
+    strategy: await o.strategy.getState(),
+    baseline: o.baseline.getState(),
+    best,
+    ...(lastTrial ? { pending: lastTrial } : {}),
+    scheduler: scheduler.getState(),
+    ...(queued ? { inflight: [...flying.values()].map((f) => structuredClone(f.saved)), dispatched, run: runId } : {}),
+  });
+
+  /** Starts the child `saved` describes: a cached result at once, else the evaluator's promise. */
+  const launch = (saved: InFlightChild): void => {
+    const { job, proposal, child } = saved;
     const arch = o.space.decode(proposal.actions);
     const key = keyHash(o.space.key(arch));
     const hit = o.retrainDuplicates ? undefined : cache.get(key, job.budget);
     // Continue a promoted child from its saved state; one without (its rung result was cached, or
     // it failed) is trained from scratch to the new budget.
     const parent = job.kind === 'promote' && job.from.state && !hit ? job.from : undefined;
-    emit({
-      type: 'episode-start',
-      episode,
-      episodes: o.episodes,
-      explored: proposal.explored,
-      key,
-      budget: job.budget,
-      cached: hit !== undefined,
-      inheritedFrom: parent?.episode,
-    });
-
-    let outcome: ChildOutcome;
+    const episode = done + 1;
+    const start = { explored: proposal.explored, key, budget: job.budget, cached: hit !== undefined, inheritedFrom: parent?.episode };
+    if (queued) emit({ type: 'child-start', child, ...start, inFlight: flying.size + 1 });
+    else emit({ type: 'episode-start', episode, episodes: o.episodes, ...start });
+    const flight: Flight = { saved, arch, key, hit, parent, result: Promise.resolve(undefined as never) };
+    flying.set(child, flight);
     if (hit) {
-      outcome = {
+      const outcome: ChildOutcome = {
         accuracy: hit.accuracy ?? 0,
         valAccuracies: hit.valAccuracies,
         params: hit.params,
@@ -144,33 +209,42 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
         epochsTrained: 0,
         ...(hit.latencyMs !== undefined ? { latencyMs: hit.latencyMs } : {}),
       };
-    } else {
-      // Evaluators count epochs and batches from 0; events count them from 1, as people do.
-      try {
-        outcome = await o.evaluator.train(
-          arch,
-          {
-            signal: o.childSignal,
-            onEpochStart: (epoch) => emit({ type: 'epoch-start', episode, epoch: epoch + 1 }),
-            onBatch: (epoch, batch, batches, loss) => emit({ type: 'batch', episode, epoch: epoch + 1, batch: batch + 1, batches, loss }),
-            onEpochEnd: (epoch, s) => emit({ type: 'epoch-end', episode, epoch: epoch + 1, valAccuracy: s.valAccuracy, loss: s.loss }),
-            ...(o.pruner ? { stopAfterEpoch: (accs: readonly number[]) => o.pruner!.check([...(parent?.valAccuracies ?? []), ...accs])?.reason } : {}),
-          },
-          {
-            epochs: job.budget,
-            keepState: scheduler.keepsStates,
-            ...(o.measureLatency ? { measureLatency: true } : {}),
-            ...(parent ? { resume: { bytes: o.store.readState(parent.state!), what: join(o.store.dir, parent.state!) } } : {}),
-          },
-        );
-      } catch (err) {
-        // An aborted child is not a result: the episode is dropped and will run again on resume.
-        if (o.childSignal?.aborted) return stopped();
-        throw err;
-      }
-      if (o.childSignal?.aborted) return stopped();
+      flight.result = Promise.resolve({ child, outcome });
+      return;
     }
+    // Evaluators count epochs and batches from 0; events count them from 1, as people do.
+    const hooks: ChildHooks = queued
+      ? {
+          signal: o.childSignal,
+          onWorker: (worker) => emit({ type: 'child-worker', child, worker }),
+          onEpochEnd: (epoch, s) => emit({ type: 'child-epoch', child, epoch: epoch + 1, valAccuracy: s.valAccuracy, loss: s.loss }),
+        }
+      : {
+          signal: o.childSignal,
+          onEpochStart: (epoch) => emit({ type: 'epoch-start', episode, epoch: epoch + 1 }),
+          onBatch: (epoch, batch, batches, loss) => emit({ type: 'batch', episode, epoch: epoch + 1, batch: batch + 1, batches, loss }),
+          onEpochEnd: (epoch, s) => emit({ type: 'epoch-end', episode, epoch: epoch + 1, valAccuracy: s.valAccuracy, loss: s.loss }),
+        };
+    if (o.pruner) hooks.stopAfterEpoch = (accs: readonly number[]) => o.pruner!.check([...(parent?.valAccuracies ?? []), ...accs])?.reason;
+    flight.result = o.evaluator
+      .train(arch, hooks, {
+        epochs: job.budget,
+        keepState: scheduler.keepsStates,
+        ...(o.measureLatency ? { measureLatency: true } : {}),
+        ...(parent ? { resume: { bytes: o.store.readState(parent.state!), what: join(o.store.dir, parent.state!) } } : {}),
+        ...(queued ? { jobId: `${runId}-${child}` } : {}),
+      })
+      .then(
+        (outcome) => ({ child, outcome }),
+        (error: unknown) => ({ child, error }),
+      );
+  };
 
+  /** Records a finished child as the next episode: reward, learning, the checkpoint and its trial line. */
+  const record = async (flight: Flight, outcome: ChildOutcome): Promise<TrialRecord> => {
+    const { saved, arch, key, hit, parent } = flight;
+    const { job, proposal } = saved;
+    const episode = done + 1;
     const valAccuracies = hit ? outcome.valAccuracies : [...(parent?.valAccuracies ?? []), ...outcome.valAccuracies];
     const accuracy = outcome.failed ? null : Math.max(0, outcome.accuracy, ...valAccuracies);
     // Ranked by the objective (accuracy itself unless --objective mnas): reward, baseline, strategy
@@ -202,6 +276,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
       ...scheduleFields(job, outcome, hit, parent, state),
       ...(outcome.latencyMs !== undefined ? { latencyMs: outcome.latencyMs } : {}),
       ...(objective.name !== 'accuracy' ? { objective: score } : {}),
+      ...(outcome.worker !== undefined ? { worker: outcome.worker } : {}),
     };
     if (isBetter(trial, best)) best = trial;
     cache.add(trial);
@@ -220,28 +295,60 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     };
     scheduler.record(job, member);
 
-    const checkpoint: SearchCheckpoint = {
-      format: 'nascent.checkpoint',
-      version: 1,
-      episode,
-      strategy: await o.strategy.getState(),
-      baseline: o.baseline.getState(),
-      best,
-      pending: trial,
-      scheduler: scheduler.getState(),
-    };
-    o.store.writeCheckpoint(checkpoint);
+    flying.delete(saved.child);
+    lastTrial = trial;
+    o.store.writeCheckpoint(await checkpoint(episode));
     o.store.appendTrial(trial);
     const newFront = o.frontCost ? paretoFront([...front, trial], o.frontCost) : front;
     const frontChanged = newFront.length !== front.length || newFront.some((p, i) => p.episode !== front[i].episode);
     front = newFront;
     if (best && (best === trial || frontChanged)) o.store.writeBest(best, o.settings, o.frontCost ? front : undefined);
-    // States no job can continue any more; a crash before this leaves files the next pass deletes.
-    o.store.pruneStates(scheduler.liveStates());
+    // States no job can continue any more (a child in flight may still be sent again after a
+    // resume: its parent's state stays); a crash before this leaves files the next pass deletes.
+    o.store.pruneStates([...scheduler.liveStates(), ...[...flying.values()].flatMap((f) => (f.parent?.state ? [f.parent.state] : []))]);
     done = episode;
-    emit({ type: 'episode-end', trial, best });
+    return trial;
+  };
+
+  // A resumed search first sends again the children it had in flight when it stopped.
+  for (const saved of resumed?.children ?? []) launch(structuredClone(saved));
+  for (;;) {
+    // A turn of the event loop between episodes: a table lookup or a cached result never waits for
+    // anything, and without one a Ctrl-C (a signal is an event) would never be heard.
+    await new Promise<void>((r) => setImmediate(r));
+    while (!o.signal?.aborted && flying.size < parallel && done + flying.size < o.episodes) {
+      const job = scheduler.next([...flying.values()].map((f) => f.saved.job));
+      if (job === undefined) break; // a barrier (synchronous Hyperband): wait for a result
+      const proposal: Proposal = job.kind === 'new' ? await o.strategy.propose() : { ...job.from.proposal };
+      const saved: InFlightChild = { child: ++dispatched, job: structuredClone(job), proposal: structuredClone(proposal) };
+      if (queued) {
+        flying.set(saved.child, { saved } as Flight);
+        o.store.writeCheckpoint(await checkpoint(done));
+        flying.delete(saved.child);
+      }
+      launch(saved);
+    }
+    if (flying.size === 0) return o.signal?.aborted && done < o.episodes ? stopped() : { episodesDone: done, best, stopped: false };
+    const settled = await Promise.race([...flying.values()].map((f) => f.result));
+    // An aborted child is not a result: it is dropped and runs again on resume.
+    if (o.childSignal?.aborted) return stopped();
+    if ('error' in settled) throw settled.error;
+    const flight = flying.get(settled.child)!;
+    const trial = await record(flight, settled.outcome);
+    emit({ type: 'episode-end', trial, best, ...(queued ? { child: settled.child } : {}) });
   }
-  return { episodesDone: done, best, stopped: false };
+}
+
+type Settled = { child: number; outcome: ChildOutcome } | { child: number; error: unknown };
+
+/** A child on its way: what the checkpoint keeps of it, and what recording it needs. */
+interface Flight {
+  saved: InFlightChild;
+  arch: unknown;
+  key: string;
+  hit?: TrialRecord;
+  parent?: Member;
+  result: Promise<Settled>;
 }
 
 /** The trial's multi-fidelity fields: its budget, rung and bracket, and how it got its result. */

@@ -38,8 +38,11 @@ export interface ChildHooks {
   onBatch?(epoch: number, batch: number, batches: number, loss: number): void;
   onEpochEnd?(epoch: number, stats: { loss: number; trainAccuracy?: number; valAccuracy: number }): void;
   signal?: AbortSignal;
-  /** A pruner: asked after each epoch with the accuracies of this call so far; a reason stops training. */
-  stopAfterEpoch?(valAccuracies: readonly number[]): string | undefined;
+  /** A pruner: asked after each epoch with the accuracies of this call so far; a reason stops training.
+   *  May answer later (a child trained elsewhere asks the search over a queue). */
+  stopAfterEpoch?(valAccuracies: readonly number[]): string | undefined | Promise<string | undefined>;
+  /** Which worker took the child (an evaluator that hands children to other processes says so). */
+  onWorker?(worker: string): void;
 }
 
 /** How much to train (set by a scheduler); an evaluator without budgets ignores it. */
@@ -52,6 +55,9 @@ export interface EvalRequest {
   keepState?: boolean;
   /** Measure the trained child's batch-1 inference latency. */
   measureLatency?: boolean;
+  /** The search's name for this child, the same on every try and after a resume: an evaluator
+   *  that queues children uses it as the job's id, so a child queued twice is trained once. */
+  jobId?: string;
 }
 
 export interface ChildOutcome {
@@ -68,6 +74,8 @@ export interface ChildOutcome {
   state?: Uint8Array;
   /** Median batch-1 inference latency in ms, when asked for. */
   latencyMs?: number;
+  /** The worker that trained it, when it was trained in another process. */
+  worker?: string;
 }
 
 /** Scores an architecture: trains a child, looks it up in a table, ... */

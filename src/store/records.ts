@@ -35,6 +35,7 @@ export interface TrialRecord<A = ArchitectureJson> {
   pruned?: { epoch: number; reason: string }; // stopped early by the pruner after this epoch
   latencyMs?: number; // median batch-1 inference latency on the search's backend
   objective?: number | null; // with --objective mnas: ACC x (cost/T)^w, what the search ranks by
+  worker?: string; // the worker process that trained it (parallel searches)
 }
 
 const fraction = z.number().min(0).max(1);
@@ -71,6 +72,7 @@ export const TrialRecordSchema = z.strictObject({
   pruned: z.strictObject({ epoch: z.int().min(0), reason: z.string() }).optional(),
   latencyMs: z.number().min(0).optional(),
   objective: z.number().nullable().optional(),
+  worker: z.string().min(1).optional(),
 });
 
 // The schema and the interface say the same thing, or this does not compile.

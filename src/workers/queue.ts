@@ -31,3 +31,43 @@ export function redisOptions(url: string): RedisOptions {
 
 /** A new connection to `url`; each queue, worker and event listener takes its own (BullMQ blocks on them). */
 export const redisConnection = (url: string): Redis => new Redis(redisOptions(url));
+
+/** What a worker reports on a job while it trains it (BullMQ's job progress). */
+export interface JobProgress {
+  worker: string;
+  /** Each epoch so far (of this try). */
+  epochs: { valAccuracy: number; loss: number }[];
+  /** Set when the worker waits to hear whether to go on after this epoch (median pruning). */
+  ask?: number;
+}
+
+/** Where the search answers a job's `ask`: a hash of epoch → reason ('' to go on). */
+export const verdictKey = (jobId: string) => `nascent:verdict:${jobId}`;
+
+/** Each worker's heartbeat (a JSON WorkerBeat that expires unless renewed). */
+export const WORKER_KEY_PREFIX = 'nascent:worker:';
+
+/** A child's outcome as the queue returns it (JSON): the saved state in base64. */
+export type JobResult = Omit<import('../search/types.js').ChildOutcome, 'state'> & { state?: string };
+
+/** The workers whose heartbeat has not lapsed, by name. */
+export async function listWorkers(redis: Redis): Promise<import('./worker.js').WorkerBeat[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', `${WORKER_KEY_PREFIX}*`, 'COUNT', 200);
+    cursor = next;
+    keys.push(...found);
+  } while (cursor !== '0');
+  if (keys.length === 0) return [];
+  const values = await redis.mget(...keys);
+  return values
+    .flatMap((v) => {
+      try {
+        return v ? [JSON.parse(v)] : [];
+      } catch {
+        return [];
+      }
+    })
+    .sort((a, b) => String(a.name).localeCompare(String(b.name)));
+}

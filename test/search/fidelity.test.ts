@@ -32,7 +32,7 @@ class EpochEvaluator implements Evaluator {
     let stopped: ChildOutcome['stopped'];
     for (let e = from; e < epochs; e++) {
       valAccuracies.push(q * (1 - 0.5 ** (e + 1)));
-      const why = e + 1 < epochs ? hooks?.stopAfterEpoch?.(valAccuracies) : undefined;
+      const why = e + 1 < epochs ? await hooks?.stopAfterEpoch?.(valAccuracies) : undefined;
       if (why) {
         stopped = { epoch: e + 1, reason: why };
         break;

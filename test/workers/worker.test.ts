@@ -11,7 +11,7 @@ import { resolveSearchConfig } from '../../src/config/resolve.js';
 import { evaluateJob, jobOf } from '../../src/run/job.js';
 import { nasnetSpace } from '../../src/spaces/nasnet/space.js';
 import { Rng } from '../../src/util/random.js';
-import { EVAL_JOB_NAME, EVAL_QUEUE, redisConnection } from '../../src/workers/queue.js';
+import { EVAL_JOB_NAME, EVAL_QUEUE, redisConnection, type JobProgress } from '../../src/workers/queue.js';
 import { startWorker, type JobResult } from '../../src/workers/worker.js';
 import { writeLearnableCifar } from '../helpers/learnable-cifar.js';
 import { haveRedis, startRedis, type RedisServer } from '../helpers/redis.js';
@@ -45,7 +45,8 @@ describe.runIf(available)('nascent worker', () => {
     const connection = redisConnection(redis!.url);
     const queue = new Queue(EVAL_QUEUE, { connection });
     const events = new QueueEvents(EVAL_QUEUE, { connection });
-    const worker = startWorker({ redis: redis!.url, backend });
+    const worker = startWorker({ redis: redis!.url, backend: 'wasm' });
+    await worker.ready;
     try {
       await events.waitUntilReady();
       const progress: unknown[] = [];
@@ -57,7 +58,9 @@ describe.runIf(available)('nascent worker', () => {
       expect(result.params).toBe(direct.params);
       // The saved state travels back with the result, for a promotion on whichever machine takes it.
       expect(Buffer.from(result.state!, 'base64').length).toBeGreaterThan(1000);
-      expect(progress.map((p) => (p as { epoch: number }).epoch)).toEqual([1, 2]);
+      // Progress names the worker and carries every epoch so far: none when it starts, then one per epoch.
+      expect(progress.map((p) => (p as JobProgress).epochs.length)).toEqual([0, 1, 2]);
+      expect(new Set(progress.map((p) => (p as JobProgress).worker))).toEqual(new Set([worker.name]));
 
       const other = await queue.add('run-this-script', { command: 'rm -rf /' } as never);
       await expect(other.waitUntilFinished(events, 30_000)).rejects.toThrow(/a nascent worker runs evaluate jobs only, not "run-this-script"/);

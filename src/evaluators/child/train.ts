@@ -22,7 +22,7 @@ export interface TrainHooks {
    * Asked after each epoch's validation with the accuracies so far (a pruner): a reason stops
    * training there, recorded in the outcome's `stopped`.
    */
-  stopAfterEpoch?(valAccuracies: readonly number[]): string | undefined;
+  stopAfterEpoch?(valAccuracies: readonly number[]): string | undefined | Promise<string | undefined>;
 }
 
 export interface TrainConfig {
@@ -293,7 +293,8 @@ export async function trainModel(
       outcome.trainAccuracies.push(stats.trainAccuracy);
       outcome.valAccuracies.push(valAccuracy);
       hooks.onEpochEnd?.(epoch, stats);
-      const stop = epoch + 1 < cfg.epochs ? hooks.stopAfterEpoch?.(outcome.valAccuracies) : undefined;
+      // Awaited: a child trained in another process asks the search, which holds the other children's curves.
+      const stop = epoch + 1 < cfg.epochs ? await hooks.stopAfterEpoch?.(outcome.valAccuracies) : undefined;
       if (stop !== undefined) {
         outcome.stopped = { epoch: epoch + 1, reason: stop };
         return outcome;
