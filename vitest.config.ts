@@ -12,6 +12,7 @@ export const E2E_TESTS = [
   'test/golden.test.ts',
   'test/fixtures-resume.test.ts',
   'test/readme.test.ts',
+  'test/workers/fleet.test.ts',
 ];
 
 export default defineConfig({

@@ -270,7 +270,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
       baseline,
       params: outcome.params,
       seconds: outcome.seconds,
-      backend: o.backend,
+      backend: outcome.backend ?? o.backend,
       ...(outcome.failed ? { failed: outcome.failed } : {}),
       time: new Date().toISOString(),
       ...scheduleFields(job, outcome, hit, parent, state),

@@ -74,8 +74,9 @@ export interface ChildOutcome {
   state?: Uint8Array;
   /** Median batch-1 inference latency in ms, when asked for. */
   latencyMs?: number;
-  /** The worker that trained it, when it was trained in another process. */
+  /** The worker that trained it, when it was trained in another process, and that worker's backend. */
   worker?: string;
+  backend?: string;
 }
 
 /** Scores an architecture: trains a child, looks it up in a table, ... */

@@ -24,8 +24,13 @@ export interface QueueEvaluatorOptions extends ChildJobs {
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((done) => {
-    const t = setTimeout(done, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(t), done()), { once: true });
+    const wake = () => {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', wake);
+      done();
+    };
+    const t = setTimeout(wake, ms);
+    signal?.addEventListener('abort', wake, { once: true });
   });
 
 /** A finished job's result as the search records it (the state back to bytes). */

@@ -75,7 +75,7 @@ export async function runTrainer(args: string[]): Promise<number> {
               : {}),
           },
         });
-        tell({ type: 'result', id, outcome });
+        tell({ type: 'result', id, outcome: { ...outcome, backend: backend.name } });
       } catch (err) {
         tell({ type: 'error', id, message: (err as Error).message ?? String(err) });
       }

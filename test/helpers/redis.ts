@@ -26,14 +26,41 @@ const freePort = () =>
 export interface RedisServer {
   url: string;
   stop(): Promise<void>;
+  /** Stops the server (SIGTERM: it writes its append-only file) and starts it again on the same port and data. */
+  restart(downMs?: number): Promise<void>;
 }
 
-export async function startRedis(): Promise<RedisServer> {
+/** `appendonly`: keep the data in an append-only file, so a restart loses nothing (as a fleet's Redis should). */
+export async function startRedis(o: { appendonly?: boolean } = {}): Promise<RedisServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'nascent-redis-'));
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  let child = await launch(port, dir, o.appendonly === true);
+  const stopChild = async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop: async () => {
+      await stopChild();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    restart: async (downMs = 1000) => {
+      await stopChild();
+      await new Promise((r) => setTimeout(r, downMs));
+      child = await launch(port, dir, o.appendonly === true);
+    },
+  };
+}
+
+async function launch(port: number, dir: string, appendonly: boolean): Promise<ChildProcess> {
+  const child: ChildProcess = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', appendonly ? 'yes' : 'no', '--appendfsync', 'always', '--dir', dir],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let output = '';
   await new Promise<void>((ready, fail) => {
     const timer = setTimeout(() => fail(new Error(`redis-server did not start:\n${output}`)), 10_000);
@@ -46,14 +73,5 @@ export async function startRedis(): Promise<RedisServer> {
     });
     child.once('exit', (code) => fail(new Error(`redis-server exited ${code}:\n${output}`)));
   });
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    stop: async () => {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await new Promise((r) => child.once('exit', r));
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return child;
 }
