@@ -3,11 +3,14 @@
 // so a child queued twice (a resume, a retry after Redis restarted) is one job, and a resumed search
 // that finds its job still queued, running or finished adopts it instead of training it again.
 //
-// The search reads its jobs by polling (every `pollMs`): a poll works the same after a dropped
-// connection, a Redis restart or a resume, where events sent meanwhile would have been missed.
+// The search reads its jobs by polling: a poll works the same after a dropped connection, a Redis
+// restart or a resume, where events sent meanwhile would have been missed. BullMQ's queue events
+// (progress, completed, failed) wake a job's poll at once, so a worker's result is recorded and its
+// next child sent within milliseconds (a 250 ms poll alone left workers idle 3.3% of the time,
+// measured with bench:parallel); without events the poll still runs every `pollMs`.
 // While Redis is unreachable the polls wait (ioredis queues the commands) and the search pauses.
 // A job that vanished (Redis restarted without its append-only file) is queued again.
-import { Queue } from 'bullmq';
+import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ChildHooks, ChildOutcome, EvalRequest, Evaluator } from '../search/types.js';
 import { abortError, childJobOf, type ChildJobs } from './child-job.js';
@@ -44,6 +47,9 @@ export class QueueEvaluator implements Evaluator {
   private readonly queue: Queue;
   private down = false;
   private beats?: NodeJS.Timeout;
+  private readonly events: QueueEvents;
+  /** Each polling job's wake-up, by job id. */
+  private readonly wake = new Map<string, () => void>();
 
   constructor(private readonly o: QueueEvaluatorOptions) {
     this.connection = redisConnection(o.redis);
@@ -58,6 +64,12 @@ export class QueueEvaluator implements Evaluator {
       o.log?.('redis: connected again; the search goes on');
     });
     this.queue = new Queue(EVAL_QUEUE, { connection: this.connection });
+    this.events = new QueueEvents(EVAL_QUEUE, { connection: redisConnection(o.redis) });
+    const wake = ({ jobId }: { jobId: string }) => this.wake.get(jobId)?.();
+    this.events.on('progress', wake);
+    this.events.on('completed', wake);
+    this.events.on('failed', wake);
+    this.events.on('error', () => {});
     if (o.onWorkers) {
       this.beats = setInterval(() => {
         if (!this.down) void listWorkers(this.connection).then(o.onWorkers, () => {});
@@ -67,7 +79,7 @@ export class QueueEvaluator implements Evaluator {
   }
 
   async ready(): Promise<void> {
-    await this.queue.waitUntilReady();
+    await Promise.all([this.queue.waitUntilReady(), this.events.waitUntilReady()]);
   }
 
   private add(id: string, data: unknown) {
@@ -89,7 +101,8 @@ export class QueueEvaluator implements Evaluator {
     let epochsSeen = 0;
     let worker: string | undefined;
     let answered = 0;
-    const poll = this.o.pollMs ?? 250;
+    let first = true;
+    const poll = this.o.pollMs ?? 1000;
     for (;;) {
       if (hooks.signal?.aborted) throw abortError();
       const job = await this.queue.getJob(id);
@@ -98,11 +111,21 @@ export class QueueEvaluator implements Evaluator {
         await this.add(id, data);
         continue;
       }
+      if (first && job.finishedOn !== undefined && !job.returnvalue && (await job.isFailed())) {
+        // Failed before this search (re)started, e.g. under a search that then stopped on it: one more round of tries.
+        this.o.log?.(`job ${id} had failed (${job.failedReason}); trying it again`);
+        await job.retry('failed');
+        first = false;
+        continue;
+      }
+      first = false;
       const p = (typeof job.progress === 'object' ? job.progress : {}) as Partial<JobProgress>;
-      if (p.worker && p.worker !== worker) {
+      // Another worker, or the same one again after its try was lost: its epochs start over.
+      if ((p.worker && p.worker !== worker) || (p.epochs?.length ?? 0) < epochsSeen) {
+        if (p.worker && p.worker !== worker) hooks.onWorker?.(p.worker);
         worker = p.worker;
-        hooks.onWorker?.(worker);
         epochsSeen = 0;
+        answered = 0;
       }
       for (const [i, e] of (p.epochs ?? []).entries()) {
         if (i < epochsSeen) continue;
@@ -122,7 +145,16 @@ export class QueueEvaluator implements Evaluator {
       if (job.finishedOn !== undefined && (await job.isFailed())) {
         throw new Error(`job ${id} failed after ${job.attemptsMade} tries: ${job.failedReason}`);
       }
-      await sleep(poll, hooks.signal);
+      await new Promise<void>((woken) => {
+        const stop = new AbortController();
+        const done = () => {
+          this.wake.delete(id);
+          stop.abort();
+          woken();
+        };
+        this.wake.set(id, done);
+        void sleep(poll, AbortSignal.any([stop.signal, ...(hooks.signal ? [hooks.signal] : [])])).then(done);
+      });
     }
   }
 
@@ -133,6 +165,7 @@ export class QueueEvaluator implements Evaluator {
 
   async close(): Promise<void> {
     clearInterval(this.beats);
+    await this.events.close();
     await this.queue.close();
     this.connection.disconnect();
   }

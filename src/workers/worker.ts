@@ -163,8 +163,8 @@ export function startWorker(o: WorkerOptions): NascentWorker {
       if (now && current?.token) {
         // The child in hand is dropped and its job goes back to the queue at once (no waiting for the lock to lapse).
         const { job, token } = current;
-        await trainer.kill('SIGKILL');
         await job.moveToWait(token).catch(() => {});
+        await trainer.kill('SIGKILL');
       }
       await bull.close(now);
       clearInterval(beats);

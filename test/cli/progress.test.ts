@@ -108,3 +108,37 @@ describe('SearchProgress', () => {
     expect(bar(2, 2)).toBe('██');
   });
 });
+
+describe('the display of a search with children in flight', () => {
+  const events = (p: SearchProgress, clock: { t: number }) => {
+    p.handle({ type: 'child-start', child: 1, explored: true, key: 'aaa', budget: 2, inFlight: 1 });
+    p.handle({ type: 'child-start', child: 2, explored: false, key: 'bbb', budget: 2, inFlight: 2 });
+    clock.t = 1000;
+    p.handle({ type: 'child-worker', child: 1, worker: 'w1' });
+    clock.t = 2000;
+    p.handle({ type: 'child-worker', child: 2, worker: 'w2' });
+    clock.t = 3000;
+    p.handle({ type: 'workers', workers: [{ name: 'w1', beat: new Date(Date.now() - 2000).toISOString() } as never] });
+    clock.t = 4000;
+    p.handle({ type: 'child-epoch', child: 2, epoch: 1, valAccuracy: 0.31, loss: 2.1 });
+    clock.t = 60_000;
+    p.handle({ type: 'episode-end', trial: { ...trial(1, 0.35), worker: 'w2' }, best: trial(1, 0.35), child: 2 });
+  };
+  it('writes a line per child start, worker, epoch and finish to a file, naming child and worker', () => {
+    let text = '';
+    const clock = { t: 0 };
+    events(new SearchProgress({ epochs: 2, episodes: 3, isTTY: false, write: (t) => (text += t), now: () => clock.t }), clock);
+    expect(text).toContain('child #1 start explored cells aaa (1 in flight)');
+    expect(text).toContain('child #2 on w2');
+    expect(text).toContain('child #2 (w2) epoch 1/2 loss 2.1000 val_acc 0.3100');
+    expect(text).toMatch(/episode 1\/3 \(child #2 on w2\) acc 0\.3500/);
+  });
+  it('redraws one status line on a terminal: each child in flight with its worker and epoch, the heartbeats', () => {
+    let text = '';
+    const clock = { t: 0 };
+    events(new SearchProgress({ epochs: 2, episodes: 3, isTTY: true, write: (t) => (text += t), now: () => clock.t }), clock);
+    const statuses = text.split('\r\x1b[2K').filter((s) => s.includes('in flight'));
+    expect(statuses.at(-1)).toMatch(/^2 in flight: #1 w1 e0\/2 · #2 w2 e1\/2 0\.31 \| 1 worker, beats \d+s ago/);
+    expect(text).toMatch(/episode 1\/3 \(child #2 on w2\) acc 0\.3500/);
+  });
+});

@@ -9,7 +9,8 @@ describe('LiveReport', () => {
       passes.push(passes.length + 1);
       await new Promise<void>((r) => (release = r));
     };
-    const live = new LiveReport('run', () => {}, write);
+    // share 1: no waiting between passes (the waiting is the next test's)
+    const live = new LiveReport('run', () => {}, write, { share: 1 });
     live.request();
     live.request();
     live.request();
@@ -37,6 +38,7 @@ describe('LiveReport', () => {
         calls++;
         throw new Error('disk full');
       },
+      { share: 1 },
     );
     for (let i = 0; i < 3; i++) {
       live.request();
@@ -44,5 +46,30 @@ describe('LiveReport', () => {
     }
     expect(calls).toBe(3);
     expect(warnings).toEqual(['report not updated: disk full (the search goes on; run `nascent report` to retry)']);
+  });
+});
+
+describe('LiveReport at its share of the time', () => {
+  it('waits after a pass until the pass is at most `share` of the time since it began; settle() writes a waiting request at once', async () => {
+    let clock = 0;
+    const passes: number[] = [];
+    const write = async () => {
+      passes.push(clock);
+      clock += 100; // each pass takes 100 ms
+    };
+    const live = new LiveReport('run', () => {}, write, { share: 0.1, now: () => clock });
+    live.request();
+    await live.settle();
+    expect(passes).toEqual([0]);
+    clock = 500; // 500 ms after the first pass began: the next may begin at 1000
+    live.request();
+    live.request();
+    expect(passes).toEqual([0]);
+    await live.settle(); // the end of a search: written now, not at 1000
+    expect(passes).toEqual([0, 500]);
+    clock = 2000; // past 500 + 100 / 0.1: at once again
+    live.request();
+    await live.settle();
+    expect(passes).toEqual([0, 500, 2000]);
   });
 });

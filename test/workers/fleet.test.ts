@@ -3,8 +3,7 @@
 // through what fleets meet: a worker SIGKILLed mid-child, the search itself SIGKILLed and resumed
 // with jobs in flight, Redis restarted mid-search, Hyperband run as ASHA. Each ends with every
 // episode recorded exactly once and the same architectures as a one-at-a-time run of the same seed.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,12 +66,18 @@ beforeAll(() => {
 }, 300_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** The trainer processes a search started (its children). */
+/** The trainer processes a search started (its children), from /proc. */
 const trainersOf = (pid: number): number[] =>
-  execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
-    .split('\n')
-    .map((s) => Number(s.trim()))
-    .filter((n) => n > 0);
+  readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return Number(readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1].split(' ')[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 
 describe('nascent search --parallel 2 on this machine', () => {
   it('trains two children at once in trainer processes; a trainer SIGKILLed mid-child costs that child only', async () => {

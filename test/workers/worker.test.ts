@@ -98,4 +98,35 @@ describe.runIf(available)('nascent worker', () => {
       await queue.close();
     }
   }, 180_000);
+  it('gives the child in hand back to the queue on a second Ctrl-C', async () => {
+    const data = join(work, 'cifar-ctrl-c');
+    writeLearnableCifar(data, 20);
+    const config = resolveSearchConfig({
+      problem: { space: 'nasnet', blocks: 2, data: { dataset: 'cifar10', dir: data, trainLimit: 40, valLimit: 20 } },
+      evaluator: { kind: 'child', epochs: 40, batchSize: 8, channels: [1, 2, 2, 2, 2] },
+      seed: 3,
+    });
+    const space = nasnetSpace({ blocks: 2, hierarchical: false });
+    const p = startNascent(['worker', '--redis', redis!.url, '--backend', 'wasm', '--name', 'ctrl-c']);
+    const queue = new Queue(EVAL_QUEUE, { connection: redisConnection(redis!.url) });
+    try {
+      expect(await until(p, () => /waiting for jobs on nascent-eval/.test(p.output()))).toBe(true);
+      const queued = await queue.add(EVAL_JOB_NAME, jobOf(config, space.toJSON(space.sample(new Rng(3)))), { jobId: 'ctrl-c-1' });
+      const epochs = async () => (((await queue.getJob(queued.id!))?.progress as JobProgress | undefined)?.epochs ?? []).length;
+      while ((await epochs()) < 1) await new Promise((r) => setTimeout(r, 50));
+      p.child.kill('SIGINT');
+      expect(await until(p, () => /stopping after the job in hand/.test(p.output()))).toBe(true);
+      await new Promise((r) => setTimeout(r, 700));
+      p.child.kill('SIGINT');
+      expect((await p.exited).code).toBe(130);
+      expect(p.output()).toMatch(/goes back to the queue/);
+      const job = await queue.getJob(queued.id!);
+      expect(await job!.getState()).toBe('waiting');
+      expect(job!.attemptsMade).toBe(0);
+    } finally {
+      if (p.child.exitCode === null) p.child.kill('SIGKILL');
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+  }, 180_000);
 });

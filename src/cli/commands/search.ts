@@ -25,21 +25,30 @@ export const STOPPED_STATUS = 130;
 const resumeHint = (dir: string) => `resume with: nascent search --resume ${dir}   (or: npm run search:cifar -- --resume ${dir})`;
 
 /** Ctrl-C once: finish the episode in hand; twice, or SIGTERM: stop now. Returns the signals and how to release them. */
-function stopSignals(log: (line: string) => void, clear: () => void, weightSharing: boolean) {
+function stopSignals(log: (line: string) => void, clear: () => void, weightSharing: boolean, queued: () => boolean) {
   const stop = new AbortController();
   const stopNow = new AbortController();
   const now = () => {
     if (stopNow.signal.aborted) return;
     stop.abort();
     stopNow.abort(new Error('interrupted'));
-    if (!weightSharing) log('\nstopping now; the unfinished episode is not recorded.');
+    if (!weightSharing)
+      log(
+        queued()
+          ? '\nstopping now; the children in flight are not recorded (--resume sends them again, and a queue hands back those it still holds).'
+          : '\nstopping now; the unfinished episode is not recorded.',
+      );
   };
   const onSigint = () => {
     clear();
     if (!stop.signal.aborted) {
       stop.abort();
       log(
-        weightSharing ? '\nstopping at the next step (a checkpoint is written first)...' : '\nstopping after the current episode (Ctrl-C again to stop now)...',
+        weightSharing
+          ? '\nstopping at the next step (a checkpoint is written first)...'
+          : queued()
+            ? '\nstopping once the children in flight are recorded (Ctrl-C again to stop now)...'
+            : '\nstopping after the current episode (Ctrl-C again to stop now)...',
       );
     } else now();
   };
@@ -136,7 +145,8 @@ export async function runSearchCommand(args: ParsedArgs, print: (line: string) =
     : undefined;
   const clear = () => (ws ? ws.clear() : progress?.clear());
   const writeWs = () => (dir ? writeWsReport(dir).catch((err: Error) => log(`report: ${err.message}`)) : Promise.resolve());
-  const signals = stopSignals(log, clear, weightSharing);
+  let queued = false;
+  const signals = stopSignals(log, clear, weightSharing, () => queued);
   const options: RunOptions = {
     log: (line) => {
       clear();
@@ -147,6 +157,7 @@ export async function runSearchCommand(args: ParsedArgs, print: (line: string) =
     stopNow: signals.stopNow,
     onRun: (info) => {
       dir = info.dir;
+      queued = (info.config.parallel ?? 1) > 1 || info.config.redis !== undefined;
       const epochs = info.config.evaluator.kind === 'child' ? (info.config.scheduler.maxEpochs ?? info.config.evaluator.epochs) : 1;
       if (!weightSharing) {
         progress = new SearchProgress({ epochs, episodes: info.config.episodes!, done: info.done, write: (t) => out.write(t), isTTY: out.isTTY === true });
