@@ -192,7 +192,7 @@ export class SearchProgress {
     }
   }
 
-  /** The status line of a search with children in flight: each child's worker and epoch, the workers' last heartbeats. */
+  /** The status line of a search with children in flight: each child's worker and epoch, the workers' last heartbeats (wall-clock times, from other machines). */
   private drawInflight(): void {
     const t = this.now();
     if (t - this.lastDraw < 200) return;
@@ -202,7 +202,7 @@ export class SearchProgress {
         `#${n}${c.worker ? ` ${c.worker}` : ' queued'} e${c.epoch}/${c.budget ?? this.o.epochs}${c.valAccuracy !== undefined ? ` ${c.valAccuracy.toFixed(2)}` : ''}`,
     );
     const beats = this.workers.length
-      ? ` | ${this.workers.length} worker${this.workers.length === 1 ? '' : 's'}, beats ${this.workers.map((w) => formatDuration((t - Date.parse(w.beat)) / 1000)).join('/')} ago`
+      ? ` | ${this.workers.length} worker${this.workers.length === 1 ? '' : 's'}, beats ${this.workers.map((w) => formatDuration((Date.now() - Date.parse(w.beat)) / 1000)).join('/')} ago`
       : '';
     this.status(`${this.inflight.size} in flight: ${children.join(' · ')}${beats} | best ${pct(this.best)} | ETA ${formatDuration(this.eta(1))}`);
   }
