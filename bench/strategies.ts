@@ -13,7 +13,7 @@
 // Seeds are shared out among --jobs processes (default: one per core), each a copy of this script
 // run with --worker; a seed's result does not depend on which process ran it.
 import { execFile } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +29,11 @@ import { renderSpec } from '../src/report/plots.js';
 import { svgToPng } from '../src/report/render.js';
 import { hiddenTargetObjective } from '../src/search/objectives.js';
 import { makeStrategy, STRATEGY_NAMES, type StrategyName } from '../src/strategies/index.js';
-import { formatNb201, nasBench201Space } from '../src/spaces/nas-bench-201/space.js';
+import { formatNb201, nasBench201Space, parseNb201 } from '../src/spaces/nas-bench-201/space.js';
+import type { Strategy } from '../src/search/types.js';
+import { ControllerStrategy } from '../src/strategies/controller/strategy.js';
+import { seedProposals, standardizedRanks, WarmStarted, type Scored } from '../src/strategies/warm-start.js';
+import { Rng } from '../src/util/random.js';
 import type { Decision } from '../src/spaces/types.js';
 import { stat } from './figures.js';
 
@@ -53,9 +57,46 @@ await tf.setBackend('cpu'); // the controller is small; cpu keeps the figures fr
 
 type Score = (actions: number[]) => number;
 
+// Warm starts (--pool FILE --proxy NAME --warmup N): each seed draws N cells of a pool of cells that
+// bench:proxies scored once with real networks and images (data/proxy-scores/), and the strategy
+// starts from the best-scored as `nascent search --warmup N --proxy NAME` does
+// (src/strategies/warm-start.ts). The proxy's compute is the pool's seconds per cell times N.
+const poolFile = arg('pool', '');
+const warmProxy = arg('proxy', 'synflow');
+const warmCount = Number(arg('warmup', '0'));
+interface PoolCell {
+  arch: string;
+  scores: Record<string, number | null>;
+  seconds: Record<string, number>;
+}
+const pool: PoolCell[] = poolFile
+  ? readFileSync(resolve(poolFile), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+  : [];
+
+async function warmed(name: StrategyName, decisions: readonly Decision[], seed: number): Promise<Strategy> {
+  const strategy = makeStrategy(name, decisions, seed, strategySettingsOf(strategyConfig));
+  if (warmCount === 0) return strategy;
+  const rng = new Rng(seed * 7 + 1);
+  const drawn = Array.from({ length: warmCount }, () => pool[rng.int(pool.length)]);
+  const scored: Scored[] = drawn.map((c) => ({ actions: nasBench201Space.encode(parseNb201(c.arch)), score: c.scores[warmProxy] ?? Number.NEGATIVE_INFINITY }));
+  if (strategy instanceof ControllerStrategy) {
+    const rewards = standardizedRanks(scored.map((s) => s.score));
+    await strategy.pretrain(scored.map((s, i) => ({ actions: s.actions, reward: rewards[i] })));
+    return strategy;
+  }
+  const episodes = Math.max(...NB201_BUDGETS_WARM);
+  return new WarmStarted(
+    strategy,
+    seedProposals(name, scored, { episodes, population: strategyConfig.evolution.population, startup: strategyConfig.tpe.startup }),
+  );
+}
+
 /** Best-so-far after each query of one search. */
 async function run(name: StrategyName, decisions: readonly Decision[], seed: number, score: Score, budget: number): Promise<number[]> {
-  const strategy = makeStrategy(name, decisions, seed, strategySettingsOf(strategyConfig));
+  const strategy = await warmed(name, decisions, seed);
   const baseline = new MovingBaseline({ window: 20, initial: 0.1 });
   const curve: number[] = [];
   let best = 0;
@@ -91,7 +132,7 @@ interface Result {
 async function curvesOf(problem: string, name: StrategyName): Promise<number[][]> {
   const per = Math.ceil(SEEDS / JOBS);
   const ranges = Array.from({ length: JOBS }, (_, j) => [j * per + 1, Math.min(SEEDS, (j + 1) * per)]).filter(([a, b]) => a <= b);
-  const passOn = ['table', 'preset'].flatMap((k) => (process.argv.includes(`--${k}`) ? [`--${k}`, arg(k, '')] : []));
+  const passOn = ['table', 'preset', 'pool', 'proxy', 'warmup'].flatMap((k) => (process.argv.includes(`--${k}`) ? [`--${k}`, arg(k, '')] : []));
   const parts = await Promise.all(
     ranges.map(
       ([first, last]) =>
@@ -148,7 +189,8 @@ async function plot(results: Result[], problem: string, yTitle: string): Promise
   writeFileSync(join(outDir, `${problem}.png`), await svgToPng(svg));
 }
 
-const NB201_BUDGETS = [50, 100, 150, 300];
+const NB201_BUDGETS_WARM = [10, 20, 50, 150];
+const NB201_BUDGETS = warmCount > 0 || process.argv.includes('--short') ? NB201_BUDGETS_WARM : [50, 100, 150, 300];
 const NASNET_BUDGETS = [150, 1000];
 
 /** Each problem: its decisions, the score for a seed, and the budgets reported. */

@@ -26,7 +26,12 @@ export const COMMAND_FLAGS: FlagSpec[] = [
   },
   { name: 'config', type: 'string', help: "start from this SearchConfig file (a run's config.json, or one of your own); flags given beside it override it" },
   { name: 'out', type: 'string', defaultLabel: 'runs/<timestamp>', help: 'run directory to write' },
-  { name: 'report', type: 'bool', default: true, help: 'rewrite <run>/report/ (plots, cell diagrams, index.html) as episodes finish (taking at most 5% of the time) and at the end; --no-report to skip' },
+  {
+    name: 'report',
+    type: 'bool',
+    default: true,
+    help: 'rewrite <run>/report/ (plots, cell diagrams, index.html) as episodes finish (taking at most 5% of the time) and at the end; --no-report to skip',
+  },
   { name: 'resume', type: 'string', help: "continue the run in this directory from its last finished episode, with the run's own settings" },
   { name: 'json', type: 'bool', default: false, help: 'print one JSON object with the result at the end (progress goes to stderr)' },
 ];

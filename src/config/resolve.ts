@@ -135,6 +135,8 @@ function crossChecks(c: SearchConfig): ConfigIssue[] {
       scheduler.prune,
     );
   }
+  if (strategy.warmup.count > 0 && evaluator.kind === 'weight-sharing')
+    add('strategy.warmup.count', 'does not apply to weight sharing: its controller learns from the shared network from the start');
   if (scheduler.synchronous && scheduler.fidelity === 'full')
     add('scheduler.synchronous', 'only applies with {scheduler.fidelity} hyperband or successive-halving');
   if (evaluator.kind !== 'child') {

@@ -7,6 +7,7 @@
 // Defaults that depend on other fields (the controller preset, Hyperband's largest budget) are
 // filled in by resolve.ts after validation, so that a document holds every value it ran with.
 import { z } from 'zod';
+import { PROXY_NAMES } from '../proxies/names.js';
 
 export const SEARCH_CONFIG_FORMAT = 'nascent.search-config';
 export const SEARCH_CONFIG_VERSION = 2;
@@ -118,6 +119,11 @@ const TableProblem = z.strictObject({
     .optional()
     .meta(f('table', 'nas-bench-201: the benchmark table (nats_bench.csv)', 'downloaded to ~/.cache/nascent/nats-bench')),
   column: z.enum(TABLE_COLUMNS).default('cifar10').meta(f('dataset', 'nas-bench-201: whose test accuracy is the reward')),
+  dataDir: z
+    .string()
+    .min(1)
+    .optional()
+    .meta(f('data-dir', "nas-bench-201: CIFAR-10's directory, whose images a zero-cost proxy scores networks on (--warmup)", "CIFAR-10's cache")),
 });
 
 const ProblemSchema = z.discriminatedUnion('space', [NasnetProblem, TableProblem]);
@@ -208,6 +214,17 @@ const StrategySchema = z.strictObject({
       candidates: z.int().min(1).max(100000).default(24).meta(f('candidates', 'tpe: candidates scored per proposal')),
     })
     .default({ startup: 10, candidates: 24 }),
+  warmup: z
+    .strictObject({
+      count: z
+        .int()
+        .min(0)
+        .max(1_000_000)
+        .default(0)
+        .meta(f('warmup', 'architectures scored by a zero-cost proxy before the search, to start the strategy from the best-scored (0: none)')),
+      proxy: z.enum(PROXY_NAMES).default('synflow').meta(f('proxy', 'the zero-cost proxy of --warmup')),
+    })
+    .default({ count: 0, proxy: 'synflow' }),
 });
 
 const SchedulerSchema = z.strictObject({
@@ -372,6 +389,7 @@ export const SearchConfigSchema = z
       baseline: { window: 20, initial: 0.1 },
       evolution: { population: 20, tournament: 5 },
       tpe: { startup: 10, candidates: 24 },
+      warmup: { count: 0, proxy: 'synflow' },
     }),
     scheduler: SchedulerSchema.default({ fidelity: 'full', synchronous: false, prune: 'none', retrainDuplicates: false }),
     objective: ObjectiveSchema.default({ name: 'accuracy' }),

@@ -6,7 +6,13 @@ import type { SearchConfig } from '../config/schema.js';
 import { TabularEvaluator } from '../evaluators/table/evaluator.js';
 import { runSearch } from '../search/loop.js';
 import { baselineOf, childEvaluatorOf, fullBudgetOf, loadSearchImages, loadTable, objectiveOf, schedulingOf, spaceOf, strategyOf } from './parts.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Strategy } from '../search/types.js';
+import { ControllerStrategy } from '../strategies/controller/strategy.js';
+import { seedProposals, standardizedRanks, WarmStarted } from '../strategies/warm-start.js';
 import { type Children, childrenLeave, startChildren } from './children.js';
+import { tableProxyImages, type WarmUpImages, warmUpPool } from './warm-up.js';
 import { recordOf, storeFor } from './record.js';
 import type { RunOptions, SearchResult, Target } from './types.js';
 
@@ -16,6 +22,7 @@ export async function runEpisodes(config: SearchConfig, backend: PreparedBackend
   let evaluator = options.evaluator;
   let facts: Record<string, unknown> = {};
   let children: Children | undefined;
+  let warmImages: WarmUpImages | undefined;
   if (!evaluator && config.problem.space === 'nas-bench-201') {
     const { file, table } = await loadTable(config, { log, onProgress: options.onDownloadProgress });
     const column = config.problem.column;
@@ -28,6 +35,7 @@ export async function runEpisodes(config: SearchConfig, backend: PreparedBackend
   } else if (!evaluator && config.evaluator.kind === 'child') {
     const splits = await loadSearchImages(config, { log, onProgress: options.onDownloadProgress }, options.dataset);
     const { train, val } = splits;
+    warmImages = { set: train, numClasses: splits.classes.length };
     const about =
       options.dataset || config.problem.space !== 'nasnet' || config.problem.data.dataset !== 'cifar10'
         ? `, ${train.height}x${train.width}x${train.channels}, ${splits.classes.length} classes`
@@ -49,7 +57,15 @@ export async function runEpisodes(config: SearchConfig, backend: PreparedBackend
   }
   if (!evaluator) throw new Error(`no evaluator for a ${config.evaluator.kind} search`);
 
-  const strategy = options.strategy ?? strategyOf(config, space.decisions);
+  const recoveredCheckpoint = target.recovered?.checkpoint;
+  const warm = config.strategy.warmup.count > 0 && options.strategy === undefined;
+  let warmPool: Awaited<ReturnType<typeof warmUpPool>> | undefined;
+  if (warm && !recoveredCheckpoint) {
+    if (!warmImages && config.problem.space === 'nas-bench-201' && !['params', 'flops'].includes(config.strategy.warmup.proxy))
+      warmImages = await tableProxyImages(config, log);
+    warmPool = await warmUpPool(config, space, warmImages, log);
+  }
+  const strategy = options.strategy ?? (await warmStrategy(strategyOf(config, space.decisions), config, warm, warmPool, log));
   const ownStrategy = options.strategy === undefined;
   // A Ctrl-C-twice (stopNow) drops the children in hand: a local pool's trainers stop with them.
   const stopChildren = () => void children?.close();
@@ -65,6 +81,11 @@ export async function runEpisodes(config: SearchConfig, backend: PreparedBackend
     }
     const recordedConfig = recordOf(config, backend, facts, target, options);
     const store = storeFor(recordedConfig, target);
+    if (warmPool)
+      writeFileSync(
+        join(store.dir, 'warmup.jsonl'),
+        warmPool.pool.map((p) => JSON.stringify({ cells: p.arch, score: Number.isFinite(p.score) ? p.score : null })).join('\n') + '\n',
+      );
     try {
       log(target.store ? `run: ${store.dir} (resuming after episode ${recovered?.done ?? 0} of ${config.episodes})` : `run: ${store.dir}`);
       options.onRun?.({ dir: store.dir, config: recordedConfig, done: recovered?.done ?? 0, resumed: target.store !== undefined, backend: backend.name });
@@ -123,4 +144,41 @@ export async function runEpisodes(config: SearchConfig, backend: PreparedBackend
     await children?.close();
     if (ownStrategy) strategy.dispose();
   }
+}
+
+/**
+ * The strategy a warm-started search runs: the controller pre-trained on the pool, any other proposing
+ * the pool's best first. A resumed warm search wraps the same way (its seeds come from the checkpoint).
+ */
+async function warmStrategy(
+  strategy: Strategy,
+  config: SearchConfig,
+  warm: boolean,
+  pool: Awaited<ReturnType<typeof warmUpPool>> | undefined,
+  log: (line: string) => void,
+): Promise<Strategy> {
+  if (!warm) return strategy;
+  if (pool) {
+    const finite = pool.pool.filter((p) => Number.isFinite(p.score));
+    const best = Math.max(...finite.map((p) => p.score));
+    log(
+      `warm-up: ${pool.pool.length} architectures scored by ${config.strategy.warmup.proxy} in ${pool.seconds.toFixed(1)} s` +
+        `${pool.failures ? ` (${pool.failures} could not be scored)` : ''}; best score ${best.toPrecision(4)}`,
+    );
+  }
+  if (strategy instanceof ControllerStrategy) {
+    if (pool) {
+      const rewards = standardizedRanks(pool.pool.map((p) => p.score));
+      await strategy.pretrain(pool.pool.map((p, i) => ({ actions: p.actions, reward: rewards[i] })));
+    }
+    return strategy;
+  }
+  const seeds = pool
+    ? seedProposals(config.strategy.name, pool.pool, {
+        episodes: config.episodes ?? 1,
+        population: config.strategy.evolution.population,
+        startup: config.strategy.tpe.startup,
+      })
+    : [];
+  return new WarmStarted(strategy, seeds);
 }

@@ -62,6 +62,18 @@ export class ControllerStrategy implements Strategy {
     await this.controller.updateBatch(batch);
   }
 
+  /**
+   * Pre-training on architectures scored by something cheaper than training (a zero-cost proxy):
+   * REINFORCE on each with its standardized score rank as the reward, in batches of 32, `passes`
+   * times over the pool (default: at least 3, and at least 200 updates: fewer barely moved the
+   * policy in test/strategies/warm-start.test.ts). The pool was not drawn from the policy, so this is
+   * reward-weighted likelihood: it raises the probability of the well-scored, lowers the others'.
+   */
+  async pretrain(pool: readonly { actions: number[]; reward: number }[], passes = Math.max(3, Math.ceil(200 / Math.ceil(pool.length / 32)))): Promise<void> {
+    for (let pass = 0; pass < passes; pass++)
+      for (let i = 0; i < pool.length; i += 32) await this.controller.updateBatch(pool.slice(i, i + 32).map((p) => ({ actions: p.actions, reward: p.reward })));
+  }
+
   async getState(): Promise<SavedStrategy> {
     return {
       controller: await this.controller.getState(),
