@@ -108,15 +108,7 @@ export class SearchProgress {
         this.episode = e.episode;
         this.explored = e.explored;
         if (!this.tty) {
-          // A promotion continues an earlier child (or reuses a result): say that, not who drew it.
-          const how = e.cached
-            ? 'cached'
-            : e.inheritedFrom !== undefined
-              ? `continues episode ${e.inheritedFrom} to ${e.budget} epochs,`
-              : e.explored
-                ? 'explored'
-                : 'policy';
-          this.line(`episode ${e.episode}/${e.episodes} start ${how} cells ${e.key}`);
+          this.line(`episode ${e.episode}/${e.episodes} start ${howStarted(e)} cells ${e.key}`);
         }
         break;
       case 'epoch-start':
@@ -141,14 +133,7 @@ export class SearchProgress {
         break;
       case 'child-start': {
         this.inflight.set(e.child, { epoch: 0, budget: e.budget, heard: this.now() });
-        const how = e.cached
-          ? 'cached'
-          : e.inheritedFrom !== undefined
-            ? `continues episode ${e.inheritedFrom} to ${e.budget} epochs,`
-            : e.explored
-              ? 'explored'
-              : 'policy';
-        if (!this.tty) this.line(`child #${e.child} start ${how} cells ${e.key} (${e.inFlight} in flight)`);
+        if (!this.tty) this.line(`child #${e.child} start ${howStarted(e)} cells ${e.key} (${e.inFlight} in flight)`);
         else this.drawInflight();
         break;
       }
@@ -211,6 +196,13 @@ export class SearchProgress {
   clear(): void {
     this.term.clear();
   }
+}
+
+/** How a child starts. A promotion continues an earlier child (or reuses a result): say that, not who drew it. */
+function howStarted(e: { cached?: boolean; inheritedFrom?: number; budget?: number; explored: boolean }): string {
+  if (e.cached) return 'cached';
+  if (e.inheritedFrom !== undefined) return `continues episode ${e.inheritedFrom} to ${e.budget} epochs,`;
+  return e.explored ? 'explored' : 'policy';
 }
 
 /**

@@ -28,7 +28,7 @@
 // forgotten for good and the file can be deleted, which keeps the disk bounded: it would take many
 // worse results after it to bring it back into the best 1/eta, and should that happen it is
 // trained from scratch, as any promoted child without a state is.
-import { maxBracket } from './hyperband.js';
+import { checkHyperbandOptions, maxBracket } from './hyperband.js';
 import type { Job, Member, Scheduler } from './types.js';
 
 export interface AshaOptions {
@@ -55,8 +55,7 @@ export class AshaScheduler implements Scheduler {
   private state: AshaState;
 
   constructor(private readonly o: AshaOptions) {
-    if (!Number.isInteger(o.maxEpochs) || o.maxEpochs < 1) throw new Error(`maxEpochs must be a positive integer, got ${o.maxEpochs}`);
-    if (!Number.isInteger(o.factor) || o.factor < 2) throw new Error(`factor must be an integer of at least 2, got ${o.factor}`);
+    checkHyperbandOptions(o);
     this.sMax = maxBracket(o.maxEpochs, o.factor);
     this.state = this.empty();
   }

@@ -38,6 +38,12 @@ interface HyperbandState {
   recorded?: number[];
 }
 
+/** The checks Hyperband and ASHA share on R and eta. */
+export function checkHyperbandOptions(o: { maxEpochs: number; factor: number }): void {
+  if (!Number.isInteger(o.maxEpochs) || o.maxEpochs < 1) throw new Error(`maxEpochs must be a positive integer, got ${o.maxEpochs}`);
+  if (!Number.isInteger(o.factor) || o.factor < 2) throw new Error(`factor must be an integer of at least 2, got ${o.factor}`);
+}
+
 /** floor(log_eta R) by integer arithmetic (Math.log rounds 243 / 3^5 the wrong way). */
 export function maxBracket(maxEpochs: number, factor: number): number {
   let s = 0;
@@ -53,8 +59,7 @@ export class HyperbandScheduler implements Scheduler {
   private state: HyperbandState;
 
   constructor(private readonly o: HyperbandOptions) {
-    if (!Number.isInteger(o.maxEpochs) || o.maxEpochs < 1) throw new Error(`maxEpochs must be a positive integer, got ${o.maxEpochs}`);
-    if (!Number.isInteger(o.factor) || o.factor < 2) throw new Error(`factor must be an integer of at least 2, got ${o.factor}`);
+    checkHyperbandOptions(o);
     this.name = o.successiveHalving ? 'successive-halving' : 'hyperband';
     this.sMax = maxBracket(o.maxEpochs, o.factor);
     this.state = { kind: 'hyperband', bracket: this.sMax, rung: 0, done: [], queue: [], recorded: [] };

@@ -21,6 +21,26 @@ export interface BuildOptions {
   seed?: number;
 }
 
+/**
+ * A bias-free convolution padded as PyTorch pads it. Strided ones pad k // 2 on every side: tfjs's
+ * 'same' would pad 0 before and 1 after on even sizes, shifting every window by one pixel.
+ */
+export function torchConv2d(
+  x: SymbolicTensor,
+  o: { filters: number; kernelSize: number; stride: number; name: string; kernelInitializer: ReturnType<typeof tfl.initializers.glorotUniform> },
+): SymbolicTensor {
+  let input = x;
+  let padding: 'same' | 'valid' = 'same';
+  if (o.stride > 1) {
+    const pad = Math.floor(o.kernelSize / 2);
+    if (pad > 0) input = tfl.layers.zeroPadding2d({ padding: pad, name: `${o.name}_pad` }).apply(x) as SymbolicTensor;
+    padding = 'valid';
+  }
+  return tfl.layers
+    .conv2d({ filters: o.filters, kernelSize: o.kernelSize, strides: o.stride, padding, useBias: false, kernelInitializer: o.kernelInitializer, name: o.name })
+    .apply(input) as SymbolicTensor;
+}
+
 /** The cell stack of the spec: (kind, stride) bottom to top. */
 export const CELL_STACK: ReadonlyArray<{ kind: CellKind; stride: 1 | 2 }> = [
   { kind: 'normal', stride: 1 },
@@ -69,19 +89,8 @@ class LayerFactory {
     return tfl.layers.reLU({ name });
   }
 
-  /** A bias-free convolution. Strided ones pad k // 2 on every side like PyTorch: tfjs's 'same'
-   *  would pad 0 before and 1 after on even sizes, shifting every window by one pixel. */
   conv(x: SymbolicTensor, filters: number, kernelSize: number, stride: number, name: string): SymbolicTensor {
-    let input = x;
-    let padding: 'same' | 'valid' = 'same';
-    if (stride > 1) {
-      const pad = Math.floor(kernelSize / 2);
-      if (pad > 0) input = tfl.layers.zeroPadding2d({ padding: pad, name: `${name}_pad` }).apply(x) as SymbolicTensor;
-      padding = 'valid';
-    }
-    return tfl.layers
-      .conv2d({ filters, kernelSize, strides: stride, padding, useBias: false, kernelInitializer: this.init(), name })
-      .apply(input) as SymbolicTensor;
+    return torchConv2d(x, { filters, kernelSize, stride, name, kernelInitializer: this.init() });
   }
 
   depthwise(x: SymbolicTensor, kernelSize: number, name: string): SymbolicTensor {

@@ -10,7 +10,7 @@
 // BatchNorm's output, as in the benchmark.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { BN_EPSILON, BN_MOMENTUM } from '../../evaluators/child/build.js';
+import { BN_EPSILON, BN_MOMENTUM, torchConv2d } from '../../evaluators/child/build.js';
 import { Alias, AvgPool3x3ExcludePad, fusedBatchNormalization } from '../../evaluators/child/layers.js';
 import { Rng } from '../../util/random.js';
 import { NB201_EDGES, type Nb201Cell, type Nb201Op, nasBench201Space } from './space.js';
@@ -64,19 +64,9 @@ class Nb201Layers {
     return tfl.initializers.varianceScaling({ scale: 1 / 3, mode: 'fanIn', distribution: 'uniform', seed: this.rng.nextUint32() });
   }
 
-  /** A bias-free convolution padded k // 2 on every side like PyTorch (tfjs's 'same' pads strided
-   *  convolutions 0 before and 1 after on even sizes). */
+  /** A bias-free convolution padded like PyTorch's. */
   conv(x: SymbolicTensor, filters: number, kernelSize: number, stride: number, name: string): SymbolicTensor {
-    let input = x;
-    let padding: 'same' | 'valid' = 'same';
-    if (stride > 1) {
-      const pad = Math.floor(kernelSize / 2);
-      if (pad > 0) input = tfl.layers.zeroPadding2d({ padding: pad, name: `${name}_pad` }).apply(x) as SymbolicTensor;
-      padding = 'valid';
-    }
-    return tfl.layers
-      .conv2d({ filters, kernelSize, strides: stride, padding, useBias: false, kernelInitializer: this.kernelInit(), name })
-      .apply(input) as SymbolicTensor;
+    return torchConv2d(x, { filters, kernelSize, stride, name, kernelInitializer: this.kernelInit() });
   }
 
   /** BatchNorm2d (affine, running statistics, PyTorch's eps and momentum), or nothing without BN. */
