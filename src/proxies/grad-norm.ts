@@ -1,0 +1,11 @@
+// grad_norm (Abdelfattah et al. 2021): Σ over conv and dense kernels of ‖dL/dW‖₂, with L the
+// mean cross-entropy of the batch and batch normalisation in training mode. Biases and batch
+// normalisation weights are left out, as the reference scores only `layer.weight`.
+import * as tf from '@tensorflow/tfjs-core';
+import { kernelGradScore } from './common.js';
+import type { ProxyBatch, ProxyNetwork, ZeroCostProxy } from './types.js';
+
+export const gradNorm: ZeroCostProxy = {
+  name: 'grad_norm',
+  score: (net: ProxyNetwork, batch: ProxyBatch) => kernelGradScore('grad_norm', 'the gradient norm', net, batch, (g) => tf.norm(g) as tf.Scalar),
+};
