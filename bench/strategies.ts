@@ -8,7 +8,8 @@
 // writes best-so-far curves (SVG and PNG) and ends with
 //   controller_vs_random nb201-cifar10@150 <controller mean> <random mean>
 //
-//   npm run bench:strategies [-- --seeds 50 --table PATH --out DIR --only nb201|nasnet --preset tuned|book
+//   npm run bench:strategies [-- --seeds 50 --table PATH --out DIR --only nb201|nasnet --datasets cifar10,... --preset tuned|book
+//                              --pool FILE --proxy NAME --warmup N --short
 //                              --strategies controller,random,evolution,tpe --jobs N]
 // Seeds are shared out among --jobs processes (default: one per core), each a copy of this script
 // run with --worker; a seed's result does not depend on which process ran it.
@@ -226,7 +227,7 @@ if (worker) {
 const all: Result[] = [];
 if (only === 'all' || only === 'nb201') {
   const table = readNatsBenchTable(await ensureNatsBenchTable({ table: arg('table', '') || undefined, log: console.log }));
-  for (const dataset of NB201_DATASETS as readonly Nb201Dataset[]) {
+  for (const dataset of arg('datasets', NB201_DATASETS.join(',')).split(',') as Nb201Dataset[]) {
     console.log(`nb201-${dataset}: optimum ${table.best(dataset).accuracy.toFixed(2)}`);
     all.push(...(await measure(`nb201-${dataset}`, NB201_BUDGETS, 100)));
     await plot(all, `nb201-${dataset}`, 'test accuracy (%)');

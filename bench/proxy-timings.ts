@@ -1,11 +1,11 @@
-// Times every proxy on a NASNet child on wasm: npx tsx test/proxies/bench.ts [batch] [channels...]
+// Times every proxy on a NASNet child on wasm: npx tsx bench/proxy-timings.ts [batch] [channels...]
 // (not a test: vitest runs *.test.ts only).
 import * as tf from '@tensorflow/tfjs-core';
-import { prepareBackend } from '../../src/backend/index.js';
-import { PROXY_NAMES, proxyByName } from '../../src/proxies/index.js';
-import { childProxyNetwork } from '../../src/proxies/networks.js';
-import { sampleCells } from '../../src/spaces/nasnet/sample.js';
-import { Rng } from '../../src/util/random.js';
+import { prepareBackend } from '../src/backend/index.js';
+import { PROXY_NAMES, proxyByName } from '../src/proxies/index.js';
+import { childProxyNetwork } from '../src/proxies/networks.js';
+import { sampleCells } from '../src/spaces/nasnet/sample.js';
+import { Rng } from '../src/util/random.js';
 
 const batchSize = Number(process.argv[2] ?? 64);
 const channels = process.argv.length > 3 ? process.argv.slice(3).map(Number) : [4, 16, 16, 256, 256];
