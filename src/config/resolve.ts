@@ -135,6 +135,8 @@ function crossChecks(c: SearchConfig): ConfigIssue[] {
       scheduler.prune,
     );
   }
+  if (strategy.warmup.dataDir !== undefined && (problem.space !== 'nas-bench-201' || strategy.warmup.count === 0))
+    add('strategy.warmup.dataDir', 'only applies to a nas-bench-201 search with {strategy.warmup.count} N (a search on images scores on its own)');
   if (strategy.warmup.count > 0 && evaluator.kind === 'weight-sharing')
     add('strategy.warmup.count', 'does not apply to weight sharing: its controller learns from the shared network from the start');
   if (scheduler.synchronous && scheduler.fidelity === 'full')

@@ -119,11 +119,6 @@ const TableProblem = z.strictObject({
     .optional()
     .meta(f('table', 'nas-bench-201: the benchmark table (nats_bench.csv)', 'downloaded to ~/.cache/nascent/nats-bench')),
   column: z.enum(TABLE_COLUMNS).default('cifar10').meta(f('dataset', 'nas-bench-201: whose test accuracy is the reward')),
-  dataDir: z
-    .string()
-    .min(1)
-    .optional()
-    .meta(f('data-dir', "nas-bench-201: CIFAR-10's directory, whose images a zero-cost proxy scores networks on (--warmup)", "CIFAR-10's cache")),
 });
 
 const ProblemSchema = z.discriminatedUnion('space', [NasnetProblem, TableProblem]);
@@ -223,6 +218,11 @@ const StrategySchema = z.strictObject({
         .default(0)
         .meta(f('warmup', 'architectures scored by a zero-cost proxy before the search, to start the strategy from the best-scored (0: none)')),
       proxy: z.enum(PROXY_NAMES).default('synflow').meta(f('proxy', 'the zero-cost proxy of --warmup')),
+      dataDir: z
+        .string()
+        .min(1)
+        .optional()
+        .meta(f('proxy-data-dir', "nas-bench-201 with --warmup: CIFAR-10's directory, whose training images the proxy scores networks on", "CIFAR-10's cache")),
     })
     .default({ count: 0, proxy: 'synflow' }),
 });

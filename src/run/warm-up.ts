@@ -43,7 +43,7 @@ export interface WarmUpImages {
 
 /** The images a table search's proxy scores on: CIFAR-10's training images (the table's data set). */
 export async function tableProxyImages(config: SearchConfig, log: (line: string) => void): Promise<WarmUpImages> {
-  const dir = config.problem.space === 'nas-bench-201' ? config.problem.dataDir : undefined;
+  const dir = config.strategy.warmup.dataDir;
   const splits = await loadDataset('cifar10', { ...(dir ? { dataDir: dir } : {}), test: false, splitSeed: 0, log });
   return { set: splits.train, numClasses: 10 };
 }
