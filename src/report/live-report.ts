@@ -2,9 +2,10 @@
 // report; requests that arrive while one is being written collapse into one more pass, so a slow
 // report never queues up behind fast episodes, and a report that fails never stops the search.
 //
-// A pass costs about 2 s of CPU (plots, cell diagrams, PNGs). With every core training children
-// (--parallel) that time is taken from them: after each episode it cost a parallel search 12% of
-// its children per hour on 2 cores (bench:parallel). So reports take at most `share` of the time
+// A pass costs seconds of CPU (plots, cell diagrams, PNGs: `nascent report` of a small run took
+// 3.2 s as a process of its own). With every core training children (--parallel) that time is taken
+// from them; with passes capped, bench:parallel's workers went from 96.5-97.9% busy to 99.5-99.9%.
+// So reports take at most `share` of the time
 // (default 5%): after a pass of d seconds the next waits until d / share has passed since this one
 // began. settle() writes a waiting request at once, so the last report is never held back.
 import { writeRunReport } from './report.js';
