@@ -32,8 +32,7 @@ import { hiddenTargetObjective } from '../src/search/objectives.js';
 import { makeStrategy, STRATEGY_NAMES, type StrategyName } from '../src/strategies/index.js';
 import { formatNb201, nasBench201Space, parseNb201 } from '../src/spaces/nas-bench-201/space.js';
 import type { Strategy } from '../src/search/types.js';
-import { ControllerStrategy } from '../src/strategies/controller/strategy.js';
-import { seedProposals, standardizedRanks, WarmStarted, type Scored } from '../src/strategies/warm-start.js';
+import { type Scored, warmStart } from '../src/strategies/warm-start.js';
 import { Rng } from '../src/util/random.js';
 import type { Decision } from '../src/spaces/types.js';
 import { stat } from './figures.js';
@@ -83,16 +82,11 @@ async function warmed(name: StrategyName, decisions: readonly Decision[], seed: 
   const rng = new Rng(seed * 7 + 1);
   const drawn = Array.from({ length: warmCount }, () => pool[rng.int(pool.length)]);
   const scored: Scored[] = drawn.map((c) => ({ actions: nasBench201Space.encode(parseNb201(c.arch)), score: c.scores[warmProxy] ?? Number.NEGATIVE_INFINITY }));
-  if (strategy instanceof ControllerStrategy) {
-    const rewards = standardizedRanks(scored.map((s) => s.score));
-    await strategy.pretrain(scored.map((s, i) => ({ actions: s.actions, reward: rewards[i] })));
-    return strategy;
-  }
-  const episodes = Math.max(...NB201_BUDGETS_WARM);
-  return new WarmStarted(
-    strategy,
-    seedProposals(name, scored, { episodes, population: strategyConfig.evolution.population, startup: strategyConfig.tpe.startup }),
-  );
+  return warmStart(strategy, scored, {
+    episodes: Math.max(...NB201_BUDGETS_WARM),
+    population: strategyConfig.evolution.population,
+    startup: strategyConfig.tpe.startup,
+  });
 }
 
 /** Best-so-far after each query of one search. */

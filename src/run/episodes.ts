@@ -9,8 +9,7 @@ import { baselineOf, childEvaluatorOf, fullBudgetOf, loadSearchImages, loadTable
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Strategy } from '../search/types.js';
-import { ControllerStrategy } from '../strategies/controller/strategy.js';
-import { seedProposals, standardizedRanks, WarmStarted } from '../strategies/warm-start.js';
+import { warmStart } from '../strategies/warm-start.js';
 import { type Children, childrenLeave, startChildren } from './children.js';
 import { tableProxyImages, type WarmUpImages, warmUpPool } from './warm-up.js';
 import { recordOf, storeFor } from './record.js';
@@ -166,19 +165,9 @@ async function warmStrategy(
         `${pool.failures ? ` (${pool.failures} could not be scored)` : ''}; best score ${best.toPrecision(4)}`,
     );
   }
-  if (strategy instanceof ControllerStrategy) {
-    if (pool) {
-      const rewards = standardizedRanks(pool.pool.map((p) => p.score));
-      await strategy.pretrain(pool.pool.map((p, i) => ({ actions: p.actions, reward: rewards[i] })));
-    }
-    return strategy;
-  }
-  const seeds = pool
-    ? seedProposals(config.strategy.name, pool.pool, {
-        episodes: config.episodes ?? 1,
-        population: config.strategy.evolution.population,
-        startup: config.strategy.tpe.startup,
-      })
-    : [];
-  return new WarmStarted(strategy, seeds);
+  return warmStart(strategy, pool?.pool, {
+    episodes: config.episodes ?? 1,
+    population: config.strategy.evolution.population,
+    startup: config.strategy.tpe.startup,
+  });
 }

@@ -173,7 +173,8 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   const flying = new Map<number, Flight>();
   const stopped = () => ({ episodesDone: done, best, stopped: true });
 
-  const checkpoint = async (episode: number): Promise<SearchCheckpoint> => ({
+  /** The checkpoint after `episode`; `leaving` is a child about to be sent, recorded as in flight before it goes. */
+  const checkpoint = async (episode: number, leaving?: InFlightChild): Promise<SearchCheckpoint> => ({
     format: 'nascent.checkpoint',
     version: 1,
     episode,
@@ -182,7 +183,9 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     best,
     ...(lastTrial ? { pending: lastTrial } : {}),
     scheduler: scheduler.getState(),
-    ...(queued ? { inflight: [...flying.values()].map((f) => structuredClone(f.saved)), dispatched, run: runId } : {}),
+    ...(queued
+      ? { inflight: [...[...flying.values()].map((f) => f.saved), ...(leaving ? [leaving] : [])].map((c) => structuredClone(c)), dispatched, run: runId }
+      : {}),
   });
 
   /** Starts the child `saved` describes: a cached result at once, else the evaluator's promise. */
@@ -321,11 +324,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
       if (job === undefined) break; // a barrier (synchronous Hyperband): wait for a result
       const proposal: Proposal = job.kind === 'new' ? await o.strategy.propose() : { ...job.from.proposal };
       const saved: InFlightChild = { child: ++dispatched, job: structuredClone(job), proposal: structuredClone(proposal) };
-      if (queued) {
-        flying.set(saved.child, { saved } as Flight);
-        o.store.writeCheckpoint(await checkpoint(done));
-        flying.delete(saved.child);
-      }
+      if (queued) o.store.writeCheckpoint(await checkpoint(done, saved));
       launch(saved);
     }
     if (flying.size === 0) return o.signal?.aborted && done < o.episodes ? stopped() : { episodesDone: done, best, stopped: false };

@@ -10,6 +10,7 @@
 // The seeded proposals go out first, through the strategy's own observe(), so the strategy learns
 // from them as from any other; what is left of them is saved with the strategy's state.
 import type { Feedback, Proposal, Strategy } from '../search/types.js';
+import { ControllerStrategy } from './controller/strategy.js';
 
 export interface Scored {
   actions: number[];
@@ -90,4 +91,24 @@ export class WarmStarted implements Strategy {
   dispose(): void {
     this.inner.dispose();
   }
+}
+
+/**
+ * `strategy` started from `pool`: the controller pre-trained on it, any other proposing the pool's
+ * best first. Without a pool (a resumed search) the wrapper is the same and its seeds come back
+ * with the checkpoint's state.
+ */
+export async function warmStart(
+  strategy: Strategy,
+  pool: readonly Scored[] | undefined,
+  o: { episodes: number; population: number; startup: number },
+): Promise<Strategy> {
+  if (strategy instanceof ControllerStrategy) {
+    if (pool) {
+      const rewards = standardizedRanks(pool.map((p) => p.score));
+      await strategy.pretrain(pool.map((p, i) => ({ actions: p.actions, reward: rewards[i] })));
+    }
+    return strategy;
+  }
+  return new WarmStarted(strategy, pool ? seedProposals(strategy.name, pool, o) : []);
 }
