@@ -55,12 +55,10 @@ export async function startChildren(
   }
   const dataDir = config.problem.space === 'nasnet' ? config.problem.data.dir : undefined;
   const pool = new LocalPool({ ...jobs, size: parallel, backend: config.backend, dataDir, log });
-  const detail = await pool.ready().catch(async (err) => {
+  const { detail } = await pool.ready().catch(async (err) => {
     await pool.close();
     throw err;
   });
-  log(
-    `children: ${parallel} at once, in trainer processes on this machine (${detail}${pool.threads ? `, ${pool.threads} thread${pool.threads === 1 ? '' : 's'} each` : ''})`,
-  );
+  log(`children: ${parallel} at once, in trainer processes on this machine (each ${detail})`);
   return { evaluator: pool, parallel, close: () => pool.close() };
 }

@@ -41,10 +41,10 @@ export class LocalPool implements Evaluator {
     return new TrainerProcess({ backend: this.o.backend, dataDir: this.o.dataDir, threads: this.threads });
   }
 
-  /** Resolves once every trainer has its backend up; rejects with the first one's failure. */
-  async ready(): Promise<string> {
+  /** Resolves once every trainer has its backend up (the first one's, named); rejects with the first one's failure. */
+  async ready(): Promise<{ backend: string; detail: string }> {
     const all = await Promise.all(this.trainers.map((t) => t!.ready));
-    return all[0].detail;
+    return all[0];
   }
 
   /** The trainers' process ids (tests kill one). */
