@@ -2,7 +2,7 @@
 // multi-fidelity search (Hyperband, pruning) saw at each budget, and how promoted children moved.
 // Kept apart from plots.ts (the per-episode plots) since it reads trials, not an episode series.
 import type { TopLevelSpec } from 'vega-lite';
-import type { TrialRecord } from '../store/records.js';
+import type { TrialSummary } from './series.js';
 import { FONT } from './plots.js';
 
 export const BUDGET_KINDS = {
@@ -20,7 +20,7 @@ export interface BudgetRow {
 }
 
 /** Trials with an accuracy, at their budget (a pruned child at the epoch it stopped). */
-export function budgetRows(trials: readonly TrialRecord[], defaultBudget: number): BudgetRow[] {
+export function budgetRows(trials: readonly TrialSummary[], defaultBudget: number): BudgetRow[] {
   return trials.flatMap((t) => {
     if (t.accuracy === null) return [];
     const budget = t.pruned ? t.pruned.epoch : (t.budget ?? defaultBudget);
@@ -35,7 +35,7 @@ export function budgetRows(trials: readonly TrialRecord[], defaultBudget: number
   });
 }
 
-export function budgetSpec(trials: readonly TrialRecord[], defaultBudget: number, subtitle?: string): TopLevelSpec {
+export function budgetSpec(trials: readonly TrialSummary[], defaultBudget: number, subtitle?: string): TopLevelSpec {
   const values = budgetRows(trials, defaultBudget);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',

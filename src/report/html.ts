@@ -11,6 +11,13 @@ export function svgDataUri(svg: string): string {
   return `data:image/svg+xml;base64,${Buffer.from(svg, 'utf8').toString('base64')}`;
 }
 
+export interface DrawnView {
+  id: string;
+  heading: string;
+  caption: string;
+  svg: string;
+}
+
 export interface ReportPage {
   run: RunData;
   best?: TrialRecord;
@@ -20,7 +27,9 @@ export interface ReportPage {
   cached?: number;
   /** Children stopped early by the pruner. */
   pruned?: number;
-  svgs: { accuracy: string; reward: string; normal: string; reduction: string; budget?: string; cost?: string };
+  svgs: { normal: string; reduction: string };
+  /** The run's views (views.ts) drawn as SVG, in reading order. */
+  views: DrawnView[];
   generated: Date;
 }
 
@@ -103,6 +112,44 @@ function figure(svg: string, alt: string, id: string): string {
   return `<figure><img id="${id}" src="${svgDataUri(svg)}" alt="${escapeHtml(alt)}"></figure>`;
 }
 
+function viewSection(v: DrawnView): string {
+  return `<h2>${escapeHtml(v.heading)}</h2>\n<p class="status">${escapeHtml(v.caption)}</p>\n${figure(v.svg, v.heading, v.id)}`;
+}
+
+/** What happened to a trial, in a word or two. */
+export function trialStatus(t: Pick<TrialRecord, 'accuracy' | 'pruned' | 'cached' | 'explored' | 'inheritedFrom'>): string {
+  if (t.accuracy === null) return 'failed';
+  if (t.pruned) return `pruned after epoch ${t.pruned.epoch}`;
+  if (t.cached) return 'cached';
+  if (t.inheritedFrom !== undefined) return `continued from ${t.inheritedFrom}`;
+  return t.explored ? 'explored' : 'proposed';
+}
+
+/** Every trial in episode order: the report's copy of the dashboard's trial table (no script: a page to share). */
+function trialTable(trials: readonly TrialRecord[]): string {
+  if (trials.length === 0) return '<p class="note">No episode has finished yet.</p>';
+  const rows = [...trials]
+    .sort((a, b) => a.episode - b.episode)
+    .map((t) => {
+      const cells = [
+        String(t.episode),
+        t.accuracy === null ? '—' : pct(t.accuracy),
+        t.reward.toFixed(4),
+        t.baseline.toFixed(4),
+        t.params.toLocaleString('en-US'),
+        String(t.epochsTrained ?? t.valAccuracies.length),
+        t.bracket !== undefined && (t.rung ?? 0) + t.bracket > 0 ? `${t.bracket}/${t.rung ?? 0}` : '',
+        trialStatus(t),
+        t.seconds.toFixed(1),
+        t.worker ?? '',
+        t.key,
+      ];
+      return `<tr>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
+    });
+  const head = ['episode', 'accuracy', 'reward', 'baseline', 'params', 'epochs trained', 'bracket/rung', 'status', 'seconds', 'worker', 'key'];
+  return `<table id="trials">\n<thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead>\n<tbody>\n${rows.join('\n')}\n</tbody>\n</table>`;
+}
+
 const STYLE = `
 body { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; margin: 24px auto; max-width: 1100px; padding: 0 16px; color: #222; }
 h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 17px; margin-top: 28px; border-bottom: 1px solid #ddd; }
@@ -136,20 +183,12 @@ ${bestSection(p)}
 ${figure(p.svgs.normal, 'normal cell diagram', 'normal')}
 ${figure(p.svgs.reduction, 'reduction cell diagram', 'reduction')}
 </div>
-<h2>Accuracy</h2>
-${figure(p.svgs.accuracy, 'validation accuracy per episode', 'accuracy')}
-<h2>Reward</h2>
-${figure(p.svgs.reward, 'reward and baseline per episode', 'reward')}
-${p.svgs.cost ? `<h2>Accuracy against cost</h2>\n<p class="status">--objective mnas: the red points are the Pareto front (no other child is both more accurate and cheaper); best-cells.json holds them as <code>front</code>.</p>\n${figure(p.svgs.cost, 'validation accuracy against cost with the Pareto front', 'cost')}` : ''}
-${
-  p.svgs.budget
-    ? `<h2>Accuracy against budget</h2>
-${figure(p.svgs.budget, 'validation accuracy against epochs trained', 'budget')}`
-    : ''
-}
+${p.views.map(viewSection).join('\n')}
 <h2>Top distinct architectures</h2>
 <p class="status">Up to 10, by best accuracy; an architecture trained again under another block order counts once (same key).</p>
 ${topTable(p.run, p.top)}
+<h2>Every trial</h2>
+${trialTable(p.run.trials)}
 <h2>Settings</h2>
 ${settingsTable(p.run.config)}
 </body>

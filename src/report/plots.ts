@@ -3,7 +3,7 @@
 // against the run from the spec alone, and every point is labelled in the SVG (aria-label).
 import type { TopLevelSpec } from 'vega-lite';
 import { loadVega } from './engines.js';
-import type { EpisodePoint } from './run-data.js';
+import type { EpisodePoint } from './series.js';
 
 /** The family every plot and diagram asks for; render.ts maps the generic one to DejaVu Sans. */
 export const FONT = 'DejaVu Sans, sans-serif';
@@ -17,7 +17,7 @@ export const CHILD_KINDS = { policy: 'policy sample', explored: 'explored (unifo
 const CHILD_COLORS = ['#1f77b4', '#ff7f0e', '#d62728'];
 const CHILD_SHAPES = ['circle', 'triangle-up', 'cross'];
 
-const baseConfig = {
+export const baseConfig = {
   font: FONT,
   background: 'white',
   axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#e6e6e6' },
@@ -27,6 +27,16 @@ const baseConfig = {
 } as const;
 
 const episodeAxis = { field: 'episode', type: 'quantitative', title: 'episode', axis: { format: 'd', tickMinStep: 1 } } as const;
+const epochsAxis = { field: 'epochs', type: 'quantitative', title: 'child training epochs spent (cumulative)', axis: { format: 'd' } } as const;
+
+/** The x axis of a per-episode plot: the episode, or the child-epochs the run had spent by then. */
+export type EpisodeX = 'episode' | 'epochs';
+
+/**
+ * Above this many episodes a line keeps every k-th point (and every change of the best): 20,000
+ * points of a smooth line draw the same picture as 2,000, at a tenth of the cost in a browser.
+ */
+export const LINE_POINTS = 2000;
 
 function runTitle(title: string, subtitle: string | undefined, empty: boolean) {
   const sub = empty ? 'no finished episodes yet' : subtitle;
@@ -51,12 +61,14 @@ export const rollingMeanName = (window: number) => `mean of last ${window} finis
 // (at full precision, unlike the axis-formatted default): screen readers read it, tests check it.
 export interface AccuracyRow {
   episode: number;
+  epochs: number;
   accuracy: number;
   child: string;
   description: string;
 }
 export interface LineRow {
   episode: number;
+  epochs?: number;
   value: number;
   series: string;
   description?: string;
@@ -68,25 +80,33 @@ export function accuracyData(points: EpisodePoint[], window: number): { children
   const children = points.map((p) => {
     const child = p.accuracy === null ? CHILD_KINDS.failed : p.explored ? CHILD_KINDS.explored : CHILD_KINDS.policy;
     const description = p.accuracy === null ? `episode ${p.episode}: failed child` : `episode ${p.episode}: accuracy ${p.accuracy}, ${child}`;
-    return { episode: p.episode, accuracy: p.accuracy ?? 0, child, description };
+    return { episode: p.episode, epochs: p.epochsSpent, accuracy: p.accuracy ?? 0, child, description };
   });
   const lines: LineRow[] = [];
-  for (const p of points) {
-    if (p.rollingMean !== null) lines.push({ episode: p.episode, value: p.rollingMean, series: meanName });
-    if (p.bestSoFar !== null) lines.push({ episode: p.episode, value: p.bestSoFar, series: 'best so far' });
-  }
+  const every = Math.ceil(points.length / LINE_POINTS);
+  points.forEach((p, i) => {
+    const last = i === points.length - 1;
+    if (p.rollingMean !== null && (i % every === 0 || last)) lines.push({ episode: p.episode, epochs: p.epochsSpent, value: p.rollingMean, series: meanName });
+    // The best only changes now and then: its changes and the last point draw the whole line.
+    const changed = i === 0 || p.bestSoFar !== points[i - 1].bestSoFar;
+    if (p.bestSoFar !== null && (every === 1 || changed || last))
+      lines.push({ episode: p.episode, epochs: p.epochsSpent, value: p.bestSoFar, series: 'best so far' });
+  });
   return { children, lines };
 }
 
-export function accuracySpec(points: EpisodePoint[], window: number, subtitle?: string): TopLevelSpec {
+export function accuracySpec(points: EpisodePoint[], window: number, subtitle?: string, x: EpisodeX = 'episode'): TopLevelSpec {
   const { children, lines } = accuracyData(points, window);
-  return episodePlot('Validation accuracy per episode', subtitle, points, {
+  const xAxis = x === 'episode' ? episodeAxis : epochsAxis;
+  // Thousands of points overlap: smaller and fainter, so density shows.
+  const size = points.length > LINE_POINTS ? 8 : 45;
+  return episodePlot(x === 'episode' ? 'Validation accuracy per episode' : 'Validation accuracy against child-epochs spent', subtitle, points, {
     layer: [
       {
         data: { values: children },
-        mark: { type: 'point', filled: true, size: 45, opacity: 0.85 },
+        mark: { type: 'point', filled: true, size, opacity: points.length > LINE_POINTS ? 0.5 : 0.85 },
         encoding: {
-          x: episodeAxis,
+          x: xAxis,
           y: { field: 'accuracy', type: 'quantitative', title: 'validation accuracy' },
           color: { field: 'child', type: 'nominal', title: 'child', scale: { domain: Object.values(CHILD_KINDS), range: CHILD_COLORS } },
           shape: { field: 'child', type: 'nominal', title: 'child', scale: { domain: Object.values(CHILD_KINDS), range: CHILD_SHAPES } },
@@ -97,7 +117,7 @@ export function accuracySpec(points: EpisodePoint[], window: number, subtitle?: 
         data: { values: lines },
         mark: { type: 'line', strokeWidth: 2, interpolate: 'linear' },
         encoding: {
-          x: episodeAxis,
+          x: xAxis,
           y: { field: 'value', type: 'quantitative', title: 'validation accuracy' },
           color: {
             field: 'series',
@@ -125,9 +145,12 @@ export function accuracySpec(points: EpisodePoint[], window: number, subtitle?: 
 }
 
 export function rewardData(points: EpisodePoint[]): LineRow[] {
-  return points.flatMap((p) => [
+  const every = Math.ceil(points.length / LINE_POINTS);
+  return points.flatMap((p, i) => [
     { episode: p.episode, value: p.reward, series: 'reward', description: `episode ${p.episode}: reward ${p.reward}` },
-    { episode: p.episode, value: p.baseline, series: 'baseline', description: `episode ${p.episode}: baseline ${p.baseline}` },
+    ...(i % every === 0 || i === points.length - 1
+      ? [{ episode: p.episode, value: p.baseline, series: 'baseline', description: `episode ${p.episode}: baseline ${p.baseline}` }]
+      : []),
   ]);
 }
 
@@ -141,7 +164,11 @@ export function rewardSpec(points: EpisodePoint[], subtitle?: string): TopLevelS
       },
       {
         data: { values: rewardData(points) },
-        mark: { type: 'line', point: { filled: true, size: 30 }, strokeWidth: 1.5 },
+        // Above LINE_POINTS episodes the reward is a cloud of small points, not a line through them.
+        mark:
+          points.length > LINE_POINTS
+            ? { type: 'line', point: { filled: true, size: 6 }, strokeWidth: 0.5, opacity: 0.6 }
+            : { type: 'line', point: { filled: true, size: 30 }, strokeWidth: 1.5 },
         encoding: {
           x: episodeAxis,
           y: { field: 'value', type: 'quantitative', title: 'reward = accuracy − baseline' },

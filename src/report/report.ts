@@ -9,13 +9,13 @@ import { writeFileAtomic } from '../store/atomic.js';
 import { cellDot, nb201Dot, placeholderDot, renderDot } from './diagram.js';
 import { nasBench201Space } from '../spaces/nas-bench-201/space.js';
 import { reportHtml } from './html.js';
-import { accuracySpec, renderSpec, rewardSpec } from './plots.js';
-import { budgetRows, budgetSpec } from './budget-plot.js';
-import { costSpec } from './cost-plot.js';
+import { renderSpec } from './plots.js';
+import { decisionRows, proxyRows } from './run-extras.js';
+import { runViews } from './views.js';
 import { svgToPng } from './render.js';
 import { writeWsReport } from './ws-report.js';
 import { searchConfigOf } from '../config/read.js';
-import { bestTrial, childEpochsOf, isNb201Run, readRun, ReportError, runSeries, runSpaceOf, strategyOf, topArchitectures, type RunData } from './run-data.js';
+import { bestTrial, isNb201Run, readRun, ReportError, runSpaceOf, topArchitectures, type RunData } from './run-data.js';
 
 export const REPORT_DIR = 'report';
 
@@ -31,10 +31,6 @@ function isWeightSharingRun(dir: string): boolean {
 export interface RunReportOptions {
   /** Where to write; default `<run>/report`. */
   outDir?: string;
-}
-
-function subtitle(run: RunData): string {
-  return `${run.name} · ${strategyOf(run)} · ${run.trials.length} episode${run.trials.length === 1 ? '' : 's'}`;
 }
 
 async function cellSvg(run: RunData, best: TrialRecord | undefined, kind: CellKind): Promise<string> {
@@ -63,22 +59,26 @@ export async function writeRunReport(runDir: string, options: RunReportOptions =
   const run = readRun(runDir);
   const outDir = resolve(options.outDir ?? join(run.dir, REPORT_DIR));
   mkdirSync(outDir, { recursive: true });
-  const { window, points: series } = runSeries(run);
-  const sub = subtitle(run);
   const best = bestTrial(run.trials);
-  const epochs = childEpochsOf(run);
-  const objective = run.settings?.objective;
-  const mnasCost = objective?.name === 'mnas' ? (objective.targetParams !== undefined ? 'params' : 'latency') : undefined;
-  const [accuracy, reward, normal, reduction, budget, cost] = await Promise.all([
-    renderSpec(accuracySpec(series, window, sub)),
-    renderSpec(rewardSpec(series, sub)),
+  const space = runSpaceOf(run);
+  const proxy = run.settings?.strategy.warmup.count ? run.settings.strategy.warmup.proxy : undefined;
+  // The same catalogue of views the dashboard draws (views.ts), rendered to SVG here.
+  const views = runViews({
+    ...run,
+    decisions: decisionRows(run.trials, space),
+    ...(proxy ? { proxies: { rows: proxyRows(run.dir, run.trials, space), proxy } } : {}),
+  });
+  const [normal, reduction, ...plots] = await Promise.all([
     cellSvg(run, best, 'normal'),
     cellSvg(run, best, 'reduction'),
-    // Only a run whose children had different budgets (Hyperband, pruning) has a budget axis to draw.
-    new Set(budgetRows(run.trials, epochs).map((r) => r.budget)).size > 1 ? renderSpec(budgetSpec(run.trials, epochs, sub)) : undefined,
-    mnasCost ? renderSpec(costSpec(run.trials, mnasCost, sub)) : undefined,
+    ...views.map((v) => renderSpec(v.spec)),
   ]);
-  const svgs = { accuracy, reward, normal, reduction, ...(budget ? { budget } : {}), ...(cost ? { cost } : {}) };
+  const drawn = views.map((v, i) => ({ id: v.id, heading: v.heading, caption: v.caption, svg: plots[i] }));
+  // Files for the plots other pages link to (the cost plot only where the search ranked by it, as
+  // before); every view is in index.html.
+  const mnas = run.settings?.objective.name === 'mnas';
+  const filed = drawn.filter((d) => ['accuracy', 'reward', 'budget'].includes(d.id) || (d.id === 'cost' && mnas));
+  const svgs = { normal, reduction, ...Object.fromEntries(filed.map((d) => [d.id, d.svg])) };
 
   const files: string[] = [];
   const write = (name: string, data: string | Uint8Array) => {
@@ -97,7 +97,8 @@ export async function writeRunReport(runDir: string, options: RunReportOptions =
     failed: run.trials.filter((t) => t.accuracy === null).length,
     cached: run.trials.filter((t) => t.cached).length,
     pruned: run.trials.filter((t) => t.pruned).length,
-    svgs,
+    svgs: { normal, reduction },
+    views: drawn,
     generated: new Date(),
   });
   // Last: once the page is new, so is every file it summarises.

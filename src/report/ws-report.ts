@@ -5,7 +5,6 @@
 import { searchConfigOf } from '../config/read.js';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { TopLevelSpec } from 'vega-lite';
 import { formatCells } from '../spaces/nasnet/format.js';
 import type { CellPair } from '../spaces/nasnet/types.js';
 import type { WsStepRecord } from '../evaluators/supernet/search.js';
@@ -14,6 +13,9 @@ import { writeFileAtomic } from '../store/atomic.js';
 import { cellDot, placeholderDot, renderDot } from './diagram.js';
 import { escapeHtml, svgDataUri } from './html.js';
 import { FONT, renderSpec } from './plots.js';
+import { wsAccuracySpec } from './ws-plot.js';
+
+export { wsAccuracyRows, wsAccuracySpec } from './ws-plot.js';
 import { svgToPng } from './render.js';
 
 const readLines = <T>(path: string): T[] => {
@@ -24,46 +26,6 @@ const readLines = <T>(path: string): T[] => {
   if (!text.endsWith('\n')) lines.pop();
   return lines.filter((l) => l !== '').map((l) => JSON.parse(l) as T);
 };
-
-/** The plot's rows: each step's accuracy, and the baseline it was rewarded against. */
-export function wsAccuracyRows(steps: readonly WsStepRecord[]): Array<{ step: number; childEpochs: number; value: number; series: string }> {
-  return steps.flatMap((s) => [
-    { step: s.step, childEpochs: s.childEpochs, value: s.accuracy, series: 'validation-batch accuracy' },
-    { step: s.step, childEpochs: s.childEpochs, value: s.baseline, series: 'baseline' },
-  ]);
-}
-
-export function wsAccuracySpec(steps: readonly WsStepRecord[], subtitle: string): TopLevelSpec {
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: 'Shared-weight accuracy per strategy step', subtitle: steps.length ? subtitle : 'no strategy step yet' },
-    width: 640,
-    height: 300,
-    config: { font: FONT, background: 'white', axis: { gridColor: '#e6e6e6' }, legend: { labelLimit: 400 }, title: { anchor: 'start' } },
-    data: { values: wsAccuracyRows(steps) },
-    layer: [
-      {
-        transform: [{ filter: "datum.series === 'validation-batch accuracy'" }],
-        mark: { type: 'point', filled: true, size: 30, opacity: 0.7 },
-        encoding: {
-          x: { field: 'step', type: 'quantitative', title: 'strategy step' },
-          y: { field: 'value', type: 'quantitative', title: 'accuracy (shared weights)' },
-          color: { field: 'series', type: 'nominal', title: '', scale: { domain: ['validation-batch accuracy', 'baseline'], range: ['#1f77b4', '#555555'] } },
-          tooltip: [{ field: 'step' }, { field: 'childEpochs', format: '.2f' }, { field: 'value', format: '.4f' }],
-        },
-      },
-      {
-        transform: [{ filter: "datum.series === 'baseline'" }],
-        mark: { type: 'line', strokeWidth: 2, strokeDash: [5, 3] },
-        encoding: {
-          x: { field: 'step', type: 'quantitative' },
-          y: { field: 'value', type: 'quantitative' },
-          color: { field: 'series', type: 'nominal', title: '', scale: { domain: ['validation-batch accuracy', 'baseline'], range: ['#1f77b4', '#555555'] } },
-        },
-      },
-    ],
-  } as TopLevelSpec;
-}
 
 interface TopLine {
   cells: CellPair;

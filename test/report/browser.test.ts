@@ -48,6 +48,16 @@ interface ImageState {
   height: number;
 }
 
+async function countRows(file: string): Promise<number> {
+  const page = await browser!.newPage();
+  try {
+    await page.goto(pathToFileURL(file).href);
+    return await page.locator('#trials tbody tr').count();
+  } finally {
+    await page.close();
+  }
+}
+
 /** Opens `file`, waits for its images, and returns their state, the page text and a screenshot. */
 async function open(file: string) {
   const page = await browser!.newPage({ viewport: { width: 1200, height: 900 } });
@@ -87,15 +97,18 @@ describe.skipIf(!haveChromium)('report pages in Chromium', () => {
     const index = join(dir, 'report', 'index.html');
     const { images, decoded, text, screenshot, requests } = await open(index);
 
-    expect(images.map((i) => i.id).sort()).toEqual(['accuracy', 'normal', 'reduction', 'reward']);
+    // The views of views.ts (the dashboard's too) and the two cells.
+    expect(images.map((i) => i.id).sort()).toEqual(['accuracy', 'accuracy-epochs', 'cost', 'decisions', 'normal', 'reduction', 'reward']);
     for (const img of images) {
       expect(img.complete, img.id).toBe(true);
       expect(img.naturalWidth, img.id).toBeGreaterThan(100);
       expect(img.width, img.id).toBeGreaterThan(100);
       expect(img.height, img.id).toBeGreaterThan(100);
     }
-    expect(decoded).toEqual([true, true, true, true]);
+    expect(decoded.every((d) => d)).toBe(true);
     expect(text).toContain('Top distinct architectures');
+    // The full trial table, not only the top 10.
+    expect(await countRows(index)).toBe(25);
     expect(text).toContain('25 of 25 episodes recorded');
     // Only the page itself (its images are data: URIs).
     expect(requests.filter((u) => !u.startsWith('data:'))).toEqual([pathToFileURL(index).href]);

@@ -1,0 +1,117 @@
+// The one catalogue of a run's views: which plots a run gets and the Vega-Lite spec of each. The
+// static report renders these specs to SVG with vega headless (report.ts), the dashboard compiles the
+// same specs in the browser (src/dashboard/client), so a plot looks and reads the same in both.
+// Pure: no node: import, the browser bundle includes it.
+import type { TopLevelSpec } from 'vega-lite';
+import { budgetRows, budgetSpec } from './budget-plot.js';
+import { costSpec } from './cost-plot.js';
+import { accuracySpec, rewardSpec } from './plots.js';
+import { childEpochsOf, runSeries, strategyOf, type RunFacts, type TrialSummary } from './series.js';
+import { decisionSpec, proxySpec, rungRows, rungSpec, type DecisionRow, type ProxyRow } from './trial-plots.js';
+import { wsAccuracySpec, type WsStepPoint } from './ws-plot.js';
+import type { TrialRecord } from '../store/records.js';
+
+/** A run as the views read it: its settings, its trials, and the rows worked out on the node side (run-extras.ts). */
+export interface ViewRun extends RunFacts {
+  trials: readonly TrialSummary[];
+  decisions?: { rows: DecisionRow[]; samples: number };
+  proxies?: { rows: ProxyRow[]; proxy: string };
+  /** A weight-sharing run's strategy steps (ws-steps.jsonl). */
+  wsSteps?: readonly WsStepPoint[];
+}
+
+export interface View {
+  /** Stable id: the report's file and <img> id, the dashboard's panel id. */
+  id: string;
+  heading: string;
+  /** One sentence under the heading: how to read the plot. */
+  caption: string;
+  spec: TopLevelSpec;
+}
+
+export function runSubtitle(run: ViewRun): string {
+  const n = run.wsSteps ? run.wsSteps.length : run.trials.length;
+  return `${run.name} · ${strategyOf(run)} · ${n} ${run.wsSteps ? 'strategy step' : 'episode'}${n === 1 ? '' : 's'}`;
+}
+
+/** The cost the accuracy-against-cost view puts on x: an MnasNet run's own, else parameters where recorded. */
+function costOfRun(run: ViewRun): 'params' | 'latency' | undefined {
+  const objective = run.settings?.objective;
+  if (objective?.name === 'mnas') return objective.targetParams !== undefined ? 'params' : 'latency';
+  return run.trials.some((t) => t.params > 0) ? 'params' : undefined;
+}
+
+/** Every view that has something to show for `run`, in reading order. */
+export function runViews(run: ViewRun): View[] {
+  const sub = runSubtitle(run);
+  if (run.wsSteps) {
+    return [
+      {
+        id: 'ws-accuracy',
+        heading: 'Shared-weight accuracy',
+        caption: 'Each strategy step scores one architecture on a validation minibatch with the shared weights; the dashed line is its baseline.',
+        spec: wsAccuracySpec(run.wsSteps, sub),
+      },
+    ];
+  }
+  const { window, points } = runSeries(run);
+  const epochs = childEpochsOf(run);
+  const trials = run.trials as readonly TrialRecord[];
+  const views: View[] = [
+    {
+      id: 'accuracy',
+      heading: 'Accuracy',
+      caption: `Every child's validation accuracy by episode, the best so far (green) and the mean of the last ${window} finished (dashed).`,
+      spec: accuracySpec(points, window, sub),
+    },
+    {
+      id: 'accuracy-epochs',
+      heading: 'Accuracy against cost in child-epochs',
+      caption: 'The same children against the child training epochs the search had spent by then: the fair axis when children train for different budgets.',
+      spec: accuracySpec(points, window, sub, 'epochs'),
+    },
+    {
+      id: 'reward',
+      heading: 'Reward',
+      caption: 'The reward each proposal earned (accuracy − baseline) and the baseline it was measured against.',
+      spec: rewardSpec(points, sub),
+    },
+  ];
+  if (new Set(budgetRows(trials, epochs).map((r) => r.budget)).size > 1)
+    views.push({
+      id: 'budget',
+      heading: 'Accuracy against budget',
+      caption: 'Each trial at the epochs it had: short trainings first, the promising ones continued, pruned ones where they stopped.',
+      spec: budgetSpec(trials, epochs, sub),
+    });
+  if (rungRows(run.trials).length > 0)
+    views.push({
+      id: 'rungs',
+      heading: 'Hyperband brackets and rungs',
+      caption: 'A panel per bracket; each grey line follows one architecture up the rungs it was promoted to, red points were pruned.',
+      spec: rungSpec(run.trials),
+    });
+  const cost = costOfRun(run);
+  if (cost)
+    views.push({
+      id: 'cost',
+      heading: cost === 'params' ? 'Accuracy against parameters' : 'Accuracy against latency',
+      caption: 'Red points are the Pareto front: no other child is both more accurate and cheaper.',
+      spec: costSpec(trials, cost, sub),
+    });
+  if (run.decisions && run.decisions.rows.length > 0)
+    views.push({
+      id: 'decisions',
+      heading: 'What the strategy has learned',
+      caption: `How often each choice was taken at each decision by the last ${run.decisions.samples} proposals; a dark cell is a choice the strategy now prefers.`,
+      spec: decisionSpec(run.decisions.rows, run.decisions.samples),
+    });
+  if (run.proxies && run.proxies.rows.length > 0)
+    views.push({
+      id: 'proxies',
+      heading: 'Proxy score against accuracy',
+      caption: `Architectures the ${run.proxies.proxy} proxy scored before the search, against the accuracy they reached once trained.`,
+      spec: proxySpec(run.proxies.rows, run.proxies.proxy),
+    });
+  return views;
+}
