@@ -11,6 +11,7 @@ import { doctorCommand, runDoctorCommand } from './commands/doctor.js';
 import { runRunsCommand, runsCommand } from './commands/runs.js';
 import { runWorkerCommand, workerCommand } from './commands/worker.js';
 import { runWorkersCommand, workersCommand } from './commands/workers.js';
+import { dashboardCommand, runDashboardCommand } from './commands/dashboard.js';
 import { installInterruptHandling } from './interrupt.js';
 
 interface Command {
@@ -23,6 +24,7 @@ const COMMANDS: Command[] = [
   { spec: reportCommand, run: (a) => runReportCommand(a) },
   { spec: compareCommand, run: (a) => runCompareCommand(a) },
   { spec: runsCommand, run: (a) => runRunsCommand(a) },
+  { spec: dashboardCommand, run: (a) => runDashboardCommand(a) },
   { spec: validateCommand, run: (a) => runValidateCommand(a) },
   { spec: trainCommand, run: (a) => runTrainCommand(a) },
   { spec: doctorCommand, run: (a) => runDoctorCommand(a) },

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { writeFileAtomic } from '../store/atomic.js';
 import { escapeHtml, svgDataUri } from './html.js';
-import { compareSpec, renderSpec, type CompareRow } from './plots.js';
+import { compareRows, compareSpec, renderSpec } from './plots.js';
 import { svgToPng } from './render.js';
 import { bestTrial, readRun, ReportError, runSeries, strategyOf, type EpisodePoint, type RunData } from './run-data.js';
 
@@ -26,23 +26,7 @@ export function runLabels(runs: RunData[]): string[] {
   return runs.map((r, i) => `${suffix(parts[i], n)} (${strategyOf(r)})`);
 }
 
-export function compareRows(runs: ComparedRun[]): CompareRow[] {
-  return runs.flatMap(({ label, points }) =>
-    points.flatMap((p) =>
-      p.bestSoFar === null
-        ? []
-        : [
-            {
-              run: label,
-              episode: p.episode,
-              epochs: p.epochsSpent,
-              best: p.bestSoFar,
-              description: `${label} episode ${p.episode}: best ${p.bestSoFar} after ${p.epochsSpent} child-epochs`,
-            },
-          ],
-    ),
-  );
-}
+export { compareRows } from './plots.js';
 
 // Settings every search records but that say nothing about how the search was set up.
 const NOT_SETTINGS = new Set(['format', 'version', 'created', 'dataDir']);

@@ -188,6 +188,25 @@ export interface CompareRow {
   description: string;
 }
 
+/** The comparison's rows: each run's best so far at every episode (from its first finished child). */
+export function compareRows(runs: ReadonlyArray<{ label: string; points: readonly EpisodePoint[] }>): CompareRow[] {
+  return runs.flatMap(({ label, points }) =>
+    points.flatMap((p) =>
+      p.bestSoFar === null
+        ? []
+        : [
+            {
+              run: label,
+              episode: p.episode,
+              epochs: p.epochsSpent,
+              best: p.bestSoFar,
+              description: `${label} episode ${p.episode}: best ${p.bestSoFar} after ${p.epochsSpent} child-epochs`,
+            },
+          ],
+    ),
+  );
+}
+
 /** Best-so-far against episode and against child-epochs spent, one line per run. */
 export function compareSpec(rows: CompareRow[], runs: string[]): TopLevelSpec {
   const color = { field: 'run', type: 'nominal', title: 'run', scale: { domain: runs }, legend: { orient: 'bottom', columns: 1, labelLimit: 600 } } as const;

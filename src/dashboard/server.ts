@@ -1,0 +1,274 @@
+// `nascent dashboard`'s HTTP server: the page, its bundled script, a JSON API over the registry's runs,
+// and one server-sent-events stream per open page that pushes trials as the run files grow. Safe to
+// leave open: it binds 127.0.0.1 unless told otherwise (and then every request needs the token); on
+// loopback it answers only requests addressed to a loopback name (a DNS-rebinding page cannot reach
+// it); runs are named by the registry's ids, never paths; actions need --allow-actions and the token.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { liveLockOwner } from '../store/lock.js';
+import { bestCellsFile, cellSvg, runPayload, runState, trialOf } from './api.js';
+import { clientAssets } from './bundle.js';
+import { pageHtml } from './page.js';
+import { isPathLike, RunRegistry } from './registry.js';
+import { summaryOf, type RunWatcher } from './watch.js';
+
+export interface DashboardOptions {
+  dirs: string[];
+  port?: number;
+  host?: string;
+  allowActions?: boolean;
+  /** Required on every request when set; made up when the host is not loopback and none is given. */
+  token?: string;
+  /** How often the run files are looked at (ms). */
+  pollMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface Dashboard {
+  url: string;
+  port: number;
+  token: string;
+  tokenRequired: boolean;
+  registry: RunRegistry;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+export const isLoopback = (host: string): boolean => LOOPBACK.has(host) || host.startsWith('127.');
+
+const SECURITY_HEADERS = {
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+  'Cache-Control': 'no-store',
+};
+// vega compiles its expressions with Function: 'unsafe-eval', but scripts only from this server.
+const PAGE_CSP =
+  "default-src 'none'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+interface Client {
+  res: ServerResponse;
+  run?: string;
+}
+
+function send(res: ServerResponse, status: number, body: string | Buffer, type: string, extra: Record<string, string> = {}): void {
+  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type, ...extra });
+  res.end(body);
+}
+const json = (res: ServerResponse, status: number, value: unknown, extra: Record<string, string> = {}) =>
+  send(res, status, JSON.stringify(value), 'application/json; charset=utf-8', extra);
+const fail = (res: ServerResponse, status: number, message: string) => json(res, status, { error: message });
+
+const sse = (res: ServerResponse, event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+
+/** A file name made of the run's name that no browser or shell reads as anything but a name. */
+const safeFileName = (name: string) => name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80) || 'run';
+
+export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
+  const host = o.host ?? '127.0.0.1';
+  const tokenRequired = o.token !== undefined || !isLoopback(host);
+  const token = o.token ?? randomBytes(18).toString('base64url');
+  const log = o.log ?? (() => {});
+  const registry = new RunRegistry(o.dirs);
+  registry.scan();
+  for (const w of registry.all()) w.poll();
+  const clients = new Set<Client>();
+  let runsKey = '';
+
+  const tokenMatches = (given: string | null | undefined) => {
+    if (!given) return false;
+    const a = Buffer.from(given);
+    const b = Buffer.from(token);
+    return a.length === b.length && timingSafeEqual(a, b);
+  };
+
+  const summaries = () => registry.all().map((w) => w.summary());
+
+  // Polling: every run's files, and a new scan for runs every ~2 s.
+  let ticks = 0;
+  let lastRunsPush = 0;
+  const poll = () => {
+    ticks++;
+    if (ticks % Math.max(1, Math.round(2000 / (o.pollMs ?? 300))) === 0) registry.scan();
+    let anyChange = false;
+    for (const w of registry.all()) {
+      const generation = w.trials.generation;
+      const { added, addedSteps, changed } = w.poll();
+      if (added.length === 0 && addedSteps.length === 0 && !changed) continue;
+      anyChange = true;
+      const watching = [...clients].filter((c) => c.run === w.id);
+      if (watching.length === 0) continue;
+      if (generation !== w.trials.generation) {
+        for (const c of watching) sse(c.res, 'reset', { run: w.id });
+        continue;
+      }
+      const trials = added.map(summaryOf);
+      const from = w.trials.items.length - added.length;
+      const steps = addedSteps.map(({ cells: _c, ...s }) => s);
+      const state = runState(w);
+      for (const c of watching) {
+        if (trials.length > 0) sse(c.res, 'trials', { run: w.id, from, trials });
+        if (steps.length > 0) sse(c.res, 'steps', { run: w.id, from: w.wsSteps.items.length - steps.length, steps });
+        sse(c.res, 'state', { run: w.id, ...state });
+      }
+    }
+    // The runs table: pushed when a run changed (at most every second), and every 10 s for wall times.
+    const now = Date.now();
+    if ((anyChange && now - lastRunsPush > 1000) || now - lastRunsPush > 10_000) {
+      const runs = summaries();
+      const key = JSON.stringify(runs.map(({ wallSeconds: _w, ...r }) => r));
+      if (key !== runsKey || now - lastRunsPush > 10_000) {
+        runsKey = key;
+        lastRunsPush = now;
+        for (const c of clients) sse(c.res, 'runs', { runs });
+      }
+    }
+  };
+  const timer = setInterval(poll, o.pollMs ?? 300);
+  const keepAlive = setInterval(() => {
+    for (const c of clients) c.res.write(': keep-alive\n\n');
+  }, 15_000);
+
+  const runOf = (url: URL, res: ServerResponse): RunWatcher | undefined => {
+    const id = url.searchParams.get('run') ?? '';
+    if (isPathLike(id)) {
+      fail(res, 400, `refused: ${JSON.stringify(id)} is a path; runs are named by their id (GET /api/runs)`);
+      return undefined;
+    }
+    const w = registry.get(id);
+    if (!w) fail(res, 404, `no run ${JSON.stringify(id)} under the dashboard's directories`);
+    return w;
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://dashboard.invalid');
+    // On loopback, only requests addressed to loopback: a page on another site whose name resolves
+    // to 127.0.0.1 (DNS rebinding) sends its own name as Host.
+    const hostName = (req.headers.host ?? '').replace(/:\d+$/, '');
+    if (!tokenRequired && !isLoopback(hostName)) return fail(res, 403, `refused: Host ${JSON.stringify(req.headers.host)} is not this machine's loopback`);
+    const path = url.pathname;
+    // The page's code holds no data; everything else needs the token where one is required.
+    if (path === '/favicon.ico') return send(res, 204, '', 'image/x-icon');
+    if (path === '/app.js' || path === '/app.css') {
+      const assets = await clientAssets();
+      return path === '/app.js' ? send(res, 200, assets.js, 'text/javascript; charset=utf-8') : send(res, 200, assets.css, 'text/css; charset=utf-8');
+    }
+    if (tokenRequired && !tokenMatches(url.searchParams.get('token') ?? (req.headers['x-nascent-token'] as string | undefined)))
+      return fail(res, 401, 'this dashboard needs its token: open the URL it printed (…?token=…)');
+    if (req.method === 'POST') {
+      if (path !== '/api/stop') return fail(res, 404, 'no such action');
+      if (!o.allowActions) return fail(res, 403, 'read-only: start the dashboard with --allow-actions to stop a search from the page');
+      // Always the token on an action, loopback too: another site's page can send a POST here, but cannot read the token.
+      if (!tokenMatches(req.headers['x-nascent-token'] as string | undefined)) return fail(res, 403, 'refused: an action needs the page token');
+      const w = runOf(url, res);
+      if (!w) return;
+      const pid = liveLockOwner(w.dir);
+      if (pid === undefined) return fail(res, 409, `${w.name} is not running: no live search holds its lock`);
+      process.kill(pid, 'SIGINT');
+      log(`stop requested for ${w.name}: SIGINT sent to search pid ${pid}`);
+      return json(res, 202, {
+        pid,
+        message: `asked search ${pid} to stop: it finishes or hands back the child in hand, then exits; resume it with nascent search --resume ${w.dir}`,
+      });
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return fail(res, 405, 'GET only');
+    if (path === '/' || path === '/index.html')
+      return send(res, 200, pageHtml({ token, allowActions: o.allowActions === true }), 'text/html; charset=utf-8', { 'Content-Security-Policy': PAGE_CSP });
+    if (path === '/api/runs') return json(res, 200, { runs: summaries(), allowActions: o.allowActions === true, roots: registry.roots });
+    if (path === '/api/run') {
+      const w = runOf(url, res);
+      return w && json(res, 200, runPayload(w));
+    }
+    if (path === '/api/trial') {
+      const w = runOf(url, res);
+      if (!w) return;
+      const t = trialOf(w, Number(url.searchParams.get('episode')));
+      if (!t) return fail(res, 404, `${w.name} has no trial ${url.searchParams.get('episode')}`);
+      const download = url.searchParams.get('download') === '1';
+      return json(res, 200, t, download ? { 'Content-Disposition': `attachment; filename="${safeFileName(w.name)}-episode-${t.episode}.json"` } : {});
+    }
+    if (path === '/api/best-cells') {
+      const w = runOf(url, res);
+      if (!w) return;
+      const text = bestCellsFile(w);
+      if (text === undefined) return fail(res, 404, `${w.name} has no best-cells.json yet`);
+      return send(res, 200, text, 'application/json; charset=utf-8', {
+        'Content-Disposition': `attachment; filename="${safeFileName(w.name)}-best-cells.json"`,
+      });
+    }
+    if (path === '/api/cell') {
+      const w = runOf(url, res);
+      if (!w) return;
+      const kind = url.searchParams.get('kind') === 'reduction' ? 'reduction' : 'normal';
+      const episode = url.searchParams.get('episode');
+      let cells: unknown;
+      let label: string;
+      if (episode === 'best') {
+        const text = bestCellsFile(w);
+        if (text === undefined) return fail(res, 404, `${w.name} has no best-cells.json yet`);
+        cells = (JSON.parse(text) as { cells: unknown }).cells;
+        label = 'best cells';
+      } else {
+        const t = trialOf(w, Number(episode));
+        if (!t) return fail(res, 404, `${w.name} has no trial ${episode}`);
+        cells = t.cells;
+        label = `episode ${t.episode}`;
+      }
+      try {
+        const svg = await cellSvg(w, cells, label, kind);
+        return send(res, 200, svg, 'image/svg+xml', { 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'" });
+      } catch (err) {
+        return fail(res, 422, `cannot draw these cells: ${(err as Error).message}`);
+      }
+    }
+    if (path === '/api/events') {
+      const id = url.searchParams.get('run') ?? undefined;
+      const w = id ? runOf(url, res) : undefined;
+      if (id && !w) return;
+      res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream', Connection: 'keep-alive' });
+      const client: Client = { res, ...(w ? { run: w.id } : {}) };
+      clients.add(client);
+      req.on('close', () => clients.delete(client));
+      sse(res, 'runs', { runs: summaries() });
+      if (w) {
+        // Whatever landed between the page's load of the run and this stream.
+        const after = Number(url.searchParams.get('after') ?? 0);
+        if (Number(url.searchParams.get('generation') ?? w.trials.generation) !== w.trials.generation) sse(res, 'reset', { run: w.id });
+        else if (w.trials.items.length > after) sse(res, 'trials', { run: w.id, from: after, trials: w.trials.items.slice(after).map(summaryOf) });
+        sse(res, 'state', { run: w.id, ...runState(w) });
+      }
+      return;
+    }
+    return fail(res, 404, 'not found');
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      log(`dashboard: ${req.url}: ${(err as Error).message}`);
+      if (!res.headersSent) fail(res, 500, (err as Error).message);
+      else res.end();
+    });
+  });
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(o.port ?? 8080, host, () => resolveListen());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${shownHost}:${port}/${tokenRequired ? `?token=${token}` : ''}`,
+    port,
+    token,
+    tokenRequired,
+    registry,
+    close: () =>
+      new Promise<void>((done) => {
+        clearInterval(timer);
+        clearInterval(keepAlive);
+        for (const c of clients) c.res.end();
+        server.close(() => done());
+        server.closeAllConnections();
+      }),
+  };
+}

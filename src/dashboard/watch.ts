@@ -1,0 +1,249 @@
+// One run directory as the dashboard watches it: its settings, its trials read as they are appended
+// (tail.ts), whether a live search holds it, the children its checkpoint says are in flight, and
+// everything that is missing or damaged, said in words. Polling by size and mtime rather than
+// fs.watch: it sees appends made by other processes, on other machines' network mounts too, the same
+// way on every platform, and a few stat calls every few hundred milliseconds cost nothing.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { searchConfigOf } from '../config/read.js';
+import type { SearchConfig } from '../config/schema.js';
+import { WS_FILES } from '../evaluators/supernet/search.js';
+import { decisionRows, proxyRows } from '../report/run-extras.js';
+import { runSpaceOf, type RunData } from '../report/run-data.js';
+import { bestTrial, childEpochsOf, epochsOfTrial, plannedEpisodesOf, strategyOf, type TrialSummary } from '../report/series.js';
+import type { DecisionRow, ProxyRow } from '../report/trial-plots.js';
+import type { WsStepPoint } from '../report/ws-plot.js';
+import { liveLockOwner } from '../store/lock.js';
+import { trialRecordIssues, type TrialRecord } from '../store/records.js';
+import { RUN_FILES } from '../store/run-store.js';
+import { JsonLinesTail } from './tail.js';
+
+export type RunStatus = 'running' | 'finished' | 'stopped' | 'damaged' | 'empty';
+
+/** A line of the runs table. */
+export interface RunSummary {
+  id: string;
+  name: string;
+  dir: string;
+  status: RunStatus;
+  pid?: number;
+  space: string;
+  strategy: string;
+  scheduler: string;
+  evaluator: string;
+  best: number | null;
+  trials: number;
+  planned: number | null;
+  childEpochs: number;
+  /** From the run's creation to its last trial (or now, while it runs). */
+  wallSeconds: number | null;
+  backend: string;
+  /** What is missing or damaged, in words; empty when nothing is. */
+  problems: string[];
+}
+
+/** A trial as the page lists it: the record without its cells (sent when the trial is opened). */
+export const summaryOf = (t: TrialRecord): TrialSummary => {
+  const { cells: _cells, state: _state, ...rest } = t;
+  return rest;
+};
+
+const checkTrial = (value: unknown): string | undefined => {
+  const issues = trialRecordIssues(value);
+  return issues.length === 0 ? undefined : issues.map((i) => `${i.path}: ${i.message}`).join('; ');
+};
+
+export class RunWatcher {
+  readonly name: string;
+  config?: Record<string, unknown>;
+  settings?: SearchConfig;
+  private configProblem?: string;
+  private configMtime = -1;
+  readonly trials: JsonLinesTail<TrialRecord>;
+  readonly wsSteps: JsonLinesTail<WsStepPoint & { cells?: unknown }>;
+  pid?: number;
+  inflight: Array<{ child: number; budget?: number; rung?: number; bracket?: number; explored?: boolean }> = [];
+  private checkpointMtime = -1;
+  private extras?: { decisions: { rows: DecisionRow[]; samples: number }; proxies?: { rows: ProxyRow[]; proxy: string }; at: number };
+
+  constructor(
+    readonly id: string,
+    readonly dir: string,
+  ) {
+    this.name = basename(dir);
+    this.trials = new JsonLinesTail<TrialRecord>(join(dir, RUN_FILES.trials), checkTrial);
+    this.wsSteps = new JsonLinesTail(join(dir, WS_FILES.steps));
+  }
+
+  get isWeightSharing(): boolean {
+    return this.settings?.evaluator.kind === 'weight-sharing';
+  }
+
+  /** Re-reads what changed; returns the trials appended since the last poll and whether anything else changed. */
+  poll(): { added: TrialRecord[]; addedSteps: Array<WsStepPoint & { cells?: unknown }>; changed: boolean } {
+    let changed = this.readConfig();
+    const pid = liveLockOwner(this.dir);
+    if (pid !== this.pid) {
+      this.pid = pid;
+      changed = true;
+    }
+    changed = this.readCheckpoint() || changed;
+    const generation = this.trials.generation;
+    const added = this.trials.poll();
+    const addedSteps = this.isWeightSharing ? this.wsSteps.poll() : [];
+    if (added.length > 0) this.extras = undefined;
+    return { added, addedSteps, changed: changed || generation !== this.trials.generation };
+  }
+
+  private readConfig(): boolean {
+    const path = join(this.dir, RUN_FILES.config);
+    let mtime: number;
+    try {
+      mtime = statSync(path).mtimeMs;
+    } catch {
+      const was = this.configProblem;
+      this.configProblem = `${RUN_FILES.config} is missing: the run's settings are unknown`;
+      return was !== this.configProblem;
+    }
+    if (mtime === this.configMtime) return false;
+    this.configMtime = mtime;
+    try {
+      const config = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+      if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new Error('expected a JSON object of settings');
+      this.config = config as Record<string, unknown>;
+      this.settings = searchConfigOf(config);
+      this.configProblem = this.settings ? undefined : `${RUN_FILES.config} is not a search configuration nascent can read; shown as written`;
+    } catch (err) {
+      this.configProblem = `${RUN_FILES.config} is damaged: ${(err as Error).message}`;
+    }
+    return true;
+  }
+
+  private readCheckpoint(): boolean {
+    const path = join(this.dir, RUN_FILES.checkpoint);
+    let mtime: number;
+    try {
+      mtime = statSync(path).mtimeMs;
+    } catch {
+      mtime = 0;
+    }
+    if (mtime === this.checkpointMtime) return false;
+    this.checkpointMtime = mtime;
+    try {
+      const checkpoint = mtime === 0 ? {} : (JSON.parse(readFileSync(path, 'utf8')) as { inflight?: { children?: unknown[] } });
+      const children = Array.isArray(checkpoint.inflight?.children) ? checkpoint.inflight.children : [];
+      this.inflight = children.map((c) => {
+        const child = c as { child: number; job?: { budget?: number; rung?: number; bracket?: number }; proposal?: { explored?: boolean } };
+        return { child: child.child, budget: child.job?.budget, rung: child.job?.rung, bracket: child.job?.bracket, explored: child.proposal?.explored };
+      });
+    } catch {
+      // Replaced atomically by the search: a read that fails is a file from before this format; show none.
+      this.inflight = [];
+    }
+    return true;
+  }
+
+  /** The run's facts as the report reads them (for the space and the extras). */
+  private asRunData(): RunData {
+    return {
+      dir: this.dir,
+      name: this.name,
+      config: this.config ?? {},
+      settings: this.settings,
+      trials: this.trials.items,
+      inProgress: this.pid !== undefined,
+      tornLine: this.trials.torn,
+    };
+  }
+
+  /** The decision shares and proxy rows, worked out again at most every 2 s while trials arrive. */
+  extrasOf(): NonNullable<RunWatcher['extras']> {
+    if (this.extras && Date.now() - this.extras.at < 2000) return this.extras;
+    const run = this.asRunData();
+    let decisions: { rows: DecisionRow[]; samples: number } = { rows: [], samples: 0 };
+    let proxies: { rows: ProxyRow[]; proxy: string } | undefined;
+    try {
+      const space = runSpaceOf(run);
+      decisions = decisionRows(this.trials.items, space);
+      const proxy = this.settings?.strategy.warmup.count ? this.settings.strategy.warmup.proxy : undefined;
+      if (proxy) proxies = { rows: proxyRows(this.dir, this.trials.items, space), proxy };
+    } catch {
+      // A run whose settings name no space nascent knows has no decisions to show.
+    }
+    this.extras = { decisions, ...(proxies ? { proxies } : {}), at: Date.now() };
+    return this.extras;
+  }
+
+  /** When the run last recorded something: its last trial, or (weight sharing) its steps file's mtime. */
+  private lastActivity(): number {
+    if (!this.isWeightSharing) {
+      const last = this.trials.items[this.trials.items.length - 1]?.time;
+      return last ? Date.parse(last) : Number.NaN;
+    }
+    try {
+      return statSync(this.wsSteps.path).mtimeMs;
+    } catch {
+      return Number.NaN;
+    }
+  }
+
+  /** What is missing or damaged, each in a sentence. */
+  problems(): string[] {
+    const problems: string[] = [];
+    if (this.configProblem) problems.push(this.configProblem);
+    if (!this.isWeightSharing && !this.trials.exists) problems.push(`${RUN_FILES.trials} is missing: no trial has been recorded`);
+    if (this.trials.torn)
+      problems.push(`the last line of ${RUN_FILES.trials} is incomplete (being written, or cut short by a crash); it is not shown until it is whole`);
+    for (const p of this.trials.problems.slice(0, 20)) problems.push(`${RUN_FILES.trials} line ${p.line} is skipped: ${p.message}`);
+    if (this.trials.problems.length > 20) problems.push(`${this.trials.problems.length - 20} more damaged lines in ${RUN_FILES.trials}`);
+    return problems;
+  }
+
+  summary(): RunSummary {
+    const s = this.settings;
+    const run = { name: this.name, config: this.config ?? {}, settings: s };
+    const trials = this.trials.items;
+    const epochs = childEpochsOf(run);
+    // A weight-sharing run counts strategy steps, whose number it does not plan ahead.
+    const planned = this.isWeightSharing ? null : (plannedEpisodesOf(run) ?? null);
+    const lastStep = this.wsSteps.items[this.wsSteps.items.length - 1];
+    const done = trials.length;
+    const problems = this.problems();
+    const status: RunStatus =
+      this.pid !== undefined
+        ? 'running'
+        : !this.config
+          ? 'damaged'
+          : this.isWeightSharing
+            ? existsSync(join(this.dir, WS_FILES.best))
+              ? 'finished'
+              : 'stopped'
+            : trials.length === 0
+              ? 'empty'
+              : planned !== null && done < planned
+                ? 'stopped'
+                : 'finished';
+    const created = (this.config?.run as { created?: string } | undefined)?.created ?? (this.config?.created as string | undefined);
+    const end = this.pid !== undefined ? Date.now() : this.lastActivity();
+    const wall = created ? (end - Date.parse(created)) / 1000 : Number.NaN;
+    const best = this.isWeightSharing ? (lastStep ? Math.max(...this.wsSteps.items.map((x) => x.accuracy)) : null) : (bestTrial(trials)?.accuracy ?? null);
+    return {
+      id: this.id,
+      name: this.name,
+      dir: this.dir,
+      status,
+      ...(this.pid !== undefined ? { pid: this.pid } : {}),
+      space: s?.problem.space ?? (typeof this.config?.dataset === 'string' ? 'nasnet' : '?'),
+      strategy: strategyOf(run),
+      scheduler: s ? [s.scheduler.fidelity, s.scheduler.prune !== 'none' ? `prune ${s.scheduler.prune}` : ''].filter(Boolean).join(', ') : '?',
+      evaluator: s?.evaluator.kind ?? '?',
+      best,
+      trials: this.isWeightSharing ? this.wsSteps.items.length : trials.length,
+      planned,
+      childEpochs: this.isWeightSharing ? (lastStep?.childEpochs ?? 0) : trials.reduce((sum, t) => sum + epochsOfTrial(t, epochs), 0),
+      wallSeconds: Number.isFinite(wall) && wall >= 0 ? wall : null,
+      backend: String((this.config?.run as { backendUsed?: string } | undefined)?.backendUsed ?? this.config?.backendUsed ?? trials[0]?.backend ?? '?'),
+      problems,
+    };
+  }
+}
