@@ -166,6 +166,10 @@ export class SearchProgress {
         }
         this.last = t.accuracy;
         this.best = e.best?.accuracy ?? this.best;
+        if (t.rejected) {
+          this.line(`episode ${t.episode}/${this.o.episodes} rejected untrained (${t.rejected}) cells ${t.key} | best ${pct(this.best)}`);
+          break;
+        }
         const outcome = (t.failed ? `FAILED (${t.failed})` : `acc ${pct(t.accuracy)}`) + scheduleNote(t);
         this.line(
           `episode ${t.episode}/${this.o.episodes}${e.child !== undefined ? ` (child #${e.child}${t.worker ? ` on ${t.worker}` : ''})` : ''} ${outcome} reward ${t.reward >= 0 ? '+' : ''}${t.reward.toFixed(4)} ` +

@@ -139,6 +139,8 @@ function crossChecks(c: SearchConfig): ConfigIssue[] {
     add('strategy.warmup.dataDir', 'only applies to a nas-bench-201 search with {strategy.warmup.count} N (a search on images scores on its own)');
   if (strategy.warmup.count > 0 && evaluator.kind === 'weight-sharing')
     add('strategy.warmup.count', 'does not apply to weight sharing: its controller learns from the shared network from the start');
+  if (scheduler.proxyRung && scheduler.fidelity === 'full')
+    add('scheduler.proxyRung', 'only applies with {scheduler.fidelity} hyperband or successive-halving (it is their zeroth rung)');
   if (scheduler.synchronous && scheduler.fidelity === 'full')
     add('scheduler.synchronous', 'only applies with {scheduler.fidelity} hyperband or successive-halving');
   if (evaluator.kind !== 'child') {

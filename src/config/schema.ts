@@ -7,7 +7,7 @@
 // Defaults that depend on other fields (the controller preset, Hyperband's largest budget) are
 // filled in by resolve.ts after validation, so that a document holds every value it ran with.
 import { z } from 'zod';
-import { PROXY_NAMES } from '../proxies/names.js';
+import { PROXY_NAMES, proxySpecProblem } from '../proxies/names.js';
 
 export const SEARCH_CONFIG_FORMAT = 'nascent.search-config';
 export const SEARCH_CONFIG_VERSION = 2;
@@ -217,7 +217,14 @@ const StrategySchema = z.strictObject({
         .max(1_000_000)
         .default(0)
         .meta(f('warmup', 'architectures scored by a zero-cost proxy before the search, to start the strategy from the best-scored (0: none)')),
-      proxy: z.enum(PROXY_NAMES).default('synflow').meta(f('proxy', 'the zero-cost proxy of --warmup')),
+      proxy: z
+        .string()
+        .superRefine((spec, ctx) => {
+          const problem = proxySpecProblem(spec);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        })
+        .default('synflow')
+        .meta(f('proxy', `the zero-cost proxy of --warmup and --proxy-rung: ${PROXY_NAMES.join(', ')}, or several joined by + (their mean rank)`)),
       dataDir: z
         .string()
         .min(1)
@@ -253,6 +260,16 @@ const SchedulerSchema = z.strictObject({
       f(
         'synchronous',
         'hyperband/successive-halving with --parallel above 1: keep each rung waiting for all its children (synchronous Hyperband) instead of ASHA',
+      ),
+    ),
+  proxyRung: z
+    .boolean()
+    .optional()
+    .meta(
+      f(
+        'proxy-rung',
+        'hyperband/successive-halving: a zeroth rung of --proxy: a new architecture scoring below the best 1/factor of those scored so far is recorded as rejected, untrained',
+        'off',
       ),
     ),
   prune: z

@@ -38,3 +38,5 @@ export { jacobCovScore } from './jacob-cov.js';
 export { countMacs, countParams } from './size.js';
 export { synflowLog } from './synflow.js';
 export { type ProxyBatch, ProxyFailure, type ProxyNetwork, type ZeroCostProxy } from './types.js';
+export { parseProxySpec, proxySpecProblem } from './names.js';
+export { combinedScores, ProxyScorer, type ProxyScores, type ScoredNetwork, standing } from './scorer.js';

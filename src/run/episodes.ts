@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import type { Strategy } from '../search/types.js';
 import { warmStart } from '../strategies/warm-start.js';
 import { type Children, childrenLeave, startChildren } from './children.js';
-import { tableProxyImages, type WarmUpImages, warmUpPool } from './warm-up.js';
+import { ProxyScreen } from './proxy-screen.js';
+import { proxyNetworkOf, proxyScorerOf, readWarmUpScores, tableImagesIfNeeded, type WarmUpImages, warmUpPool } from './warm-up.js';
 import { recordOf, storeFor } from './record.js';
 import type { RunOptions, SearchResult, Target } from './types.js';
 
@@ -59,11 +60,23 @@ export async function runEpisodes(config: SearchConfig, backend: PreparedBackend
   const recoveredCheckpoint = target.recovered?.checkpoint;
   const warm = config.strategy.warmup.count > 0 && options.strategy === undefined;
   let warmPool: Awaited<ReturnType<typeof warmUpPool>> | undefined;
-  if (warm && !recoveredCheckpoint) {
-    if (!warmImages && config.problem.space === 'nas-bench-201' && !['params', 'flops'].includes(config.strategy.warmup.proxy))
-      warmImages = await tableProxyImages(config, log);
-    warmPool = await warmUpPool(config, space, warmImages, log);
-  }
+  // With a proxy, every architecture is scored before it is trained (its trial records the scores);
+  // with --proxy-rung, the scores decide whether it is trained at all.
+  const screening = (config.strategy.warmup.count > 0 || config.scheduler.proxyRung === true) && config.evaluator.kind !== 'weight-sharing';
+  if (screening) warmImages ??= await tableImagesIfNeeded(config, log);
+  if (warm && !recoveredCheckpoint) warmPool = await warmUpPool(config, space, warmImages, log);
+  const screen = screening
+    ? new ProxyScreen(
+        proxyScorerOf(config, warmImages),
+        proxyNetworkOf(config, warmImages),
+        config.scheduler.proxyRung ? 1 / (config.scheduler.factor ?? 3) : undefined,
+        [
+          ...(warmPool ? warmPool.pool.map((p) => p.scores) : target.store ? readWarmUpScores(target.store.dir) : []),
+          // A promotion's scores are its rung-0 trial's again: each architecture counts once.
+          ...(target.recovered?.trials ?? []).flatMap((t) => (t.proxy && !(t.rung !== undefined && t.rung > 0) ? [t.proxy] : [])),
+        ],
+      )
+    : undefined;
   const strategy = options.strategy ?? (await warmStrategy(strategyOf(config, space.decisions), config, warm, warmPool, log));
   const ownStrategy = options.strategy === undefined;
   // A Ctrl-C-twice (stopNow) drops the children in hand: a local pool's trainers stop with them.
@@ -83,7 +96,7 @@ export async function runEpisodes(config: SearchConfig, backend: PreparedBackend
     if (warmPool)
       writeFileSync(
         join(store.dir, 'warmup.jsonl'),
-        warmPool.pool.map((p) => JSON.stringify({ cells: p.arch, score: Number.isFinite(p.score) ? p.score : null })).join('\n') + '\n',
+        warmPool.pool.map((p) => JSON.stringify({ cells: p.arch, score: Number.isFinite(p.score) ? p.score : null, scores: p.scores })).join('\n') + '\n',
       );
     try {
       log(target.store ? `run: ${store.dir} (resuming after episode ${recovered?.done ?? 0} of ${config.episodes})` : `run: ${store.dir}`);
@@ -113,6 +126,7 @@ export async function runEpisodes(config: SearchConfig, backend: PreparedBackend
         // Every trained child's latency is recorded (a few batch-1 predictions); a table has none.
         measureLatency: config.evaluator.kind === 'child' && options.evaluator === undefined,
         parallel: children?.parallel ?? config.parallel ?? 1,
+        ...(screen ? { screen } : {}),
         queued: children !== undefined,
         ...(recovered?.checkpoint?.inflight
           ? {
@@ -141,6 +155,7 @@ export async function runEpisodes(config: SearchConfig, backend: PreparedBackend
   } finally {
     options.stopNow?.removeEventListener('abort', stopChildren);
     await children?.close();
+    screen?.dispose();
     if (ownStrategy) strategy.dispose();
   }
 }

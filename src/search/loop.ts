@@ -24,7 +24,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { RunStore } from '../store/run-store.js';
 import type { TrialRecord } from '../store/records.js';
-import type { Baseline, ChildHooks, ChildOutcome, Evaluator, Proposal, Strategy } from './types.js';
+import type { Baseline, ChildHooks, ChildOutcome, Evaluator, Proposal, Screen, Strategy } from './types.js';
 import { accuracyObjective, type Objective } from './objective.js';
 import { paretoFront, type CostName } from './pareto.js';
 import type { ParetoPoint } from '../store/records.js';
@@ -58,6 +58,8 @@ export interface InFlightChild {
   child: number;
   job: Job;
   proposal: Proposal;
+  /** Its zero-cost proxy scores (a search with a screen). */
+  proxy?: Record<string, number | null>;
 }
 
 /** What a checkpoint of a search with children in flight holds about them. */
@@ -128,6 +130,8 @@ export interface SearchOptions {
   queued?: boolean;
   /** What the checkpoint said was in flight (resume). */
   inflight?: InFlightState;
+  /** Scores each architecture before it is sent (recorded in its trial), and may reject new ones untrained. */
+  screen?: Screen;
 }
 
 export interface SearchOutcome {
@@ -280,6 +284,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
       ...(outcome.latencyMs !== undefined ? { latencyMs: outcome.latencyMs } : {}),
       ...(objective.name !== 'accuracy' ? { objective: score } : {}),
       ...(outcome.worker !== undefined ? { worker: outcome.worker } : {}),
+      ...(saved.proxy ? { proxy: saved.proxy } : {}),
     };
     if (isBetter(trial, best)) best = trial;
     cache.add(trial);
@@ -299,9 +304,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     scheduler.record(job, member);
 
     flying.delete(saved.child);
-    lastTrial = trial;
-    o.store.writeCheckpoint(await checkpoint(episode));
-    o.store.appendTrial(trial);
+    await commit(trial);
     const newFront = o.frontCost ? paretoFront([...front, trial], o.frontCost) : front;
     const frontChanged = newFront.length !== front.length || newFront.some((p, i) => p.episode !== front[i].episode);
     front = newFront;
@@ -309,7 +312,40 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     // States no job can continue any more (a child in flight may still be sent again after a
     // resume: its parent's state stays); a crash before this leaves files the next pass deletes.
     o.store.pruneStates([...scheduler.liveStates(), ...[...flying.values()].flatMap((f) => (f.parent?.state ? [f.parent.state] : []))]);
-    done = episode;
+    return trial;
+  };
+
+  /** Makes `trial` the next episode on disk: the checkpoint after it, then its line. */
+  const commit = async (trial: TrialRecord): Promise<void> => {
+    lastTrial = trial;
+    o.store.writeCheckpoint(await checkpoint(trial.episode));
+    o.store.appendTrial(trial);
+    done = trial.episode;
+  };
+
+  /** A proposal the screen rejected: fed back as a failure and recorded as a trial that trained nothing. */
+  const reject = async (proposal: Proposal, key: string, arch: unknown, look: Awaited<ReturnType<Screen['look']>>): Promise<TrialRecord> => {
+    const baseline = o.baseline.value();
+    await o.strategy.observe(proposal, { accuracy: null, reward: -baseline });
+    const trial: TrialRecord = {
+      episode: done + 1,
+      strategy: o.strategy.name,
+      cells: o.space.toJSON(arch) as TrialRecord['cells'],
+      key,
+      explored: proposal.explored,
+      accuracy: null,
+      valAccuracies: [],
+      reward: -baseline,
+      baseline,
+      params: typeof look.scores.params === 'number' ? look.scores.params : 0,
+      seconds: look.seconds,
+      backend: o.backend,
+      time: new Date().toISOString(),
+      epochsTrained: 0,
+      proxy: look.scores,
+      rejected: look.reject!,
+    };
+    await commit(trial);
     return trial;
   };
 
@@ -323,7 +359,20 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
       const job = scheduler.next([...flying.values()].map((f) => f.saved.job));
       if (job === undefined) break; // a barrier (synchronous Hyperband): wait for a result
       const proposal: Proposal = job.kind === 'new' ? await o.strategy.propose() : { ...job.from.proposal };
-      const saved: InFlightChild = { child: ++dispatched, job: structuredClone(job), proposal: structuredClone(proposal) };
+      let proxy: Record<string, number | null> | undefined;
+      if (o.screen) {
+        const arch = o.space.decode(proposal.actions);
+        const key = keyHash(o.space.key(arch));
+        const look = await o.screen.look(arch, key, job.kind === 'new');
+        if (look.reject) {
+          // The same job comes back from next(): its slot goes to the strategy's next proposal.
+          const trial = await reject(proposal, key, arch, look);
+          emit({ type: 'episode-end', trial, best });
+          continue;
+        }
+        proxy = look.scores;
+      }
+      const saved: InFlightChild = { child: ++dispatched, job: structuredClone(job), proposal: structuredClone(proposal), ...(proxy ? { proxy } : {}) };
       if (queued) o.store.writeCheckpoint(await checkpoint(done, saved));
       launch(saved);
     }

@@ -91,3 +91,12 @@ export interface Baseline {
   getState(): unknown;
   setState(state: unknown): void;
 }
+
+/**
+ * A cheap look at an architecture before it is trained (a zero-cost proxy, issue 27): what to
+ * record of it, and with `judge`, a reason when it is not worth training (the zeroth rung).
+ * A rejected proposal is recorded as a trial that trained nothing and fed back as a failure.
+ */
+export interface Screen {
+  look(arch: unknown, key: string, judge: boolean): Promise<{ scores: Record<string, number | null>; reject?: string; seconds: number }>;
+}

@@ -36,6 +36,8 @@ export interface TrialRecord<A = ArchitectureJson> {
   latencyMs?: number; // median batch-1 inference latency on the search's backend
   objective?: number | null; // with --objective mnas: ACC x (cost/T)^w, what the search ranks by
   worker?: string; // the worker process that trained it (parallel searches)
+  proxy?: Record<string, number | null>; // zero-cost proxy scores of the untrained network (null: could not be scored)
+  rejected?: string; // why the proxy rung did not train it (it trained nothing; accuracy is null)
 }
 
 const fraction = z.number().min(0).max(1);
@@ -73,6 +75,8 @@ export const TrialRecordSchema = z.strictObject({
   latencyMs: z.number().min(0).optional(),
   objective: z.number().nullable().optional(),
   worker: z.string().min(1).optional(),
+  proxy: z.record(z.string(), z.number().nullable()).optional(),
+  rejected: z.string().min(1).optional(),
 });
 
 // The schema and the interface say the same thing, or this does not compile.

@@ -28,11 +28,55 @@ describe('nascent search --warmup', () => {
     const trials = trialsOf(out);
     expect(trials.slice(0, 5).map((t) => t.cells.arch)).toEqual(best5.map((p) => p.cells.arch));
     expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).strategy.warmup).toEqual({ count: 20, proxy: 'params' });
+    // Every trial records its proxy score, the seeded ones the same as in the pool.
+    expect(trials.slice(0, 5).map((t) => t.proxy?.params)).toEqual(best5.map((p) => p.score));
+    expect(trials.every((t) => typeof t.proxy?.params === 'number' && t.proxy.params > 0)).toBe(true);
 
     const again = runNascent(['search', '--resume', out, '--episodes', '10']);
     expect(again.code, again.err).toBe(0);
     expect(again.out).not.toMatch(/warm-up:/);
     expect(trialsOf(out)).toHaveLength(10);
+  }, 240_000);
+
+  it('combines proxies by their mean rank, and names an unknown one', () => {
+    const table = writeNb201Table(work);
+    const out = join(work, 'combined');
+    const r = runNascent([
+      'search',
+      'nas-bench-201',
+      '--table',
+      table,
+      '--strategy',
+      'tpe',
+      '--startup',
+      '4',
+      '--seed',
+      '1',
+      '--no-report',
+      '--warmup',
+      '12',
+      '--proxy',
+      'params+flops',
+      '--episodes',
+      '6',
+      '--out',
+      out,
+    ]);
+    expect(r.code, r.err).toBe(0);
+    const pool = readFileSync(join(out, 'warmup.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { score: number; scores: Record<string, number> });
+    // Mean ranks of 12: between 1 and 12, a pool entry's scores by each proxy beside them.
+    expect(pool.every((p) => p.score >= 1 && p.score <= 12 && p.scores.params > 0 && p.scores.flops > 0)).toBe(true);
+    expect(trialsOf(out).every((t) => Object.keys(t.proxy ?? {}).join() === 'params,flops')).toBe(true);
+
+    const bad = runNascent(['search', 'nas-bench-201', '--table', table, '--warmup', '5', '--proxy', 'synflow+zico']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/unknown zero-cost proxy 'zico' in 'synflow\+zico'/);
+    const rung = runNascent(['search', 'cifar10', '--proxy-rung']);
+    expect(rung.code).toBe(2);
+    expect(rung.err).toMatch(/--proxy-rung only applies with --fidelity hyperband or successive-halving/);
   }, 240_000);
 
   it('refuses a warm-up of a weight-sharing search, naming the flag', () => {

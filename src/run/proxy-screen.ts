@@ -1,0 +1,55 @@
+// The search's look at each architecture through its zero-cost proxy before training it: the
+// scores go into the trial (so the report can set proxy against accuracy), and with --proxy-rung
+// the proxy is Hyperband's zeroth rung: a new architecture that does not score among the best
+// 1/factor of those scored so far (the warm-up's pool included) is rejected untrained, as a rung
+// keeps its best 1/eta.
+import * as tf from '@tensorflow/tfjs-core';
+import type { ProxyNetwork, ProxyScorer, ProxyScores } from '../proxies/index.js';
+import { standing } from '../proxies/index.js';
+import type { Screen } from '../search/types.js';
+
+/** Architectures scored before the rung rejects any (without a warm-up pool to compare with). */
+export const RUNG_STARTUP = 10;
+
+export class ProxyScreen implements Screen {
+  private readonly seen = new Map<string, ProxyScores>();
+  private readonly history: ProxyScores[];
+
+  constructor(
+    private readonly scorer: ProxyScorer,
+    private readonly network: (arch: unknown) => ProxyNetwork,
+    /** The share a rung keeps (1/factor); undefined: record scores, reject nothing. */
+    private readonly keep: number | undefined,
+    /** Scores from before: the warm-up's pool and recorded trials. */
+    earlier: readonly ProxyScores[],
+  ) {
+    this.history = [...earlier];
+  }
+
+  async look(arch: unknown, key: string, judge: boolean): Promise<{ scores: ProxyScores; reject?: string; seconds: number }> {
+    const started = performance.now();
+    // A promoted child, or a key met before, is not scored again (the weights are seeded: same scores).
+    let scores = this.seen.get(key);
+    if (!scores) {
+      scores = (await this.scorer.score(this.network(arch))).scores;
+      this.seen.set(key, scores);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    if (!judge) return { scores, seconds };
+    const others = this.history.length;
+    const at = standing(scores, this.history, this.scorer.names);
+    this.history.push(scores);
+    if (this.keep === undefined || others < RUNG_STARTUP) return { scores, seconds };
+    // (1 - 1/3 is 0.6666666666666667 in floating point, above 2/3 itself: compare with a margin.)
+    if (at >= 1 - this.keep - 1e-9) return { scores, seconds };
+    const failed = this.scorer.names.filter((n) => scores[n] === null);
+    const why = failed.length
+      ? `${failed.join(', ')} could not score it`
+      : `${this.scorer.spec} ranks it above ${(at * 100).toFixed(0)}% of ${others} scored, below the best ${(this.keep * 100).toFixed(0)}% the rung keeps`;
+    return { scores, seconds, reject: why };
+  }
+
+  dispose(): void {
+    tf.dispose([this.scorer.batch.images, this.scorer.batch.labels]);
+  }
+}
