@@ -1,6 +1,6 @@
 // The page's script and styles, bundled by esbuild from src/dashboard/client (vega and vega-lite
 // included: the page loads nothing from elsewhere and works offline). `npm run build` writes the
-// bundle into dist/dashboard/client (scripts/bundle-dashboard.mjs calls writeClientBundle); the server
+// bundle into dist/dashboard-page (scripts/bundle-dashboard.mjs calls writeClientBundle); the server
 // serves that, unless the client's sources are newer (an edit since the build, or a checkout run from
 // src with tsx, as the tests do), in which case it bundles them in memory once.
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -18,7 +18,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** The package root: this file is src/dashboard/bundle.ts or dist/dashboard/bundle.js. */
 const ROOT = join(here, '..', '..');
 const SOURCES = join(ROOT, 'src', 'dashboard', 'client');
-const BUILT = join(ROOT, 'dist', 'dashboard', 'client');
+// Beside, not inside, dist/dashboard: tsc writes dist/dashboard/client/*.js from the same sources.
+const BUILT = join(ROOT, 'dist', 'dashboard-page');
 
 /** The newest mtime of the files under `dir` (and of the shared views in src/report, which the client imports). */
 function newestSource(): number {
@@ -56,9 +57,9 @@ let cached: Promise<ClientAssets> | undefined;
 
 export function clientAssets(): Promise<ClientAssets> {
   cached ??= (async (): Promise<ClientAssets> => {
-    const js = join(BUILT, 'main.js');
+    const js = join(BUILT, 'app.js');
     if (existsSync(js) && (!existsSync(SOURCES) || statSync(js).mtimeMs >= newestSource())) {
-      const cssPath = join(BUILT, 'style.css');
+      const cssPath = join(BUILT, 'app.css');
       return { js: readFileSync(js, 'utf8'), css: existsSync(cssPath) ? readFileSync(cssPath, 'utf8') : '', origin: 'dist' };
     }
     return { ...(await bundle()), origin: 'sources' };
@@ -69,11 +70,11 @@ export function clientAssets(): Promise<ClientAssets> {
   return cached;
 }
 
-/** Writes the bundle into dist/dashboard/client (the build's last step). */
+/** Writes the bundle into dist/dashboard-page (the build's last step). */
 export async function writeClientBundle(): Promise<string[]> {
   const { js, css } = await bundle();
   mkdirSync(BUILT, { recursive: true });
-  writeFileSync(join(BUILT, 'main.js'), js);
-  writeFileSync(join(BUILT, 'style.css'), css);
-  return [join(BUILT, 'main.js'), join(BUILT, 'style.css')];
+  writeFileSync(join(BUILT, 'app.js'), js);
+  writeFileSync(join(BUILT, 'app.css'), css);
+  return [join(BUILT, 'app.js'), join(BUILT, 'app.css')];
 }
