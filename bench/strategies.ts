@@ -34,6 +34,8 @@ import { formatNb201, nasBench201Space, parseNb201 } from '../src/spaces/nas-ben
 import type { Strategy } from '../src/search/types.js';
 import { type Scored, warmStart } from '../src/strategies/warm-start.js';
 import { Rng } from '../src/util/random.js';
+import { combinedScores, type ProxyScores, standing } from '../src/proxies/scorer.js';
+import { parseProxySpec } from '../src/proxies/names.js';
 import type { Decision } from '../src/spaces/types.js';
 import { stat } from './figures.js';
 
@@ -63,6 +65,7 @@ type Score = (actions: number[]) => number;
 // (src/strategies/warm-start.ts). The proxy's compute is the pool's seconds per cell times N.
 const poolFile = arg('pool', '');
 const warmProxy = arg('proxy', 'synflow');
+const warmNames = parseProxySpec(warmProxy);
 const warmCount = Number(arg('warmup', '0'));
 interface PoolCell {
   arch: string;
@@ -76,33 +79,74 @@ const pool: PoolCell[] = poolFile
       .map((l) => JSON.parse(l))
   : [];
 
-async function warmed(name: StrategyName, decisions: readonly Decision[], seed: number): Promise<Strategy> {
+async function warmed(name: StrategyName, decisions: readonly Decision[], seed: number): Promise<{ strategy: Strategy; scored: ProxyScores[] }> {
   const strategy = makeStrategy(name, decisions, seed, strategySettingsOf(strategyConfig));
-  if (warmCount === 0) return strategy;
+  if (warmCount === 0) return { strategy, scored: [] };
   const rng = new Rng(seed * 7 + 1);
   const drawn = Array.from({ length: warmCount }, () => pool[rng.int(pool.length)]);
-  const scored: Scored[] = drawn.map((c) => ({ actions: nasBench201Space.encode(parseNb201(c.arch)), score: c.scores[warmProxy] ?? Number.NEGATIVE_INFINITY }));
-  return warmStart(strategy, scored, {
+  for (const n of warmNames) if (!(n in drawn[0].scores)) throw new Error(`the pool ${poolFile} has no ${n} scores`);
+  const combined = combinedScores(
+    drawn.map((c) => c.scores),
+    warmNames,
+  );
+  const scored: Scored[] = drawn.map((c, i) => ({ actions: nasBench201Space.encode(parseNb201(c.arch)), score: combined[i] }));
+  const started = await warmStart(strategy, scored, {
     episodes: Math.max(...NB201_BUDGETS_WARM),
     population: strategyConfig.evolution.population,
     startup: strategyConfig.tpe.startup,
   });
+  return { strategy: started, scored: drawn.map((c) => c.scores) };
 }
+
+// The proxy as a zeroth rung (--rung FILE, as `nascent search --proxy-rung`): a proposal that does
+// not score among the best 1/3 of the cells scored before it (the warm-up's included) is turned
+// down untrained, costing no query. FILE holds every cell's scores (bench:proxies --cells 15625
+// writes it as scores.jsonl), since a strategy may propose any cell.
+const rungFile = arg('rung', '');
+const RUNG_KEEP = 1 / 3;
+const everyCell = new Map<string, ProxyScores>();
+if (rungFile)
+  for (const l of readFileSync(resolve(rungFile), 'utf8').split('\n')) {
+    if (!l.trim()) continue;
+    const line = JSON.parse(l) as { arch: string; proxy: string; score: number | null };
+    const scores = everyCell.get(line.arch) ?? {};
+    scores[line.proxy] = line.score;
+    everyCell.set(line.arch, scores);
+  }
+/** Proposals looked at by the rung per search, summed over the searches of this process. */
+let rungLooks = 0;
 
 /** Best-so-far after each query of one search. */
 async function run(name: StrategyName, decisions: readonly Decision[], seed: number, score: Score, budget: number): Promise<number[]> {
-  const strategy = await warmed(name, decisions, seed);
+  const { strategy, scored } = await warmed(name, decisions, seed);
   const baseline = new MovingBaseline({ window: 20, initial: 0.1 });
+  const seen = [...scored];
   const curve: number[] = [];
   let best = 0;
+  let turnedDown = 0;
   try {
-    for (let q = 0; q < budget; q++) {
+    for (let q = 0; q < budget; ) {
       const p = await strategy.propose();
+      if (rungFile && turnedDown < 1000) {
+        const arch = formatNb201(nasBench201Space.decode(p.actions));
+        const scores = everyCell.get(arch);
+        if (!scores) throw new Error(`${rungFile} has no scores of ${arch}: it must hold every cell`);
+        const at = standing(scores, seen, warmNames);
+        seen.push(scores);
+        rungLooks++;
+        if (seen.length > 10 && at < 1 - RUNG_KEEP - 1e-9) {
+          await strategy.observe(p, { accuracy: null, reward: -baseline.value(), rejected: true });
+          turnedDown++;
+          continue;
+        }
+      }
       const accuracy = score(p.actions);
       await strategy.observe(p, { accuracy, reward: accuracy - baseline.value() });
       baseline.push(accuracy);
       best = Math.max(best, accuracy);
       curve.push(best);
+      q++;
+      turnedDown = 0;
     }
   } finally {
     strategy.dispose();
@@ -127,7 +171,7 @@ interface Result {
 async function curvesOf(problem: string, name: StrategyName): Promise<number[][]> {
   const per = Math.ceil(SEEDS / JOBS);
   const ranges = Array.from({ length: JOBS }, (_, j) => [j * per + 1, Math.min(SEEDS, (j + 1) * per)]).filter(([a, b]) => a <= b);
-  const passOn = ['table', 'preset', 'pool', 'proxy', 'warmup'].flatMap((k) => (process.argv.includes(`--${k}`) ? [`--${k}`, arg(k, '')] : []));
+  const passOn = ['table', 'preset', 'pool', 'proxy', 'warmup', 'rung'].flatMap((k) => (process.argv.includes(`--${k}`) ? [`--${k}`, arg(k, '')] : []));
   const parts = await Promise.all(
     ranges.map(
       ([first, last]) =>
@@ -136,8 +180,12 @@ async function curvesOf(problem: string, name: StrategyName): Promise<number[][]
             process.execPath,
             [...process.execArgv, fileURLToPath(import.meta.url), ...passOn, '--worker', `${problem}:${name}:${first}:${last}`],
             { maxBuffer: 1 << 30 },
-            (err, stdout, stderr) =>
-              err ? fail(new Error(`worker for seeds ${first}-${last} failed: ${stderr || err.message}`)) : done(JSON.parse(stdout.trim().split('\n').pop()!)),
+            (err, stdout, stderr) => {
+              if (err) return fail(new Error(`worker for seeds ${first}-${last} failed: ${stderr || err.message}`));
+              const out = JSON.parse(stdout.trim().split('\n').pop()!) as { curves: number[][]; looks: number };
+              rungLooks += out.looks;
+              done(out.curves);
+            },
           ),
         ),
     ),
@@ -155,6 +203,11 @@ async function measure(problem: string, budgets: number[], scale: number): Promi
     const curve = curves[0].map((_, q) => curves.reduce((s, c) => s + c[q], 0) / curves.length);
     results.push({ problem, strategy: name, curve, at });
     const cells = budgets.map((b) => `@${b} ${at[b].mean.toFixed(2)} ± ${at[b].se.toFixed(2)}`).join('   ');
+    if (rungFile)
+      console.log(
+        `${''.padEnd(22)} ${name.padEnd(10)} the rung looked at ${(rungLooks / SEEDS).toFixed(0)} proposals per search for ${Math.max(...budgets)} queries`,
+      );
+    rungLooks = 0;
     console.log(
       `${problem.padEnd(22)} ${name.padEnd(10)} ${cells}   (${SEEDS} seeds, ${((performance.now() - started) / 1000).toFixed(0)} s on ${JOBS} processes)`,
     );
@@ -214,7 +267,7 @@ if (worker) {
   const curves: number[][] = [];
   for (let seed = Number(first); seed <= Number(last); seed++) curves.push(await run(name as StrategyName, p.decisions, seed, p.scoreFor(seed), budget));
   // exit only once the pipe has taken it all: stdout to a pipe is asynchronous, and exiting at once cuts it short
-  process.stdout.write(`${JSON.stringify(curves)}\n`, () => process.exit(0));
+  process.stdout.write(`${JSON.stringify({ curves, looks: rungLooks })}\n`, () => process.exit(0));
   await new Promise(() => {});
 }
 
@@ -223,6 +276,13 @@ if (only === 'all' || only === 'nb201') {
   const table = readNatsBenchTable(await ensureNatsBenchTable({ table: arg('table', '') || undefined, log: console.log }));
   for (const dataset of arg('datasets', NB201_DATASETS.join(',')).split(',') as Nb201Dataset[]) {
     console.log(`nb201-${dataset}: optimum ${table.best(dataset).accuracy.toFixed(2)}`);
+    if (warmCount > 0) {
+      // What the warm-up costs on this machine: the pool's measured seconds per cell, for each proxy of the spec.
+      const perCell = pool.reduce((s, c) => s + warmNames.reduce((t, n) => t + (c.seconds[n] ?? 0), 0), 0) / pool.length;
+      console.log(
+        `warm-up: ${warmCount} cells scored by ${warmProxy}, ${perCell.toFixed(2)} s each: ${(perCell * warmCount).toFixed(0)} s of proxy compute per search`,
+      );
+    }
     all.push(...(await measure(`nb201-${dataset}`, NB201_BUDGETS, 100)));
     await plot(all, `nb201-${dataset}`, 'test accuracy (%)');
   }

@@ -326,7 +326,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
   /** A proposal the screen rejected: fed back as a failure and recorded as a trial that trained nothing. */
   const reject = async (proposal: Proposal, key: string, arch: unknown, look: Awaited<ReturnType<Screen['look']>>): Promise<TrialRecord> => {
     const baseline = o.baseline.value();
-    await o.strategy.observe(proposal, { accuracy: null, reward: -baseline });
+    await o.strategy.observe(proposal, { accuracy: null, reward: -baseline, rejected: true });
     const trial: TrialRecord = {
       episode: done + 1,
       strategy: o.strategy.name,

@@ -21,6 +21,9 @@ export interface Feedback {
   reward: number;
   /** Epochs the child had when it scored `accuracy` (multi-fidelity runs feed one child at several). */
   budget?: number;
+  /** A screen (a zero-cost proxy) turned it down untrained: accuracy is null, and the strategy may
+   *  learn from it as from a failure or let it go (evolution does not let it into its population). */
+  rejected?: boolean;
 }
 
 export interface Strategy {

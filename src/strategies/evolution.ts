@@ -87,6 +87,9 @@ export class RegularizedEvolution implements Strategy {
     const key = proposal.actions.join();
     const i = this.pending.findIndex((a) => a.join() === key);
     if (i >= 0) this.pending.splice(i, 1);
+    // A proposal a proxy turned down untrained never joins: it would push out the oldest member
+    // with a score that says nothing of its accuracy. The next mutation takes its place.
+    if (feedback.rejected) return;
     this.population.push({ actions: [...proposal.actions], accuracy: feedback.accuracy ?? 0 });
     if (this.population.length > this.size) this.population.shift();
   }
