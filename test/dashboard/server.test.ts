@@ -45,7 +45,7 @@ describe('nascent dashboard server', () => {
     const list = JSON.parse(body).runs as Array<{ id: string; status: string; trials: number; problems: string[]; best: number | null; evaluator: string }>;
     const byId = new Map(list.map((r) => [r.id, r]));
     expect([...byId.keys()].sort()).toEqual(
-      ['2026-12-01-nb201-tpe', '2026-12-02-hyperband', '2026-12-02-weight-sharing', HOSTILE, 'finished', 'no-config', 'no-trials', 'torn'].sort(),
+      ['2026-12-01-nb201-tpe', 'hyperband', '2026-12-02-weight-sharing', HOSTILE, 'finished', 'no-config', 'no-trials', 'torn'].sort(),
     );
     expect(byId.get('finished')).toMatchObject({ status: 'finished', trials: 25 });
     expect(byId.get('finished')!.best).toBeGreaterThan(0);

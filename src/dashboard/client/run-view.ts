@@ -100,13 +100,17 @@ export class RunView {
     this.schedule();
   }
 
-  /** Redraws the visible stale views, no more often than every 4× the last drawing's time (at least 0.5 s apart). */
+  /**
+   * Redraws the visible stale views, after a pause of 1.5× the last drawing's time (0.2 s to 1 s): a
+   * run growing fast is redrawn about every second, and the page keeps at least 40% of its time for
+   * the person using it.
+   */
   private schedule(): void {
     if (this.drawing) {
       this.pending = true;
       return;
     }
-    const wait = Math.max(0, this.lastDrawAt + Math.max(500, 4 * this.lastDrawMs) - performance.now());
+    const wait = Math.max(0, this.lastDrawAt + Math.min(1000, Math.max(200, 1.5 * this.lastDrawMs)) - performance.now());
     this.drawing = true;
     setTimeout(() => void this.draw(), this.panels.size === 0 ? 0 : wait);
   }
