@@ -7,6 +7,7 @@ import { reportCommand, runReportCommand } from './commands/report.js';
 import { compareCommand, runCompareCommand } from './commands/compare.js';
 import { runValidateCommand, validateCommand } from './commands/validate.js';
 import { runTrainCommand, trainCommand } from './commands/train.js';
+import { exportCommand, runExportCommand } from './commands/export.js';
 import { doctorCommand, runDoctorCommand } from './commands/doctor.js';
 import { runRunsCommand, runsCommand } from './commands/runs.js';
 import { runWorkerCommand, workerCommand } from './commands/worker.js';
@@ -27,6 +28,7 @@ const COMMANDS: Command[] = [
   { spec: dashboardCommand, run: (a) => runDashboardCommand(a) },
   { spec: validateCommand, run: (a) => runValidateCommand(a) },
   { spec: trainCommand, run: (a) => runTrainCommand(a) },
+  { spec: exportCommand, run: (a) => runExportCommand(a) },
   { spec: doctorCommand, run: (a) => runDoctorCommand(a) },
   { spec: workerCommand, run: (a) => runWorkerCommand(a) },
   { spec: workersCommand, run: (a) => runWorkersCommand(a) },
