@@ -6,7 +6,7 @@ import { cellDot, nb201Dot, renderDot } from '../report/diagram.js';
 import { runSpaceOf, type RunData } from '../report/run-data.js';
 import { nasBench201Space } from '../spaces/nas-bench-201/space.js';
 import type { CellPair } from '../spaces/nasnet/types.js';
-import { summaryOf, type RunWatcher } from './watch.js';
+import type { RunWatcher } from './watch.js';
 
 /** Each worker as the trials tell of it: children finished and when it last finished one. */
 function workersOf(w: RunWatcher): Array<{ name: string; trials: number; last: string }> {
@@ -26,18 +26,18 @@ export function runState(w: RunWatcher) {
   return { summary: w.summary(), inflight: w.inflight, workers: workersOf(w), extras: w.isWeightSharing ? undefined : w.extrasOf() };
 }
 
-/** The first load of a run: settings, every trial without its cells, the state. */
-export function runPayload(w: RunWatcher) {
-  return {
+/** The first load of a run, as JSON: settings, every trial without its cells (summaries kept serialised by the watcher), the state. */
+export function runPayloadJson(w: RunWatcher): string {
+  const rest = JSON.stringify({
     id: w.id,
     name: w.name,
     config: w.config ?? {},
     settings: w.settings,
     generation: w.trials.generation,
-    trials: w.trials.items.map(summaryOf),
     steps: w.isWeightSharing ? w.wsSteps.items.map(({ cells: _c, ...s }) => s) : undefined,
     ...runState(w),
-  };
+  });
+  return `{"trials":${w.summariesJson()},${rest.slice(1)}`;
 }
 
 export function trialOf(w: RunWatcher, episode: number) {

@@ -3,13 +3,13 @@
 // bundle into dist/dashboard-page (scripts/bundle-dashboard.mjs calls writeClientBundle); the server
 // serves that, unless the client's sources are newer (an edit since the build, or a checkout run from
 // src with tsx, as the tests do), in which case it bundles them in memory once.
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export interface ClientAssets {
-  js: string;
-  css: string;
+  /** The page's files by name: main.js (the entry), style.css, and the chunks main.js imports (vega's). */
+  files: Map<string, string>;
   /** Where they came from: the built bundle, or bundled now from the sources. */
   origin: 'dist' | 'sources';
 }
@@ -31,38 +31,42 @@ function newestSource(): number {
   return newest;
 }
 
-async function bundle(): Promise<{ js: string; css: string }> {
+/**
+ * Bundles the page. Split in chunks: vega and vega-lite are imported when the first plot is drawn,
+ * so the page asks for the run's data while the browser is still compiling them.
+ */
+async function bundle(): Promise<Map<string, string>> {
   const esbuild = await import('esbuild');
   const result = await esbuild.build({
     entryPoints: [join(SOURCES, 'main.ts'), join(SOURCES, 'style.css')],
     bundle: true,
+    splitting: true,
     format: 'esm',
     platform: 'browser',
     target: ['chrome110', 'firefox110', 'safari16'],
     minify: true,
     write: false,
     outdir: BUILT,
+    entryNames: '[name]',
+    chunkNames: 'chunk-[hash]',
     legalComments: 'none',
     // The report's node-only engines (PNG rendering, Graphviz) sit behind dynamic imports plots.ts
     // never reaches in the browser: left out, not bundled.
     external: ['@resvg/resvg-js', '@hpcc-js/wasm-graphviz'],
     logLevel: 'silent',
   });
-  const js = result.outputFiles.find((f) => f.path.endsWith('.js'))?.text ?? '';
-  const css = result.outputFiles.find((f) => f.path.endsWith('.css'))?.text ?? '';
-  return { js, css };
+  return new Map(result.outputFiles.map((f) => [basename(f.path), f.text]));
 }
 
 let cached: Promise<ClientAssets> | undefined;
 
 export function clientAssets(): Promise<ClientAssets> {
   cached ??= (async (): Promise<ClientAssets> => {
-    const js = join(BUILT, 'app.js');
-    if (existsSync(js) && (!existsSync(SOURCES) || statSync(js).mtimeMs >= newestSource())) {
-      const cssPath = join(BUILT, 'app.css');
-      return { js: readFileSync(js, 'utf8'), css: existsSync(cssPath) ? readFileSync(cssPath, 'utf8') : '', origin: 'dist' };
+    const main = join(BUILT, 'main.js');
+    if (existsSync(main) && (!existsSync(SOURCES) || statSync(main).mtimeMs >= newestSource())) {
+      return { files: new Map(readdirSync(BUILT).map((f) => [f, readFileSync(join(BUILT, f), 'utf8')])), origin: 'dist' };
     }
-    return { ...(await bundle()), origin: 'sources' };
+    return { files: await bundle(), origin: 'sources' };
   })().catch((err: unknown) => {
     cached = undefined;
     throw err;
@@ -70,11 +74,11 @@ export function clientAssets(): Promise<ClientAssets> {
   return cached;
 }
 
-/** Writes the bundle into dist/dashboard-page (the build's last step). */
+/** Writes the bundle into dist/dashboard-page, replacing what was there (the build's last step). */
 export async function writeClientBundle(): Promise<string[]> {
-  const { js, css } = await bundle();
+  const files = await bundle();
+  rmSync(BUILT, { recursive: true, force: true });
   mkdirSync(BUILT, { recursive: true });
-  writeFileSync(join(BUILT, 'app.js'), js);
-  writeFileSync(join(BUILT, 'app.css'), css);
-  return [join(BUILT, 'app.js'), join(BUILT, 'app.css')];
+  for (const [name, text] of files) writeFileSync(join(BUILT, name), text);
+  return [...files.keys()].map((name) => join(BUILT, name));
 }

@@ -11,12 +11,12 @@ export function pageHtml(o: { token: string; allowActions: boolean }): string {
 <meta name="nascent-token" content="${escapeHtml(o.token)}">
 <meta name="nascent-actions" content="${o.allowActions ? 'allowed' : 'read-only'}">
 <title>nascent dashboard</title>
-<link rel="stylesheet" href="/app.css">
+<link rel="stylesheet" href="/assets/style.css">
 </head>
 <body>
 <noscript>The nascent dashboard needs JavaScript; <code>nascent report RUN</code> writes a static page instead.</noscript>
 <div id="app"></div>
-<script type="module" src="/app.js"></script>
+<script type="module" src="/assets/main.js"></script>
 </body>
 </html>
 `;

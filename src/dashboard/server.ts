@@ -7,7 +7,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { liveLockOwner } from '../store/lock.js';
-import { bestCellsFile, cellSvg, runPayload, runState, trialOf } from './api.js';
+import { bestCellsFile, cellSvg, runPayloadJson, runState, trialOf } from './api.js';
 import { clientAssets } from './bundle.js';
 import { pageHtml } from './page.js';
 import { isPathLike, RunRegistry } from './registry.js';
@@ -70,6 +70,8 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const tokenRequired = o.token !== undefined || !isLoopback(host);
   const token = o.token ?? randomBytes(18).toString('base64url');
   const log = o.log ?? (() => {});
+  // The page's script, bundled before the first page asks for it (from src, esbuild takes a second).
+  await clientAssets();
   const registry = new RunRegistry(o.dirs);
   registry.scan();
   for (const w of registry.all()) w.poll();
@@ -150,9 +152,11 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     const path = url.pathname;
     // The page's code holds no data; everything else needs the token where one is required.
     if (path === '/favicon.ico') return send(res, 204, '', 'image/x-icon');
-    if (path === '/app.js' || path === '/app.css') {
-      const assets = await clientAssets();
-      return path === '/app.js' ? send(res, 200, assets.js, 'text/javascript; charset=utf-8') : send(res, 200, assets.css, 'text/css; charset=utf-8');
+    if (path.startsWith('/assets/')) {
+      // Only the bundle's own files, by exact name.
+      const text = (await clientAssets()).files.get(path.slice('/assets/'.length));
+      if (text === undefined) return fail(res, 404, 'not found');
+      return send(res, 200, text, path.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8');
     }
     if (tokenRequired && !tokenMatches(url.searchParams.get('token') ?? (req.headers['x-nascent-token'] as string | undefined)))
       return fail(res, 401, 'this dashboard needs its token: open the URL it printed (…?token=…)');
@@ -178,7 +182,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     if (path === '/api/runs') return json(res, 200, { runs: summaries(), allowActions: o.allowActions === true, roots: registry.roots });
     if (path === '/api/run') {
       const w = runOf(url, res);
-      return w && json(res, 200, runPayload(w));
+      return w && send(res, 200, runPayloadJson(w), 'application/json; charset=utf-8');
     }
     if (path === '/api/trial') {
       const w = runOf(url, res);
@@ -235,7 +239,8 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
         // Whatever landed between the page's load of the run and this stream.
         const after = Number(url.searchParams.get('after') ?? 0);
         if (Number(url.searchParams.get('generation') ?? w.trials.generation) !== w.trials.generation) sse(res, 'reset', { run: w.id });
-        else if (w.trials.items.length > after) sse(res, 'trials', { run: w.id, from: after, trials: w.trials.items.slice(after).map(summaryOf) });
+        else if (w.trials.items.length > after)
+          res.write(`event: trials\ndata: {"run":${JSON.stringify(w.id)},"from":${after},"trials":${w.summariesJson(after)}}\n\n`);
         sse(res, 'state', { run: w.id, ...runState(w) });
       }
       return;

@@ -64,7 +64,8 @@ export interface AccuracyRow {
   epochs: number;
   accuracy: number;
   child: string;
-  description: string;
+  /** Left out above LINE_POINTS episodes: 20,000 labels nobody reads cost more than the points. */
+  description?: string;
 }
 export interface LineRow {
   episode: number;
@@ -77,8 +78,10 @@ export interface LineRow {
 /** The points (one per child; failed ones at 0) and the lines (rolling mean, best so far). */
 export function accuracyData(points: EpisodePoint[], window: number): { children: AccuracyRow[]; lines: LineRow[] } {
   const meanName = rollingMeanName(window);
+  const labelled = points.length <= LINE_POINTS;
   const children = points.map((p) => {
     const child = p.accuracy === null ? CHILD_KINDS.failed : p.explored ? CHILD_KINDS.explored : CHILD_KINDS.policy;
+    if (!labelled) return { episode: p.episode, epochs: p.epochsSpent, accuracy: p.accuracy ?? 0, child };
     const description = p.accuracy === null ? `episode ${p.episode}: failed child` : `episode ${p.episode}: accuracy ${p.accuracy}, ${child}`;
     return { episode: p.episode, epochs: p.epochsSpent, accuracy: p.accuracy ?? 0, child, description };
   });
@@ -109,7 +112,10 @@ export function accuracySpec(points: EpisodePoint[], window: number, subtitle?: 
           x: xAxis,
           y: { field: 'accuracy', type: 'quantitative', title: 'validation accuracy' },
           color: { field: 'child', type: 'nominal', title: 'child', scale: { domain: Object.values(CHILD_KINDS), range: CHILD_COLORS } },
-          shape: { field: 'child', type: 'nominal', title: 'child', scale: { domain: Object.values(CHILD_KINDS), range: CHILD_SHAPES } },
+          // Shapes tell a few dozen points apart; at thousands they are too small to see and cost drawing time.
+          ...(points.length > LINE_POINTS
+            ? {}
+            : { shape: { field: 'child', type: 'nominal', title: 'child', scale: { domain: Object.values(CHILD_KINDS), range: CHILD_SHAPES } } }),
           description: { field: 'description' },
         },
       },

@@ -9,7 +9,12 @@ import type { TrialRecord } from '../store/records.js';
  * A trial as the views need it: the record without its architecture (the dashboard sends cells only
  * when a trial is opened; 20,000 NASNet cell pairs would be most of the page's data).
  */
-export type TrialSummary = Omit<TrialRecord, 'cells' | 'state'> & { cells?: unknown };
+export type TrialSummary = Omit<TrialRecord, 'cells' | 'state' | 'strategy' | 'backend' | 'time'> & {
+  cells?: unknown;
+  strategy?: string;
+  backend?: string;
+  time?: string;
+};
 
 /** What the views read of a run besides its trials: its settings as written and as a SearchConfig. */
 export interface RunFacts {

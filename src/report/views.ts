@@ -3,11 +3,11 @@
 // same specs in the browser (src/dashboard/client), so a plot looks and reads the same in both.
 // Pure: no node: import, the browser bundle includes it.
 import type { TopLevelSpec } from 'vega-lite';
-import { budgetRows, budgetSpec } from './budget-plot.js';
+import { budgetSpec } from './budget-plot.js';
 import { costSpec } from './cost-plot.js';
 import { accuracySpec, rewardSpec } from './plots.js';
 import { childEpochsOf, runSeries, strategyOf, type RunFacts, type TrialSummary } from './series.js';
-import { decisionSpec, proxySpec, rungRows, rungSpec, type DecisionRow, type ProxyRow } from './trial-plots.js';
+import { decisionSpec, proxySpec, rungSpec, type DecisionRow, type ProxyRow } from './trial-plots.js';
 import { wsAccuracySpec, type WsStepPoint } from './ws-plot.js';
 import type { TrialRecord } from '../store/records.js';
 
@@ -29,6 +29,20 @@ export interface View {
   spec: TopLevelSpec;
 }
 
+/** A view whose spec is built when first read: the dashboard builds only the views it draws. */
+function lazy(v: Omit<View, 'spec'> & { make: () => TopLevelSpec }): View {
+  let spec: TopLevelSpec | undefined;
+  return {
+    id: v.id,
+    heading: v.heading,
+    caption: v.caption,
+    get spec() {
+      spec ??= v.make();
+      return spec;
+    },
+  };
+}
+
 export function runSubtitle(run: ViewRun): string {
   const n = run.wsSteps ? run.wsSteps.length : run.trials.length;
   return `${run.name} · ${strategyOf(run)} · ${n} ${run.wsSteps ? 'strategy step' : 'episode'}${n === 1 ? '' : 's'}`;
@@ -44,74 +58,88 @@ function costOfRun(run: ViewRun): 'params' | 'latency' | undefined {
 /** Every view that has something to show for `run`, in reading order. */
 export function runViews(run: ViewRun): View[] {
   const sub = runSubtitle(run);
-  if (run.wsSteps) {
+  const steps = run.wsSteps;
+  if (steps) {
     return [
-      {
+      lazy({
         id: 'ws-accuracy',
         heading: 'Shared-weight accuracy',
         caption: 'Each strategy step scores one architecture on a validation minibatch with the shared weights; the dashed line is its baseline.',
-        spec: wsAccuracySpec(run.wsSteps, sub),
-      },
+        make: () => wsAccuracySpec(steps, sub),
+      }),
     ];
   }
   const { window, points } = runSeries(run);
   const epochs = childEpochsOf(run);
   const trials = run.trials as readonly TrialRecord[];
   const views: View[] = [
-    {
+    lazy({
       id: 'accuracy',
       heading: 'Accuracy',
       caption: `Every child's validation accuracy by episode, the best so far (green) and the mean of the last ${window} finished (dashed).`,
-      spec: accuracySpec(points, window, sub),
-    },
-    {
+      make: () => accuracySpec(points, window, sub),
+    }),
+    lazy({
       id: 'accuracy-epochs',
       heading: 'Accuracy against cost in child-epochs',
       caption: 'The same children against the child training epochs the search had spent by then: the fair axis when children train for different budgets.',
-      spec: accuracySpec(points, window, sub, 'epochs'),
-    },
-    {
+      make: () => accuracySpec(points, window, sub, 'epochs'),
+    }),
+    lazy({
       id: 'reward',
       heading: 'Reward',
       caption: 'The reward each proposal earned (accuracy − baseline) and the baseline it was measured against.',
-      spec: rewardSpec(points, sub),
-    },
+      make: () => rewardSpec(points, sub),
+    }),
   ];
-  if (new Set(budgetRows(trials, epochs).map((r) => r.budget)).size > 1)
-    views.push({
-      id: 'budget',
-      heading: 'Accuracy against budget',
-      caption: 'Each trial at the epochs it had: short trainings first, the promising ones continued, pruned ones where they stopped.',
-      spec: budgetSpec(trials, epochs, sub),
-    });
-  if (rungRows(run.trials).length > 0)
-    views.push({
-      id: 'rungs',
-      heading: 'Hyperband brackets and rungs',
-      caption: 'A panel per bracket; each grey line follows one architecture up the rungs it was promoted to, red points were pruned.',
-      spec: rungSpec(run.trials),
-    });
+  // Only a run whose children had different budgets (Hyperband, pruning) has a budget axis to draw.
+  const budgets = new Set(run.trials.filter((t) => t.accuracy !== null).map((t) => (t.pruned ? t.pruned.epoch : (t.budget ?? epochs))));
+  if (budgets.size > 1)
+    views.push(
+      lazy({
+        id: 'budget',
+        heading: 'Accuracy against budget',
+        caption: 'Each trial at the epochs it had: short trainings first, the promising ones continued, pruned ones where they stopped.',
+        make: () => budgetSpec(trials, epochs, sub),
+      }),
+    );
+  if (run.trials.some((t) => (t.rung ?? 0) > 0 && t.accuracy !== null && t.bracket !== undefined))
+    views.push(
+      lazy({
+        id: 'rungs',
+        heading: 'Hyperband brackets and rungs',
+        caption: 'A panel per bracket; each grey line follows one architecture up the rungs it was promoted to, red points were pruned.',
+        make: () => rungSpec(run.trials),
+      }),
+    );
   const cost = costOfRun(run);
   if (cost)
-    views.push({
-      id: 'cost',
-      heading: cost === 'params' ? 'Accuracy against parameters' : 'Accuracy against latency',
-      caption: 'Red points are the Pareto front: no other child is both more accurate and cheaper.',
-      spec: costSpec(trials, cost, sub),
-    });
-  if (run.decisions && run.decisions.rows.length > 0)
-    views.push({
-      id: 'decisions',
-      heading: 'What the strategy has learned',
-      caption: `How often each choice was taken at each decision by the last ${run.decisions.samples} proposals; a dark cell is a choice the strategy now prefers.`,
-      spec: decisionSpec(run.decisions.rows, run.decisions.samples),
-    });
-  if (run.proxies && run.proxies.rows.length > 0)
-    views.push({
-      id: 'proxies',
-      heading: 'Proxy score against accuracy',
-      caption: `Architectures the ${run.proxies.proxy} proxy scored before the search, against the accuracy they reached once trained.`,
-      spec: proxySpec(run.proxies.rows, run.proxies.proxy),
-    });
+    views.push(
+      lazy({
+        id: 'cost',
+        heading: cost === 'params' ? 'Accuracy against parameters' : 'Accuracy against latency',
+        caption: 'Red points are the Pareto front: no other child is both more accurate and cheaper.',
+        make: () => costSpec(trials, cost, sub),
+      }),
+    );
+  const { decisions, proxies } = run;
+  if (decisions && decisions.rows.length > 0)
+    views.push(
+      lazy({
+        id: 'decisions',
+        heading: 'What the strategy has learned',
+        caption: `How often each choice was taken at each decision by the last ${decisions.samples} proposals; a dark cell is a choice the strategy now prefers.`,
+        make: () => decisionSpec(decisions.rows, decisions.samples),
+      }),
+    );
+  if (proxies && proxies.rows.length > 0)
+    views.push(
+      lazy({
+        id: 'proxies',
+        heading: 'Proxy score against accuracy',
+        caption: `Architectures the ${proxies.proxy} proxy scored before the search, against the accuracy they reached once trained.`,
+        make: () => proxySpec(proxies.rows, proxies.proxy),
+      }),
+    );
   return views;
 }

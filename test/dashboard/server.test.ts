@@ -135,7 +135,8 @@ describe('off loopback or with a token', () => {
       expect((await get(d.port, '/api/runs?token=wrong-0123456789')).status).toBe(401);
       expect((await get(d.port, '/api/runs?token=sesame-0123456789')).status).toBe(200);
       expect((await get(d.port, '/api/runs', { 'X-Nascent-Token': 'sesame-0123456789' })).status).toBe(200);
-      expect((await get(d.port, '/app.js')).status).toBe(200);
+      expect((await get(d.port, '/assets/main.js')).status).toBe(200);
+      expect((await get(d.port, '/assets/..%2Fpackage.json')).status).toBe(404);
     } finally {
       await d.close();
     }

@@ -120,6 +120,7 @@ async function showRuns(): Promise<void> {
 
 async function showRun(id: string): Promise<void> {
   const payload = await getJson<RunPayload>('/api/run', { run: id });
+  performance.mark('run-loaded');
   current = new RunView(payload);
   clear(content);
   append(content, current.element);

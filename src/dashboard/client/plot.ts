@@ -1,8 +1,12 @@
 // Draws the shared Vega-Lite specs (src/report/views.ts) in the browser: compiled here with vega-lite
 // and rendered by vega, on a canvas for big runs (thousands of marks draw far faster than as SVG
 // nodes), as SVG otherwise (its marks carry aria labels, as in the report).
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { View } from 'vega';
+import type { TopLevelSpec } from 'vega-lite';
+
+// Loaded apart from the page's own code (a chunk of the bundle), and started at once: the page
+// fetches the run while the browser compiles vega.
+const engines = Promise.all([import('vega'), import('vega-lite')]);
 
 /** Marks above which a plot is drawn on a canvas. */
 const CANVAS_ABOVE = 1500;
@@ -22,15 +26,20 @@ function markCount(spec: unknown): number {
   return n;
 }
 
-const views = new WeakMap<HTMLElement, vega.View>();
+const views = new WeakMap<HTMLElement, View>();
 
 /** Renders `spec` into `container`, replacing what it showed; returns the time it took (ms). */
 export async function drawSpec(container: HTMLElement, spec: TopLevelSpec): Promise<number> {
   const started = performance.now();
   const renderer = markCount(spec) > CANVAS_ABOVE ? 'canvas' : 'svg';
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer, hover: false });
+  const [vega, vl] = await engines;
+  const compiled = vl.compile(spec).spec;
+  performance.mark('plot-compiled');
+  const view = new vega.View(vega.parse(compiled), { renderer, hover: false });
+  performance.mark('plot-parsed');
   const target = document.createElement('div');
   await view.initialize(target).runAsync();
+  performance.mark('plot-run');
   views.get(container)?.finalize();
   container.replaceChildren(target);
   container.dataset.renderer = renderer;

@@ -119,6 +119,7 @@ export class RunView {
     const started = performance.now();
     try {
       this.views = runViews(this.viewInput());
+      performance.mark('views-built');
       this.layoutPanels();
       for (const v of this.views) {
         const panel = this.panels.get(v.id)!;
@@ -126,12 +127,14 @@ export class RunView {
         panel.stale = false;
         try {
           await drawSpec(panel.plot, v.spec);
+          performance.mark(`drawn-${v.id}`);
           panel.box.dataset.drawn = String(this.run.trials.length);
         } catch (err) {
           panel.plot.replaceChildren(el('p', { class: 'warn' }, `cannot draw this view: ${(err as Error).message}`));
         }
       }
       this.element.dataset.drawn = String(this.run.steps ? this.run.steps.length : this.run.trials.length);
+      if (document.body.dataset.ready !== 'run') performance.mark('ready');
       document.body.dataset.ready = 'run';
     } finally {
       this.lastDrawMs = performance.now() - started;
@@ -158,7 +161,7 @@ export class RunView {
       );
       // A run of a few thousand trials draws every view at once; a bigger one draws the views in
       // sight first and the others as they are scrolled to (the observer says which).
-      this.panels.set(v.id, { box, plot, visible: this.panels.size < 2 || this.run.trials.length <= EAGER_TRIALS, stale: true });
+      this.panels.set(v.id, { box, plot, visible: this.panels.size === 0 || this.run.trials.length <= EAGER_TRIALS, stale: true });
       append(this.plots, box);
       this.observer.observe(box);
     }
