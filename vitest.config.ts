@@ -13,6 +13,7 @@ export const E2E_TESTS = [
   'test/fixtures-resume.test.ts',
   'test/readme.test.ts',
   'test/workers/fleet.test.ts',
+  'test/export/page.test.ts',
 ];
 
 export default defineConfig({

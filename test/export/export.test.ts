@@ -71,9 +71,9 @@ describe('tfjs export', () => {
     source.model.dispose();
   });
 
-  // cpu is slow: it checks the first 128 images; wasm every one.
+  // cpu is slow: it checks the first 64 images; wasm every one.
   describe.runIf(withImages).each([
-    ['cpu', 128],
+    ['cpu', 64],
     ['wasm', 846],
   ] as const)('on the %s backend', (backend, images) => {
     it(`matches nascent's model within 1e-5 on ${images} test images`, async () => {
@@ -125,8 +125,8 @@ describe.runIf(withImages)('quantized weights', () => {
     const onnxPlain = (await exportModel(dir, { format: 'onnx', out: outDir(), check: false })).files['model.onnx']!;
     const results = [];
     for (const quantize of ['float16', 'uint8'] as const) {
-      const t = await exportModel(dir, { format: 'tfjs', out: outDir(), quantize, dataDir: DATA, checkLimit: 256 });
-      const o = await exportModel(dir, { format: 'onnx', out: outDir(), quantize, dataDir: DATA, checkLimit: 256 });
+      const t = await exportModel(dir, { format: 'tfjs', out: outDir(), quantize, dataDir: DATA, checkLimit: 128 });
+      const o = await exportModel(dir, { format: 'onnx', out: outDir(), quantize, dataDir: DATA, checkLimit: 128 });
       results.push({ quantize, t, o });
       expect(t.files['weights.bin']).toBe(expected(quantize === 'float16' ? 2 : 1));
       // ONNX adds names and dequantizing nodes per weight: a few hundred bytes each.
