@@ -118,7 +118,8 @@ await page.evaluate(`(() => {
 })()`);
 const written = new Map<number, number>();
 const keyLatencies: number[] = [];
-await page.locator('.trial-scroller').focus();
+// Key presses go straight to the table; the page stays at its top, where the accuracy plot is in sight (and so redrawn).
+await page.evaluate(`document.querySelector('.trial-scroller').focus({ preventScroll: true }); window.scrollTo(0, 0)`);
 const end = Date.now() + SECONDS * 1000;
 let episode = TRIALS;
 while (Date.now() < end) {
