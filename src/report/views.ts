@@ -55,9 +55,13 @@ function costOfRun(run: ViewRun): 'params' | 'latency' | undefined {
   return run.trials.some((t) => t.params > 0) ? 'params' : undefined;
 }
 
-/** Every view that has something to show for `run`, in reading order. */
-export function runViews(run: ViewRun): View[] {
-  const sub = runSubtitle(run);
+/**
+ * Every view that has something to show for `run`, in reading order. `subtitle` replaces the one
+ * naming the run and its size (the dashboard leaves the size out: it changes with every trial, and
+ * a plot whose spec changes only in its data is updated, not drawn again).
+ */
+export function runViews(run: ViewRun, subtitle?: string): View[] {
+  const sub = subtitle ?? runSubtitle(run);
   const steps = run.wsSteps;
   if (steps) {
     return [

@@ -10,6 +10,9 @@ import { ago, append, clear, duration, el, pct } from './dom.js';
 import { drawSpec } from './plot.js';
 import { statusOf, TrialTable } from './trial-table.js';
 
+/** The evaluator as a person says it. */
+const EVALUATORS: Record<string, string> = { child: 'trained children', table: 'table lookups', 'weight-sharing': 'weight sharing' };
+
 /** Up to this many trials every view is drawn (and redrawn) whether in sight or not. */
 const EAGER_TRIALS = 5000;
 
@@ -118,7 +121,7 @@ export class RunView {
   private async draw(): Promise<void> {
     const started = performance.now();
     try {
-      this.views = runViews(this.viewInput());
+      this.views = runViews(this.viewInput(), `${this.run.name} · ${this.run.summary.strategy}`);
       performance.mark('views-built');
       this.layoutPanels();
       for (const v of this.views) {
@@ -183,7 +186,7 @@ export class RunView {
       el(
         'p',
         { class: 'facts' },
-        `${s.space} · ${s.strategy} · ${s.evaluator}${s.scheduler && s.scheduler !== 'full' ? ` · ${s.scheduler}` : ''} · backend ${s.backend} · `,
+        `${s.space} · ${s.strategy} · ${EVALUATORS[s.evaluator] ?? s.evaluator} · ${s.scheduler === 'full' ? 'full fidelity' : s.scheduler} · backend ${s.backend} · `,
         el('b', {}, `best ${pct(s.best)}`),
         ` · ${s.trials}${s.planned !== null ? ` of ${s.planned}` : ''} ${this.run.steps ? 'strategy steps' : 'trials'} · ${s.childEpochs.toFixed(this.run.steps ? 2 : 0)} child-epochs · ${duration(s.wallSeconds)} wall time`,
       ),

@@ -27,10 +27,10 @@ const COLUMNS: Column[] = [
   { id: 'episode', title: 'episode', value: (t) => t.episode, text: (t) => String(t.episode), numeric: true },
   { id: 'accuracy', title: 'accuracy', value: (t) => t.accuracy ?? -1, text: (t) => pct(t.accuracy), numeric: true },
   { id: 'reward', title: 'reward', value: (t) => t.reward, text: (t) => t.reward.toFixed(4), numeric: true },
-  { id: 'params', title: 'params', value: (t) => t.params, text: (t) => t.params.toLocaleString('en-US'), numeric: true },
+  { id: 'params', title: 'parameters', value: (t) => t.params, text: (t) => t.params.toLocaleString('en-US'), numeric: true },
   {
     id: 'epochs',
-    title: 'epochs',
+    title: 'epochs trained',
     value: (t) => t.epochsTrained ?? t.valAccuracies.length,
     text: (t) => String(t.epochsTrained ?? t.valAccuracies.length),
     numeric: true,
@@ -43,7 +43,7 @@ const COLUMNS: Column[] = [
     numeric: true,
   },
   { id: 'status', title: 'status', value: statusOf, text: statusOf },
-  { id: 'seconds', title: 'seconds', value: (t) => t.seconds, text: (t) => t.seconds.toFixed(1), numeric: true },
+  { id: 'seconds', title: 'train time (s)', value: (t) => t.seconds, text: (t) => t.seconds.toFixed(1), numeric: true },
   { id: 'worker', title: 'worker', value: (t) => t.worker ?? '', text: (t) => t.worker ?? '' },
   { id: 'key', title: 'key', value: (t) => t.key, text: (t) => t.key },
 ];
