@@ -156,7 +156,7 @@ function crossChecks(c: SearchConfig): ConfigIssue[] {
     if ((objective.targetParams === undefined) === (objective.targetLatencyMs === undefined))
       add('objective.name', '{value} needs one target: {objective.targetParams} N or {objective.targetLatencyMs} T', 'mnas');
   } else {
-    for (const key of ['targetParams', 'targetLatencyMs', 'w'] as const)
+    for (const key of ['targetParams', 'targetLatencyMs', 'w', 'latencyOn'] as const)
       if (objective[key] !== undefined) add(`objective.${key}`, 'only applies with {objective.name} mnas');
   }
   return issues;

@@ -317,6 +317,17 @@ const ObjectiveSchema = z.strictObject({
     .max(0)
     .optional()
     .meta(f('mnas-w', 'mnas: the exponent w; more negative punishes cost harder', '-0.07')),
+  latencyOn: z
+    .string()
+    .regex(/^(node|browser(:(wasm|webgl|webgpu|cpu))?)$/, 'expected node, browser, or browser:wasm|webgl|webgpu|cpu')
+    .optional()
+    .meta(
+      f(
+        'latency-on',
+        'mnas: also time each child in headless Chromium with tfjs on this backend (browser = browser:wasm); that latency is the cost of --target-latency-ms and the front',
+        'node',
+      ),
+    ),
 });
 
 const ChildEvaluator = z.strictObject({

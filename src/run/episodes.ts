@@ -14,6 +14,7 @@ import { type Children, childrenLeave, startChildren } from './children.js';
 import { ProxyScreen } from './proxy-screen.js';
 import { proxyNetworkOf, proxyScorerOf, readWarmUpScores, tableImagesIfNeeded, type WarmUpImages, warmUpPool } from './warm-up.js';
 import { recordOf, storeFor } from './record.js';
+import { type BrowserTiming, browserLatencyFor } from '../export/browser-evaluator.js';
 import type { RunOptions, SearchResult, Target } from './types.js';
 
 export async function runEpisodes(config: SearchConfig, backend: PreparedBackend, options: RunOptions, target: Target): Promise<SearchResult> {
@@ -23,6 +24,7 @@ export async function runEpisodes(config: SearchConfig, backend: PreparedBackend
   let facts: Record<string, unknown> = {};
   let children: Children | undefined;
   let warmImages: WarmUpImages | undefined;
+  let browser: BrowserTiming | undefined;
   if (!evaluator && config.problem.space === 'nas-bench-201') {
     const { file, table } = await loadTable(config, { log, onProgress: options.onDownloadProgress });
     const column = config.problem.column;
@@ -41,12 +43,15 @@ export async function runEpisodes(config: SearchConfig, backend: PreparedBackend
         ? `, ${train.height}x${train.width}x${train.channels}, ${splits.classes.length} classes`
         : '';
     log(`data: ${train.count} training and ${val.count} validation images (disjoint) from ${splits.source}${about}`);
+    // --latency-on browser: Chromium starts here, so a missing or broken one stops the search before any child.
+    browser = await browserLatencyFor(config, { ...train, classes: splits.classes.length }, log);
     if (childrenLeave(config)) {
       if (options.dataset)
         throw new Error('children trained in other processes load their images by name: a search with your own images runs with parallel 1 and no redis');
       children = await startChildren(config, space, splits, log, (workers) => options.onEvent?.({ type: 'workers', workers }));
       evaluator = children.evaluator;
     } else evaluator = childEvaluatorOf(config, splits, backend.name);
+    if (browser) evaluator = browser.wrap(evaluator);
     facts = {
       ...splits.record,
       imageShape: [train.height, train.width, train.channels],
@@ -155,6 +160,7 @@ export async function runEpisodes(config: SearchConfig, backend: PreparedBackend
   } finally {
     options.stopNow?.removeEventListener('abort', stopChildren);
     await children?.close();
+    await browser?.close();
     screen?.dispose();
     if (ownStrategy) strategy.dispose();
   }

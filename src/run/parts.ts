@@ -72,7 +72,7 @@ export function schedulingOf(config: SearchConfig): { scheduler: Scheduler; prun
 export function objectiveOf(config: SearchConfig): { objective: Objective; cost?: CostName } {
   const o = config.objective;
   if (o.name !== 'mnas') return { objective: accuracyObjective };
-  const cost: CostName = o.targetParams !== undefined ? 'params' : 'latency';
+  const cost: CostName = o.targetParams !== undefined ? 'params' : o.latencyOn?.startsWith('browser') ? 'browser-latency' : 'latency';
   return { objective: mnasObjective({ cost, target: (o.targetParams ?? o.targetLatencyMs)!, w: o.w ?? -0.07 }), cost };
 }
 

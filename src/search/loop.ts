@@ -215,6 +215,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
         seconds: 0,
         epochsTrained: 0,
         ...(hit.latencyMs !== undefined ? { latencyMs: hit.latencyMs } : {}),
+        ...(hit.browserLatencyMs !== undefined ? { browserLatencyMs: hit.browserLatencyMs } : {}),
       };
       flight.result = Promise.resolve({ child, outcome });
       return;
@@ -256,7 +257,10 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
     const accuracy = outcome.failed ? null : Math.max(0, outcome.accuracy, ...valAccuracies);
     // Ranked by the objective (accuracy itself unless --objective mnas): reward, baseline, strategy
     // and scheduler all see the same value.
-    const score = accuracy === null ? null : objective.score(accuracy, { params: outcome.params, latencyMs: outcome.latencyMs });
+    const score =
+      accuracy === null
+        ? null
+        : objective.score(accuracy, { params: outcome.params, latencyMs: outcome.latencyMs, browserLatencyMs: outcome.browserLatencyMs });
     // The baseline is read before this episode's value joins it (the seed's bug included it).
     const baseline = o.baseline.value();
     const reward = (score ?? 0) - baseline;
@@ -282,6 +286,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
       time: new Date().toISOString(),
       ...scheduleFields(job, outcome, hit, parent, state),
       ...(outcome.latencyMs !== undefined ? { latencyMs: outcome.latencyMs } : {}),
+      ...(outcome.browserLatencyMs !== undefined ? { browserLatencyMs: outcome.browserLatencyMs } : {}),
       ...(objective.name !== 'accuracy' ? { objective: score } : {}),
       ...(outcome.worker !== undefined ? { worker: outcome.worker } : {}),
       ...(saved.proxy ? { proxy: saved.proxy } : {}),

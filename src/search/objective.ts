@@ -9,6 +9,8 @@ export interface ChildCost {
   params: number;
   /** Median batch-1 inference time on the search's backend, in ms. */
   latencyMs?: number;
+  /** The same in a browser page (--latency-on browser). */
+  browserLatencyMs?: number;
 }
 
 export interface Objective {
@@ -21,7 +23,7 @@ export const accuracyObjective: Objective = { name: 'accuracy', score: (accuracy
 
 export interface MnasOptions {
   /** Which cost, and its target T. */
-  cost: 'params' | 'latency';
+  cost: 'params' | 'latency' | 'browser-latency';
   target: number;
   /** The exponent w (MnasNet: -0.07). */
   w: number;
@@ -33,8 +35,11 @@ export function mnasObjective(o: MnasOptions): Objective {
   return {
     name: 'mnas',
     score(accuracy, cost) {
-      const c = o.cost === 'params' ? cost.params : cost.latencyMs;
-      if (c === undefined || !(c > 0)) throw new Error(`the mnas objective needs the child's ${o.cost === 'params' ? 'parameter count' : 'latency'}, got ${c}`);
+      const c = o.cost === 'params' ? cost.params : o.cost === 'latency' ? cost.latencyMs : cost.browserLatencyMs;
+      if (c === undefined || !(c > 0))
+        throw new Error(
+          `the mnas objective needs the child's ${o.cost === 'params' ? 'parameter count' : o.cost === 'latency' ? 'latency' : 'latency in the browser'}, got ${c}`,
+        );
       return accuracy * (c / o.target) ** o.w;
     },
   };

@@ -3,9 +3,10 @@
 // the whole trade-off, in the report and in best-cells.json.
 import type { ParetoPoint, TrialRecord } from '../store/records.js';
 
-export type CostName = 'params' | 'latency';
+export type CostName = 'params' | 'latency' | 'browser-latency';
 
-export const costOf = (t: { params: number; latencyMs?: number }, cost: CostName): number | undefined => (cost === 'params' ? t.params : t.latencyMs);
+export const costOf = (t: { params: number; latencyMs?: number; browserLatencyMs?: number }, cost: CostName): number | undefined =>
+  cost === 'params' ? t.params : cost === 'latency' ? t.latencyMs : t.browserLatencyMs;
 
 /** Non-dominated trials, one per key (the first), sorted by cost; failed ones and ones without the cost left out. */
 export function paretoFront(trials: ReadonlyArray<TrialRecord | ParetoPoint>, cost: CostName): ParetoPoint[] {
@@ -21,6 +22,7 @@ export function paretoFront(trials: ReadonlyArray<TrialRecord | ParetoPoint>, co
       accuracy: t.accuracy,
       params: t.params,
       ...(t.latencyMs !== undefined ? { latencyMs: t.latencyMs } : {}),
+      ...(t.browserLatencyMs !== undefined ? { browserLatencyMs: t.browserLatencyMs } : {}),
       cells: t.cells,
     });
   }

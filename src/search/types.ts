@@ -77,6 +77,8 @@ export interface ChildOutcome {
   state?: Uint8Array;
   /** Median batch-1 inference latency in ms, when asked for. */
   latencyMs?: number;
+  /** The same in a browser page (--latency-on browser), beside latencyMs of Node. */
+  browserLatencyMs?: number;
   /** The worker that trained it, when it was trained in another process, and that worker's backend. */
   worker?: string;
   backend?: string;

@@ -34,6 +34,7 @@ export interface TrialRecord<A = ArchitectureJson> {
   state?: string; // saved weights and optimizer state (relative to the run), while they may be continued
   pruned?: { epoch: number; reason: string }; // stopped early by the pruner after this epoch
   latencyMs?: number; // median batch-1 inference latency on the search's backend
+  browserLatencyMs?: number; // the same in headless Chromium (--latency-on browser:<backend>)
   objective?: number | null; // with --objective mnas: ACC x (cost/T)^w, what the search ranks by
   worker?: string; // the worker process that trained it (parallel searches)
   proxy?: Record<string, number | null>; // zero-cost proxy scores of the untrained network (null: could not be scored)
@@ -73,6 +74,7 @@ export const TrialRecordSchema = z.strictObject({
   state: z.string().min(1).optional(),
   pruned: z.strictObject({ epoch: z.int().min(0), reason: z.string() }).optional(),
   latencyMs: z.number().min(0).optional(),
+  browserLatencyMs: z.number().min(0).optional(),
   objective: z.number().nullable().optional(),
   worker: z.string().min(1).optional(),
   proxy: z.record(z.string(), z.number().nullable()).optional(),
@@ -147,6 +149,7 @@ export interface BestCellsFile<A = ArchitectureJson> {
   /** With --objective mnas: the value ranked by, the latency, and the accuracy/cost Pareto front. */
   objective?: number;
   latencyMs?: number;
+  browserLatencyMs?: number;
   front?: ParetoPoint[];
 }
 
@@ -157,5 +160,6 @@ export interface ParetoPoint {
   accuracy: number;
   params: number;
   latencyMs?: number;
+  browserLatencyMs?: number;
   cells: ArchitectureJson;
 }

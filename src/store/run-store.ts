@@ -185,6 +185,7 @@ export class RunStore {
       settings,
       ...(typeof trial.objective === 'number' ? { objective: trial.objective } : {}),
       ...(trial.latencyMs !== undefined ? { latencyMs: trial.latencyMs } : {}),
+      ...(trial.browserLatencyMs !== undefined ? { browserLatencyMs: trial.browserLatencyMs } : {}),
       ...(front ? { front } : {}),
     };
     writeJsonAtomic(this.path('best'), best);
