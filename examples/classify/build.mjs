@@ -2,8 +2,9 @@
 // from node_modules into vendor/ (no CDN: the page works offline and pins the versions nascent
 // tested), and the exported models.
 //
-//   node examples/classify/build.mjs --tfjs EXPORT_DIR --onnx EXPORT_DIR --out SITE
+//   node examples/classify/build.mjs --tfjs EXPORT_DIR --onnx EXPORT_DIR --out SITE [--serve PORT]
 //
+// --serve also serves the site on 127.0.0.1:PORT (serve.mjs), to try it before deploying it.
 // Either model may be left out; the page then says it has none for that runtime.
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -55,7 +56,7 @@ export function buildSite({ tfjs, onnx, out }) {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { tfjs: { type: 'string' }, onnx: { type: 'string' }, out: { type: 'string' } } });
+  const { values } = parseArgs({ options: { tfjs: { type: 'string' }, onnx: { type: 'string' }, out: { type: 'string' }, serve: { type: 'string' } } });
   if (!values.out) {
     console.error('usage: node examples/classify/build.mjs --tfjs EXPORT_DIR --onnx EXPORT_DIR --out SITE');
     process.exit(2);
@@ -66,5 +67,10 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   } catch (err) {
     console.error(`build.mjs: ${err.message}`);
     process.exit(1);
+  }
+  if (values.serve !== undefined) {
+    const { serve } = await import('./serve.mjs');
+    const server = await serve(values.out, Number(values.serve));
+    console.log(`serving at http://127.0.0.1:${server.address().port}/ (Ctrl-C stops)`);
   }
 }

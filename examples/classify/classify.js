@@ -149,9 +149,6 @@ async function load(id, loader, describe) {
   }
 }
 
-state.ready = Promise.all([
-  load('tfjs', loadTfjs, (m) => `${TFJS_URL} on ${m.backend}`),
-  load('onnx', loadOnnx, () => `${ONNX_URL} on wasm`),
-]).then(() => {
+state.ready = Promise.all([load('tfjs', loadTfjs, (m) => `${TFJS_URL} on ${m.backend}`), load('onnx', loadOnnx, () => `${ONNX_URL} on wasm`)]).then(() => {
   document.body.dataset.ready = 'true';
 });
