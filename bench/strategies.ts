@@ -45,10 +45,22 @@ const arg = (name: string, fallback: string) => {
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
 };
 const SEEDS = Number(arg('seeds', '50'));
+// --first-seed K runs seeds K..K+SEEDS-1: settings chosen on one set of seeds are confirmed on another.
+const FIRST_SEED = Number(arg('first-seed', '1'));
 const only = arg('only', 'all');
 const outDir = resolve(arg('out', join(ROOT, '.tmp', 'bench-strategies')));
 // The strategies' settings as a search with this preset resolves them (the CLI's and the library's defaults).
-const strategyConfig = resolveSearchConfig({ strategy: { preset: arg('preset', 'tuned') as PresetName } }, { source: '--preset' }).strategy;
+const strategyConfig = resolveSearchConfig(
+  {
+    strategy: {
+      preset: arg('preset', 'tuned') as PresetName,
+      ...(process.argv.includes('--population')
+        ? { evolution: { population: Number(arg('population', '20')), tournament: Number(arg('tournament', '5')) } }
+        : {}),
+    },
+  },
+  { source: '--preset' },
+).strategy;
 const strategies = arg('strategies', STRATEGY_NAMES.join(',')).split(',');
 const JOBS = Math.max(1, Math.min(SEEDS, Number(arg('jobs', String(availableParallelism())))));
 /** Worker mode: `--worker problem:strategy:first:last` prints that range's curves as JSON. */
@@ -103,7 +115,9 @@ async function warmed(name: StrategyName, decisions: readonly Decision[], seed: 
 // down untrained, costing no query. FILE holds every cell's scores (bench:proxies --cells 15625
 // writes it as scores.jsonl), since a strategy may propose any cell.
 const rungFile = arg('rung', '');
-const RUNG_KEEP = 1 / 3;
+const RUNG_KEEP = Number(arg('rung-keep', String(1 / 3)));
+// The rung's proxies (default: the warm-up's); the file must hold their scores for every cell.
+const rungNames = parseProxySpec(arg('rung-proxy', warmProxy));
 const everyCell = new Map<string, ProxyScores>();
 if (rungFile)
   for (const l of readFileSync(resolve(rungFile), 'utf8').split('\n')) {
@@ -131,7 +145,7 @@ async function run(name: StrategyName, decisions: readonly Decision[], seed: num
         const arch = formatNb201(nasBench201Space.decode(p.actions));
         const scores = everyCell.get(arch);
         if (!scores) throw new Error(`${rungFile} has no scores of ${arch}: it must hold every cell`);
-        const at = standing(scores, seen, warmNames);
+        const at = standing(scores, seen, rungNames);
         seen.push(scores);
         rungLooks++;
         if (seen.length > 10 && at < 1 - RUNG_KEEP - 1e-9) {
@@ -167,11 +181,15 @@ interface Result {
   at: Record<number, { mean: number; se: number }>;
 }
 
-/** Best-so-far curves of seeds 1..SEEDS, computed by JOBS worker processes. */
+/** Best-so-far curves of seeds FIRST_SEED..FIRST_SEED+SEEDS-1, computed by JOBS worker processes. */
 async function curvesOf(problem: string, name: StrategyName): Promise<number[][]> {
   const per = Math.ceil(SEEDS / JOBS);
-  const ranges = Array.from({ length: JOBS }, (_, j) => [j * per + 1, Math.min(SEEDS, (j + 1) * per)]).filter(([a, b]) => a <= b);
-  const passOn = ['table', 'preset', 'pool', 'proxy', 'warmup', 'rung'].flatMap((k) => (process.argv.includes(`--${k}`) ? [`--${k}`, arg(k, '')] : []));
+  const ranges = Array.from({ length: JOBS }, (_, j) => [j * per + 1, Math.min(SEEDS, (j + 1) * per)])
+    .filter(([a, b]) => a <= b)
+    .map(([a, b]) => [a + FIRST_SEED - 1, b + FIRST_SEED - 1]);
+  const passOn = ['table', 'preset', 'pool', 'proxy', 'warmup', 'rung', 'rung-keep', 'rung-proxy', 'population', 'tournament'].flatMap((k) =>
+    process.argv.includes(`--${k}`) ? [`--${k}`, arg(k, '')] : [],
+  );
   const parts = await Promise.all(
     ranges.map(
       ([first, last]) =>

@@ -1,0 +1,89 @@
+// Does a proxy-warmed search of real children reach what a standard search reaches, for a third of
+// the child-epochs? On the real CIFAR-10 subset, with the real CLI, for each seed:
+//   - standard: `nascent search` with --episodes N (N children of --epochs epochs);
+//   - warmed:   the same with --warmup W --proxy P and --episodes N/3 (a third of the child-epochs),
+// and the best validation accuracy of each, mean ± standard error over the seeds, with the
+// child-epochs and the proxy's seconds beside them.
+//
+//   npm run bench:warm-children [-- --seeds 1,2,3 --episodes 12 --epochs 2 --warmup 300
+//       --proxy synflow --strategy random --train-limit 1000 --channels 4,8,8,16,16 --data-dir DIR --out DIR]
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TrialRecord } from '../src/store/records.js';
+import { stat } from './figures.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+};
+const seeds = arg('seeds', '1,2,3').split(',').map(Number);
+const episodes = Number(arg('episodes', '12'));
+const warmup = arg('warmup', '300');
+const proxy = arg('proxy', 'synflow');
+const dataDir = resolve(arg('data-dir', join(ROOT, '..', 'shared', 'data', 'cifar10-subset')));
+const outDir = resolve(arg('out', join(ROOT, '.tmp', 'bench-warm-children')));
+if (!existsSync(join(dataDir, 'cifar-10-batches-bin'))) throw new Error(`${dataDir} has no cifar-10-batches-bin (pass --data-dir)`);
+
+const common = [
+  ...['search', 'cifar10', '--data-dir', dataDir, '--strategy', arg('strategy', 'random'), '--epochs', arg('epochs', '2')],
+  ...['--train-limit', arg('train-limit', '1000'), '--channels', arg('channels', '4,8,8,16,16'), '--backend', 'wasm', '--no-report'],
+];
+
+interface Outcome {
+  best: number;
+  childEpochs: number;
+  seconds: number;
+  proxySeconds: number;
+}
+
+function search(name: string, seed: number, extra: string[]): Outcome {
+  const out = join(outDir, `${name}-${seed}`);
+  rmSync(out, { recursive: true, force: true });
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'nascent.mjs'), ...common, '--seed', String(seed), ...extra, '--out', out], {
+    encoding: 'utf8',
+    env: { ...process.env, NASCENT_WASM_THREADS: '1' },
+  });
+  if (r.status !== 0) throw new Error(`${name} seed ${seed} failed: ${r.stderr.slice(-2000)}`);
+  const warm = /warm-up: \d+ architectures scored by \S+ in ([\d.]+) s/.exec(r.stdout + r.stderr);
+  const trials = readFileSync(join(out, 'trials.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as TrialRecord);
+  return {
+    best: Math.max(...trials.map((t) => t.accuracy ?? 0)),
+    childEpochs: trials.reduce((s, t) => s + (t.epochsTrained ?? t.valAccuracies.length), 0),
+    seconds: trials.reduce((s, t) => s + t.seconds, 0),
+    proxySeconds: warm ? Number(warm[1]) : 0,
+  };
+}
+
+const runs = { standard: [] as Outcome[], warmed: [] as Outcome[] };
+for (const seed of seeds) {
+  runs.standard.push(search('standard', seed, ['--episodes', String(episodes)]));
+  runs.warmed.push(search('warmed', seed, ['--episodes', String(Math.ceil(episodes / 3)), '--warmup', warmup, '--proxy', proxy]));
+  const [a, b] = [runs.standard.at(-1)!, runs.warmed.at(-1)!];
+  console.error(
+    `seed ${seed}: standard ${a.best.toFixed(4)} (${a.childEpochs} child-epochs), warmed ${b.best.toFixed(4)} (${b.childEpochs}, proxy ${b.proxySeconds.toFixed(0)} s)`,
+  );
+}
+
+console.log(`\n${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? 'cpu'} x${availableParallelism()}, node ${process.version}, wasm, one thread`);
+console.log(`${common.slice(2).join(' ')}; seeds ${seeds.join(',')}\n`);
+console.log('| search | best validation accuracy | child-epochs | training s | proxy s |');
+console.log('|---|---|---|---|---|');
+for (const [name, list] of Object.entries(runs)) {
+  const best = stat(list.map((o) => o.best));
+  const mean = (f: (o: Outcome) => number) => stat(list.map(f)).m.toFixed(0);
+  const label = name === 'standard' ? `standard, ${episodes} children` : `--warmup ${warmup} --proxy ${proxy}, ${Math.ceil(episodes / 3)} children`;
+  console.log(
+    `| ${label} | ${best.m.toFixed(4)} ± ${best.se.toFixed(4)} | ${mean((o) => o.childEpochs)} | ${mean((o) => o.seconds)} | ${mean((o) => o.proxySeconds)} |`,
+  );
+}
+const reached = runs.warmed.filter((w, i) => w.best >= runs.standard[i].best).length;
+console.log(
+  `\nwarmed_reaches_standard ${reached}/${seeds.length} seeds; mean ${stat(runs.warmed.map((o) => o.best)).m.toFixed(4)} vs ${stat(runs.standard.map((o) => o.best)).m.toFixed(4)}`,
+);
