@@ -107,7 +107,8 @@ export function accuracySpec(points: EpisodePoint[], window: number, subtitle?: 
     layer: [
       {
         data: { values: children },
-        mark: { type: 'point', filled: true, size, opacity: points.length > LINE_POINTS ? 0.5 : 0.85 },
+        // Every row has numbers (a failed child is plotted at 0): 'show' spares vega a validity filter over thousands of rows.
+        mark: { type: 'point', filled: true, size, opacity: points.length > LINE_POINTS ? 0.5 : 0.85, invalid: 'show' },
         encoding: {
           x: xAxis,
           y: { field: 'accuracy', type: 'quantitative', title: 'validation accuracy' },

@@ -6,7 +6,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { budgetSpec } from './budget-plot.js';
 import { costSpec } from './cost-plot.js';
 import { accuracySpec, rewardSpec } from './plots.js';
-import { childEpochsOf, runSeries, strategyOf, type RunFacts, type TrialSummary } from './series.js';
+import { childEpochsOf, epochsOfTrial, runSeries, strategyOf, type RunFacts, type TrialSummary } from './series.js';
 import { decisionSpec, proxySpec, rungSpec, type DecisionRow, type ProxyRow } from './trial-plots.js';
 import { wsAccuracySpec, type WsStepPoint } from './ws-plot.js';
 import type { TrialRecord } from '../store/records.js';
@@ -76,19 +76,32 @@ export function runViews(run: ViewRun, subtitle?: string): View[] {
   const { window, points } = runSeries(run);
   const epochs = childEpochsOf(run);
   const trials = run.trials as readonly TrialRecord[];
+  // Against child-epochs the picture differs only when children trained different epochs (budgets,
+  // pruning, cached results); otherwise it is the episode plot with its axis multiplied.
+  const uniform = new Set(run.trials.map((t) => epochsOfTrial(t, epochs))).size <= 1;
+  const sameEpochs = uniform && run.trials.length > 0 ? epochsOfTrial(run.trials[0], epochs) : undefined;
   const views: View[] = [
     lazy({
       id: 'accuracy',
       heading: 'Accuracy',
-      caption: `Every child's validation accuracy by episode, the best so far (green) and the mean of the last ${window} finished (dashed).`,
+      caption:
+        `Every child's validation accuracy by episode, the best so far (green) and the mean of the last ${window} finished (dashed).` +
+        (sameEpochs !== undefined
+          ? ` Every child trained ${sameEpochs} epoch${sameEpochs === 1 ? '' : 's'}: child-epochs spent = ${sameEpochs} × episode.`
+          : ''),
       make: () => accuracySpec(points, window, sub),
     }),
-    lazy({
-      id: 'accuracy-epochs',
-      heading: 'Accuracy against cost in child-epochs',
-      caption: 'The same children against the child training epochs the search had spent by then: the fair axis when children train for different budgets.',
-      make: () => accuracySpec(points, window, sub, 'epochs'),
-    }),
+    ...(uniform
+      ? []
+      : [
+          lazy({
+            id: 'accuracy-epochs',
+            heading: 'Accuracy against cost in child-epochs',
+            caption:
+              'The same children against the child training epochs the search had spent by then: the fair axis when children train for different budgets.',
+            make: () => accuracySpec(points, window, sub, 'epochs'),
+          }),
+        ]),
     lazy({
       id: 'reward',
       heading: 'Reward',

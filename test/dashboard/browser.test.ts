@@ -77,7 +77,7 @@ describe.runIf(haveChromium)('nascent dashboard in Chromium', () => {
 
   it('draws every view of a finished run, and opens a trial with its curve and cells', async () => {
     const { page, problems, views } = await openRun('finished');
-    expect(views.map((v) => v.id)).toEqual(['accuracy', 'accuracy-epochs', 'reward', 'cost', 'decisions']);
+    expect(views.map((v) => v.id)).toEqual(['accuracy', 'reward', 'cost', 'decisions']);
     for (const v of views) {
       expect(v.width, v.id!).toBeGreaterThan(300);
       expect(v.height, v.id!).toBeGreaterThan(150);
@@ -99,7 +99,7 @@ describe.runIf(haveChromium)('nascent dashboard in Chromium', () => {
 
   it('draws a table search, a Hyperband run and a weight-sharing run', async () => {
     const expected: Record<string, string[]> = {
-      '2026-12-01-nb201-tpe': ['accuracy', 'accuracy-epochs', 'reward', 'decisions'],
+      '2026-12-01-nb201-tpe': ['accuracy', 'reward', 'decisions'],
       hyperband: ['accuracy', 'accuracy-epochs', 'reward', 'budget', 'rungs', 'cost', 'decisions'],
       '2026-12-02-weight-sharing': ['ws-accuracy'],
     };

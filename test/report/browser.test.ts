@@ -98,7 +98,7 @@ describe.skipIf(!haveChromium)('report pages in Chromium', () => {
     const { images, decoded, text, screenshot, requests } = await open(index);
 
     // The views of views.ts (the dashboard's too) and the two cells.
-    expect(images.map((i) => i.id).sort()).toEqual(['accuracy', 'accuracy-epochs', 'cost', 'decisions', 'normal', 'reduction', 'reward']);
+    expect(images.map((i) => i.id).sort()).toEqual(['accuracy', 'cost', 'decisions', 'normal', 'reduction', 'reward']);
     for (const img of images) {
       expect(img.complete, img.id).toBe(true);
       expect(img.naturalWidth, img.id).toBeGreaterThan(100);

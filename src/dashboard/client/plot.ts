@@ -64,15 +64,17 @@ export async function drawSpec(container: HTMLElement, spec: TopLevelSpec): Prom
   const renderer = markCount(spec) > CANVAS_ABOVE ? 'canvas' : 'svg';
   const before = drawn.get(container);
   if (before && before.shape === shape && before.renderer === renderer) {
+    let changed = false;
     for (const [name, values] of data) {
       const old = before.data.get(name) ?? [];
       const grown = values.length >= old.length && (old.length === 0 || (sameRow(old[0], values[0]) && sameRow(old[old.length - 1], values[old.length - 1])));
-      if (grown) {
-        if (values.length > old.length) before.view.change(name, vega.changeset().insert(values.slice(old.length)));
-      } else before.view.data(name, values);
+      if (grown && values.length === old.length) continue;
+      changed = true;
+      if (grown) before.view.change(name, vega.changeset().insert(values.slice(old.length)));
+      else before.view.data(name, values);
     }
     before.data = data;
-    await before.view.runAsync();
+    if (changed) await before.view.runAsync();
     return performance.now() - started;
   }
   const view = new vega.View(vega.parse(compiled as never), { renderer, hover: false });

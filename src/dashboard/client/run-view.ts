@@ -77,11 +77,12 @@ export class RunView {
   }
 
   setState(state: RunState): void {
+    const extrasChanged = JSON.stringify(state.extras) !== JSON.stringify(this.run.extras);
     this.run = { ...this.run, ...state };
     this.drawHeader();
     this.drawLive();
     // New decision shares or proxy rows: the views that show them are redrawn with the rest.
-    this.markStale();
+    if (extrasChanged) this.markStale();
   }
 
   private update(run: RunPayload, first: boolean): void {
