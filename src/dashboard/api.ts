@@ -6,6 +6,7 @@ import { cellDot, nb201Dot, renderDot } from '../report/diagram.js';
 import { runSpaceOf, type RunData } from '../report/run-data.js';
 import { nasBench201Space } from '../spaces/nas-bench-201/space.js';
 import type { CellPair } from '../spaces/nasnet/types.js';
+import type { Heartbeats } from './heartbeats.js';
 import type { RunWatcher } from './watch.js';
 
 /** Each worker as the trials tell of it: children finished and when it last finished one. */
@@ -21,13 +22,23 @@ function workersOf(w: RunWatcher): Array<{ name: string; trials: number; last: s
   return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** The parts of a run that change other than by appended trials. */
-export function runState(w: RunWatcher) {
-  return { summary: w.summary(), inflight: w.inflight, workers: workersOf(w), extras: w.isWeightSharing ? undefined : w.extrasOf() };
+/** The Redis server a run's children train through: its own settings', else the dashboard's --redis. */
+const redisOf = (w: RunWatcher, fallback?: string): string | undefined => (w.settings as { redis?: string } | undefined)?.redis ?? fallback;
+
+/** The parts of a run that change other than by appended trials; heartbeats only while it runs and has a queue. */
+export function runState(w: RunWatcher, heartbeats?: Heartbeats, redis?: string) {
+  const url = redisOf(w, redis);
+  return {
+    summary: w.summary(),
+    inflight: w.inflight,
+    workers: workersOf(w),
+    extras: w.isWeightSharing ? undefined : w.extrasOf(),
+    ...(heartbeats && url && w.pid !== undefined ? { heartbeats: heartbeats.of(url) } : {}),
+  };
 }
 
 /** The first load of a run, as JSON: settings, every trial without its cells (summaries kept serialised by the watcher), the state. */
-export function runPayloadJson(w: RunWatcher): string {
+export function runPayloadJson(w: RunWatcher, heartbeats?: Heartbeats, redis?: string): string {
   const rest = JSON.stringify({
     id: w.id,
     name: w.name,
@@ -35,7 +46,7 @@ export function runPayloadJson(w: RunWatcher): string {
     settings: w.settings,
     generation: w.trials.generation,
     steps: w.isWeightSharing ? w.wsSteps.items.map(({ cells: _c, ...s }) => s) : undefined,
-    ...runState(w),
+    ...runState(w, heartbeats, redis),
   });
   return `{"trials":${w.summariesJson()},${rest.slice(1)}`;
 }

@@ -10,6 +10,7 @@ import { liveLockOwner } from '../store/lock.js';
 import { bestCellsFile, cellSvg, runPayloadJson, runState, trialOf } from './api.js';
 import { clientAssets } from './bundle.js';
 import { pageHtml } from './page.js';
+import { Heartbeats } from './heartbeats.js';
 import { isPathLike, RunRegistry } from './registry.js';
 import { summaryOf, type RunWatcher } from './watch.js';
 
@@ -20,6 +21,8 @@ export interface DashboardOptions {
   allowActions?: boolean;
   /** Required on every request when set; made up when the host is not loopback and none is given. */
   token?: string;
+  /** A Redis server to read workers' heartbeats from, for running runs whose settings name none. */
+  redis?: string;
   /** How often the run files are looked at (ms). */
   pollMs?: number;
   log?: (line: string) => void;
@@ -76,6 +79,8 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   registry.scan();
   for (const w of registry.all()) w.poll();
   const clients = new Set<Client>();
+  const heartbeats = new Heartbeats();
+  const stateOf = (w: RunWatcher) => runState(w, heartbeats, o.redis);
   let runsKey = '';
 
   const tokenMatches = (given: string | null | undefined) => {
@@ -108,13 +113,19 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       const trials = added.map(summaryOf);
       const from = w.trials.items.length - added.length;
       const steps = addedSteps.map(({ cells: _c, ...s }) => s);
-      const state = runState(w);
+      const state = stateOf(w);
       for (const c of watching) {
         if (trials.length > 0) sse(c.res, 'trials', { run: w.id, from, trials });
         if (steps.length > 0) sse(c.res, 'steps', { run: w.id, from: w.wsSteps.items.length - steps.length, steps });
         sse(c.res, 'state', { run: w.id, ...state });
       }
     }
+    // Every 3 s, a running run's state again: heartbeats and times move without its files changing.
+    if (ticks % Math.max(1, Math.round(3000 / (o.pollMs ?? 300))) === 0)
+      for (const c of clients) {
+        const w = c.run === undefined ? undefined : registry.get(c.run);
+        if (w?.pid !== undefined) sse(c.res, 'state', { run: w.id, ...stateOf(w) });
+      }
     // The runs table: pushed when a run changed (at most every second), and every 10 s for wall times.
     const now = Date.now();
     if ((anyChange && now - lastRunsPush > 1000) || now - lastRunsPush > 10_000) {
@@ -182,7 +193,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     if (path === '/api/runs') return json(res, 200, { runs: summaries(), allowActions: o.allowActions === true, roots: registry.roots });
     if (path === '/api/run') {
       const w = runOf(url, res);
-      return w && send(res, 200, runPayloadJson(w), 'application/json; charset=utf-8');
+      return w && send(res, 200, runPayloadJson(w, heartbeats, o.redis), 'application/json; charset=utf-8');
     }
     if (path === '/api/trial') {
       const w = runOf(url, res);
@@ -241,7 +252,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
         if (Number(url.searchParams.get('generation') ?? w.trials.generation) !== w.trials.generation) sse(res, 'reset', { run: w.id });
         else if (w.trials.items.length > after)
           res.write(`event: trials\ndata: {"run":${JSON.stringify(w.id)},"from":${after},"trials":${w.summariesJson(after)}}\n\n`);
-        sse(res, 'state', { run: w.id, ...runState(w) });
+        sse(res, 'state', { run: w.id, ...stateOf(w) });
       }
       return;
     }
@@ -271,6 +282,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       new Promise<void>((done) => {
         clearInterval(timer);
         clearInterval(keepAlive);
+        heartbeats.close();
         for (const c of clients) c.res.end();
         server.close(() => done());
         server.closeAllConnections();

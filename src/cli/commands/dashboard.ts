@@ -17,6 +17,7 @@ export const dashboardCommand: CommandSpec = {
     { name: 'port', type: 'int', default: 8080, min: 0, max: 65535, help: 'port to listen on (0: any free port)' },
     { name: 'host', type: 'string', default: '127.0.0.1', help: 'address to bind; anything but loopback requires the token' },
     { name: 'token', type: 'string', help: 'require this token on every request (default: required, and made up, off loopback only)' },
+    { name: 'redis', type: 'string', help: "a Redis server to read workers' heartbeats from (a run's own --redis is read anyway)" },
     { name: 'allow-actions', type: 'bool', default: false, help: 'let the page stop a running search (SIGINT to its process; it can be resumed)' },
   ],
   examples: ['nascent dashboard', 'nascent dashboard runs /tmp/sweep --port 8090', 'nascent dashboard --host 0.0.0.0 --allow-actions'],
@@ -29,6 +30,7 @@ export async function runDashboardCommand(args: ParsedArgs, log: (line: string) 
     port: args.flags.port as number,
     host: args.flags.host as string,
     allowActions: args.flags['allow-actions'] === true,
+    ...(args.flags.redis !== undefined ? { redis: args.flags.redis as string } : {}),
     ...(args.flags.token !== undefined ? { token: args.flags.token as string } : {}),
     log,
   }).catch((err: NodeJS.ErrnoException) => {

@@ -4,6 +4,7 @@ import type { SearchConfig } from '../../config/schema.js';
 import type { TrialSummary } from '../../report/series.js';
 import type { DecisionRow, ProxyRow } from '../../report/trial-plots.js';
 import type { WsStepPoint } from '../../report/ws-plot.js';
+import type { WorkerBeat } from '../../workers/worker.js';
 import type { RunSummary } from '../watch.js';
 
 export type { RunSummary };
@@ -18,6 +19,8 @@ export interface InFlight {
 
 export interface RunState {
   summary: RunSummary;
+  /** The workers' heartbeats on the run's Redis queue, while it runs. */
+  heartbeats?: { url: string; workers: WorkerBeat[]; read?: string; error?: string };
   inflight: InFlight[];
   workers: Array<{ name: string; trials: number; last: string }>;
   extras?: { decisions: { rows: DecisionRow[]; samples: number }; proxies?: { rows: ProxyRow[]; proxy: string } };

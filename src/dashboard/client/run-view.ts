@@ -200,8 +200,8 @@ export class RunView {
 
   private drawLive(): void {
     clear(this.live);
-    const { inflight, workers } = this.run;
-    if (inflight.length === 0 && workers.length === 0) return;
+    const { inflight, workers, heartbeats } = this.run;
+    if (inflight.length === 0 && workers.length === 0 && !heartbeats) return;
     append(this.live, el('h2', {}, 'In flight and workers'));
     if (inflight.length > 0)
       append(
@@ -232,6 +232,37 @@ export class RunView {
           el('tbody', {}, ...workers.map((w) => el('tr', {}, el('td', {}, w.name), el('td', { class: 'num' }, w.trials), el('td', {}, ago(w.last))))),
         ),
       );
+    if (heartbeats) {
+      append(this.live, el('p', {}, `Heartbeats on ${heartbeats.url}`, heartbeats.read ? ` (read ${ago(heartbeats.read)})` : '', ':'));
+      if (heartbeats.error) append(this.live, el('p', { class: 'warn' }, heartbeats.error));
+      else if (heartbeats.workers.length === 0)
+        append(this.live, el('p', { class: 'muted' }, 'no worker has a live heartbeat (start one with nascent worker --redis URL)'));
+      else
+        append(
+          this.live,
+          el(
+            'table',
+            { class: 'heartbeats' },
+            el('thead', {}, el('tr', {}, ...['worker', 'backend', 'child', 'done', 'busy', 'heartbeat'].map((h) => el('th', {}, h)))),
+            el(
+              'tbody',
+              {},
+              ...heartbeats.workers.map((b) =>
+                el(
+                  'tr',
+                  {},
+                  el('td', {}, b.name),
+                  el('td', {}, b.backend),
+                  el('td', {}, b.job ? `${b.job} · epoch ${b.epoch ?? 0}` : 'waiting'),
+                  el('td', { class: 'num' }, b.jobsDone),
+                  el('td', { class: 'num' }, `${(100 * b.busy).toFixed(1)}%`),
+                  el('td', {}, ago(b.beat)),
+                ),
+              ),
+            ),
+          ),
+        );
+    }
   }
 
   /** Shows one trial: its status, its per-epoch curve, its cells as graphs, and its record to download. */
