@@ -24,6 +24,7 @@ const dist = (pkg) => {
 export function vendorFiles() {
   const tfjs = dist('@tensorflow/tfjs');
   const wasm = dist('@tensorflow/tfjs-backend-wasm');
+  const webgpu = dist('@tensorflow/tfjs-backend-webgpu');
   const ort = dist('onnxruntime-web');
   return {
     'tf.min.js': join(tfjs, 'tf.min.js'),
@@ -31,6 +32,7 @@ export function vendorFiles() {
     'tfjs-backend-wasm.wasm': join(wasm, 'tfjs-backend-wasm.wasm'),
     'tfjs-backend-wasm-simd.wasm': join(wasm, 'tfjs-backend-wasm-simd.wasm'),
     'tfjs-backend-wasm-threaded-simd.wasm': join(wasm, 'tfjs-backend-wasm-threaded-simd.wasm'),
+    'tf-backend-webgpu.min.js': join(webgpu, 'tf-backend-webgpu.min.js'),
     'ort.wasm.min.js': join(ort, 'ort.wasm.min.js'),
     'ort-wasm-simd-threaded.mjs': join(ort, 'ort-wasm-simd-threaded.mjs'),
     'ort-wasm-simd-threaded.wasm': join(ort, 'ort-wasm-simd-threaded.wasm'),
