@@ -10,7 +10,7 @@
 //
 //   npm run bench:dashboard [-- --trials 20000 --seconds 20]
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startDashboard } from '../src/dashboard/server.js';
@@ -78,7 +78,7 @@ writeFileSync(join(dir, 'trials.jsonl'), `${lines.join('\n')}\n`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const pctl = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 
-let started = performance.now();
+const started = performance.now();
 const dash = await startDashboard({ dirs: [root], port: 0 });
 console.log(`server: read ${TRIALS} trials (${(lines.join('\n').length / 1e6).toFixed(1)} MB) in ${Math.round(performance.now() - started)} ms`);
 const payload = await (await fetch(`http://127.0.0.1:${dash.port}/api/run?run=big`)).text();
@@ -87,22 +87,45 @@ console.log(`the page's load of the run: ${(payload.length / 1e6).toFixed(2)} MB
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
 const opens: number[] = [];
 const loaded: number[] = [];
+const busy: number[] = [];
+const cpu: number[] = [];
+/** The page's main-thread busy time so far (ms), from Chromium's own counters (wall time of its tasks). */
+const taskMs = async (cdp: import('playwright-core').CDPSession) =>
+  1000 * ((await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration')?.value ?? Number.NaN);
+// CPU time, unlike wall time, does not grow when other jobs share the cores: Chromium's renderer
+// processes' (SystemInfo) plus this process's (the dashboard's server).
+const browserCdp = await browser.newBrowserCDPSession();
+const cpuMs = async () => {
+  const { processInfo } = (await browserCdp.send('SystemInfo.getProcessInfo')) as { processInfo: Array<{ type: string; cpuTime: number }> };
+  const renderers = processInfo.filter((p) => p.type === 'renderer').reduce((sum, p) => sum + p.cpuTime, 0);
+  const self = process.cpuUsage();
+  return 1000 * renderers + (self.user + self.system) / 1000;
+};
 for (let i = 0; i < 5; i++) {
   const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const cpuBefore = await cpuMs();
   await page.goto(`${dash.url}#/run/big`);
   await page.waitForSelector('body[data-ready="run"]', { timeout: 60_000 });
+  cpu.push((await cpuMs()) - cpuBefore);
   // The page marks 'ready' when the run's header, trial table and first view are drawn.
   opens.push(await page.evaluate<number>(`performance.getEntriesByName('ready')[0].startTime`));
   loaded.push(await page.evaluate<number>(`performance.getEntriesByName('run-loaded')[0].startTime`));
+  busy.push(await taskMs(cdp));
   await page.close();
 }
 console.log(`open, navigation to the run's data in the page: ${loaded.map(Math.round).join(', ')} ms; median ${Math.round(median(loaded))} ms`);
 console.log(
   `open, navigation to the page drawn (header, trial table, accuracy plot): ${opens.map(Math.round).join(', ')} ms; median ${Math.round(median(opens))} ms`,
 );
+console.log(`open, the page's main thread busy until then: ${busy.map(Math.round).join(', ')} ms; median ${Math.round(median(busy))} ms`);
+console.log(`open, CPU time (Chromium's renderers and the server): ${cpu.map(Math.round).join(', ')} ms; median ${Math.round(median(cpu))} ms`);
 
 // Growth: the page records when each count arrived and when the accuracy plot was redrawn.
 const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
+const cdp = await page.context().newCDPSession(page);
+await cdp.send('Performance.enable');
 await page.goto(`${dash.url}#/run/big`);
 await page.waitForSelector('body[data-ready="run"]', { timeout: 60_000 });
 // In-page code as strings: tsx would add helpers to a function passed in, which the page lacks.
@@ -116,6 +139,9 @@ await page.evaluate(`(() => {
   new MutationObserver(() => (window.drawn[view.getAttribute('data-drawn')] ??= Date.now())).observe(view, { attributes: true, attributeFilter: ['data-drawn'] });
   new PerformanceObserver((list) => list.getEntries().forEach((e) => window.longTasks.push(e.duration))).observe({ type: 'longtask', buffered: false });
 })()`);
+const busyBefore = await taskMs(cdp);
+const cpuBeforeGrowth = await cpuMs();
+const growthStart = Date.now();
 const written = new Map<number, number>();
 const keyLatencies: number[] = [];
 // Key presses go straight to the table; the page stays at its top, where the accuracy plot is in sight (and so redrawn).
@@ -145,6 +171,9 @@ while (Date.now() < end) {
   await new Promise((r) => setTimeout(r, 200));
 }
 await page.waitForTimeout(3000);
+const busyShare = (await taskMs(cdp)) - busyBefore;
+const cpuGrowth = (await cpuMs()) - cpuBeforeGrowth;
+const growthWall = Date.now() - growthStart;
 const { seen, drawn, longTasks } = await page.evaluate<{ seen: Record<string, number>; drawn: Record<string, number>; longTasks: number[] }>(
   '({ seen: window.seen, drawn: window.drawn, longTasks: window.longTasks })',
 );
@@ -170,9 +199,13 @@ console.log(
   `  key press to selection moved: median ${Math.round(median(keyLatencies))} ms, max ${Math.round(Math.max(...keyLatencies))} ms (${keyLatencies.length} presses)`,
 );
 const blocked = longTasks.reduce((s, d) => s + d, 0);
+console.log(`  long tasks: ${longTasks.length}, longest ${Math.round(Math.max(0, ...longTasks))} ms, ${Math.round((100 * blocked) / growthWall)}% of the time`);
+console.log(`  CPU time (Chromium's renderers and the server): ${Math.round((100 * cpuGrowth) / growthWall)}% of one core`);
+console.log(`  the page's main thread busy ${Math.round((100 * busyShare) / growthWall)}% of the time (Chromium's TaskDuration)`);
 console.log(
-  `  long tasks: ${longTasks.length}, longest ${Math.round(Math.max(0, ...longTasks))} ms, ${Math.round((100 * blocked) / (SECONDS * 1000 + 3000))}% of the time`,
+  `  machine load average while measuring: ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(', ')} on ${availableParallelism()} cores`,
 );
-started = performance.now();
 await browser.close();
 await dash.close();

@@ -222,6 +222,20 @@ export class RunWatcher {
     return problems;
   }
 
+  private totalsCache?: { key: string; best: number | null; childEpochs: number };
+
+  /** The best accuracy and the child-epochs spent, worked out again only when the run changed (the runs table asks every second). */
+  private totals(epochs: number): { best: number | null; childEpochs: number } {
+    const key = `${this.trials.generation}:${this.trials.items.length}:${this.wsSteps.items.length}:${epochs}`;
+    if (this.totalsCache?.key === key) return this.totalsCache;
+    const steps = this.wsSteps.items;
+    const trials = this.trials.items;
+    this.totalsCache = this.isWeightSharing
+      ? { key, best: steps.length ? Math.max(...steps.map((x) => x.accuracy)) : null, childEpochs: steps[steps.length - 1]?.childEpochs ?? 0 }
+      : { key, best: bestTrial(trials)?.accuracy ?? null, childEpochs: trials.reduce((sum, t) => sum + epochsOfTrial(t, epochs), 0) };
+    return this.totalsCache;
+  }
+
   summary(): RunSummary {
     const s = this.settings;
     const run = { name: this.name, config: this.config ?? {}, settings: s };
@@ -229,7 +243,6 @@ export class RunWatcher {
     const epochs = childEpochsOf(run);
     // A weight-sharing run counts strategy steps, whose number it does not plan ahead.
     const planned = this.isWeightSharing ? null : (plannedEpisodesOf(run) ?? null);
-    const lastStep = this.wsSteps.items[this.wsSteps.items.length - 1];
     const done = trials.length;
     const problems = this.problems();
     const status: RunStatus =
@@ -249,7 +262,7 @@ export class RunWatcher {
     const created = (this.config?.run as { created?: string } | undefined)?.created ?? (this.config?.created as string | undefined);
     const end = this.pid !== undefined ? Date.now() : this.lastActivity();
     const wall = created ? (end - Date.parse(created)) / 1000 : Number.NaN;
-    const best = this.isWeightSharing ? (lastStep ? Math.max(...this.wsSteps.items.map((x) => x.accuracy)) : null) : (bestTrial(trials)?.accuracy ?? null);
+    const { best, childEpochs } = this.totals(epochs);
     return {
       id: this.id,
       name: this.name,
@@ -263,7 +276,7 @@ export class RunWatcher {
       best,
       trials: this.isWeightSharing ? this.wsSteps.items.length : trials.length,
       planned,
-      childEpochs: this.isWeightSharing ? (lastStep?.childEpochs ?? 0) : trials.reduce((sum, t) => sum + epochsOfTrial(t, epochs), 0),
+      childEpochs,
       wallSeconds: Number.isFinite(wall) && wall >= 0 ? wall : null,
       backend: String((this.config?.run as { backendUsed?: string } | undefined)?.backendUsed ?? this.config?.backendUsed ?? trials[0]?.backend ?? '?'),
       problems,
