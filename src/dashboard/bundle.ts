@@ -21,12 +21,12 @@ const SOURCES = join(ROOT, 'src', 'dashboard', 'client');
 // Beside, not inside, dist/dashboard: tsc writes dist/dashboard/client/*.js from the same sources.
 const BUILT = join(ROOT, 'dist', 'dashboard-page');
 
-/** The newest mtime of the files under `dir` (and of the shared views in src/report, which the client imports). */
-function newestSource(): number {
-  let newest = 0;
-  for (const dir of [SOURCES, join(ROOT, 'src', 'report')]) {
-    if (!existsSync(dir)) continue;
-    for (const f of readdirSync(dir)) newest = Math.max(newest, statSync(join(dir, f)).mtimeMs);
+/** The newest mtime under src/ (the client imports the report's views and, through them, more of src). */
+function newestSource(dir = join(ROOT, 'src')): number {
+  let newest = statSync(dir).mtimeMs;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs);
   }
   return newest;
 }
