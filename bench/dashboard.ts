@@ -122,6 +122,22 @@ console.log(
 console.log(`open, the page's main thread busy until then: ${busy.map(Math.round).join(', ')} ms; median ${Math.round(median(busy))} ms`);
 console.log(`open, CPU time (Chromium's renderers and the server): ${cpu.map(Math.round).join(', ')} ms; median ${Math.round(median(cpu))} ms`);
 
+// From the runs table, as a person opens a run: a click on its name to the run drawn (the page's
+// code already loaded; what is left is the run's data and the drawing).
+const clicks: number[] = [];
+for (let i = 0; i < 5; i++) {
+  const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
+  await page.goto(dash.url);
+  await page.waitForSelector('body[data-ready="runs"]');
+  await page.waitForTimeout(300);
+  const t0 = await page.evaluate<number>('performance.now()');
+  await page.locator('tr[data-run="big"] a').click();
+  await page.waitForSelector('body[data-ready="run"]', { timeout: 60_000 });
+  clicks.push((await page.evaluate<number>(`performance.getEntriesByName('ready').at(-1).startTime`)) - t0);
+  await page.close();
+}
+console.log(`open from the runs table, click to the run drawn: ${clicks.map(Math.round).join(', ')} ms; median ${Math.round(median(clicks))} ms`);
+
 // Growth: the page records when each count arrived and when the accuracy plot was redrawn.
 const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
 const cdp = await page.context().newCDPSession(page);

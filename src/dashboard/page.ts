@@ -2,7 +2,8 @@
 // actions, and for every request when one is required) in a meta tag another site cannot read.
 import { escapeHtml } from '../report/html.js';
 
-export function pageHtml(o: { token: string; allowActions: boolean }): string {
+/** `chunks`: the bundle's chunks (vega's), fetched at once beside main.js instead of after it has run. */
+export function pageHtml(o: { token: string; allowActions: boolean; chunks?: string[] }): string {
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -12,6 +13,7 @@ export function pageHtml(o: { token: string; allowActions: boolean }): string {
 <meta name="nascent-actions" content="${o.allowActions ? 'allowed' : 'read-only'}">
 <title>nascent dashboard</title>
 <link rel="stylesheet" href="/assets/style.css">
+${(o.chunks ?? []).map((c) => `<link rel="modulepreload" href="/assets/${escapeHtml(c)}">\n`).join('')}
 </head>
 <body>
 <noscript>The nascent dashboard needs JavaScript; <code>nascent report RUN</code> writes a static page instead.</noscript>

@@ -3,7 +3,7 @@
 // leave open: it binds 127.0.0.1 unless told otherwise (and then every request needs the token); on
 // loopback it answers only requests addressed to a loopback name (a DNS-rebinding page cannot reach
 // it); runs are named by the registry's ids, never paths; actions need --allow-actions and the token.
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { liveLockOwner } from '../store/lock.js';
@@ -165,9 +165,18 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     if (path === '/favicon.ico') return send(res, 204, '', 'image/x-icon');
     if (path.startsWith('/assets/')) {
       // Only the bundle's own files, by exact name.
-      const text = (await clientAssets()).files.get(path.slice('/assets/'.length));
+      const name = path.slice('/assets/'.length);
+      const text = (await clientAssets()).files.get(name);
       if (text === undefined) return fail(res, 404, 'not found');
-      return send(res, 200, text, path.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8');
+      // Cacheable, unlike the data: a page opened again reuses the script Chromium already compiled.
+      // Chunks are named by their content's hash; main.js and style.css are checked by their ETag.
+      const etag = `"${createHash('sha256').update(text).digest('base64url').slice(0, 22)}"`;
+      const caching = { ETag: etag, 'Cache-Control': name.startsWith('chunk-') ? 'public, max-age=31536000, immutable' : 'no-cache' };
+      if (req.headers['if-none-match'] === etag) {
+        res.writeHead(304, { ...SECURITY_HEADERS, ...caching });
+        return res.end();
+      }
+      return send(res, 200, text, name.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8', caching);
     }
     if (tokenRequired && !tokenMatches(url.searchParams.get('token') ?? (req.headers['x-nascent-token'] as string | undefined)))
       return fail(res, 401, 'this dashboard needs its token: open the URL it printed (…?token=…)');
@@ -189,7 +198,13 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return fail(res, 405, 'GET only');
     if (path === '/' || path === '/index.html')
-      return send(res, 200, pageHtml({ token, allowActions: o.allowActions === true }), 'text/html; charset=utf-8', { 'Content-Security-Policy': PAGE_CSP });
+      return send(
+        res,
+        200,
+        pageHtml({ token, allowActions: o.allowActions === true, chunks: [...(await clientAssets()).files.keys()].filter((f) => f.startsWith('chunk-')) }),
+        'text/html; charset=utf-8',
+        { 'Content-Security-Policy': PAGE_CSP },
+      );
     if (path === '/api/runs') return json(res, 200, { runs: summaries(), allowActions: o.allowActions === true, roots: registry.roots });
     if (path === '/api/run') {
       const w = runOf(url, res);
