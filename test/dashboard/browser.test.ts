@@ -97,10 +97,12 @@ describe.runIf(haveChromium)('nascent dashboard in Chromium', () => {
     await page.close();
   });
 
-  it('draws a table search, a Hyperband run and a weight-sharing run', async () => {
+  it('draws a table search (with and without a proxy warm-up), a Hyperband run and a weight-sharing run', async () => {
     const expected: Record<string, string[]> = {
       '2026-12-01-nb201-tpe': ['accuracy', 'reward', 'decisions'],
       hyperband: ['accuracy', 'accuracy-epochs', 'reward', 'budget', 'rungs', 'cost', 'decisions'],
+      // Evolution proposed some architectures again: cached, no epochs spent, so child-epochs differ from episodes.
+      'table-warmup': ['accuracy', 'accuracy-epochs', 'reward', 'decisions', 'proxies'],
       '2026-12-02-weight-sharing': ['ws-accuracy'],
     };
     for (const [id, ids] of Object.entries(expected)) {

@@ -43,6 +43,9 @@ export function makeRuns(withFixtures = true): TestRuns {
     // A Hyperband search of 8 trials in two brackets with a promoted child (recorded on 2026-12-07;
     // its saved states left out): the recorded fixture of test/fixtures has no rung above 0.
     cpSync(join(import.meta.dirname, 'fixtures', 'hyperband'), join(root, 'hyperband'), { recursive: true });
+    // A NAS-Bench-201 table search of 30 episodes (recorded on 2026-12-07) given a warm-up of 12
+    // architectures scored by synflow, 10 of which the search then trained (scores made up).
+    cpSync(join(import.meta.dirname, 'fixtures', 'table-warmup'), join(root, 'table-warmup'), { recursive: true });
   }
   return { root, finished, hostile, torn, noTrials, noConfig };
 }

@@ -45,7 +45,7 @@ describe('nascent dashboard server', () => {
     const list = JSON.parse(body).runs as Array<{ id: string; status: string; trials: number; problems: string[]; best: number | null; evaluator: string }>;
     const byId = new Map(list.map((r) => [r.id, r]));
     expect([...byId.keys()].sort()).toEqual(
-      ['2026-12-01-nb201-tpe', 'hyperband', '2026-12-02-weight-sharing', HOSTILE, 'finished', 'no-config', 'no-trials', 'torn'].sort(),
+      ['2026-12-01-nb201-tpe', 'hyperband', 'table-warmup', '2026-12-02-weight-sharing', HOSTILE, 'finished', 'no-config', 'no-trials', 'torn'].sort(),
     );
     expect(byId.get('finished')).toMatchObject({ status: 'finished', trials: 25 });
     expect(byId.get('finished')!.best).toBeGreaterThan(0);
@@ -72,6 +72,15 @@ describe('nascent dashboard server', () => {
     expect(cell.body).toContain('reduction cell');
     const download = await get(dash.port, '/api/trial?run=finished&episode=3&download=1');
     expect(download.headers['content-disposition']).toBe('attachment; filename="finished-episode-3.json"');
+  });
+
+  it("joins the warm-up's proxy scores with the accuracies the search measured", async () => {
+    const run = JSON.parse((await get(dash.port, '/api/run?run=table-warmup')).body);
+    expect(run.extras.proxies.proxy).toBe('synflow');
+    // Ten of the twelve scored architectures were trained; the other two have no accuracy to set against.
+    expect(run.extras.proxies.rows).toHaveLength(10);
+    expect(run.extras.proxies.rows[0].key).toBe(run.trials[0].key);
+    expect(run.extras.proxies.rows[0].accuracy).toBeCloseTo(run.trials[0].accuracy, 6);
   });
 
   it('refuses paths: only run ids reach a directory, and ../ is refused', async () => {
