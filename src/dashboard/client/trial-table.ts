@@ -17,6 +17,8 @@ export function statusOf(t: TrialSummary): string {
 
 interface Column {
   id: string;
+  /** Shown only when some trial has it (a run without Hyperband has no rungs, one without workers no worker). */
+  used?: (t: TrialSummary) => boolean;
   title: string;
   value: (t: TrialSummary) => number | string;
   text: (t: TrialSummary) => string;
@@ -38,13 +40,14 @@ const COLUMNS: Column[] = [
   {
     id: 'rung',
     title: 'bracket/rung',
+    used: (t) => (t.rung ?? 0) > 0 || (t.bracket ?? 0) > 0,
     value: (t) => (t.bracket ?? 0) * 100 + (t.rung ?? 0),
     text: (t) => (t.bracket !== undefined && (t.bracket > 0 || (t.rung ?? 0) > 0) ? `${t.bracket}/${t.rung ?? 0}` : ''),
     numeric: true,
   },
   { id: 'status', title: 'status', value: statusOf, text: statusOf },
   { id: 'seconds', title: 'train time (s)', value: (t) => t.seconds, text: (t) => t.seconds.toFixed(1), numeric: true },
-  { id: 'worker', title: 'worker', value: (t) => t.worker ?? '', text: (t) => t.worker ?? '' },
+  { id: 'worker', title: 'worker', value: (t) => t.worker ?? '', text: (t) => t.worker ?? '', used: (t) => t.worker !== undefined },
   { id: 'key', title: 'key', value: (t) => t.key, text: (t) => t.key },
 ];
 
@@ -52,6 +55,7 @@ export class TrialTable {
   readonly element: HTMLElement;
   private trials: readonly TrialSummary[] = [];
   private rows: TrialSummary[] = [];
+  private columns: Column[] = COLUMNS.filter((c) => !c.used);
   private sortBy = 'episode';
   private descending = false;
   private filterText = '';
@@ -100,12 +104,17 @@ export class TrialTable {
   /** Shows `trials` (the run's, as they grow); keeps the sort, filter and selection. */
   setTrials(trials: readonly TrialSummary[]): void {
     this.trials = trials;
+    const columns = COLUMNS.filter((c) => !c.used || trials.some(c.used));
+    if (columns.length !== this.columns.length) {
+      this.columns = columns;
+      this.drawHead();
+    }
     this.refresh(false);
   }
 
   private drawHead(): void {
     clear(this.headRow);
-    for (const c of COLUMNS) {
+    for (const c of this.columns) {
       const sorted = this.sortBy === c.id;
       const button = el('button', { type: 'button', class: 'sort' }, c.title, sorted ? (this.descending ? ' ▼' : ' ▲') : '');
       button.addEventListener('click', () => {
@@ -123,7 +132,7 @@ export class TrialTable {
 
   private refresh(resetSelection: boolean): void {
     const keep = this.rows[this.selected]?.episode;
-    const column = COLUMNS.find((c) => c.id === this.sortBy)!;
+    const column = this.columns.find((c) => c.id === this.sortBy) ?? this.columns[0];
     const text = this.filterText;
     this.rows = this.trials.filter(
       (t) =>
@@ -158,7 +167,7 @@ export class TrialTable {
           'aria-selected': i === this.selected ? 'true' : 'false',
           class: `status-${statusOf(t)}`,
         },
-        ...COLUMNS.map((c) => el('td', { role: 'gridcell', class: c.numeric ? 'num' : undefined }, c.text(t))),
+        ...this.columns.map((c) => el('td', { role: 'gridcell', class: c.numeric ? 'num' : undefined }, c.text(t))),
       );
       row.addEventListener('click', () => {
         this.select(i);
