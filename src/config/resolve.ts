@@ -127,7 +127,8 @@ function crossChecks(c: SearchConfig): ConfigIssue[] {
   }
   if (scheduler.fidelity === 'full') {
     if (scheduler.maxEpochs !== undefined) add('scheduler.maxEpochs', 'only applies with {scheduler.fidelity} hyperband or successive-halving');
-    if (scheduler.factor !== undefined) add('scheduler.factor', 'only applies with {scheduler.fidelity} hyperband or successive-halving');
+    if (scheduler.factor !== undefined && !scheduler.proxyRung)
+      add('scheduler.factor', 'only applies with {scheduler.fidelity} hyperband or successive-halving, or with {scheduler.proxyRung}');
   } else if (scheduler.prune !== 'none') {
     add(
       'scheduler.prune',
@@ -135,12 +136,17 @@ function crossChecks(c: SearchConfig): ConfigIssue[] {
       scheduler.prune,
     );
   }
-  if (strategy.warmup.dataDir !== undefined && (problem.space !== 'nas-bench-201' || strategy.warmup.count === 0))
-    add('strategy.warmup.dataDir', 'only applies to a nas-bench-201 search with {strategy.warmup.count} N (a search on images scores on its own)');
+  if (strategy.warmup.dataDir !== undefined && (problem.space !== 'nas-bench-201' || (strategy.warmup.count === 0 && !scheduler.proxyRung)))
+    add(
+      'strategy.warmup.dataDir',
+      'only applies to a nas-bench-201 search with {strategy.warmup.count} N or {scheduler.proxyRung} (a search on images scores on its own)',
+    );
   if (strategy.warmup.count > 0 && evaluator.kind === 'weight-sharing')
     add('strategy.warmup.count', 'does not apply to weight sharing: its controller learns from the shared network from the start');
-  if (scheduler.proxyRung && scheduler.fidelity === 'full')
-    add('scheduler.proxyRung', 'only applies with {scheduler.fidelity} hyperband or successive-halving (it is their zeroth rung)');
+  // In a table search a rejection saves a query; with trained children, the rung goes before Hyperband's.
+  if (scheduler.proxyRung && scheduler.fidelity === 'full' && evaluator.kind !== 'table')
+    add('scheduler.proxyRung', 'only applies with {scheduler.fidelity} hyperband or successive-halving (it is their zeroth rung), or to a table search');
+  if (scheduler.proxyRung && evaluator.kind === 'weight-sharing') add('scheduler.proxyRung', 'does not apply to weight sharing');
   if (scheduler.synchronous && scheduler.fidelity === 'full')
     add('scheduler.synchronous', 'only applies with {scheduler.fidelity} hyperband or successive-halving');
   if (evaluator.kind !== 'child') {
@@ -177,6 +183,7 @@ function fillDefaults(c: SearchConfig): SearchConfig {
     scheduler.maxEpochs ??= epochs;
     scheduler.factor ??= 3;
   }
+  if (scheduler.proxyRung) scheduler.factor ??= 3;
   if (scheduler.prune === 'median') {
     scheduler.pruneWarmup ??= 0;
     scheduler.pruneStartup ??= 5;

@@ -252,7 +252,7 @@ const SchedulerSchema = z.strictObject({
     .min(2)
     .max(100)
     .optional()
-    .meta(f('factor', 'hyperband/successive-halving: keep the best 1/factor of each rung, at factor times the epochs (eta)', '3')),
+    .meta(f('factor', 'hyperband/successive-halving: keep the best 1/factor of each rung, at factor times the epochs (eta); with --proxy-rung, also its share', '3')),
   synchronous: z
     .boolean()
     .default(false)
@@ -268,7 +268,7 @@ const SchedulerSchema = z.strictObject({
     .meta(
       f(
         'proxy-rung',
-        'hyperband/successive-halving: a zeroth rung of --proxy: a new architecture scoring below the best 1/factor of those scored so far is recorded as rejected, untrained',
+        'a zeroth rung of --proxy before hyperband/successive-halving (or a table search): a new architecture scoring below the best 1/factor of those scored so far is recorded as rejected, untrained',
         'off',
       ),
     ),

@@ -71,12 +71,25 @@ describe('nascent search --warmup', () => {
     expect(pool.every((p) => p.score >= 1 && p.score <= 12 && p.scores.params > 0 && p.scores.flops > 0)).toBe(true);
     expect(trialsOf(out).every((t) => Object.keys(t.proxy ?? {}).join() === 'params,flops')).toBe(true);
 
+    // The proxy as a rung before the table: a rejected cell is recorded, never looked up.
+    const rung = join(work, 'rung');
+    const screened = runNascent([
+      ...['search', 'nas-bench-201', '--table', table, '--strategy', 'random', '--seed', '2', '--no-report'],
+      ...['--warmup', '20', '--proxy', 'params', '--proxy-rung', '--factor', '4', '--episodes', '12', '--out', rung],
+    ]);
+    expect(screened.code, screened.err).toBe(0);
+    const looked = trialsOf(rung);
+    const rejected = looked.filter((t) => t.rejected);
+    expect(rejected.length).toBeGreaterThan(0);
+    expect(rejected.every((t) => t.accuracy === null && /below the best 25% the rung keeps/.test(t.rejected!))).toBe(true);
+    expect(screened.out).toMatch(/rejected untrained \(params ranks it above/);
+
     const bad = runNascent(['search', 'nas-bench-201', '--table', table, '--warmup', '5', '--proxy', 'synflow+zico']);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/unknown zero-cost proxy 'zico' in 'synflow\+zico'/);
-    const rung = runNascent(['search', 'cifar10', '--proxy-rung']);
-    expect(rung.code).toBe(2);
-    expect(rung.err).toMatch(/--proxy-rung only applies with --fidelity hyperband or successive-halving/);
+    const trained = runNascent(['search', 'cifar10', '--proxy-rung']);
+    expect(trained.code).toBe(2);
+    expect(trained.err).toMatch(/--proxy-rung only applies with --fidelity hyperband or successive-halving/);
   }, 240_000);
 
   it('refuses a warm-up of a weight-sharing search, naming the flag', () => {
