@@ -147,6 +147,7 @@ function crossChecks(c: SearchConfig): ConfigIssue[] {
   if (scheduler.proxyRung && scheduler.fidelity === 'full' && evaluator.kind !== 'table')
     add('scheduler.proxyRung', 'only applies with {scheduler.fidelity} hyperband or successive-halving (it is their zeroth rung), or to a table search');
   if (scheduler.proxyRung && evaluator.kind === 'weight-sharing') add('scheduler.proxyRung', 'does not apply to weight sharing');
+  if (scheduler.rungProxy !== undefined && !scheduler.proxyRung) add('scheduler.rungProxy', 'only applies with {scheduler.proxyRung}');
   if (scheduler.synchronous && scheduler.fidelity === 'full')
     add('scheduler.synchronous', 'only applies with {scheduler.fidelity} hyperband or successive-halving');
   if (evaluator.kind !== 'child') {

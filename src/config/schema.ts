@@ -252,7 +252,13 @@ const SchedulerSchema = z.strictObject({
     .min(2)
     .max(100)
     .optional()
-    .meta(f('factor', 'hyperband/successive-halving: keep the best 1/factor of each rung, at factor times the epochs (eta); with --proxy-rung, also its share', '3')),
+    .meta(
+      f(
+        'factor',
+        'hyperband/successive-halving: keep the best 1/factor of each rung, at factor times the epochs (eta); with --proxy-rung, also its share',
+        '3',
+      ),
+    ),
   synchronous: z
     .boolean()
     .default(false)
@@ -272,6 +278,14 @@ const SchedulerSchema = z.strictObject({
         'off',
       ),
     ),
+  rungProxy: z
+    .string()
+    .superRefine((spec, ctx) => {
+      const problem = proxySpecProblem(spec);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional()
+    .meta(f('rung-proxy', 'the proxy of --proxy-rung, when it is not --proxy (a cheap one, e.g. params, beside a costly warm-up)', 'the value of --proxy')),
   prune: z
     .enum(PRUNERS)
     .default('none')

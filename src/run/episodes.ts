@@ -12,7 +12,7 @@ import type { Strategy } from '../search/types.js';
 import { warmStart } from '../strategies/warm-start.js';
 import { type Children, childrenLeave, startChildren } from './children.js';
 import { ProxyScreen } from './proxy-screen.js';
-import { proxyNetworkOf, proxyScorerOf, readWarmUpScores, tableImagesIfNeeded, type WarmUpImages, warmUpPool } from './warm-up.js';
+import { proxyNetworkOf, proxyScorerOf, readWarmUpScores, screenProxyOf, tableImagesIfNeeded, type WarmUpImages, warmUpPool } from './warm-up.js';
 import { recordOf, storeFor } from './record.js';
 import { type BrowserTiming, browserLatencyFor } from '../export/browser-evaluator.js';
 import type { RunOptions, SearchResult, Target } from './types.js';
@@ -72,7 +72,7 @@ export async function runEpisodes(config: SearchConfig, backend: PreparedBackend
   if (warm && !recoveredCheckpoint) warmPool = await warmUpPool(config, space, warmImages, log);
   const screen = screening
     ? new ProxyScreen(
-        proxyScorerOf(config, warmImages),
+        proxyScorerOf(config, warmImages, screenProxyOf(config)),
         proxyNetworkOf(config, warmImages),
         config.scheduler.proxyRung ? 1 / (config.scheduler.factor ?? 3) : undefined,
         [

@@ -23,7 +23,8 @@ export class ProxyScreen implements Screen {
     /** Scores from before: the warm-up's pool and recorded trials. */
     earlier: readonly ProxyScores[],
   ) {
-    this.history = [...earlier];
+    // Only scores by every proxy of the screen compare (a warm-up may have used other proxies).
+    this.history = earlier.filter((e) => scorer.names.every((n) => n in e));
   }
 
   async look(arch: unknown, key: string, judge: boolean): Promise<{ scores: ProxyScores; reject?: string; seconds: number }> {

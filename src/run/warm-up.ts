@@ -58,8 +58,13 @@ export const proxiesNeedImages = (spec: string): boolean => parseProxySpec(spec)
 
 /** A table search's proxy images when its proxies read images; a search on images has its own. */
 export async function tableImagesIfNeeded(config: SearchConfig, log: (line: string) => void): Promise<WarmUpImages | undefined> {
-  return config.problem.space === 'nas-bench-201' && proxiesNeedImages(config.strategy.warmup.proxy) ? tableProxyImages(config, log) : undefined;
+  const specs = [...(config.strategy.warmup.count > 0 ? [config.strategy.warmup.proxy] : []), screenProxyOf(config)];
+  return config.problem.space === 'nas-bench-201' && specs.some(proxiesNeedImages) ? tableProxyImages(config, log) : undefined;
 }
+
+/** The proxies that score each architecture before it is trained: the rung's, or else the warm-up's. */
+export const screenProxyOf = (config: SearchConfig): string =>
+  config.scheduler.proxyRung ? (config.scheduler.rungProxy ?? config.strategy.warmup.proxy) : config.strategy.warmup.proxy;
 
 /** The proxies' scores of a run's warm-up pool (<run>/warmup.jsonl), for a resumed proxy rung to compare with. */
 export function readWarmUpScores(dir: string): ProxyScores[] {
@@ -100,8 +105,7 @@ export function proxyNetworkOf(config: SearchConfig, images: WarmUpImages | unde
 }
 
 /** The scorer of the config's proxy spec, on a minibatch of `images` (none needed by params and flops); the caller disposes its batch. */
-export function proxyScorerOf(config: SearchConfig, images: WarmUpImages | undefined): ProxyScorer {
-  const spec = config.strategy.warmup.proxy;
+export function proxyScorerOf(config: SearchConfig, images: WarmUpImages | undefined, spec = config.strategy.warmup.proxy): ProxyScorer {
   if (!images && proxiesNeedImages(spec)) throw new Error(`--proxy ${spec} scores networks on images; the search has none to give it`);
   const batch = images
     ? proxyBatchOf(images.set, images.numClasses, PROXY_BATCH, config.seed)

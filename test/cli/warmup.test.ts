@@ -75,7 +75,7 @@ describe('nascent search --warmup', () => {
     const rung = join(work, 'rung');
     const screened = runNascent([
       ...['search', 'nas-bench-201', '--table', table, '--strategy', 'random', '--seed', '2', '--no-report'],
-      ...['--warmup', '20', '--proxy', 'params', '--proxy-rung', '--factor', '4', '--episodes', '12', '--out', rung],
+      ...['--warmup', '20', '--proxy', 'params+flops', '--proxy-rung', '--rung-proxy', 'params', '--factor', '4', '--episodes', '12', '--out', rung],
     ]);
     expect(screened.code, screened.err).toBe(0);
     const looked = trialsOf(rung);
@@ -83,6 +83,8 @@ describe('nascent search --warmup', () => {
     expect(rejected.length).toBeGreaterThan(0);
     expect(rejected.every((t) => t.accuracy === null && /below the best 25% the rung keeps/.test(t.rejected!))).toBe(true);
     expect(screened.out).toMatch(/rejected untrained \(params ranks it above/);
+    // The rung's proxy scores every trial; the warm-up's pool kept both.
+    expect(looked.every((t) => Object.keys(t.proxy ?? {}).join() === 'params')).toBe(true);
 
     const bad = runNascent(['search', 'nas-bench-201', '--table', table, '--warmup', '5', '--proxy', 'synflow+zico']);
     expect(bad.code).toBe(2);
