@@ -87,6 +87,7 @@ console.log(`the page's load of the run: ${(payload.length / 1e6).toFixed(2)} MB
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
 const opens: number[] = [];
 const loaded: number[] = [];
+const shown: number[] = [];
 const busy: number[] = [];
 const cpu: number[] = [];
 /** The page's main-thread busy time so far (ms), from Chromium's own counters (wall time of its tasks). */
@@ -112,10 +113,14 @@ for (let i = 0; i < 5; i++) {
   // The page marks 'ready' when the run's header, trial table and first view are drawn.
   opens.push(await page.evaluate<number>(`performance.getEntriesByName('ready')[0].startTime`));
   loaded.push(await page.evaluate<number>(`performance.getEntriesByName('run-loaded')[0].startTime`));
+  shown.push(await page.evaluate<number>(`performance.getEntriesByName('table-shown')[0].startTime`));
   busy.push(await taskMs(cdp));
   await page.close();
 }
 console.log(`open, navigation to the run's data in the page: ${loaded.map(Math.round).join(', ')} ms; median ${Math.round(median(loaded))} ms`);
+console.log(
+  `open, navigation to the header and trial table on screen (before the plots): ${shown.map(Math.round).join(', ')} ms; median ${Math.round(median(shown))} ms`,
+);
 console.log(
   `open, navigation to the page drawn (header, trial table, accuracy plot): ${opens.map(Math.round).join(', ')} ms; median ${Math.round(median(opens))} ms`,
 );
