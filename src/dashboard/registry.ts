@@ -23,9 +23,14 @@ export class RunRegistry {
     return this.roots.flatMap((r) => (!existsSync(r) ? [`${r}: no such directory`] : !statSync(r).isDirectory() ? [`${r}: not a directory`] : []));
   }
 
-  /** Looks for runs that appeared since the last scan; returns whether any did. */
+  /** Looks for runs that appeared (or went: a deleted run directory leaves the list) since the last scan; returns whether any did. */
   scan(): boolean {
     let found = false;
+    for (const [id, w] of this.watchers)
+      if (!existsSync(w.dir)) {
+        this.watchers.delete(id);
+        found = true;
+      }
     this.roots.forEach((root, i) => {
       let dirs: string[];
       try {
