@@ -8,10 +8,11 @@ import { basename, join } from 'node:path';
 import { searchConfigOf } from '../config/read.js';
 import type { SearchConfig } from '../config/schema.js';
 import { WS_FILES } from '../evaluators/supernet/search.js';
+import { checkpointTime, controllerRows, type PolicyRows } from '../report/controller-view.js';
 import { decisionRows, proxyRows } from '../report/run-extras.js';
 import { runSpaceOf, type RunData } from '../report/run-data.js';
 import { bestTrial, childEpochsOf, epochsOfTrial, plannedEpisodesOf, strategyOf, type TrialSummary } from '../report/series.js';
-import type { DecisionRow, ProxyRow } from '../report/trial-plots.js';
+import type { DecisionRow, DecisionSource, ProxyRow } from '../report/trial-plots.js';
 import type { WsStepPoint } from '../report/ws-plot.js';
 import { liveLockOwner } from '../store/lock.js';
 import { trialRecordIssues, type TrialRecord } from '../store/records.js';
@@ -80,7 +81,13 @@ export class RunWatcher {
   private checkpointMtime = -1;
   /** Each trial's summary as JSON, kept as trials arrive: a page's load of a big run joins them instead of serialising 20,000 objects. */
   private summaryTexts: string[] = [];
-  private extras?: { decisions: { rows: DecisionRow[]; samples: number }; proxies?: { rows: ProxyRow[]; proxy: string }; at: number };
+  private extras?: { decisions: { rows: DecisionRow[]; source: DecisionSource }; proxies?: { rows: ProxyRow[]; proxy: string }; at: number };
+  /** The controller's probabilities from the checkpoint, read again (in the background) when it changes. */
+  private policy?: PolicyRows;
+  private policyTime = -1;
+  private policyReading = false;
+  /** Set when a background read of the probabilities finished: the next poll reports a change. */
+  private policyFresh = false;
 
   constructor(
     readonly id: string,
@@ -108,6 +115,12 @@ export class RunWatcher {
     const added = this.trials.poll();
     const addedSteps = this.isWeightSharing ? this.wsSteps.poll() : [];
     if (added.length > 0) this.extras = undefined;
+    this.readPolicy();
+    if (this.policyFresh) {
+      this.policyFresh = false;
+      this.extras = undefined;
+      changed = true;
+    }
     if (generation !== this.trials.generation) this.summaryTexts = this.trials.items.map((t) => JSON.stringify(summaryOf(t)));
     else for (const t of added) this.summaryTexts.push(JSON.stringify(summaryOf(t)));
     return { added, addedSteps, changed: changed || generation !== this.trials.generation };
@@ -179,15 +192,38 @@ export class RunWatcher {
     };
   }
 
-  /** The decision shares and proxy rows, worked out again at most every 2 s while trials arrive. */
+  /**
+   * Starts reading the controller's probabilities when its checkpoint changed (at most one read at a
+   * time; a run whose strategy is not the controller is never read).
+   */
+  private readPolicy(): void {
+    if (this.policyReading || this.settings?.strategy.name !== 'controller' || this.isWeightSharing) return;
+    const time = checkpointTime(this.dir);
+    if (time === this.policyTime || time === 0) return;
+    this.policyReading = true;
+    this.policyTime = time;
+    const space = runSpaceOf(this.asRunData());
+    controllerRows(this.dir, space)
+      .then(
+        (rows) => (this.policy = rows),
+        // A checkpoint being replaced, or one from a controller this nascent cannot restore: the shares of proposals stand in.
+        () => undefined,
+      )
+      .finally(() => {
+        this.policyReading = false;
+        this.policyFresh = true;
+      });
+  }
+
+  /** The decisions (the controller's probabilities, else the shares of proposals) and proxy rows, worked out again at most every 2 s while trials arrive. */
   extrasOf(): NonNullable<RunWatcher['extras']> {
     if (this.extras && Date.now() - this.extras.at < 2000) return this.extras;
     const run = this.asRunData();
-    let decisions: { rows: DecisionRow[]; samples: number } = { rows: [], samples: 0 };
+    let decisions: { rows: DecisionRow[]; source: DecisionSource } = { rows: [], source: { kind: 'proposals', samples: 0 } };
     let proxies: { rows: ProxyRow[]; proxy: string } | undefined;
     try {
       const space = runSpaceOf(run);
-      decisions = decisionRows(this.trials.items, space);
+      decisions = this.policy ?? decisionRows(this.trials.items, space);
       const proxy = this.settings?.strategy.warmup.count ? this.settings.strategy.warmup.proxy : undefined;
       if (proxy) proxies = { rows: proxyRows(this.dir, this.trials.items, space), proxy };
     } catch {

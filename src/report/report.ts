@@ -10,6 +10,7 @@ import { cellDot, nb201Dot, placeholderDot, renderDot } from './diagram.js';
 import { nasBench201Space } from '../spaces/nas-bench-201/space.js';
 import { reportHtml } from './html.js';
 import { renderSpec } from './plots.js';
+import { controllerRows } from './controller-view.js';
 import { decisionRows, proxyRows } from './run-extras.js';
 import { runViews } from './views.js';
 import { svgToPng } from './render.js';
@@ -63,9 +64,11 @@ export async function writeRunReport(runDir: string, options: RunReportOptions =
   const space = runSpaceOf(run);
   const proxy = run.settings?.strategy.warmup.count ? run.settings.strategy.warmup.proxy : undefined;
   // The same catalogue of views the dashboard draws (views.ts), rendered to SVG here.
+  // The controller's own probabilities where its checkpoint has them; else the shares of recent proposals.
+  const policy = await controllerRows(run.dir, space).catch(() => undefined);
   const views = runViews({
     ...run,
-    decisions: decisionRows(run.trials, space),
+    decisions: policy ?? decisionRows(run.trials, space),
     ...(proxy ? { proxies: { rows: proxyRows(run.dir, run.trials, space), proxy } } : {}),
   });
   const [normal, reduction, ...plots] = await Promise.all([

@@ -15,7 +15,7 @@ import type { DecisionRow, ProxyRow } from './trial-plots.js';
 /** How many of the latest policy samples the decisions view counts. */
 export const DECISION_SAMPLES = 100;
 
-function choiceName(space: SearchSpace, kind: string, action: number): string {
+export function choiceName(space: SearchSpace, kind: string, action: number): string {
   if (space.id === 'nas-bench-201') return NB201_OPS[action] ?? String(action);
   if (kind === 'op') return OPERATIONS[action] ?? String(action);
   if (kind === 'combine') return COMBINES[action] ?? String(action);
@@ -27,7 +27,11 @@ function choiceName(space: SearchSpace, kind: string, action: number): string {
  * The share of each choice at each decision among the last `limit` proposals the strategy made
  * itself (explored ones left out: they were drawn uniformly). Cells the space cannot read are skipped.
  */
-export function decisionRows(trials: readonly TrialRecord[], space: SearchSpace, limit = DECISION_SAMPLES): { rows: DecisionRow[]; samples: number } {
+export function decisionRows(
+  trials: readonly TrialRecord[],
+  space: SearchSpace,
+  limit = DECISION_SAMPLES,
+): { rows: DecisionRow[]; source: { kind: 'proposals'; samples: number } } {
   const recent = trials.filter((t) => !t.explored && !t.cached && (t.rung ?? 0) === 0).slice(-limit);
   const counts = space.decisions.map((d) => new Array<number>(d.choices).fill(0));
   let samples = 0;
@@ -43,11 +47,11 @@ export function decisionRows(trials: readonly TrialRecord[], space: SearchSpace,
       if (counts[i] && a < counts[i].length) counts[i][a]++;
     });
   }
-  if (samples === 0) return { rows: [], samples };
+  if (samples === 0) return { rows: [], source: { kind: 'proposals', samples } };
   const rows = space.decisions.flatMap((d, i) =>
     counts[i].map((n, a) => ({ decision: d.label, order: i, choice: choiceName(space, d.kind, a), share: n / samples })),
   );
-  return { rows, samples };
+  return { rows, source: { kind: 'proposals', samples } };
 }
 
 /** warmup.jsonl's scores of the architectures the search then trained, with their best accuracy. */

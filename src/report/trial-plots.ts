@@ -95,15 +95,27 @@ export interface DecisionRow {
   share: number;
 }
 
+/** Where a decisions view's numbers come from. */
+export type DecisionSource = { kind: 'controller'; episode: number } | { kind: 'proposals'; samples: number };
+
 /**
- * Each decision's choices by how often the last policy samples took them: what the strategy now
- * proposes, read from its proposals (the controller's own weights are not read).
+ * A heat map of each decision's choices: the controller's own probabilities (read from its
+ * checkpoint), or, for other strategies, how often its last proposals took each choice.
  */
-export function decisionSpec(rows: readonly DecisionRow[], samples: number): TopLevelSpec {
+export function decisionSpec(rows: readonly DecisionRow[], source: DecisionSource): TopLevelSpec {
   const decisions = [...new Map(rows.map((r) => [r.decision, r.order])).entries()].sort((a, b) => a[1] - b[1]).map(([d]) => d);
   return {
     $schema: SCHEMA,
-    title: { text: 'What the strategy proposes now', subtitle: `share of each choice among the last ${samples} proposals (policy samples, not explored)` },
+    title:
+      source.kind === 'controller'
+        ? {
+            text: 'What the controller has learned',
+            subtitle: `probability of each choice, given the most likely choices before it (checkpoint after episode ${source.episode})`,
+          }
+        : {
+            text: 'What the strategy proposes now',
+            subtitle: `share of each choice among the last ${source.samples} proposals (policy samples, not explored)`,
+          },
     config: baseConfig,
     width: 420,
     height: { step: 14 },
@@ -114,7 +126,13 @@ export function decisionSpec(rows: readonly DecisionRow[], samples: number): Top
         encoding: {
           y: { field: 'decision', type: 'nominal', sort: decisions, title: 'decision', axis: { labelLimit: 260 } },
           x: { field: 'choice', type: 'nominal', title: 'choice', axis: { labelAngle: -40, labelLimit: 120 } },
-          color: { field: 'share', type: 'quantitative', title: 'share of proposals', scale: { domain: [0, 1], scheme: 'blues' }, legend: { format: '.0%' } },
+          color: {
+            field: 'share',
+            type: 'quantitative',
+            title: source.kind === 'controller' ? 'probability' : 'share of proposals',
+            scale: { domain: [0, 1], scheme: 'blues' },
+            legend: { format: '.0%' },
+          },
           tooltip: [{ field: 'decision' }, { field: 'choice' }, { field: 'share', format: '.1%' }],
         },
       },

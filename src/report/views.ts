@@ -7,14 +7,15 @@ import { budgetSpec } from './budget-plot.js';
 import { costSpec } from './cost-plot.js';
 import { accuracySpec, rewardSpec } from './plots.js';
 import { childEpochsOf, epochsOfTrial, runSeries, strategyOf, type RunFacts, type TrialSummary } from './series.js';
-import { decisionSpec, proxySpec, rungSpec, type DecisionRow, type ProxyRow } from './trial-plots.js';
+import { decisionSpec, proxySpec, rungSpec, type DecisionRow, type DecisionSource, type ProxyRow } from './trial-plots.js';
 import { wsAccuracySpec, type WsStepPoint } from './ws-plot.js';
 import type { TrialRecord } from '../store/records.js';
 
 /** A run as the views read it: its settings, its trials, and the rows worked out on the node side (run-extras.ts). */
 export interface ViewRun extends RunFacts {
   trials: readonly TrialSummary[];
-  decisions?: { rows: DecisionRow[]; samples: number };
+  /** Each decision's choices: the controller's probabilities where it has a checkpoint, else the shares of recent proposals. */
+  decisions?: { rows: DecisionRow[]; source: DecisionSource };
   proxies?: { rows: ProxyRow[]; proxy: string };
   /** A weight-sharing run's strategy steps (ws-steps.jsonl). */
   wsSteps?: readonly WsStepPoint[];
@@ -140,15 +141,20 @@ export function runViews(run: ViewRun, subtitle?: string): View[] {
       }),
     );
   const { decisions, proxies } = run;
-  if (decisions && decisions.rows.length > 0)
+  if (decisions && decisions.rows.length > 0) {
+    const source = decisions.source;
     views.push(
       lazy({
         id: 'decisions',
-        heading: 'What the strategy has learned',
-        caption: `How often each choice was taken at each decision by the last ${decisions.samples} proposals; a dark cell is a choice the strategy now prefers.`,
-        make: () => decisionSpec(decisions.rows, decisions.samples),
+        heading: source.kind === 'controller' ? 'What the controller has learned' : 'What the strategy proposes now',
+        caption:
+          source.kind === 'controller'
+            ? "The controller's probability of each choice at each decision, given the most likely choices before it, read from its checkpoint: a dark cell is a choice it now prefers."
+            : `How often each choice was taken at each decision by the last ${source.samples} proposals; a dark cell is a choice the strategy now prefers.`,
+        make: () => decisionSpec(decisions.rows, source),
       }),
     );
+  }
   if (proxies && proxies.rows.length > 0)
     views.push(
       lazy({

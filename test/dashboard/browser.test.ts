@@ -100,6 +100,7 @@ describe.runIf(haveChromium)('nascent dashboard in Chromium', () => {
   it('draws a table search (with and without a proxy warm-up), a Hyperband run and a weight-sharing run', async () => {
     const expected: Record<string, string[]> = {
       '2026-12-01-nb201-tpe': ['accuracy', 'reward', 'decisions'],
+      '2026-12-01-nb201-controller': ['accuracy', 'reward', 'decisions'],
       hyperband: ['accuracy', 'accuracy-epochs', 'reward', 'budget', 'rungs', 'cost', 'decisions'],
       // Evolution proposed some architectures again: cached, no epochs spent, so child-epochs differ from episodes.
       'table-warmup': ['accuracy', 'accuracy-epochs', 'reward', 'decisions', 'proxies'],

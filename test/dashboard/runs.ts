@@ -39,7 +39,8 @@ export function makeRuns(withFixtures = true): TestRuns {
       .join(''),
   );
   if (withFixtures) {
-    for (const name of ['2026-12-01-nb201-tpe', '2026-12-02-weight-sharing']) cpSync(join(FIXTURES, name), join(root, name), { recursive: true });
+    for (const name of ['2026-12-01-nb201-tpe', '2026-12-01-nb201-controller', '2026-12-02-weight-sharing'])
+      cpSync(join(FIXTURES, name), join(root, name), { recursive: true });
     // A Hyperband search of 8 trials in two brackets with a promoted child (recorded on 2026-12-07;
     // its saved states left out): the recorded fixture of test/fixtures has no rung above 0.
     cpSync(join(import.meta.dirname, 'fixtures', 'hyperband'), join(root, 'hyperband'), { recursive: true });

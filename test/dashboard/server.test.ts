@@ -45,7 +45,18 @@ describe('nascent dashboard server', () => {
     const list = JSON.parse(body).runs as Array<{ id: string; status: string; trials: number; problems: string[]; best: number | null; evaluator: string }>;
     const byId = new Map(list.map((r) => [r.id, r]));
     expect([...byId.keys()].sort()).toEqual(
-      ['2026-12-01-nb201-tpe', 'hyperband', 'table-warmup', '2026-12-02-weight-sharing', HOSTILE, 'finished', 'no-config', 'no-trials', 'torn'].sort(),
+      [
+        '2026-12-01-nb201-tpe',
+        '2026-12-01-nb201-controller',
+        'hyperband',
+        'table-warmup',
+        '2026-12-02-weight-sharing',
+        HOSTILE,
+        'finished',
+        'no-config',
+        'no-trials',
+        'torn',
+      ].sort(),
     );
     expect(byId.get('finished')).toMatchObject({ status: 'finished', trials: 25 });
     expect(byId.get('finished')!.best).toBeGreaterThan(0);
@@ -81,6 +92,22 @@ describe('nascent dashboard server', () => {
     expect(run.extras.proxies.rows).toHaveLength(10);
     expect(run.extras.proxies.rows[0].key).toBe(run.trials[0].key);
     expect(run.extras.proxies.rows[0].accuracy).toBeCloseTo(run.trials[0].accuracy, 6);
+  });
+
+  it("shows what the controller has learned: its probabilities, read from the run's checkpoint", async () => {
+    let decisions: { rows: Array<{ order: number; share: number }>; source: { kind: string; episode?: number } } | undefined;
+    // Read in the background once the dashboard has seen the checkpoint.
+    for (let i = 0; i < 100 && decisions?.source.kind !== 'controller'; i++) {
+      decisions = JSON.parse((await get(dash.port, '/api/run?run=2026-12-01-nb201-controller')).body).extras.decisions;
+      if (decisions?.source.kind !== 'controller') await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(decisions!.source).toEqual({ kind: 'controller', episode: 10 });
+    // NAS-Bench-201: six edges of five operations, each edge's probabilities summing to 1.
+    expect(decisions!.rows).toHaveLength(30);
+    for (let t = 0; t < 6; t++) expect(decisions!.rows.filter((r) => r.order === t).reduce((sum, r) => sum + r.share, 0)).toBeCloseTo(1, 5);
+    // Another strategy's run shows the shares of its proposals.
+    const tpe = JSON.parse((await get(dash.port, '/api/run?run=2026-12-01-nb201-tpe')).body);
+    expect(tpe.extras.decisions.source.kind).toBe('proposals');
   });
 
   it('refuses paths: only run ids reach a directory, and ../ is refused', async () => {

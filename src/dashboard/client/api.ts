@@ -2,7 +2,7 @@
 // the page was opened with ?token=… and every request carries it; actions always send it, as a header.
 import type { SearchConfig } from '../../config/schema.js';
 import type { TrialSummary } from '../../report/series.js';
-import type { DecisionRow, ProxyRow } from '../../report/trial-plots.js';
+import type { DecisionRow, DecisionSource, ProxyRow } from '../../report/trial-plots.js';
 import type { WsStepPoint } from '../../report/ws-plot.js';
 import type { WorkerBeat } from '../../workers/worker.js';
 import type { RunSummary } from '../watch.js';
@@ -23,7 +23,7 @@ export interface RunState {
   heartbeats?: { url: string; workers: WorkerBeat[]; read?: string; error?: string };
   inflight: InFlight[];
   workers: Array<{ name: string; trials: number; last: string }>;
-  extras?: { decisions: { rows: DecisionRow[]; samples: number }; proxies?: { rows: ProxyRow[]; proxy: string } };
+  extras?: { decisions: { rows: DecisionRow[]; source: DecisionSource }; proxies?: { rows: ProxyRow[]; proxy: string } };
 }
 
 export interface RunPayload extends RunState {

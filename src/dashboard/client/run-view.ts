@@ -23,7 +23,10 @@ export class RunView {
   private readonly plots = el('div', { class: 'views' });
   private readonly detail = el('section', { class: 'detail', 'aria-live': 'polite', 'aria-label': 'trial' });
   private readonly table: TrialTable;
-  private readonly panels = new Map<string, { box: HTMLElement; plot: HTMLElement; visible: boolean; stale: boolean }>();
+  private readonly panels = new Map<
+    string,
+    { box: HTMLElement; heading: HTMLElement; caption: HTMLElement; plot: HTMLElement; visible: boolean; stale: boolean }
+  >();
   private observer: IntersectionObserver;
   private drawing = false;
   private pending = false;
@@ -160,18 +163,20 @@ export class RunView {
   /** One panel per view, in the catalogue's order; a view that appears later (a first pruned child) gets its panel then. */
   private layoutPanels(): void {
     for (const v of this.views) {
-      if (this.panels.has(v.id)) continue;
+      const shown = this.panels.get(v.id);
+      if (shown) {
+        // A view's words can change with the run (the decisions view once the controller's checkpoint is read).
+        if (shown.heading.textContent !== v.heading) shown.heading.textContent = v.heading;
+        if (shown.caption.textContent !== v.caption) shown.caption.textContent = v.caption;
+        continue;
+      }
       const plot = el('div', { class: 'plot', role: 'img', 'aria-label': v.heading });
-      const box = el(
-        'section',
-        { class: 'view', id: `view-${v.id}`, 'data-view': v.id },
-        el('h2', {}, v.heading),
-        el('p', { class: 'caption' }, v.caption),
-        plot,
-      );
+      const heading = el('h2', {}, v.heading);
+      const caption = el('p', { class: 'caption' }, v.caption);
+      const box = el('section', { class: 'view', id: `view-${v.id}`, 'data-view': v.id }, heading, caption, plot);
       // A run of a few thousand trials draws every view at once; a bigger one draws the views in
       // sight first and the others as they are scrolled to (the observer says which).
-      this.panels.set(v.id, { box, plot, visible: this.panels.size === 0 || this.run.trials.length <= EAGER_TRIALS, stale: true });
+      this.panels.set(v.id, { box, heading, caption, plot, visible: this.panels.size === 0 || this.run.trials.length <= EAGER_TRIALS, stale: true });
       append(this.plots, box);
       this.observer.observe(box);
     }
