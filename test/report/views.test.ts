@@ -38,7 +38,10 @@ describe('runViews', () => {
   it('adds the decisions and proxy views when their rows are given, and only the shared-weight plot for weight sharing', () => {
     const config = fakeConfig({ episodes: 4 });
     const run = { name: 'run', config, settings: searchConfigOf(config), trials: fakeTrials({ episodes: 4 }) };
-    const decisions = { rows: [{ decision: 'normal block 0 op 1', order: 0, choice: 'sep_3x3', share: 1 }], source: { kind: 'proposals' as const, samples: 4 } };
+    const decisions = {
+      rows: [{ decision: 'normal block 0 op 1', order: 0, choice: 'sep_3x3', share: 1 }],
+      source: { kind: 'proposals' as const, samples: 4 },
+    };
     const proxies = { rows: [{ score: 1, accuracy: 0.5, key: 'k', description: 'k' }], proxy: 'synflow' };
     expect(ids({ ...run, decisions, proxies })).toEqual(['accuracy', 'reward', 'cost', 'decisions', 'proxies']);
     expect(ids({ ...run, wsSteps: [{ step: 1, childEpochs: 0.1, accuracy: 0.3, baseline: 0.1 }] })).toEqual(['ws-accuracy']);
