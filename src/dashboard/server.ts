@@ -11,6 +11,7 @@ import { bestCellsFile, cellSvg, runPayloadJson, runState, trialOf } from './api
 import { clientAssets } from './bundle.js';
 import { pageHtml } from './page.js';
 import { Heartbeats } from './heartbeats.js';
+import { stopPolicyWorker } from './policy.js';
 import { isPathLike, RunRegistry } from './registry.js';
 import { summaryOf, type RunWatcher } from './watch.js';
 
@@ -298,6 +299,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
         clearInterval(timer);
         clearInterval(keepAlive);
         heartbeats.close();
+        void stopPolicyWorker();
         for (const c of clients) c.res.end();
         server.close(() => done());
         server.closeAllConnections();

@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import { searchConfigOf } from '../config/read.js';
 import type { SearchConfig } from '../config/schema.js';
 import { WS_FILES } from '../evaluators/supernet/search.js';
-import { checkpointTime, controllerRows, type PolicyRows } from '../report/controller-view.js';
+import { checkpointTime, type PolicyRows } from '../report/controller-view.js';
 import { decisionRows, proxyRows } from '../report/run-extras.js';
 import { runSpaceOf, type RunData } from '../report/run-data.js';
 import { bestTrial, childEpochsOf, epochsOfTrial, plannedEpisodesOf, strategyOf, type TrialSummary } from '../report/series.js';
@@ -17,6 +17,7 @@ import type { WsStepPoint } from '../report/ws-plot.js';
 import { liveLockOwner } from '../store/lock.js';
 import { trialRecordIssues, type TrialRecord } from '../store/records.js';
 import { RUN_FILES } from '../store/run-store.js';
+import { policyRows } from './policy.js';
 import { JsonLinesTail } from './tail.js';
 
 export type RunStatus = 'running' | 'finished' | 'stopped' | 'damaged' | 'empty';
@@ -193,8 +194,8 @@ export class RunWatcher {
   }
 
   /**
-   * Starts reading the controller's probabilities when its checkpoint changed (at most one read at a
-   * time; a run whose strategy is not the controller is never read).
+   * Starts reading the controller's probabilities when its checkpoint changed, in a worker thread
+   * (policy.ts): at most one read at a time; a run whose strategy is not the controller is never read.
    */
   private readPolicy(): void {
     if (this.policyReading || this.settings?.strategy.name !== 'controller' || this.isWeightSharing) return;
@@ -203,7 +204,7 @@ export class RunWatcher {
     this.policyReading = true;
     this.policyTime = time;
     const space = runSpaceOf(this.asRunData());
-    controllerRows(this.dir, space)
+    policyRows(this.dir, space)
       .then(
         (rows) => (this.policy = rows),
         // A checkpoint being replaced, or one from a controller this nascent cannot restore: the shares of proposals stand in.
