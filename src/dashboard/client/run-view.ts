@@ -51,7 +51,14 @@ export class RunView {
       this.live,
       this.plots,
       el('h2', {}, 'Trials'),
-      this.table.element,
+      // A weight-sharing search trains one shared network, not children: it has no trials to list.
+      run.steps
+        ? el(
+            'p',
+            { class: 'muted' },
+            'A weight-sharing search trains one shared network instead of children, so it has no trials: its strategy steps are plotted above, and ws-steps.jsonl, final-samples.jsonl and top-cells.jsonl hold the details; best-cells.json the answer.',
+          )
+        : this.table.element,
       this.detail,
     );
     this.update(run, true);
