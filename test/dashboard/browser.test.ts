@@ -196,6 +196,11 @@ describe.runIf(haveChromium)('nascent dashboard in Chromium', () => {
     const legend = await page.locator('.plot').textContent();
     expect(legend).toContain('finished (controller)');
     expect(legend).toContain('2026-12-01-nb201-tpe (tpe)');
+    // A better child lands in one of the runs: the comparison follows, without a reload.
+    const count = (await (await fetch(`${dash.url}api/run?run=finished`)).json()).trials.length as number;
+    const better = { ...fakeTrials({ episodes: count + 1, seed: 1 }).at(-1)!, accuracy: 0.987, valAccuracies: [0.987] };
+    appendFileSync(join(runs.finished, 'trials.jsonl'), `${JSON.stringify(better)}\n`);
+    await page.waitForSelector(`[aria-label*="finished (controller) episode ${count + 1}: best 0.987"]`, { timeout: 10_000 });
     expect(problems).toEqual([]);
     await page.close();
   });

@@ -45,6 +45,7 @@ function listen(run?: RunView, id?: string, generation?: number): void {
   events.addEventListener('runs', (e) => {
     runs = (JSON.parse((e as MessageEvent).data) as { runs: RunSummary[] }).runs;
     if (runsBody) drawRunRows(runsBody);
+    refreshCompare();
   });
   if (!run) return;
   events.addEventListener('trials', (e) => {
@@ -127,21 +128,12 @@ async function showRun(id: string): Promise<void> {
   listen(current, id, payload.generation);
 }
 
-async function showCompare(ids: string[]): Promise<void> {
+/** The compared runs' trial counts when last drawn, and the drawing of them (redrawn as they grow). */
+let comparing: { ids: string[]; counts: string; plot: HTMLElement } | undefined;
+
+async function drawCompare(ids: string[], plot: HTMLElement): Promise<void> {
   const loaded = await Promise.all(ids.map((id) => getJson<RunPayload>('/api/run', { run: id })));
   const compared = loaded.map((r) => ({ label: `${r.name} (${strategyOf(r)})`, points: runSeries(r).points }));
-  const plot = el('div', { class: 'plot' });
-  clear(content);
-  append(
-    content,
-    el('h1', {}, `Comparison of ${loaded.length} run${loaded.length === 1 ? '' : 's'}`),
-    el(
-      'p',
-      { class: 'caption' },
-      'Best validation accuracy so far, against episode and against the child training epochs spent (the fair axis when runs train children for different budgets).',
-    ),
-    plot,
-  );
   await drawSpec(
     plot,
     compareSpec(
@@ -149,13 +141,41 @@ async function showCompare(ids: string[]): Promise<void> {
       compared.map((c) => c.label),
     ),
   );
+}
+
+const countsOf = (ids: string[]) => ids.map((id) => runs.find((r) => r.id === id)?.trials ?? 0).join(',');
+
+async function showCompare(ids: string[]): Promise<void> {
+  const plot = el('div', { class: 'plot' });
+  clear(content);
+  append(
+    content,
+    el('h1', {}, `Comparison of ${ids.length} run${ids.length === 1 ? '' : 's'}`),
+    el(
+      'p',
+      { class: 'caption' },
+      'Best validation accuracy so far, against episode and against the child training epochs spent (the fair axis when runs train children for different budgets). Updated as the runs grow.',
+    ),
+    plot,
+  );
+  await drawCompare(ids, plot);
+  comparing = { ids, counts: countsOf(ids), plot };
   document.body.dataset.ready = 'compare';
+}
+
+/** On a new runs table: the comparison drawn again when one of its runs has more trials. */
+function refreshCompare(): void {
+  const c = comparing;
+  if (!c || countsOf(c.ids) === c.counts) return;
+  c.counts = countsOf(c.ids);
+  void drawCompare(c.ids, c.plot);
 }
 
 async function show(): Promise<void> {
   const r = route();
   runsBody = undefined;
   current = undefined;
+  comparing = undefined;
   delete document.body.dataset.ready;
   try {
     if (r.page === 'run') await showRun(r.id);
