@@ -11,9 +11,12 @@ import { bestCellsFile, cellSvg, runPayloadJson, runState, trialOf } from './api
 import { clientAssets } from './bundle.js';
 import { pageHtml } from './page.js';
 import { Heartbeats } from './heartbeats.js';
+import { fail, isLoopback, json, PAGE_CSP, safeFileName, SECURITY_HEADERS, send, sse } from './http.js';
 import { stopPolicyWorker } from './policy.js';
 import { isPathLike, RunRegistry } from './registry.js';
 import { summaryOf, type RunWatcher } from './watch.js';
+
+export { isLoopback } from './http.js';
 
 export interface DashboardOptions {
   dirs: string[];
@@ -38,36 +41,10 @@ export interface Dashboard {
   close(): Promise<void>;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
-export const isLoopback = (host: string): boolean => LOOPBACK.has(host) || host.startsWith('127.');
-
-const SECURITY_HEADERS = {
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-  'X-Frame-Options': 'DENY',
-  'Cache-Control': 'no-store',
-};
-// vega compiles its expressions with Function: 'unsafe-eval', but scripts only from this server.
-const PAGE_CSP =
-  "default-src 'none'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-
 interface Client {
   res: ServerResponse;
   run?: string;
 }
-
-function send(res: ServerResponse, status: number, body: string | Buffer, type: string, extra: Record<string, string> = {}): void {
-  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type, ...extra });
-  res.end(body);
-}
-const json = (res: ServerResponse, status: number, value: unknown, extra: Record<string, string> = {}) =>
-  send(res, status, JSON.stringify(value), 'application/json; charset=utf-8', extra);
-const fail = (res: ServerResponse, status: number, message: string) => json(res, status, { error: message });
-
-const sse = (res: ServerResponse, event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-
-/** A file name made of the run's name that no browser or shell reads as anything but a name. */
-const safeFileName = (name: string) => name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80) || 'run';
 
 export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const host = o.host ?? '127.0.0.1';

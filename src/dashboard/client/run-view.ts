@@ -6,7 +6,8 @@ import { epochCurveSpec } from '../../report/trial-plots.js';
 import { runViews, type View } from '../../report/views.js';
 import type { TrialSummary } from '../../report/series.js';
 import { actionsAllowed, apiUrl, postAction, type RunPayload, type RunState } from './api.js';
-import { ago, append, clear, duration, el, pct } from './dom.js';
+import { append, clear, duration, el, pct } from './dom.js';
+import { drawLive } from './live-panel.js';
 import { drawSpec } from './plot.js';
 import { statusOf, TrialTable } from './trial-table.js';
 
@@ -217,70 +218,7 @@ export class RunView {
   }
 
   private drawLive(): void {
-    clear(this.live);
-    const { inflight, workers, heartbeats } = this.run;
-    if (inflight.length === 0 && workers.length === 0 && !heartbeats) return;
-    append(this.live, el('h2', {}, 'In flight and workers'));
-    if (inflight.length > 0)
-      append(
-        this.live,
-        el('p', {}, `${inflight.length} child${inflight.length === 1 ? '' : 'ren'} in flight (from checkpoint.json): `),
-        el(
-          'ul',
-          { class: 'inflight' },
-          ...inflight.map((c) =>
-            el(
-              'li',
-              {},
-              `child ${c.child}`,
-              c.budget !== undefined ? ` · ${c.budget} epochs` : '',
-              c.bracket !== undefined && c.rung ? ` · bracket ${c.bracket} rung ${c.rung}` : '',
-              c.explored ? ' · explored' : '',
-            ),
-          ),
-        ),
-      );
-    if (workers.length > 0)
-      append(
-        this.live,
-        el(
-          'table',
-          { class: 'workers' },
-          el('thead', {}, el('tr', {}, el('th', {}, 'worker'), el('th', {}, 'children finished'), el('th', {}, 'last child finished'))),
-          el('tbody', {}, ...workers.map((w) => el('tr', {}, el('td', {}, w.name), el('td', { class: 'num' }, w.trials), el('td', {}, ago(w.last))))),
-        ),
-      );
-    if (heartbeats) {
-      append(this.live, el('p', {}, `Heartbeats on ${heartbeats.url}`, heartbeats.read ? ` (read ${ago(heartbeats.read)})` : '', ':'));
-      if (heartbeats.error) append(this.live, el('p', { class: 'warn' }, heartbeats.error));
-      else if (heartbeats.workers.length === 0)
-        append(this.live, el('p', { class: 'muted' }, 'no worker has a live heartbeat (start one with nascent worker --redis URL)'));
-      else
-        append(
-          this.live,
-          el(
-            'table',
-            { class: 'heartbeats' },
-            el('thead', {}, el('tr', {}, ...['worker', 'backend', 'child', 'done', 'busy', 'heartbeat'].map((h) => el('th', {}, h)))),
-            el(
-              'tbody',
-              {},
-              ...heartbeats.workers.map((b) =>
-                el(
-                  'tr',
-                  {},
-                  el('td', {}, b.name),
-                  el('td', {}, b.backend),
-                  el('td', {}, b.job ? `${b.job} · epoch ${b.epoch ?? 0}` : 'waiting'),
-                  el('td', { class: 'num' }, b.jobsDone),
-                  el('td', { class: 'num' }, `${(100 * b.busy).toFixed(1)}%`),
-                  el('td', {}, ago(b.beat)),
-                ),
-              ),
-            ),
-          ),
-        );
-    }
+    drawLive(this.live, this.run);
   }
 
   /** Shows one trial: its status, its per-epoch curve, its cells as graphs, and its record to download. */
