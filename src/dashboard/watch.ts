@@ -9,7 +9,7 @@ import { searchConfigOf } from '../config/read.js';
 import type { SearchConfig } from '../config/schema.js';
 import { WS_FILES } from '../evaluators/supernet/search.js';
 import { checkpointTime, type PolicyRows } from '../report/controller-view.js';
-import { decisionRows, proxyRows } from '../report/run-extras.js';
+import { decisionRows, proxyView } from '../report/run-extras.js';
 import { runSpaceOf, type RunData } from '../report/run-data.js';
 import { bestTrial, childEpochsOf, epochsOfTrial, plannedEpisodesOf, strategyOf } from '../report/series.js';
 import type { DecisionRow, DecisionSource, ProxyRow } from '../report/trial-plots.js';
@@ -185,8 +185,7 @@ export class RunWatcher {
     try {
       const space = runSpaceOf(run);
       decisions = this.policy ?? decisionRows(this.trials.items, space);
-      const proxy = this.settings?.strategy.warmup.count ? this.settings.strategy.warmup.proxy : undefined;
-      if (proxy) proxies = { rows: proxyRows(this.dir, this.trials.items, space), proxy };
+      proxies = proxyView(this.dir, this.trials.items, space, this.settings?.strategy.warmup.count ? this.settings.strategy.warmup.proxy : undefined);
     } catch {
       // A run whose settings name no space nascent knows has no decisions to show.
     }

@@ -11,7 +11,7 @@ import { nasBench201Space } from '../spaces/nas-bench-201/space.js';
 import { reportHtml } from './html.js';
 import { renderSpec } from './plots.js';
 import { controllerRows } from './controller-view.js';
-import { decisionRows, proxyRows } from './run-extras.js';
+import { decisionRows, proxyView } from './run-extras.js';
 import { runViews } from './views.js';
 import { svgToPng } from './render.js';
 import { writeWsReport } from './ws-report.js';
@@ -62,14 +62,14 @@ export async function writeRunReport(runDir: string, options: RunReportOptions =
   mkdirSync(outDir, { recursive: true });
   const best = bestTrial(run.trials);
   const space = runSpaceOf(run);
-  const proxy = run.settings?.strategy.warmup.count ? run.settings.strategy.warmup.proxy : undefined;
+  const proxies = proxyView(run.dir, run.trials, space, run.settings?.strategy.warmup.count ? run.settings.strategy.warmup.proxy : undefined);
   // The same catalogue of views the dashboard draws (views.ts), rendered to SVG here.
   // The controller's own probabilities where its checkpoint has them; else the shares of recent proposals.
   const policy = await controllerRows(run.dir, space).catch(() => undefined);
   const views = runViews({
     ...run,
     decisions: policy ?? decisionRows(run.trials, space),
-    ...(proxy ? { proxies: { rows: proxyRows(run.dir, run.trials, space), proxy } } : {}),
+    ...(proxies ? { proxies } : {}),
   });
   const [normal, reduction, ...plots] = await Promise.all([
     cellSvg(run, best, 'normal'),

@@ -11,6 +11,7 @@ import { COMBINES, OPERATIONS } from '../spaces/nasnet/types.js';
 import type { SearchSpace } from '../spaces/types.js';
 import type { TrialRecord } from '../store/records.js';
 import type { DecisionRow, ProxyRow } from './trial-plots.js';
+import { combinedScores } from '../proxies/combine.js';
 
 /** How many of the latest policy samples the decisions view counts. */
 export const DECISION_SAMPLES = 100;
@@ -54,8 +55,44 @@ export function decisionRows(
   return { rows, source: { kind: 'proposals', samples } };
 }
 
+/**
+ * Proxy scores against accuracy, for a run that has them: each trained trial's own scores (a run
+ * with --warmup or --proxy-rung records them; several proxies are shown as their mean rank among
+ * these trials), or for older runs the warm-up's scores (warmup.jsonl) of what was then trained.
+ */
+export function proxyView(
+  dir: string,
+  trials: readonly TrialRecord[],
+  space: SearchSpace,
+  warmupProxy: string | undefined,
+): { rows: ProxyRow[]; proxy: string } | undefined {
+  const scored = trials.filter((t) => t.proxy && t.accuracy !== null && !t.rejected && !(t.rung !== undefined && t.rung > 0));
+  if (scored.length > 0) {
+    const names = Object.keys(scored[0].proxy!);
+    const score = combinedScores(
+      scored.map((t) => t.proxy!),
+      names,
+    );
+    const proxy = names.length > 1 ? `mean rank of ${names.join('+')}` : names[0];
+    const rows = scored.flatMap((t, i) =>
+      Number.isFinite(score[i])
+        ? [
+            {
+              score: score[i],
+              accuracy: t.accuracy!,
+              key: t.key,
+              description: `episode ${t.episode}, key ${t.key}: ${proxy} ${score[i]}, accuracy ${t.accuracy}`,
+            },
+          ]
+        : [],
+    );
+    return { rows, proxy };
+  }
+  return warmupProxy ? { rows: warmUpRows(dir, trials, space), proxy: warmupProxy } : undefined;
+}
+
 /** warmup.jsonl's scores of the architectures the search then trained, with their best accuracy. */
-export function proxyRows(dir: string, trials: readonly TrialRecord[], space: SearchSpace): ProxyRow[] {
+function warmUpRows(dir: string, trials: readonly TrialRecord[], space: SearchSpace): ProxyRow[] {
   const path = join(dir, 'warmup.jsonl');
   if (!existsSync(path)) return [];
   const accuracyByKey = new Map<string, number>();

@@ -147,9 +147,9 @@ export interface ProxyRow {
   description: string;
 }
 
-/** The warm-up's proxy score of each architecture the search then trained, against its accuracy. */
+/** The proxy score of each architecture the search trained, taken before training, against its accuracy. */
 export function proxySpec(rows: readonly ProxyRow[], proxy: string, subtitle?: string): TopLevelSpec {
-  return framed(`Proxy score (${proxy}) against validation accuracy`, subtitle ?? 'architectures scored in the warm-up and then trained', {
+  return framed(`Proxy score (${proxy}) against validation accuracy`, subtitle ?? 'each point: an architecture scored untrained, then trained', {
     data: { values: rows },
     mark: { type: 'point', filled: true, size: 45, opacity: 0.8, color: '#9467bd' },
     encoding: {

@@ -160,7 +160,7 @@ export function runViews(run: ViewRun, subtitle?: string): View[] {
       lazy({
         id: 'proxies',
         heading: 'Proxy score against accuracy',
-        caption: `Architectures the ${proxies.proxy} proxy scored before the search, against the accuracy they reached once trained.`,
+        caption: `Each trained architecture's ${proxies.proxy} score, taken before it was trained, against the accuracy it then reached.`,
         make: () => proxySpec(proxies.rows, proxies.proxy),
       }),
     );

@@ -25,8 +25,8 @@ import type { SearchSpace } from '../spaces/types.js';
 import type { Scored } from '../strategies/warm-start.js';
 import { Rng } from '../util/random.js';
 
-/** Proxies that read no images. */
-const SHAPE_ONLY = new Set(['params', 'flops']);
+/** Proxies that read no images (synflow feeds an all-ones image of the input's shape). */
+const SHAPE_ONLY = new Set(['params', 'flops', 'synflow']);
 /** The minibatch the proxies score on (Abdelfattah et al. 2021 use 64). */
 export const PROXY_BATCH = 64;
 
@@ -53,7 +53,7 @@ export interface WarmUpImages {
   numClasses: number;
 }
 
-/** Whether a proxy spec reads images (params and flops need only the network). */
+/** Whether a proxy spec reads images (params, flops and synflow need only its shape). */
 export const proxiesNeedImages = (spec: string): boolean => parseProxySpec(spec).some((n) => !SHAPE_ONLY.has(n));
 
 /** A table search's proxy images when its proxies read images; a search on images has its own. */
