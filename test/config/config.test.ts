@@ -92,7 +92,9 @@ describe('SearchConfig', () => {
     expect(issuesOf({ scheduler: { fidelity: 'hyperband', maxEpochs: 2 } })).toEqual([
       'scheduler.maxEpochs 2 is below scheduler.factor 3: hyperband would train every child 2 epochs, as scheduler.fidelity full does; raise scheduler.maxEpochs (e.g. 9)',
     ]);
-    expect(issuesOf({ scheduler: { factor: 3 } })).toEqual(['scheduler.factor only applies with scheduler.fidelity hyperband or successive-halving, or with scheduler.proxyRung']);
+    expect(issuesOf({ scheduler: { factor: 3 } })).toEqual([
+      'scheduler.factor only applies with scheduler.fidelity hyperband or successive-halving, or with scheduler.proxyRung',
+    ]);
     expect(issuesOf({ objective: { name: 'mnas' } })).toEqual([
       'objective.name "mnas" needs one target: objective.targetParams N or objective.targetLatencyMs T',
     ]);
