@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDashboard, type Dashboard } from '../../src/dashboard/server.js';
 import { fakeTrials } from '../report/fake-run.js';
-import { haveChromium, CHROMIUM, launchChromium } from './chromium.js';
+import { haveChromium, CHROMIUM, launchChromium } from '../helpers/chromium.js';
 import { HOSTILE, makeRuns, type TestRuns } from './runs.js';
 
 it.runIf(!haveChromium && !!process.env.CI)('has Chromium to open the dashboard in', () => {

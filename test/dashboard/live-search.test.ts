@@ -9,7 +9,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startDashboard, type Dashboard } from '../../src/dashboard/server.js';
 import { tempDir } from '../report/fake-run.js';
-import { haveChromium, launchChromium } from './chromium.js';
+import { haveChromium, launchChromium } from '../helpers/chromium.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const DATA = join(ROOT, '..', 'shared', 'data', 'cifar10-subset');

@@ -1,19 +1,16 @@
 // index.html as a person sees it: opened from disk in headless Chromium, every image decoded and
 // laid out, and the screenshot more than a blank page. Needs Debian's chromium (apt-get install
 // chromium); CI installs it, so there a missing browser fails the test instead of skipping it.
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { CHROMIUM, haveChromium, launchChromium } from '../helpers/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeComparison } from '../../src/report/compare.js';
 import { writeRunReport } from '../../src/report/report.js';
 import { tempDir, writeFakeRun } from './fake-run.js';
 import { colourCount, darkPixels, decodePng } from './png.js';
 
-// NASCENT_CHROMIUM points the test at another build (and lets one check the missing-browser paths).
-const CHROMIUM = process.env.NASCENT_CHROMIUM ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
 // In CI a missing browser is a failed test (counted as one, not just a file that did not load).
 it.runIf(!haveChromium && !!process.env.CI)('has Chromium to open the report in', () => {
   throw new Error(`${CHROMIUM} is missing, and CI must run the browser test: apt-get install -y chromium (see .ci/run)`);
@@ -23,18 +20,7 @@ if (!haveChromium && !process.env.CI) console.warn(`skipping the browser test: $
 let browser: Browser | undefined;
 beforeAll(async () => {
   if (!haveChromium) return;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

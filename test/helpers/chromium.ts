@@ -1,4 +1,4 @@
-// Debian's Chromium for the dashboard's browser tests, launched as test/report/browser.test.ts does:
+// Debian's Chromium for the browser tests (the report's, the dashboard's), launched one way:
 // missing, the tests skip (with a warning), and under CI=true they fail instead.
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
