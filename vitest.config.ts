@@ -14,6 +14,7 @@ export const E2E_TESTS = [
   'test/readme.test.ts',
   'test/workers/fleet.test.ts',
   'test/export/page.test.ts',
+  'test/export/flow.test.ts',
   'test/dashboard/live-search.test.ts',
 ];
 
