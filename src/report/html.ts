@@ -27,6 +27,8 @@ export interface ReportPage {
   cached?: number;
   /** Children stopped early by the pruner. */
   pruned?: number;
+  /** Proposals the proxy rung turned down untrained. */
+  rejected?: number;
   svgs: { normal: string; reduction: string };
   /** The run's views (views.ts) drawn as SVG, in reading order. */
   views: DrawnView[];
@@ -57,6 +59,7 @@ function statusLine(p: ReportPage): string {
       `${p.cached} proposal${p.cached === 1 ? '' : 's'} cached (an architecture already trained at that budget: its result reused, not trained again)`,
     );
   if (p.pruned) parts.push(`${p.pruned} child${p.pruned === 1 ? '' : 'ren'} pruned`);
+  if (p.rejected) parts.push(`${p.rejected} proposal${p.rejected === 1 ? '' : 's'} rejected untrained by the proxy rung (not plotted)`);
   if (p.failed > 0) parts.push(`${p.failed} failed child${p.failed === 1 ? '' : 'ren'} (accuracy recorded as null, plotted at 0)`);
   return parts.join(' · ');
 }
@@ -117,7 +120,8 @@ function viewSection(v: DrawnView): string {
 }
 
 /** What happened to a trial, in a word or two. */
-export function trialStatus(t: Pick<TrialRecord, 'accuracy' | 'pruned' | 'cached' | 'explored' | 'inheritedFrom'>): string {
+export function trialStatus(t: Pick<TrialRecord, 'accuracy' | 'pruned' | 'cached' | 'explored' | 'inheritedFrom' | 'rejected'>): string {
+  if (t.rejected) return 'rejected by the proxy rung (untrained)';
   if (t.accuracy === null) return 'failed';
   if (t.pruned) return `pruned after epoch ${t.pruned.epoch}`;
   if (t.cached) return 'cached';

@@ -79,12 +79,14 @@ export interface LineRow {
 export function accuracyData(points: EpisodePoint[], window: number): { children: AccuracyRow[]; lines: LineRow[] } {
   const meanName = rollingMeanName(window);
   const labelled = points.length <= LINE_POINTS;
-  const children = points.map((p) => {
-    const child = p.accuracy === null ? CHILD_KINDS.failed : p.explored ? CHILD_KINDS.explored : CHILD_KINDS.policy;
-    if (!labelled) return { episode: p.episode, epochs: p.epochsSpent, accuracy: p.accuracy ?? 0, child };
-    const description = p.accuracy === null ? `episode ${p.episode}: failed child` : `episode ${p.episode}: accuracy ${p.accuracy}, ${child}`;
-    return { episode: p.episode, epochs: p.epochsSpent, accuracy: p.accuracy ?? 0, child, description };
-  });
+  const children = points
+    .filter((p) => !p.rejected)
+    .map((p) => {
+      const child = p.accuracy === null ? CHILD_KINDS.failed : p.explored ? CHILD_KINDS.explored : CHILD_KINDS.policy;
+      if (!labelled) return { episode: p.episode, epochs: p.epochsSpent, accuracy: p.accuracy ?? 0, child };
+      const description = p.accuracy === null ? `episode ${p.episode}: failed child` : `episode ${p.episode}: accuracy ${p.accuracy}, ${child}`;
+      return { episode: p.episode, epochs: p.epochsSpent, accuracy: p.accuracy ?? 0, child, description };
+    });
   const lines: LineRow[] = [];
   const every = Math.ceil(points.length / LINE_POINTS);
   points.forEach((p, i) => {

@@ -64,6 +64,8 @@ export interface EpisodePoint {
   bestSoFar: number | null;
   /** Child training epochs spent by the run up to and including this episode. */
   epochsSpent: number;
+  /** Turned down untrained by the proxy rung (not a child: the accuracy plot leaves it out). */
+  rejected?: boolean;
 }
 
 /** Epochs a trial trained: epochsTrained where recorded, else its validations, else the run's setting. */
@@ -99,6 +101,7 @@ export function episodeSeries(trials: readonly TrialSummary[], window: number, e
       rollingMean: recent.length > 0 ? recent.reduce((s, a) => s + a, 0) / recent.length : null,
       bestSoFar: best,
       epochsSpent: spent,
+      ...(t.rejected ? { rejected: true } : {}),
     };
   });
 }

@@ -7,6 +7,7 @@ import { budgetSpec } from './budget-plot.js';
 import { costSpec } from './cost-plot.js';
 import { accuracySpec, rewardSpec } from './plots.js';
 import { childEpochsOf, epochsOfTrial, runSeries, strategyOf, type RunFacts, type TrialSummary } from './series.js';
+import { spearman } from '../proxies/combine.js';
 import { decisionSpec, proxySpec, rungSpec, type DecisionRow, type DecisionSource, type ProxyRow } from './trial-plots.js';
 import { wsAccuracySpec, type WsStepPoint } from './ws-plot.js';
 import type { TrialRecord } from '../store/records.js';
@@ -161,7 +162,15 @@ export function runViews(run: ViewRun, subtitle?: string): View[] {
         id: 'proxies',
         heading: 'Proxy score against accuracy',
         caption: `Each trained architecture's ${proxies.proxy} score, taken before it was trained, against the accuracy it then reached.`,
-        make: () => proxySpec(proxies.rows, proxies.proxy),
+        make: () => {
+          // How well the proxy ranked what this search trained, in the figure bench:proxies reports.
+          const rho = spearman(
+            proxies.rows.map((r) => r.score),
+            proxies.rows.map((r) => r.accuracy),
+          );
+          const about = Number.isNaN(rho) ? '' : `Spearman rho ${rho.toFixed(2)} over ${proxies.rows.length} trained architectures`;
+          return proxySpec(proxies.rows, proxies.proxy, about || undefined);
+        },
       }),
     );
   return views;

@@ -4,7 +4,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { trialStatus } from '../../src/report/html.js';
+import { accuracyData } from '../../src/report/plots.js';
 import { proxyView } from '../../src/report/run-extras.js';
+import { episodeSeries } from '../../src/report/series.js';
 import { nasBench201Space } from '../../src/spaces/nas-bench-201/space.js';
 import { keyHash } from '../../src/spaces/nasnet/key.js';
 import type { TrialRecord } from '../../src/store/records.js';
@@ -68,3 +71,16 @@ describe('the proxy view', () => {
 });
 
 const keyOf = (arch: string) => keyHash(nasBench201Space.key(nasBench201Space.validate({ arch })));
+
+describe('a rejected proposal in the report', () => {
+  it('is called rejected, not failed, and is no point of the accuracy plot', () => {
+    const trials = [
+      trial(1, 0.5, { params: 9 }),
+      trial(2, null, { params: 1 }, { rejected: 'params ranks it low' }),
+      trial(3, null, undefined, { failed: 'NaN loss' }),
+    ];
+    expect(trials.map(trialStatus)).toEqual(['proposed', 'rejected by the proxy rung (untrained)', 'failed']);
+    const { children } = accuracyData(episodeSeries(trials, 20, 1), 20);
+    expect(children.map((c) => c.episode)).toEqual([1, 3]);
+  });
+});

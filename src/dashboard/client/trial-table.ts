@@ -8,6 +8,7 @@ const ROW_HEIGHT = 26;
 const VISIBLE_ROWS = 18;
 
 export function statusOf(t: TrialSummary): string {
+  if (t.rejected) return 'rejected';
   if (t.accuracy === null) return 'failed';
   if (t.pruned) return 'pruned';
   if (t.cached) return 'cached';
@@ -76,7 +77,7 @@ export class TrialTable {
       this.refresh(true);
     });
     const status = el('select', { 'aria-label': 'trial status' }, el('option', { value: '' }, 'every status'));
-    for (const s of ['proposed', 'explored', 'failed', 'pruned', 'cached', 'continued']) append(status, el('option', { value: s }, s));
+    for (const s of ['proposed', 'explored', 'failed', 'rejected', 'pruned', 'cached', 'continued']) append(status, el('option', { value: s }, s));
     status.addEventListener('change', () => {
       this.filterStatus = status.value;
       this.refresh(true);
