@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * End-to-end checks that stop, kill and resume real searches or replay whole recorded runs: about a
- * third of the suite's time. `npm test` leaves them out to stay near 6 minutes on 2 cores;
+ * third of the suite's time. `npm test` leaves them out to stay under 10 minutes on 2 cores (8.7 on 2026-12-07);
  * `npm run test:e2e` runs them, and `.ci/run` runs both.
  */
 export const E2E_TESTS = [
