@@ -10,13 +10,13 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import type { Browser } from 'playwright-core';
-import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadLayersModelFromDir } from '../../src/evaluators/child/model-io.js';
 import { loadTestImages, pixelsOf, tfjsPredict } from '../../src/export/verify.js';
 import { haveChromium, launchChromium } from '../helpers/chromium.js';
 import { runNascent } from '../helpers/cli.js';
 import { haveShared, SHARED } from '../helpers/shared.js';
+import { writeTestPngs } from './test-pngs.js';
 // @ts-expect-error: plain JavaScript examples, no declarations
 import { buildSite } from '../../examples/classify/build.mjs';
 // @ts-expect-error: plain JavaScript examples, no declarations
@@ -82,14 +82,7 @@ describe.runIf(haveChromium && withImages)('from a search to a page', () => {
 
     await tf.setBackend('wasm');
     const { set } = await loadTestImages('cifar10', { dataDir: DATA });
-    const pngs: string[] = [];
-    for (let i = 0; i < IMAGES; i++) {
-      const file = join(root, `test-${i}.png`);
-      await sharp(Buffer.from(set.images.subarray(i * 3072, (i + 1) * 3072)), { raw: { width: 32, height: 32, channels: 3 } })
-        .png()
-        .toFile(file);
-      pngs.push(file);
-    }
+    const pngs = await writeTestPngs(set, IMAGES, root);
     const model = await loadLayersModelFromDir(join(run, 'model'));
     const nodeProbs = await tfjsPredict(model, [32, 32, 3])(pixelsOf(set, 0, IMAGES), IMAGES);
     model.dispose();

@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { chromium, type Browser } from 'playwright-core';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLayersModelFromDir } from '../../src/evaluators/child/model-io.js';
 import { exportModel } from '../../src/export/export.js';
 import { loadTestImages, pixelsOf, tfjsPredict } from '../../src/export/verify.js';
 import { haveShared, SHARED } from '../helpers/shared.js';
+import { writeTestPngs } from './test-pngs.js';
 import { savedChild } from './fixture.js';
 // @ts-expect-error: plain JavaScript examples, no declarations
 import { buildSite } from '../../examples/classify/build.mjs';
@@ -47,13 +47,7 @@ beforeAll(async () => {
   await exportModel(dir, { format: 'onnx', out: join(root, 'onnx'), check: false });
   buildSite({ tfjs: join(root, 'tfjs'), onnx: join(root, 'onnx'), out: join(root, 'site') });
   const { set } = await loadTestImages('cifar10', { dataDir: DATA });
-  for (let i = 0; i < IMAGES; i++) {
-    const file = join(root, `test-${i}.png`);
-    await sharp(Buffer.from(set.images.subarray(i * 3072, (i + 1) * 3072)), { raw: { width: 32, height: 32, channels: 3 } })
-      .png()
-      .toFile(file);
-    pngs.push(file);
-  }
+  pngs.push(...(await writeTestPngs(set, IMAGES, root)));
   nodePixels = pixelsOf(set, 0, IMAGES);
   const model = await loadLayersModelFromDir(dir);
   nodeProbs = await tfjsPredict(model, [32, 32, 3])(nodePixels, IMAGES);
