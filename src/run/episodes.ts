@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import type { Strategy } from '../search/types.js';
 import { warmStart } from '../strategies/warm-start.js';
 import { type Children, childrenLeave, startChildren } from './children.js';
-import { ProxyScreen } from './proxy-screen.js';
-import { proxyNetworkOf, proxyScorerOf, readWarmUpScores, screenProxyOf, tableImagesIfNeeded, type WarmUpImages, warmUpPool } from './warm-up.js';
+import { screenOf } from './proxy-screen.js';
+import { tableImagesIfNeeded, type WarmUpImages, type WarmUpPool, warmUpPool } from './warm-up.js';
 import { recordOf, storeFor } from './record.js';
 import { type BrowserTiming, browserLatencyFor } from '../export/browser-evaluator.js';
 import type { RunOptions, SearchResult, Target } from './types.js';
@@ -64,24 +64,13 @@ export async function runEpisodes(config: SearchConfig, backend: PreparedBackend
 
   const recoveredCheckpoint = target.recovered?.checkpoint;
   const warm = config.strategy.warmup.count > 0 && options.strategy === undefined;
-  let warmPool: Awaited<ReturnType<typeof warmUpPool>> | undefined;
+  let warmPool: WarmUpPool | undefined;
   // With a proxy, every architecture is scored before it is trained (its trial records the scores);
   // with --proxy-rung, the scores decide whether it is trained at all.
   const screening = (config.strategy.warmup.count > 0 || config.scheduler.proxyRung === true) && config.evaluator.kind !== 'weight-sharing';
   if (screening) warmImages ??= await tableImagesIfNeeded(config, log);
   if (warm && !recoveredCheckpoint) warmPool = await warmUpPool(config, space, warmImages, log);
-  const screen = screening
-    ? new ProxyScreen(
-        proxyScorerOf(config, warmImages, screenProxyOf(config)),
-        proxyNetworkOf(config, warmImages),
-        config.scheduler.proxyRung ? 1 / (config.scheduler.factor ?? 3) : undefined,
-        [
-          ...(warmPool ? warmPool.pool.map((p) => p.scores) : target.store ? readWarmUpScores(target.store.dir) : []),
-          // A promotion's scores are its rung-0 trial's again: each architecture counts once.
-          ...(target.recovered?.trials ?? []).flatMap((t) => (t.proxy && !(t.rung !== undefined && t.rung > 0) ? [t.proxy] : [])),
-        ],
-      )
-    : undefined;
+  const screen = screening ? screenOf(config, space, warmImages, warmPool, target) : undefined;
   const strategy = options.strategy ?? (await warmStrategy(strategyOf(config, space.decisions), config, warm, warmPool, log));
   const ownStrategy = options.strategy === undefined;
   // A Ctrl-C-twice (stopNow) drops the children in hand: a local pool's trainers stop with them.
@@ -174,7 +163,7 @@ async function warmStrategy(
   strategy: Strategy,
   config: SearchConfig,
   warm: boolean,
-  pool: Awaited<ReturnType<typeof warmUpPool>> | undefined,
+  pool: WarmUpPool | undefined,
   log: (line: string) => void,
 ): Promise<Strategy> {
   if (!warm) return strategy;

@@ -6,7 +6,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ProxyNetwork, ProxyScorer, ProxyScores } from '../proxies/index.js';
 import { standing } from '../proxies/index.js';
+import type { SearchConfig } from '../config/schema.js';
 import type { Screen } from '../search/types.js';
+import type { SearchSpace } from '../spaces/types.js';
+import type { Target } from './types.js';
+import { proxyNetworkOf, proxyScorerOf, readWarmUpScores, screenProxyOf, type WarmUpImages, type WarmUpPool } from './warm-up.js';
 
 /** Architectures scored before the rung rejects any (without a warm-up pool to compare with). */
 export const RUNG_STARTUP = 10;
@@ -27,13 +31,24 @@ export class ProxyScreen implements Screen {
     this.history = earlier.filter((e) => scorer.names.every((n) => n in e));
   }
 
-  async look(arch: unknown, key: string, judge: boolean): Promise<{ scores: ProxyScores; reject?: string; seconds: number }> {
+  /**
+   * Scores already computed for `arch` by the same networks and images (the warm-up's pool): its
+   * proposals are then not scored a second time. Ignored unless they hold every proxy of the screen.
+   */
+  remember(arch: unknown, scores: ProxyScores): void {
+    if (this.scorer.names.every((n) => n in scores)) this.seen.set(JSON.stringify(arch), Object.fromEntries(this.scorer.names.map((n) => [n, scores[n]])));
+  }
+
+  async look(arch: unknown, judge: boolean): Promise<{ scores: ProxyScores; reject?: string; seconds: number }> {
     const started = performance.now();
-    // A promoted child, or a key met before, is not scored again (the weights are seeded: same scores).
-    let scores = this.seen.get(key);
+    // A promoted child, or an architecture met before, is not scored again (the weights are seeded:
+    // same scores). By the architecture itself, not its canonical key: cells equivalent in what they
+    // compute may still differ in parameters (an unused convolution), and so in their scores.
+    const id = JSON.stringify(arch);
+    let scores = this.seen.get(id);
     if (!scores) {
       scores = (await this.scorer.score(this.network(arch))).scores;
-      this.seen.set(key, scores);
+      this.seen.set(id, scores);
     }
     const seconds = (performance.now() - started) / 1000;
     if (!judge) return { scores, seconds };
@@ -53,4 +68,30 @@ export class ProxyScreen implements Screen {
   dispose(): void {
     tf.dispose([this.scorer.batch.images, this.scorer.batch.labels]);
   }
+}
+
+/**
+ * The screen a search runs with: scoring on the rung's proxies (else the warm-up's), comparing with
+ * the warm-up's pool (or, resumed, warmup.jsonl) and the trials already recorded, and knowing the
+ * pool's scores so that the proposals the warm start seeds from it are not scored again.
+ */
+export function screenOf(
+  config: SearchConfig,
+  space: SearchSpace,
+  images: WarmUpImages | undefined,
+  pool: WarmUpPool | undefined,
+  target: Target,
+): ProxyScreen {
+  const screen = new ProxyScreen(
+    proxyScorerOf(config, images, screenProxyOf(config)),
+    proxyNetworkOf(config, images),
+    config.scheduler.proxyRung ? 1 / (config.scheduler.factor ?? 3) : undefined,
+    [
+      ...(pool ? pool.pool.map((p) => p.scores) : target.store ? readWarmUpScores(target.store.dir) : []),
+      // A promotion's scores are its rung-0 trial's again: each architecture counts once.
+      ...(target.recovered?.trials ?? []).flatMap((t) => (t.proxy && !(t.rung !== undefined && t.rung > 0) ? [t.proxy] : [])),
+    ],
+  );
+  for (const p of pool?.pool ?? []) screen.remember(space.decode(p.actions), p.scores);
+  return screen;
 }

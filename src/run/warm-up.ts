@@ -104,7 +104,7 @@ export function proxyNetworkOf(config: SearchConfig, images: WarmUpImages | unde
     });
 }
 
-/** The scorer of the config's proxy spec, on a minibatch of `images` (none needed by params and flops); the caller disposes its batch. */
+/** The scorer of a proxy spec (default: the warm-up's), on a minibatch of `images` (none needed by params, flops and synflow); the caller disposes its batch. */
 export function proxyScorerOf(config: SearchConfig, images: WarmUpImages | undefined, spec = config.strategy.warmup.proxy): ProxyScorer {
   if (!images && proxiesNeedImages(spec)) throw new Error(`--proxy ${spec} scores networks on images; the search has none to give it`);
   const batch = images

@@ -368,7 +368,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchOutcome> {
       if (o.screen) {
         const arch = o.space.decode(proposal.actions);
         const key = keyHash(o.space.key(arch));
-        const look = await o.screen.look(arch, key, job.kind === 'new');
+        const look = await o.screen.look(arch, job.kind === 'new');
         if (look.reject) {
           // The same job comes back from next(): its slot goes to the strategy's next proposal.
           const trial = await reject(proposal, key, arch, look);

@@ -103,5 +103,5 @@ export interface Baseline {
  * A rejected proposal is recorded as a trial that trained nothing and fed back as a failure.
  */
 export interface Screen {
-  look(arch: unknown, key: string, judge: boolean): Promise<{ scores: Record<string, number | null>; reject?: string; seconds: number }>;
+  look(arch: unknown, judge: boolean): Promise<{ scores: Record<string, number | null>; reject?: string; seconds: number }>;
 }

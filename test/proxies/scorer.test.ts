@@ -60,30 +60,44 @@ describe('the proxy rung', () => {
     // Earlier scores: parameter counts 100k..1.5M in even steps.
     const earlier = Array.from({ length: 30 }, (_, i) => ({ params: 100_000 + i * 48_000 }));
     const screen = new ProxyScreen(new ProxyScorer('params', batch()), network, 1 / 3, earlier);
-    const big = await screen.look(cells[3], 'k3', true);
+    const big = await screen.look(cells[3], true);
     expect(big.reject).toBeUndefined();
     expect(big.scores.params).toBe(1_531_546); // the benchmark's all-3x3 network
-    const small = await screen.look(cells[2], 'k2', true);
+    const small = await screen.look(cells[2], true);
     expect(small.scores.params).toBeLessThan(700_000);
     expect(small.reject).toMatch(/^params ranks it above \d+% of 31 scored, below the best 33% the rung keeps$/);
-    // A promotion is never judged, and a key met before is not scored again.
-    expect((await screen.look('not a cell', 'k2', false)).scores).toEqual(small.scores);
+    // A promotion is never judged.
+    const promoted = await screen.look(cells[2], false);
+    expect(promoted.scores).toEqual(small.scores);
+    expect(promoted.reject).toBeUndefined();
+    screen.dispose();
+  });
+
+  it("does not score again what it was given: the warm-up pool's architectures", async () => {
+    const unbuildable = () => {
+      throw new Error('scored again');
+    };
+    const screen = new ProxyScreen(new ProxyScorer('params', batch()), unbuildable, undefined, []);
+    screen.remember(cells[0], { params: 123, synflow: 4 });
+    screen.remember(cells[1], { synflow: 4 });
+    expect((await screen.look(cells[0], true)).scores).toEqual({ params: 123 });
+    await expect(screen.look(cells[1], true)).rejects.toThrow('scored again');
     screen.dispose();
   });
 
   it('rejects nothing before it has seen enough scores, nor without a keep share', async () => {
     const screen = new ProxyScreen(new ProxyScorer('params', batch()), network, 1 / 3, []);
     const looks = [];
-    for (let i = 0; i < RUNG_STARTUP; i++) looks.push(await screen.look(cells[i % 2], `k${i}`, true));
+    for (let i = 0; i < RUNG_STARTUP; i++) looks.push(await screen.look(cells[i % 2], true));
     expect(looks.every((l) => l.reject === undefined)).toBe(true);
-    expect((await screen.look(cells[0], 'again', true)).reject).toBeDefined();
+    expect((await screen.look(cells[0], true)).reject).toBeDefined();
     const recordOnly = new ProxyScreen(
       new ProxyScorer('params', batch()),
       network,
       undefined,
       Array.from({ length: 20 }, () => ({ params: 1e9 })),
     );
-    expect((await recordOnly.look(cells[0], 'x', true)).reject).toBeUndefined();
+    expect((await recordOnly.look(cells[0], true)).reject).toBeUndefined();
     screen.dispose();
     recordOnly.dispose();
   });
