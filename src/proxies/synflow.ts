@@ -6,7 +6,7 @@
 //
 // How it stays finite: every activation is carried as (stored tensor, log-scale c) with
 // true = stored · e^c. After each conv/dense layer the stored output is divided by its maximum m
-// (a constant, read from the tensor) and c grows by log m; a merge (add, concat, ...) first brings
+// (a constant: a tensor kept out of the gradient, never read back mid-pass) and c grows by log m; a merge (add, concat, ...) first brings
 // its inputs to their largest c; a bias b is added as b · e^(-c); positively homogeneous layers
 // (ReLU, pooling, padding, ...) keep c. Because every rescaling is by a constant, the true
 // R(W) = e^(c_out) · R_stored(W) for all W, so dR/dW = e^(c_out) · dR_stored/dW and
@@ -55,11 +55,25 @@ function cannot(layer: Layer, why: string): never {
   throw new ProxyFailure('synflow', `cannot rescale through layer ${layer.name} (${layer.getClassName()}): ${why}`);
 }
 
-/** R of the all-ones image, stored and its log-scale (0 when not scaled). */
-function flow(model: tfl.LayersModel, ones: tf.Tensor, scaled: boolean): { r: tf.Scalar; logScale: number } {
-  const scales = new Map<tf.Tensor, number>();
-  const sc = (t: tf.Tensor) => scales.get(t) ?? 0;
-  const keep = (y: tf.Tensor, c: number) => (scales.set(y, c), y);
+/**
+ * The maximum of `y` where it is positive and finite, else 1: the factor a layer's output is divided
+ * by. A constant of the math above, so no gradient flows through it; computed as a tensor, with no
+ * read back to the CPU in the middle of the forward pass (webgpu in Node cannot read synchronously).
+ */
+const rescaleFactor = tf.customGrad(((y: tf.Tensor) => ({
+  value: tf.tidy(() => {
+    const max = tf.max(y);
+    return tf.where(tf.logicalAnd(tf.greater(max, 0), tf.isFinite(max)), max, tf.onesLike(max));
+  }),
+  gradFunc: () => tf.zerosLike(y),
+})) as unknown as Parameters<typeof tf.customGrad>[0]) as (y: tf.Tensor) => tf.Scalar;
+
+/** R of the all-ones image, stored, and its log-scale (a scalar tensor; 0 when not scaled). */
+function flow(model: tfl.LayersModel, ones: tf.Tensor, scaled: boolean): { r: tf.Scalar; logScale: tf.Scalar } {
+  const zero = tf.scalar(0);
+  const scales = new Map<tf.Tensor, tf.Scalar>();
+  const sc = (t: tf.Tensor) => scales.get(t) ?? zero;
+  const keep = (y: tf.Tensor, c: tf.Scalar) => (scales.set(y, c), y);
   const outputs = execute(model, ones, {
     logits: true,
     run: (layer, inputs, kwargs, isOutput) => {
@@ -67,19 +81,21 @@ function flow(model: tfl.LayersModel, ones: tf.Tensor, scaled: boolean): { r: tf
       if (isBatchNorm(layer)) return inputs[0];
       if (!scaled) return undefined;
       if (MERGES.has(cls)) {
-        const c = Math.max(...inputs.map(sc));
-        const aligned = inputs.map((t) => (sc(t) === c ? t : tf.mul(t, Math.exp(sc(t) - c))));
+        const c = inputs.map(sc).reduce((a, b) => tf.maximum(a, b));
+        // e^(c_t - c) is exactly 1 for the inputs already at the largest scale.
+        const aligned = inputs.map((t) => tf.mul(t, tf.exp(tf.sub(sc(t), c))));
         return keep(layer.apply(aligned, kwargs) as tf.Tensor, c);
       }
       if (isKernelLayer(layer)) {
         let c = sc(inputs[0]);
-        if (c !== 0) for (const b of layer.weights.filter(isBias)) tf.tidy(() => void b.write(tf.mul(b.read(), Math.exp(-c))));
+        for (const b of layer.weights.filter(isBias)) tf.tidy(() => void b.write(tf.mul(b.read(), tf.exp(tf.neg(c)))));
         let y = applyLinear(layer, inputs, kwargs);
         const act = activationName(layer);
         if (act === 'relu') y = tf.relu(y);
         else if (act !== 'linear' && !(act === 'softmax' && isOutput)) cannot(layer, `its activation ${act} is not positively homogeneous`);
-        const m = tf.max(y).dataSync()[0];
-        if (m > 0 && Number.isFinite(m)) (y = tf.div(y, m)), (c += Math.log(m));
+        const m = rescaleFactor(y);
+        y = tf.div(y, m);
+        c = tf.add(c, tf.log(m));
         return keep(y, c);
       }
       if (cls === 'Activation') {
@@ -91,8 +107,8 @@ function flow(model: tfl.LayersModel, ones: tf.Tensor, scaled: boolean): { r: tf
       return keep(layer.apply(inputs[0], kwargs) as tf.Tensor, sc(inputs[0]));
     },
   });
-  const logScale = Math.max(...outputs.map(sc));
-  const r = tf.addN(outputs.map((y) => tf.mul(tf.sum(y), Math.exp(sc(y) - logScale)))) as tf.Scalar;
+  const logScale = outputs.map(sc).reduce((a, b) => tf.maximum(a, b));
+  const r = tf.addN(outputs.map((y) => tf.mul(tf.sum(y), tf.exp(tf.sub(sc(y), logScale))))) as tf.Scalar;
   return { r, logScale };
 }
 
@@ -105,11 +121,11 @@ export async function synflowLog(model: tfl.LayersModel, inputShape: number[], s
   if (ks.length === 0) throw new ProxyFailure('synflow', 'the network has no conv or dense kernel');
   for (const w of model.weights) tf.tidy(() => void w.write(tf.abs(w.read())));
   const ones = tf.ones([1, ...inputShape]);
-  let logScale = 0;
+  let logScale: tf.Scalar | undefined;
   const { value, grads } = tf.variableGrads(
     () => {
       const f = flow(model, ones, scaled);
-      logScale = f.logScale;
+      logScale = tf.keep(f.logScale);
       return f.r;
     },
     ks.map((k) => k.variable),
@@ -124,9 +140,10 @@ export async function synflowLog(model: tfl.LayersModel, inputShape: number[], s
       ks.map((k) => k.weight.name),
       perKernel,
     );
-    return finite('synflow', 'log synflow', logScale + Math.log(sum(terms)));
+    const [c] = await logScale!.data();
+    return finite('synflow', 'log synflow', c + Math.log(sum(terms)));
   } finally {
-    tf.dispose([ones, value, perKernel, ...Object.values(grads)]);
+    tf.dispose([ones, value, perKernel, logScale!, ...Object.values(grads)]);
   }
 }
 
