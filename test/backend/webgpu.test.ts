@@ -22,6 +22,8 @@ import { categoricalCrossEntropy, trainStep } from '../../src/evaluators/child/t
 import { batchNormTrain } from '../../src/evaluators/child/batch-norm.js';
 import { Controller } from '../../src/strategies/controller/policy.js';
 import { Rng } from '../../src/util/random.js';
+import { childProxyNetwork } from '../../src/proxies/networks.js';
+import { synflow } from '../../src/proxies/synflow.js';
 import { relativeError } from './tolerance.js';
 import { exampleCells, fillWeights, randomImages } from '../evaluators/child/helpers.js';
 
@@ -155,6 +157,21 @@ describe.skipIf(!probe.ok)('the webgpu backend', () => {
     resumed.dispose();
     controller.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('scores synflow (the default proxy) without a synchronous read, as cpu does, and leaks nothing', async () => {
+    const net = childProxyNetwork(exampleCells(), { channels: [2, 4, 4, 8, 8], numClasses: 10, inputShape: [16, 16, 3], seed: 3 });
+    const score = async (backend: string) => {
+      await tf.setBackend(backend);
+      const batch = { images: tf.zeros([1, 16, 16, 3]) as tf.Tensor4D, labels: tf.zeros([1], 'int32') as tf.Tensor1D, numClasses: 10 };
+      const before = tf.memory().numTensors;
+      const value = await synflow.score(net, batch);
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([batch.images, batch.labels]);
+      return value;
+    };
+    const onCpu = await score('cpu');
+    expect(Math.abs((await score('webgpu')) - onCpu)).toBeLessThan(1e-3);
   });
 });
 
