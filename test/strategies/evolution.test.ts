@@ -54,6 +54,29 @@ describe('RegularizedEvolution', () => {
     expect(notBest).toBeGreaterThan(50);
   });
 
+  it('never proposes a copy of a member or of a proposal in flight while a new child can be found', async () => {
+    // 3 decisions of 3 choices: 27 architectures, so a greedy tournament (S = P) keeps meeting its
+    // own members; a copy would join the population and crowd the others out.
+    const small = [{ choices: 3 }, { choices: 3 }, { choices: 3 }];
+    const f = (a: number[]) => (a[0] * 9 + a[1] * 3 + a[2]) / 27;
+    const s = new RegularizedEvolution(small, 2, { population: 5, tournament: 5 });
+    const inFlight: { actions: number[] }[] = [];
+    for (let call = 0; call < 300; call++) {
+      const members = (await population(s)).map((m) => m.actions.join());
+      const p = await s.propose();
+      if (!p.explored) {
+        expect(members).not.toContain(p.actions.join());
+        expect(inFlight.map((q) => q.actions.join())).not.toContain(p.actions.join());
+      }
+      inFlight.push(p);
+      // two in flight at a time, answered oldest first
+      if (inFlight.length === 2) {
+        const q = inFlight.shift()!;
+        await s.observe(q, { accuracy: f(q.actions), reward: 0 });
+      }
+    }
+  });
+
   it('a space whose decisions all have one choice proposes its only architecture', async () => {
     const s = new RegularizedEvolution([{ choices: 1 }, { choices: 1 }], 1, { population: 2, tournament: 2 });
     for (let i = 0; i < 5; i++) {
