@@ -129,6 +129,12 @@ if (rungFile)
   }
 /** Proposals looked at by the rung per search, summed over the searches of this process. */
 let rungLooks = 0;
+// --distinct counts a query only for an architecture the search has not queried before: a repeat is
+// answered from what was recorded, as `nascent search` answers it from its cache (a `cached` trial
+// that trains nothing). Without it every proposal is a query, as in the figures before it existed.
+const DISTINCT = process.argv.includes('--distinct');
+/** Repeats answered free per search, summed over the searches of this process. */
+let repeats = 0;
 
 /** Best-so-far after each query of one search. */
 async function run(name: StrategyName, decisions: readonly Decision[], seed: number, score: Score, budget: number): Promise<number[]> {
@@ -138,6 +144,8 @@ async function run(name: StrategyName, decisions: readonly Decision[], seed: num
   const curve: number[] = [];
   let best = 0;
   let turnedDown = 0;
+  const queried = new Map<string, number>();
+  let freeInARow = 0;
   try {
     for (let q = 0; q < budget; ) {
       const p = await strategy.propose();
@@ -154,7 +162,20 @@ async function run(name: StrategyName, decisions: readonly Decision[], seed: num
           continue;
         }
       }
+      // After the rung, as in the search loop: the screen looks first, then the cache answers a repeat.
+      const key = p.actions.join();
+      const known = DISTINCT ? queried.get(key) : undefined;
+      // a strategy that only repeats itself is charged after 1,000 free answers, so a search always ends
+      if (known !== undefined && freeInARow < 1000) {
+        await strategy.observe(p, { accuracy: known, reward: known - baseline.value() });
+        baseline.push(known);
+        repeats++;
+        freeInARow++;
+        continue;
+      }
+      freeInARow = 0;
       const accuracy = score(p.actions);
+      queried.set(key, accuracy);
       await strategy.observe(p, { accuracy, reward: accuracy - baseline.value() });
       baseline.push(accuracy);
       best = Math.max(best, accuracy);
@@ -190,6 +211,7 @@ async function curvesOf(problem: string, name: StrategyName): Promise<number[][]
   const passOn = ['table', 'preset', 'pool', 'proxy', 'warmup', 'rung', 'rung-keep', 'rung-proxy', 'population', 'tournament'].flatMap((k) =>
     process.argv.includes(`--${k}`) ? [`--${k}`, arg(k, '')] : [],
   );
+  if (DISTINCT) passOn.push('--distinct');
   const parts = await Promise.all(
     ranges.map(
       ([first, last]) =>
@@ -200,8 +222,9 @@ async function curvesOf(problem: string, name: StrategyName): Promise<number[][]
             { maxBuffer: 1 << 30 },
             (err, stdout, stderr) => {
               if (err) return fail(new Error(`worker for seeds ${first}-${last} failed: ${stderr || err.message}`));
-              const out = JSON.parse(stdout.trim().split('\n').pop()!) as { curves: number[][]; looks: number };
+              const out = JSON.parse(stdout.trim().split('\n').pop()!) as { curves: number[][]; looks: number; repeats: number };
               rungLooks += out.looks;
+              repeats += out.repeats;
               done(out.curves);
             },
           ),
@@ -226,6 +249,9 @@ async function measure(problem: string, budgets: number[], scale: number): Promi
         `${''.padEnd(22)} ${name.padEnd(10)} the rung looked at ${(rungLooks / SEEDS).toFixed(0)} proposals per search for ${Math.max(...budgets)} queries`,
       );
     rungLooks = 0;
+    if (DISTINCT)
+      console.log(`${''.padEnd(22)} ${name.padEnd(10)} ${(repeats / SEEDS).toFixed(1)} repeated proposals per search answered without a query`);
+    repeats = 0;
     console.log(
       `${problem.padEnd(22)} ${name.padEnd(10)} ${cells}   (${SEEDS} seeds, ${((performance.now() - started) / 1000).toFixed(0)} s on ${JOBS} processes)`,
     );
@@ -285,7 +311,7 @@ if (worker) {
   const curves: number[][] = [];
   for (let seed = Number(first); seed <= Number(last); seed++) curves.push(await run(name as StrategyName, p.decisions, seed, p.scoreFor(seed), budget));
   // exit only once the pipe has taken it all: stdout to a pipe is asynchronous, and exiting at once cuts it short
-  process.stdout.write(`${JSON.stringify({ curves, looks: rungLooks })}\n`, () => process.exit(0));
+  process.stdout.write(`${JSON.stringify({ curves, looks: rungLooks, repeats })}\n`, () => process.exit(0));
   await new Promise(() => {});
 }
 
