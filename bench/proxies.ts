@@ -7,7 +7,11 @@
 // to OUT/scores.jsonl as they are computed, so a run that is stopped goes on where it was.
 //
 //   npm run bench:proxies [-- --cells 1000 --seeds 1,2,3 --batch 64 --proxies a,b --table FILE
-//       --data-dir DIR --out DIR]
+//       --data-dir DIR --out DIR --shard K/N]
+//
+// --shard K/N scores only every Nth cell from the Kth (0-based) and stops: N such runs on one --out
+// use N cores (each appends whole lines to the same scores file); a run without --shard then reads
+// them all and prints the figures.
 //
 // The last line is `best_rho <proxy> <rho>`.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -36,6 +40,10 @@ const proxies = arg('proxies', PROXY_NAMES.join(',')).split(',');
 const tableFile = resolve(arg('table', join(ROOT, '..', 'shared', 'benchmarks', 'nats-bench-201.csv')));
 const dataDir = resolve(arg('data-dir', join(ROOT, '..', 'shared', 'data', 'cifar10-subset')));
 const outDir = resolve(arg('out', join(ROOT, '.tmp', 'bench-proxies')));
+const shard = arg('shard', '0/1').split('/').map(Number);
+if (shard.length !== 2 || !shard.every(Number.isInteger) || shard[1] < 1 || shard[0] < 0 || shard[0] >= shard[1]) {
+  throw new Error(`--shard must be K/N with 0 <= K < N, got ${arg('shard', '')}`);
+}
 for (const p of proxies) if (!(PROXY_NAMES as readonly string[]).includes(p)) throw new Error(`unknown proxy ${p} (${PROXY_NAMES.join(', ')})`);
 
 /** Abdelfattah et al. 2021, Table 1 (NAS-Bench-201, CIFAR-10, Spearman rho over all cells). */
@@ -105,7 +113,8 @@ console.error(
 for (const seed of seeds) {
   const batch = minibatch(seed);
   let n = 0;
-  for (const { arch } of sample) {
+  for (const [index, { arch }] of sample.entries()) {
+    if (index % shard[1] !== shard[0]) continue;
     for (const proxy of proxies) {
       const key = `${arch} ${seed} ${proxy}`;
       if (done.has(key)) continue;
@@ -124,6 +133,10 @@ for (const seed of seeds) {
     if (++n % 10 === 0) console.error(`seed ${seed}: ${n}/${cells} cells`);
   }
   tf.dispose([batch.images, batch.labels]);
+}
+if (shard[1] > 1) {
+  console.error(`shard ${shard[0]}/${shard[1]} scored; run again without --shard for the figures`);
+  process.exit(0);
 }
 
 // The pool bench:strategies warm-starts from (--pool): each cell's scores and seconds at the first seed.
