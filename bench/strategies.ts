@@ -249,8 +249,7 @@ async function measure(problem: string, budgets: number[], scale: number): Promi
         `${''.padEnd(22)} ${name.padEnd(10)} the rung looked at ${(rungLooks / SEEDS).toFixed(0)} proposals per search for ${Math.max(...budgets)} queries`,
       );
     rungLooks = 0;
-    if (DISTINCT)
-      console.log(`${''.padEnd(22)} ${name.padEnd(10)} ${(repeats / SEEDS).toFixed(1)} repeated proposals per search answered without a query`);
+    if (DISTINCT) console.log(`${''.padEnd(22)} ${name.padEnd(10)} ${(repeats / SEEDS).toFixed(1)} repeated proposals per search answered without a query`);
     repeats = 0;
     console.log(
       `${problem.padEnd(22)} ${name.padEnd(10)} ${cells}   (${SEEDS} seeds, ${((performance.now() - started) / 1000).toFixed(0)} s on ${JOBS} processes)`,
