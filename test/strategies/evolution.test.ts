@@ -2,6 +2,7 @@
 // full, then each child differs from a member in exactly one decision that has a choice, that
 // member is the best of a sample of S distinct members, and the oldest member leaves.
 import { describe, expect, it } from 'vitest';
+import type { Proposal } from '../../src/search/types.js';
 import { RegularizedEvolution } from '../../src/strategies/evolution.js';
 
 const D = [...Array.from({ length: 8 }, () => ({ choices: 5 })), { choices: 1 }, { choices: 2 }];
@@ -60,7 +61,7 @@ describe('RegularizedEvolution', () => {
     const small = [{ choices: 3 }, { choices: 3 }, { choices: 3 }];
     const f = (a: number[]) => (a[0] * 9 + a[1] * 3 + a[2]) / 27;
     const s = new RegularizedEvolution(small, 2, { population: 5, tournament: 5 });
-    const inFlight: { actions: number[] }[] = [];
+    const inFlight: Proposal[] = [];
     for (let call = 0; call < 300; call++) {
       const members = (await population(s)).map((m) => m.actions.join());
       const p = await s.propose();
