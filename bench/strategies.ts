@@ -106,6 +106,8 @@ async function warmed(name: StrategyName, decisions: readonly Decision[], seed: 
     episodes: Math.max(...NB201_BUDGETS_WARM),
     population: strategyConfig.evolution.population,
     startup: strategyConfig.tpe.startup,
+    // --pretrain-passes P: the controller's passes over the pool (default: about 200 updates)
+    ...(process.argv.includes('--pretrain-passes') ? { pretrainPasses: Number(arg('pretrain-passes', '')) } : {}),
   });
   return { strategy: started, scored: drawn.map((c) => c.scores) };
 }
@@ -208,8 +210,8 @@ async function curvesOf(problem: string, name: StrategyName): Promise<number[][]
   const ranges = Array.from({ length: JOBS }, (_, j) => [j * per + 1, Math.min(SEEDS, (j + 1) * per)])
     .filter(([a, b]) => a <= b)
     .map(([a, b]) => [a + FIRST_SEED - 1, b + FIRST_SEED - 1]);
-  const passOn = ['table', 'preset', 'pool', 'proxy', 'warmup', 'rung', 'rung-keep', 'rung-proxy', 'population', 'tournament'].flatMap((k) =>
-    process.argv.includes(`--${k}`) ? [`--${k}`, arg(k, '')] : [],
+  const passOn = ['table', 'preset', 'pool', 'proxy', 'warmup', 'rung', 'rung-keep', 'rung-proxy', 'population', 'tournament', 'pretrain-passes'].flatMap(
+    (k) => (process.argv.includes(`--${k}`) ? [`--${k}`, arg(k, '')] : []),
   );
   if (DISTINCT) passOn.push('--distinct');
   const parts = await Promise.all(

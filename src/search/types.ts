@@ -22,7 +22,8 @@ export interface Feedback {
   /** Epochs the child had when it scored `accuracy` (multi-fidelity runs feed one child at several). */
   budget?: number;
   /** A screen (a zero-cost proxy) turned it down untrained: accuracy is null, and the strategy may
-   *  learn from it as from a failure or let it go (evolution does not let it into its population). */
+   *  learn from it as from a failure (TPE) or let it go (evolution keeps it out of its population;
+   *  the controller makes no update of it). */
   rejected?: boolean;
 }
 

@@ -101,12 +101,15 @@ export class WarmStarted implements Strategy {
 export async function warmStart(
   strategy: Strategy,
   pool: readonly Scored[] | undefined,
-  o: { episodes: number; population: number; startup: number },
+  o: { episodes: number; population: number; startup: number; pretrainPasses?: number },
 ): Promise<Strategy> {
   if (strategy instanceof ControllerStrategy) {
     if (pool) {
       const rewards = standardizedRanks(pool.map((p) => p.score));
-      await strategy.pretrain(pool.map((p, i) => ({ actions: p.actions, reward: rewards[i] })));
+      await strategy.pretrain(
+        pool.map((p, i) => ({ actions: p.actions, reward: rewards[i] })),
+        o.pretrainPasses,
+      );
     }
     return strategy;
   }

@@ -68,4 +68,18 @@ describe('warm starts', () => {
       warm.dispose();
     }
   });
+
+  it('a proposal the proxy rung turned down is no update of the controller; a trained one is', async () => {
+    const c = ControllerStrategy.create(decisions, { seed: 3, epsilon: 0, batch: 1 });
+    try {
+      const p = await c.propose();
+      const before = JSON.stringify(await c.getState());
+      await c.observe(p, { accuracy: null, reward: -0.9, rejected: true });
+      expect(JSON.stringify(await c.getState())).toBe(before);
+      await c.observe(p, { accuracy: null, reward: -0.9 });
+      expect(JSON.stringify(await c.getState())).not.toBe(before);
+    } finally {
+      c.dispose();
+    }
+  });
 });

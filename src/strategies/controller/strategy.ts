@@ -53,6 +53,11 @@ export class ControllerStrategy implements Strategy {
   }
 
   async observe(proposal: Proposal, feedback: Feedback): Promise<void> {
+    // A proposal a proxy rung turned down untrained teaches nothing here: its reward (minus the
+    // baseline, about -0.9) is a hundred times a trained child's advantage and says only that the
+    // proxy ranks it low, which pre-training on the proxy's pool already taught; as an update it
+    // drowns the accuracy differences the search is for.
+    if (feedback.rejected) return;
     // The importance weight travels with the proposal (a proposal from elsewhere counts as on-policy).
     const weight = (proposal.memo as { weight?: number } | undefined)?.weight ?? 1;
     this.pending.push({ actions: proposal.actions, reward: feedback.reward, weight });
