@@ -85,7 +85,8 @@ export class RegularizedEvolution implements Strategy {
     // mutation), up to NOVELTY_TRIES times. Its result is known or coming: the search's cache would
     // answer it at no cost, but it would join the population as a copy, and copies of the best
     // member crowd the others out until every mutation is a repeat or turned down by a proxy rung.
-    // (On NAS-Bench-201, without this, 128 of 150 proposals per search were repeats.) A draw that
+    // (On NAS-Bench-201, without this, a search that queried 150 architectures proposed 128 more
+    // that it had queried already; with it, 64, those that have left the population.) A draw that
     // is novel at once is the paper's, so a search that meets no copies proposes what it did.
     let actions: number[] = [];
     for (let attempt = 0; attempt < NOVELTY_TRIES; attempt++) {
