@@ -5,11 +5,11 @@ paper's can be told apart from a gap between nascent's tfjs code and PyTorch.
 The network follows the benchmark's definition (TinyNetwork: stem conv 3x3 + BN, three stages of N
 InferCells at C, 2C, 4C joined by ResNetBasicblocks, BN-ReLU, global pool, linear), with PyTorch's
 default initialisation and batch normalisation in training mode, as Abdelfattah et al. 2021 ran it.
-snip is sum |dL/dW * W| and grad_norm the sum over layers of ||dL/dW||, both over every Conv2d and
-Linear weight, L the mean cross-entropy of one minibatch of real CIFAR-10 training images.
+snip is sum |dL/dW * W|, grad_norm the sum over layers of ||dL/dW|| and grasp -sum W * (H dL/dW), each
+over every Conv2d and Linear weight, L the mean cross-entropy of one minibatch of real CIFAR-10 training images.
 
     /usr/bin/python3 bench/peers/torch_nb201_proxies.py CELLS.jsonl DATA_DIR OUT.jsonl [--seed 1]
-        [--batch 64] [--limit N]
+        [--batch 64] [--limit N] [--proxies snip,grad_norm,grasp]
 
 CELLS.jsonl has one {"arch", "accuracy"} per line (data/proxy-scores/nb201-cifar10.jsonl does).
 OUT.jsonl gets {"arch", "seed", "proxy", "score", "seconds"} per cell and proxy, as bench:proxies
@@ -135,7 +135,19 @@ def grad_norm(net, x, y):
     return sum(float(g.norm()) for w, g in kernel_grads(net, x, y) if g is not None)
 
 
-PROXIES = {'snip': snip, 'grad_norm': grad_norm}
+def grasp(net, x, y):
+    """-Σ W ⊙ (H g) over every Conv2d and Linear weight, H g by double backpropagation as the paper's
+    code computes it (compute_grasp_per_weight: g detached, then the gradient of g · ∇L)."""
+    net.train()
+    weights = [m.weight for m in net.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    g = torch.autograd.grad(F.cross_entropy(net(x), y), weights, allow_unused=True)
+    first = torch.autograd.grad(F.cross_entropy(net(x), y), weights, create_graph=True, allow_unused=True)
+    z = sum((gi.detach() * fi).sum() for gi, fi in zip(g, first) if gi is not None and fi is not None)
+    hg = torch.autograd.grad(z, weights, allow_unused=True)
+    return float(sum((-w.detach() * h).sum() for w, h in zip(weights, hg) if h is not None))
+
+
+PROXIES = {'snip': snip, 'grad_norm': grad_norm, 'grasp': grasp}
 
 
 def ranks(v):
@@ -166,7 +178,12 @@ def main():
     p.add_argument('--seed', type=int, default=1)
     p.add_argument('--batch', type=int, default=64)
     p.add_argument('--limit', type=int, default=0)
+    p.add_argument('--proxies', default='snip,grad_norm', help='comma-separated, of ' + ','.join(PROXIES))
     a = p.parse_args()
+    names = a.proxies.split(',')
+    for name in names:
+        if name not in PROXIES:
+            p.error(f'unknown proxy {name!r}: expected some of {",".join(PROXIES)}')
     cells = [json.loads(l) for l in open(a.cells) if l.strip()]
     if a.limit:
         cells = cells[: a.limit]
@@ -179,7 +196,8 @@ def main():
     x, y = minibatch(a.data_dir, a.seed, a.batch)
     with open(a.out, 'a') as out:
         for n, cell in enumerate(cells, start=1):
-            for name, proxy in PROXIES.items():
+            for name in names:
+                proxy = PROXIES[name]
                 if (cell['arch'], a.seed, name) in done:
                     continue
                 torch.manual_seed(a.seed * 100003 + n)
@@ -192,7 +210,7 @@ def main():
             if n % 50 == 0:
                 print(f'{n}/{len(cells)} cells', flush=True)
     accuracy = [c['accuracy'] for c in cells]
-    for name in PROXIES:
+    for name in names:
         scores = [done[(c['arch'], a.seed, name)]['score'] for c in cells]
         seconds = np.mean([done[(c['arch'], a.seed, name)]['seconds'] for c in cells])
         print(f'{name}: rho {spearman(scores, accuracy):.3f} over {len(cells)} cells, {seconds:.3f} s per network (torch {torch.__version__}, {torch.get_num_threads()} threads)')

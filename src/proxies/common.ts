@@ -62,9 +62,14 @@ export function crossEntropy(logits: tf.Tensor2D, batch: ProxyBatch): tf.Scalar 
 }
 
 /** dL/dW for every kernel (zeros where a kernel does not reach the loss), and the loss. The caller disposes them. */
-export function kernelGrads(model: tfl.LayersModel, ks: Kernel[], batch: ProxyBatch): { loss: tf.Scalar; grads: tf.Tensor[] } {
+export function kernelGrads(
+  model: tfl.LayersModel,
+  ks: Kernel[],
+  batch: ProxyBatch,
+  hooks: Parameters<typeof execute>[2] = {},
+): { loss: tf.Scalar; grads: tf.Tensor[] } {
   const { value, grads } = tf.variableGrads(
-    () => crossEntropy(trainLogits(model, batch.images), batch),
+    () => crossEntropy(trainLogits(model, batch.images, hooks), batch),
     ks.map((k) => k.variable),
   );
   return { loss: value, grads: ks.map((k) => grads[k.variable.name] ?? tf.zerosLike(k.variable)) };

@@ -11,22 +11,31 @@
 // The difference is taken along W, not along g: H is symmetric, so Σ W ⊙ (H g) = Σ g ⊙ (H W), and
 //   H W ≈ (∇L(W · (1 + ε)) − ∇L(W · (1 − ε))) / 2ε
 // changes every weight by the same relative ε. Along g, float32 loses the step on every weight
-// where ε|g_i| is below half an ulp of W_i (most of them: g is concentrated on a few), and ReLUs
-// change side; along W, a conv followed by batch normalisation changes nothing downstream, so
-// on the NASNet child no ReLU moves at all.
+// where ε|g_i| is below half an ulp of W_i (most of them: g is concentrated on a few).
 //
-// ε = STEP is a compromise, and grasp is the noisiest proxy here: float32 gradients of these
-// networks carry ~1e-3 relative rounding noise (the wasm and cpu backends' gradients of one child
-// differ by ~1%, the difference appearing at batch-norm backward passes), which the difference
-// divides by 2ε, while a large ε moves ReLUs on networks without batch norm after every conv
-// (the dense network of test/proxies is 2e-4 off at ε = 0.03, 50% off at 0.05). On 2-block NASNet
-// children at batch 64 the wasm and cpu scores differ by ~0.1 (scores of -1.5 to +0.05).
+// Every ReLU keeps the mask (x > 0) it had at W in the two shifted passes. Double backpropagation,
+// the reference's way, differentiates within the network's current linear region (ReLU'' = 0),
+// but the gradient of a deep ReLU network is shattered (Balduzzi et al. 2017): even a 1% shift of
+// W flips enough ReLUs (behind NAS-Bench-201's reduction shortcuts, which have no batch norm) that
+// g · ∇L(W(1 ± ε)) drops by |ε| times 3 (measured: g·g 47.6, 44.8 at 0.99 and 44.7 at 1.01,
+// 21.5 at 0.9), and the difference measured those flips, not H. Without the masks grasp's ρ over
+// 150 NAS-Bench-201 cells was −0.16; the PyTorch peer's exact grasp has 0.64 over 100.
+// Max pooling's choices (NASNet children) are not frozen and still shift with W.
+//
+// ε = STEP is a compromise: float32 gradients carry ~1e-3 relative rounding noise (the wasm and
+// cpu backends' gradients of one child differ by ~1%, at batch-norm backward passes), which the
+// difference divides by 2ε, while a large ε leaves the region where H is constant (batch
+// normalisation and the softmax curve). With the masks the score no longer jumps with ε: on one
+// NAS-Bench-201 cell 26.04 at ε = 0.003, 25.97 at 0.01, 25.38 at 0.03, 19.89 at 0.1 (without
+// them 54, 6.0, −11.8, −16.7).
 import * as tf from '@tensorflow/tfjs-core';
-import { finite, kernelGrads, kernels, readFinite, sum, withModel } from './common.js';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { finite, kernelGrads, kernels, readFinite, sum, trainLogits, withModel } from './common.js';
+import { applyLinear, type ExecuteOptions, type Layer, ownActivation } from './executor.js';
 import { type ProxyBatch, ProxyFailure, type ProxyNetwork, type ZeroCostProxy } from './types.js';
 
 /** The relative change ε of every kernel weight in the finite difference. */
-export const STEP = 0.03;
+export const STEP = 0.01;
 
 /** grasp with a finite-difference step of `step` (ε). */
 export const graspWithStep = (step: number): ZeroCostProxy => ({
@@ -36,15 +45,16 @@ export const graspWithStep = (step: number): ZeroCostProxy => ({
       const ks = kernels(model);
       if (ks.length === 0) throw new ProxyFailure('grasp', 'the network has no conv or dense kernel');
       const vars = ks.map((k) => k.variable);
+      const masks = reluMasks(model, batch.images);
       const first = kernelGrads(model, ks, batch);
       const g = first.grads;
       const w0 = vars.map((v) => tf.clone(v));
-      const held: tf.Tensor[] = [first.loss, ...g, ...w0];
+      const held: tf.Tensor[] = [first.loss, ...g, ...w0, ...masks];
       try {
         finite('grasp', 'the loss', (await first.loss.data())[0]);
         const gradAt = (scale: number) => {
           vars.forEach((v, i) => tf.tidy(() => v.assign(tf.mul(w0[i], scale))));
-          const r = kernelGrads(model, ks, batch);
+          const r = kernelGrads(model, ks, batch, frozen(masks));
           held.push(r.loss, ...r.grads);
           return r.grads;
         };
@@ -67,3 +77,40 @@ export const graspWithStep = (step: number): ZeroCostProxy => ({
 });
 
 export const grasp = graspWithStep(STEP);
+
+/** A ReLU layer (without a cap), or a weight layer (Dense, Conv) whose own activation is a ReLU. */
+const reluKind = (layer: Layer): 'layer' | 'own' | undefined =>
+  layer.getClassName() === 'ReLU' && (layer as unknown as { maxValue?: number | null }).maxValue == null
+    ? 'layer'
+    : ownActivation(layer)?.getClassName() === 'relu'
+      ? 'own'
+      : undefined;
+
+/** The 0/1 mask (x > 0) of every ReLU in one training-mode pass, in the order they ran. */
+function reluMasks(model: tfl.LayersModel, images: tf.Tensor): tf.Tensor[] {
+  const masks: tf.Tensor[] = [];
+  tf.tidy(() => {
+    trainLogits(model, images, {
+      // relu(x) > 0 exactly where x > 0.
+      output: (layer, y) => {
+        if (reluKind(layer)) masks.push(tf.keep(tf.cast(tf.greater(y, 0), 'float32')));
+        return undefined;
+      },
+    });
+  });
+  return masks;
+}
+
+/** Hooks that compute every ReLU as its input times the mask `reluMasks` recorded for it. */
+function frozen(masks: readonly tf.Tensor[]): ExecuteOptions {
+  let next = 0;
+  return {
+    run: (layer, inputs, kwargs) => {
+      const kind = reluKind(layer);
+      if (!kind) return undefined;
+      const mask = masks[next++];
+      if (!mask) throw new Error('grasp: a ReLU ran that the recording pass did not see');
+      return tf.mul(kind === 'layer' ? inputs[0] : applyLinear(layer, inputs, kwargs), mask);
+    },
+  };
+}
