@@ -70,6 +70,16 @@ export function ownActivation(layer: Layer): ActivationFn | undefined {
   return act;
 }
 
+/**
+ * A ReLU: a ReLU layer, an Activation('relu') layer, or a weight layer with a fused relu (its
+ * output is > 0 exactly where its pre-activation is).
+ */
+export function isRelu(layer: Layer): boolean {
+  if (layer.getClassName() === 'ReLU') return true;
+  const act = (layer as unknown as { activation?: ActivationFn | null }).activation;
+  return act?.getClassName() === 'relu';
+}
+
 /** Has an `activation` field of its own: a weight layer whose pre-activation output `linear` sees. */
 function hasLinearStage(layer: Layer): boolean {
   return 'activation' in layer && layer.getClassName() !== 'Activation';

@@ -29,9 +29,8 @@
 // NAS-Bench-201 cell 26.04 at ε = 0.003, 25.97 at 0.01, 25.38 at 0.03, 19.89 at 0.1 (without
 // them 54, 6.0, −11.8, −16.7).
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
-import { finite, kernelGrads, kernels, readFinite, sum, trainLogits, withModel } from './common.js';
-import { applyLinear, type ExecuteOptions, type Layer, ownActivation } from './executor.js';
+import { finite, kernelGrads, kernels, readFinite, sum, withModel } from './common.js';
+import { applyLinear, type ExecuteOptions, isRelu, type Layer, ownActivation } from './executor.js';
 import { type ProxyBatch, ProxyFailure, type ProxyNetwork, type ZeroCostProxy } from './types.js';
 
 /** The relative change ε of every kernel weight in the finite difference. */
@@ -45,8 +44,8 @@ export const graspWithStep = (step: number): ZeroCostProxy => ({
       const ks = kernels(model);
       if (ks.length === 0) throw new ProxyFailure('grasp', 'the network has no conv or dense kernel');
       const vars = ks.map((k) => k.variable);
-      const masks = reluMasks(model, batch.images);
-      const first = kernelGrads(model, ks, batch);
+      const masks: tf.Tensor[] = [];
+      const first = kernelGrads(model, ks, batch, recording(masks));
       const g = first.grads;
       const w0 = vars.map((v) => tf.clone(v));
       const held: tf.Tensor[] = [first.loss, ...g, ...w0, ...masks];
@@ -78,39 +77,29 @@ export const graspWithStep = (step: number): ZeroCostProxy => ({
 
 export const grasp = graspWithStep(STEP);
 
-/** A ReLU layer (without a cap), or a weight layer (Dense, Conv) whose own activation is a ReLU. */
-const reluKind = (layer: Layer): 'layer' | 'own' | undefined =>
-  layer.getClassName() === 'ReLU' && (layer as unknown as { maxValue?: number | null }).maxValue == null
-    ? 'layer'
-    : ownActivation(layer)?.getClassName() === 'relu'
-      ? 'own'
-      : undefined;
+/** A ReLU the shifted passes can hold: one without a cap (x · mask is not relu6). */
+const holdable = (layer: Layer) => isRelu(layer) && (layer as unknown as { maxValue?: number | null }).maxValue == null;
 
-/** The 0/1 mask (x > 0) of every ReLU in one training-mode pass, in the order they ran. */
-function reluMasks(model: tfl.LayersModel, images: tf.Tensor): tf.Tensor[] {
-  const masks: tf.Tensor[] = [];
-  tf.tidy(() => {
-    trainLogits(model, images, {
-      // relu(x) > 0 exactly where x > 0.
-      output: (layer, y) => {
-        if (reluKind(layer)) masks.push(tf.keep(tf.cast(tf.greater(y, 0), 'float32')));
-        return undefined;
-      },
-    });
-  });
-  return masks;
+/** Hooks that push the 0/1 mask (x > 0) of every ReLU onto `masks`, in the order they run. */
+function recording(masks: tf.Tensor[]): ExecuteOptions {
+  return {
+    // relu(x) > 0 exactly where x > 0; kept, since the pass runs inside variableGrads' scope.
+    output: (layer, y) => {
+      if (holdable(layer)) masks.push(tf.keep(tf.cast(tf.greater(y, 0), 'float32')));
+      return undefined;
+    },
+  };
 }
 
-/** Hooks that compute every ReLU as its input times the mask `reluMasks` recorded for it. */
+/** Hooks that compute every ReLU as its input (a fused one: its pre-activation) times its recorded mask. */
 function frozen(masks: readonly tf.Tensor[]): ExecuteOptions {
   let next = 0;
   return {
     run: (layer, inputs, kwargs) => {
-      const kind = reluKind(layer);
-      if (!kind) return undefined;
+      if (!holdable(layer)) return undefined;
       const mask = masks[next++];
       if (!mask) throw new Error('grasp: a ReLU ran that the recording pass did not see');
-      return tf.mul(kind === 'layer' ? inputs[0] : applyLinear(layer, inputs, kwargs), mask);
+      return tf.mul(ownActivation(layer) ? applyLinear(layer, inputs, kwargs) : inputs[0], mask);
     },
   };
 }

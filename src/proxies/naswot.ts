@@ -10,15 +10,9 @@
 // summed over the layers in float64 here.
 import * as tf from '@tensorflow/tfjs-core';
 import { finite, withModel } from './common.js';
-import { execute, type Layer } from './executor.js';
+import { execute, isRelu } from './executor.js';
 import { slogdet } from './linalg.js';
 import { type ProxyBatch, ProxyFailure, type ProxyNetwork, type ZeroCostProxy } from './types.js';
-
-export function isRelu(layer: Layer): boolean {
-  if (layer.getClassName() === 'ReLU') return true;
-  const act = (layer as unknown as { activation?: { getClassName(): string } | null }).activation;
-  return act?.getClassName() === 'relu';
-}
 
 export const naswot: ZeroCostProxy = {
   name: 'naswot',
