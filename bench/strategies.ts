@@ -10,6 +10,7 @@
 //
 //   npm run bench:strategies [-- --seeds 50 --table PATH --out DIR --only nb201|nasnet --datasets cifar10,... --preset tuned|book
 //                              --pool FILE --proxy NAME --warmup N --short
+//                              --controller-queue K --queue-weight W --fresh-proposals
 //                              --strategies controller,random,evolution,tpe --jobs N]
 // Seeds are shared out among --jobs processes (default: one per core), each a copy of this script
 // run with --worker; a seed's result does not depend on which process ran it.
@@ -54,6 +55,12 @@ const strategyConfig = resolveSearchConfig(
   {
     strategy: {
       preset: arg('preset', 'tuned') as PresetName,
+      // the controller's priority queue and fresh proposals, as `nascent search` takes them
+      controller: {
+        units: 32,
+        ...(process.argv.includes('--controller-queue') ? { queue: Number(arg('controller-queue', '')), queueWeight: Number(arg('queue-weight', '0.3')) } : {}),
+        ...(process.argv.includes('--fresh-proposals') ? { fresh: true } : {}),
+      },
       ...(process.argv.includes('--population')
         ? { evolution: { population: Number(arg('population', '20')), tournament: Number(arg('tournament', '5')) } }
         : {}),
@@ -210,10 +217,23 @@ async function curvesOf(problem: string, name: StrategyName): Promise<number[][]
   const ranges = Array.from({ length: JOBS }, (_, j) => [j * per + 1, Math.min(SEEDS, (j + 1) * per)])
     .filter(([a, b]) => a <= b)
     .map(([a, b]) => [a + FIRST_SEED - 1, b + FIRST_SEED - 1]);
-  const passOn = ['table', 'preset', 'pool', 'proxy', 'warmup', 'rung', 'rung-keep', 'rung-proxy', 'population', 'tournament', 'pretrain-passes'].flatMap(
-    (k) => (process.argv.includes(`--${k}`) ? [`--${k}`, arg(k, '')] : []),
-  );
+  const passOn = [
+    'table',
+    'preset',
+    'pool',
+    'proxy',
+    'warmup',
+    'rung',
+    'rung-keep',
+    'rung-proxy',
+    'population',
+    'tournament',
+    'pretrain-passes',
+    'controller-queue',
+    'queue-weight',
+  ].flatMap((k) => (process.argv.includes(`--${k}`) ? [`--${k}`, arg(k, '')] : []));
   if (DISTINCT) passOn.push('--distinct');
+  if (process.argv.includes('--fresh-proposals')) passOn.push('--fresh-proposals');
   const parts = await Promise.all(
     ranges.map(
       ([first, last]) =>

@@ -18,21 +18,60 @@ export interface PresetSettings {
     batch: number;
     normalizeAdvantages: boolean;
     decisionBias: boolean;
+    queue: number;
+    queueWeight: number;
+    fresh: boolean;
   };
   baselineDecay: number;
 }
 
 export const PRESETS: Record<PresetName, PresetSettings> = {
   tuned: {
-    controller: { lr: 2e-2, epsilon: 0.1, temperature: 5, tanhConstant: 2.5, entropyWeight: 0, batch: 1, normalizeAdvantages: false, decisionBias: true },
+    controller: {
+      lr: 2e-2,
+      epsilon: 0.1,
+      temperature: 5,
+      tanhConstant: 2.5,
+      entropyWeight: 0,
+      batch: 1,
+      normalizeAdvantages: false,
+      decisionBias: true,
+      queue: 0,
+      queueWeight: 0,
+      fresh: false,
+    },
     baselineDecay: 0,
   },
   book: {
-    controller: { lr: 1e-3, epsilon: 0.5, temperature: 1, tanhConstant: 0, entropyWeight: 0, batch: 1, normalizeAdvantages: false, decisionBias: false },
+    controller: {
+      lr: 1e-3,
+      epsilon: 0.5,
+      temperature: 1,
+      tanhConstant: 0,
+      entropyWeight: 0,
+      batch: 1,
+      normalizeAdvantages: false,
+      decisionBias: false,
+      queue: 0,
+      queueWeight: 0,
+      fresh: false,
+    },
     baselineDecay: 0,
   },
   enas: {
-    controller: { lr: 3.5e-3, epsilon: 0.1, temperature: 5, tanhConstant: 1.1, entropyWeight: 1e-4, batch: 1, normalizeAdvantages: false, decisionBias: true },
+    controller: {
+      lr: 3.5e-3,
+      epsilon: 0.1,
+      temperature: 5,
+      tanhConstant: 1.1,
+      entropyWeight: 1e-4,
+      batch: 1,
+      normalizeAdvantages: false,
+      decisionBias: true,
+      queue: 0,
+      queueWeight: 0,
+      fresh: false,
+    },
     baselineDecay: 0,
   },
 };

@@ -169,6 +169,22 @@ const ControllerSchema = z.strictObject({
     .boolean()
     .optional()
     .meta(f('decision-bias', 'a learned logit bias per decision beside the shared heads', 'from --preset')),
+  queue: z
+    .int()
+    .min(0)
+    .max(1000)
+    .optional()
+    .meta(f('controller-queue', 'priority-queue training: the controller also learns to propose its N best children; 0: off', 'from --preset')),
+  queueWeight: z
+    .number()
+    .min(0)
+    .max(100)
+    .optional()
+    .meta(f('queue-weight', "weight of the queue's log-likelihood beside REINFORCE", 'from --preset')),
+  fresh: z
+    .boolean()
+    .optional()
+    .meta(f('fresh-proposals', 'the controller draws again a sample equal to one it proposed before (up to 100 draws)', 'from --preset')),
   units: z.int().min(1).max(4096).default(32).meta(f('units', 'controller LSTM units')),
 });
 

@@ -13,6 +13,19 @@ export interface ControllerStrategyOptions extends Omit<ControllerOptions, 'deci
   batch?: number;
   /** Standardize the rewards of a batch (mean 0, sd 1) before the update; needs batch > 1. */
   normalizeAdvantages?: boolean;
+  /**
+   * Priority-queue training (Abolafia et al. 2018): the K best children so far are kept, and each
+   * update adds `queueWeight` times their mean log-likelihood to REINFORCE's objective, pulling the
+   * policy toward its best finds as evolution's tournament and TPE's good set do. 0: off.
+   */
+  queue?: number;
+  /** Weight of the queue's log-likelihood beside the REINFORCE term. */
+  queueWeight?: number;
+  /**
+   * Draw again (up to 100 times) a sample equal to one proposed before, as evolution does: a repeat
+   * costs a query in a search that counts them and teaches the policy nothing new.
+   */
+  fresh?: boolean;
 }
 
 /** A rewarded child waiting for its batch, with its importance weight (ControllerSample.weight). */
@@ -23,6 +36,16 @@ interface SavedStrategy {
   pending: Weighted[];
   /** Drawn for this batch and not yet proposed (absent in runs saved before batched drawing). */
   queued?: ControllerSample[];
+  /** The best children so far, best first (absent in runs saved before the queue). */
+  best?: Ranked[];
+  /** What was proposed so far, as joined actions, with `fresh` (absent in runs saved before it). */
+  proposed?: string[];
+}
+
+/** A child the priority queue keeps: its actions and accuracy. */
+interface Ranked {
+  actions: number[];
+  accuracy: number;
 }
 
 export class ControllerStrategy implements Strategy {
@@ -31,6 +54,11 @@ export class ControllerStrategy implements Strategy {
   private queued: ControllerSample[] = [];
   private readonly batch: number;
   private readonly normalize: boolean;
+  private readonly queueSize: number;
+  private readonly queueWeight: number;
+  private best: Ranked[] = [];
+  private readonly fresh: boolean;
+  private proposed = new Set<string>();
 
   private constructor(
     private controller: Controller,
@@ -38,18 +66,33 @@ export class ControllerStrategy implements Strategy {
   ) {
     this.batch = options.batch ?? 1;
     this.normalize = options.normalizeAdvantages ?? false;
+    this.queueSize = options.queue ?? 0;
+    this.queueWeight = options.queueWeight ?? 0;
+    this.fresh = options.fresh ?? false;
     if (!Number.isInteger(this.batch) || this.batch < 1) throw new RangeError(`controller batch must be a positive integer, got ${this.batch}`);
+    if (!Number.isInteger(this.queueSize) || this.queueSize < 0) throw new RangeError(`controller queue must be a non-negative integer, got ${this.queueSize}`);
+    if (!(this.queueWeight >= 0) || !Number.isFinite(this.queueWeight)) {
+      throw new RangeError(`controller queueWeight must be a finite number >= 0, got ${this.queueWeight}`);
+    }
   }
 
   static create(decisions: readonly ControllerDecision[], options: ControllerStrategyOptions = {}): ControllerStrategy {
-    const { batch: _b, normalizeAdvantages: _n, ...controller } = options;
+    const { batch: _b, normalizeAdvantages: _n, queue: _q, queueWeight: _w, fresh: _f, ...controller } = options;
     return new ControllerStrategy(new Controller({ ...controller, decisions }), options);
   }
 
   async propose(): Promise<Proposal> {
-    if (this.queued.length === 0) this.queued = await this.controller.sampleBatch(Math.max(1, this.batch - this.pending.length));
-    const s = this.queued.shift()!;
-    return { actions: s.actions, explored: s.explored, memo: { weight: s.weight } };
+    for (let draws = 1; ; draws++) {
+      if (this.queued.length === 0) this.queued = await this.controller.sampleBatch(Math.max(1, this.batch - this.pending.length));
+      const s = this.queued.shift()!;
+      if (this.fresh) {
+        const key = s.actions.join();
+        // a policy that has converged may have nothing new to say: after 100 draws it repeats itself
+        if (this.proposed.has(key) && draws < 100) continue;
+        this.proposed.add(key);
+      }
+      return { actions: s.actions, explored: s.explored, memo: { weight: s.weight } };
+    }
   }
 
   async observe(proposal: Proposal, feedback: Feedback): Promise<void> {
@@ -61,10 +104,35 @@ export class ControllerStrategy implements Strategy {
     // The importance weight travels with the proposal (a proposal from elsewhere counts as on-policy).
     const weight = (proposal.memo as { weight?: number } | undefined)?.weight ?? 1;
     this.pending.push({ actions: proposal.actions, reward: feedback.reward, weight });
+    if (feedback.accuracy !== null) this.remember(proposal.actions, feedback.accuracy);
     if (this.pending.length < this.batch) return;
     const batch = (this.normalize ? standardized(this.pending) : this.pending).map((p) => ({ actions: p.actions, reward: p.reward * p.weight }));
     this.pending = [];
-    await this.controller.updateBatch(batch);
+    await this.controller.updateBatch(this.withQueue(batch));
+  }
+
+  /** Keeps `actions` among the best `queue` children if it scores high enough (a repeat keeps its best score). */
+  private remember(actions: readonly number[], accuracy: number): void {
+    if (this.queueSize === 0) return;
+    const key = actions.join();
+    const known = this.best.find((b) => b.actions.join() === key);
+    if (known) known.accuracy = Math.max(known.accuracy, accuracy);
+    else this.best.push({ actions: [...actions], accuracy });
+    this.best.sort((a, b) => b.accuracy - a.accuracy);
+    this.best.length = Math.min(this.best.length, this.queueSize);
+  }
+
+  /**
+   * The REINFORCE batch with the queue's children beside it, rewards scaled so that the update's
+   * mean is REINFORCE's mean plus queueWeight times the queue's mean log-likelihood.
+   */
+  private withQueue(batch: Rewarded[]): Rewarded[] {
+    if (this.queueSize === 0 || this.queueWeight === 0 || this.best.length === 0) return batch;
+    const n = batch.length + this.best.length;
+    return [
+      ...batch.map((b) => ({ actions: b.actions, reward: (b.reward * n) / batch.length })),
+      ...this.best.map((b) => ({ actions: b.actions, reward: (this.queueWeight * n) / this.best.length })),
+    ];
   }
 
   /**
@@ -84,6 +152,8 @@ export class ControllerStrategy implements Strategy {
       controller: await this.controller.getState(),
       pending: this.pending.map((p) => ({ ...p, actions: [...p.actions] })),
       queued: this.queued.map((q) => ({ ...q, actions: [...q.actions] })),
+      best: this.best.map((b) => ({ actions: [...b.actions], accuracy: b.accuracy })),
+      proposed: [...this.proposed],
     };
   }
 
@@ -94,17 +164,30 @@ export class ControllerStrategy implements Strategy {
     if (!Array.isArray(saved.pending)) throw new Error('controller strategy state: pending must be an array');
     const queued = saved.queued ?? [];
     if (!Array.isArray(queued)) throw new Error('controller strategy state: queued must be an array');
-    const restored = await Controller.fromState(saved.controller);
-    try {
-      for (const q of queued) restored.checkActions(q.actions);
-    } catch (err) {
-      restored.dispose();
-      throw new Error(`controller strategy state: a queued proposal is invalid: ${(err as Error).message}`);
+    const best = saved.best ?? [];
+    if (!Array.isArray(best) || !best.every((b) => Array.isArray(b?.actions) && Number.isFinite(b.accuracy))) {
+      throw new Error('controller strategy state: best must be an array of {actions, accuracy}');
     }
+    const proposed = saved.proposed ?? [];
+    if (!Array.isArray(proposed) || !proposed.every((k) => typeof k === 'string'))
+      throw new Error('controller strategy state: proposed must be an array of strings');
+    const restored = await Controller.fromState(saved.controller);
+    for (const [what, list] of [
+      ['a queued proposal', queued],
+      ["one of the queue's best children", best],
+    ] as const)
+      try {
+        for (const q of list) restored.checkActions(q.actions);
+      } catch (err) {
+        restored.dispose();
+        throw new Error(`controller strategy state: ${what} is invalid: ${(err as Error).message}`);
+      }
     this.controller.dispose();
     this.controller = restored;
     this.pending = saved.pending.map((p) => ({ actions: [...p.actions], reward: p.reward, weight: p.weight ?? 1 }));
     this.queued = queued.map((q) => ({ actions: [...q.actions], explored: q.explored === true, logProb: Number(q.logProb), weight: q.weight ?? 1 }));
+    this.best = best.map((b) => ({ actions: [...b.actions], accuracy: b.accuracy }));
+    this.proposed = new Set(proposed);
   }
 
   dispose(): void {
