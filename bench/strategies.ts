@@ -55,6 +55,8 @@ const strategyConfig = resolveSearchConfig(
   {
     strategy: {
       preset: arg('preset', 'tuned') as PresetName,
+      // a warm start changes the controller's defaults (PRESETS.tuned.warmStarted), as in `nascent search`
+      ...(Number(arg('warmup', '0')) > 0 ? { warmup: { count: Number(arg('warmup', '0')), proxy: arg('proxy', 'synflow') } } : {}),
       // the controller's priority queue and fresh proposals, as `nascent search` takes them
       controller: {
         units: 32,

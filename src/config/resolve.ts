@@ -176,6 +176,7 @@ function fillDefaults(c: SearchConfig): SearchConfig {
   const p = PRESETS[preset];
   const controller = {
     ...p.controller,
+    ...(c.strategy.warmup.count > 0 ? p.warmStarted : {}),
     ...Object.fromEntries(Object.entries(c.strategy.controller).filter(([, v]) => v !== undefined)),
   } as SearchConfig['strategy']['controller'];
   const scheduler = { ...c.scheduler };

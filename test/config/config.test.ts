@@ -8,6 +8,7 @@ import { configFromArgs, searchCommand } from '../../src/cli/search-flags.js';
 import { parseArgs } from '../../src/cli/flags.js';
 import { configFields } from '../../src/config/fields.js';
 import { PRESETS } from '../../src/config/presets.js';
+import { recordedConfig } from '../../src/config/read.js';
 import { issueText, resolveSearchConfig, SearchConfigError } from '../../src/config/resolve.js';
 import { BACKEND_CHOICES as CONFIG_BACKENDS, STRATEGY_NAMES as CONFIG_STRATEGIES, TABLE_COLUMNS } from '../../src/config/schema.js';
 import { ConfigVersionError, upgradeConfig } from '../../src/config/upgrade.js';
@@ -272,5 +273,17 @@ describe('upgrades of earlier config.json', () => {
     expect(() => upgradeConfig({ format: 'something-else' }, 'x.json')).toThrow(/format "something-else"/);
     expect(() => upgradeConfig([], 'x.json')).toThrow(/expected a JSON object/);
     expect(() => upgradeConfig({ ...v1, dataset: undefined }, 'x.json')).toThrow(/x\.json: no dataset/);
+  });
+
+  it("a warm-started search takes the tuned preset's priority queue, one that sets it or uses another preset does not, and a run recorded before the queue resumes without it", () => {
+    const warm = (extra: object) => resolveSearchConfig({ seed: 1, strategy: { warmup: { count: 100, proxy: 'synflow' }, ...extra } }).strategy.controller;
+    expect(warm({})).toMatchObject({ queue: 10, queueWeight: 0.3, fresh: true, lr: 0.02 });
+    expect(resolveSearchConfig({ seed: 1 }).strategy.controller).toMatchObject({ queue: 0, queueWeight: 0, fresh: false });
+    expect(warm({ controller: { units: 32, queue: 3, fresh: false } })).toMatchObject({ queue: 3, queueWeight: 0.3, fresh: false });
+    expect(warm({ preset: 'book' })).toMatchObject({ queue: 0, fresh: false, lr: 1e-3 });
+    const recorded = JSON.parse(JSON.stringify(resolveSearchConfig({ seed: 1, strategy: { warmup: { count: 100, proxy: 'synflow' } } })));
+    expect(recordedConfig(recorded).strategy.controller).toMatchObject({ queue: 10, fresh: true });
+    for (const key of ['queue', 'queueWeight', 'fresh']) delete recorded.strategy.controller[key];
+    expect(recordedConfig(recorded).strategy.controller).toMatchObject({ queue: 0, queueWeight: 0, fresh: false });
   });
 });
