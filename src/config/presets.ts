@@ -27,21 +27,24 @@ export interface PresetSettings {
   warmStarted?: Partial<PresetSettings['controller']>;
 }
 
+/** No priority queue and no fresh proposals: every preset's controller without a warm start. */
+const NO_QUEUE = { queue: 0, queueWeight: 0, fresh: false };
+
+const TUNED_CONTROLLER: PresetSettings['controller'] = {
+  lr: 2e-2,
+  epsilon: 0.1,
+  temperature: 5,
+  tanhConstant: 2.5,
+  entropyWeight: 0,
+  batch: 1,
+  normalizeAdvantages: false,
+  decisionBias: true,
+  ...NO_QUEUE,
+};
+
 export const PRESETS: Record<PresetName, PresetSettings> = {
   tuned: {
-    controller: {
-      lr: 2e-2,
-      epsilon: 0.1,
-      temperature: 5,
-      tanhConstant: 2.5,
-      entropyWeight: 0,
-      batch: 1,
-      normalizeAdvantages: false,
-      decisionBias: true,
-      queue: 0,
-      queueWeight: 0,
-      fresh: false,
-    },
+    controller: TUNED_CONTROLLER,
     baselineDecay: 0,
     // Pre-trained on a proxy's pool, the controller already proposes what the proxy likes; the queue
     // then searches around its best finds. bench:strategies with proxies (50 seeds each of 1-50 and
@@ -60,26 +63,12 @@ export const PRESETS: Record<PresetName, PresetSettings> = {
       batch: 1,
       normalizeAdvantages: false,
       decisionBias: false,
-      queue: 0,
-      queueWeight: 0,
-      fresh: false,
+      ...NO_QUEUE,
     },
     baselineDecay: 0,
   },
   enas: {
-    controller: {
-      lr: 3.5e-3,
-      epsilon: 0.1,
-      temperature: 5,
-      tanhConstant: 1.1,
-      entropyWeight: 1e-4,
-      batch: 1,
-      normalizeAdvantages: false,
-      decisionBias: true,
-      queue: 0,
-      queueWeight: 0,
-      fresh: false,
-    },
+    controller: { ...TUNED_CONTROLLER, lr: 3.5e-3, tanhConstant: 1.1, entropyWeight: 1e-4 },
     baselineDecay: 0,
   },
 };
