@@ -60,7 +60,8 @@ const strategyConfig = resolveSearchConfig(
       // the controller's priority queue and fresh proposals, as `nascent search` takes them
       controller: {
         units: 32,
-        ...(process.argv.includes('--controller-queue') ? { queue: Number(arg('controller-queue', '')), queueWeight: Number(arg('queue-weight', '0.3')) } : {}),
+        ...(process.argv.includes('--controller-queue') ? { queue: Number(arg('controller-queue', '')) } : {}),
+        ...(process.argv.includes('--queue-weight') ? { queueWeight: Number(arg('queue-weight', '')) } : {}),
         ...(process.argv.includes('--fresh-proposals') ? { fresh: true } : {}),
       },
       ...(process.argv.includes('--population')

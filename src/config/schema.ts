@@ -178,7 +178,7 @@ const ControllerSchema = z.strictObject({
       f(
         'controller-queue',
         'priority-queue training: the controller also learns to propose its N best children; 0: off',
-        'from --preset; with --warmup, tuned takes 10, 0.3 and on',
+        'from --preset; 10 with --warmup under tuned',
       ),
     ),
   queueWeight: z
@@ -186,7 +186,7 @@ const ControllerSchema = z.strictObject({
     .min(0)
     .max(100)
     .optional()
-    .meta(f('queue-weight', "weight of the queue's log-likelihood beside REINFORCE", 'from --preset; with --warmup, tuned takes 10, 0.3 and on')),
+    .meta(f('queue-weight', "weight of the queue's log-likelihood beside REINFORCE", 'from --preset; 0.3 with --warmup under tuned')),
   fresh: z
     .boolean()
     .optional()
@@ -194,7 +194,7 @@ const ControllerSchema = z.strictObject({
       f(
         'fresh-proposals',
         'the controller draws again a sample equal to one it proposed before (up to 100 draws)',
-        'from --preset; with --warmup, tuned takes 10, 0.3 and on',
+        'from --preset; on with --warmup under tuned',
       ),
     ),
   units: z.int().min(1).max(4096).default(32).meta(f('units', 'controller LSTM units')),

@@ -127,7 +127,7 @@ export class ControllerStrategy implements Strategy {
    * mean is REINFORCE's mean plus queueWeight times the queue's mean log-likelihood.
    */
   private withQueue(batch: Rewarded[]): Rewarded[] {
-    if (this.queueSize === 0 || this.queueWeight === 0 || this.best.length === 0) return batch;
+    if (this.queueWeight === 0 || this.best.length === 0) return batch; // best stays empty with queue 0
     const n = batch.length + this.best.length;
     return [
       ...batch.map((b) => ({ actions: b.actions, reward: (b.reward * n) / batch.length })),
