@@ -1,8 +1,11 @@
-// nascent as a library, from the built package as a user installs it: `npm run build`, then a
+// nascent as a library, from the built package as a user installs it: the build's tsc, then a
 // directory whose node_modules/nascent is this package, running the README's example in its own
 // node process, a Strategy and an Evaluator of the user's own, and a type check against dist's types.
+// The package is built into a temporary copy, not into the checkout's dist/: tsc rewrites each file
+// in place, and the CLI tests running beside this one load dist/ (a half-written module failed CI's
+// `nascent train` once with "does not provide an export named ...").
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +13,8 @@ import { writeLearnableCifar } from '../helpers/learnable-cifar.js';
 import { writeNb201Table } from '../helpers/nb201-table.js';
 
 const ROOT = resolve(__dirname, '../..');
+/** The built package: package.json, dist/ from the build's tsc, and the checkout's node_modules. */
+let pkg: string;
 let app: string;
 
 /** The README's library example: the ```js block after the `<!-- library-example -->` marker. */
@@ -26,26 +31,32 @@ const node = (file: string, timeout = 180_000) => {
 };
 
 beforeAll(() => {
-  const build = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], {
+  pkg = mkdtempSync(join(tmpdir(), 'nascent-package-'));
+  const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+  const build = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(pkg, 'dist')], {
     cwd: ROOT,
     encoding: 'utf8',
     timeout: 180_000,
   });
-  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
+  if (build.status !== 0) throw new Error(`the build's tsc failed:\n${build.stdout}${build.stderr}`);
+  copyFileSync(join(ROOT, 'package.json'), join(pkg, 'package.json'));
+  symlinkSync(join(ROOT, 'node_modules'), join(pkg, 'node_modules'), 'dir');
   app = mkdtempSync(join(tmpdir(), 'nascent-library-'));
   mkdirSync(join(app, 'node_modules'));
-  symlinkSync(ROOT, join(app, 'node_modules', 'nascent'), 'dir');
+  symlinkSync(pkg, join(app, 'node_modules', 'nascent'), 'dir');
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', type: 'module', private: true }));
 });
-afterAll(() => rmSync(app, { recursive: true, force: true }));
+afterAll(() => {
+  for (const dir of [app, pkg]) if (dir) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('the built package', () => {
   it('has dist/index.js and its types where package.json points', () => {
-    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-    expect(pkg.exports['.']).toEqual({ types: './dist/index.d.ts', import: './dist/index.js' });
-    expect(pkg.types).toBe('./dist/index.d.ts');
-    expect(pkg.files).toContain('dist');
-    for (const f of ['dist/index.js', 'dist/index.d.ts', 'dist/api.js', 'dist/data/datasets.d.ts']) expect(existsSync(join(ROOT, f))).toBe(true);
+    const manifest = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8'));
+    expect(manifest.exports['.']).toEqual({ types: './dist/index.d.ts', import: './dist/index.js' });
+    expect(manifest.types).toBe('./dist/index.d.ts');
+    expect(manifest.files).toContain('dist');
+    for (const f of ['dist/index.js', 'dist/index.d.ts', 'dist/api.js', 'dist/data/datasets.d.ts']) expect(existsSync(join(pkg, f))).toBe(true);
   });
 
   it("runs the README's example: a search and a training on the user's own arrays", () => {
