@@ -4,7 +4,9 @@
 // cells, per data seed (each seed draws another minibatch), with mean and standard error over the
 // seeds, the seconds it costs per network, and the published figure beside it (Abdelfattah et al.
 // 2021, ICLR, Table 1: NAS-Bench-201 CIFAR-10). Then the rank average of the best proxies. Scores go
-// to OUT/scores.jsonl as they are computed, so a run that is stopped goes on where it was.
+// to OUT/scores.jsonl as they are computed, so a run that is stopped goes on where it was. snip and
+// grad_norm, asked for together, take one gradient for both (as a search's ProxyScorer does), and
+// each is charged half of its seconds.
 //
 //   npm run bench:proxies [-- --cells 1000 --seeds 1,2,3 --batch 64 --proxies a,b --table FILE
 //       --data-dir DIR --out DIR --shard K/N]
@@ -22,6 +24,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { prepareBackend } from '../src/backend/index.js';
 import { loadCifar10Train } from '../src/data/cifar10.js';
 import { NB201_COLUMNS } from '../src/data/nats-bench.js';
+import { isKernelGradProxy, kernelGradScores } from '../src/proxies/common.js';
 import { combinedScores, PROXY_NAMES, proxyByName, ProxyFailure, spearman, type ProxyBatch } from '../src/proxies/index.js';
 import { nb201Network } from '../src/spaces/nas-bench-201/network.js';
 import { kendallTau } from '../src/util/kendall.js';
@@ -115,20 +118,36 @@ for (const seed of seeds) {
   let n = 0;
   for (const [index, { arch }] of sample.entries()) {
     if (index % shard[1] !== shard[0]) continue;
-    for (const proxy of proxies) {
-      const key = `${arch} ${seed} ${proxy}`;
-      if (done.has(key)) continue;
+    const todo = proxies.filter((proxy) => !done.has(`${arch} ${seed} ${proxy}`)).map((proxy) => proxyByName(proxy));
+    const record = (line: Line) => {
+      appendFileSync(scoresFile, `${JSON.stringify(line)}\n`);
+      done.set(`${line.arch} ${line.seed} ${line.proxy}`, line);
+    };
+    const net = { build: (o: { batchNorm: boolean }) => nb201Network(arch, { seed, batchNorm: o.batchNorm }) };
+    // snip and grad_norm share one backward pass, as in a search: each is charged half its time.
+    const shared = todo.filter(isKernelGradProxy);
+    if (shared.length > 1) {
       const started = performance.now();
-      let line: Line;
+      const results = await kernelGradScores(shared, net, batch);
+      const seconds = (performance.now() - started) / 1000 / shared.length;
+      results.forEach((r, i) =>
+        record(
+          r instanceof ProxyFailure
+            ? { arch, seed, proxy: shared[i].name, score: null, seconds, failed: r.reason }
+            : { arch, seed, proxy: shared[i].name, score: r, seconds },
+        ),
+      );
+    }
+    for (const proxy of todo) {
+      if (shared.length > 1 && isKernelGradProxy(proxy)) continue;
+      const started = performance.now();
       try {
-        const score = await proxyByName(proxy).score({ build: (o) => nb201Network(arch, { seed, batchNorm: o.batchNorm }) }, batch);
-        line = { arch, seed, proxy, score, seconds: (performance.now() - started) / 1000 };
+        const score = await proxy.score(net, batch);
+        record({ arch, seed, proxy: proxy.name, score, seconds: (performance.now() - started) / 1000 });
       } catch (err) {
         if (!(err instanceof ProxyFailure)) throw err;
-        line = { arch, seed, proxy, score: null, seconds: (performance.now() - started) / 1000, failed: err.reason };
+        record({ arch, seed, proxy: proxy.name, score: null, seconds: (performance.now() - started) / 1000, failed: err.reason });
       }
-      appendFileSync(scoresFile, `${JSON.stringify(line)}\n`);
-      done.set(key, line);
     }
     if (++n % 10 === 0) console.error(`seed ${seed}: ${n}/${cells} cells`);
   }

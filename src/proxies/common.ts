@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { execute, type Layer, layerNodes } from './executor.js';
-import { type ProxyBatch, ProxyFailure, type ProxyNetwork } from './types.js';
+import { type ProxyBatch, ProxyFailure, type ProxyNetwork, type ZeroCostProxy } from './types.js';
 
 export type LayerVariable = tfl.LayersModel['weights'][number];
 
@@ -94,35 +94,61 @@ export function sum(xs: number[]): number {
   return xs.reduce((a, b) => a + b, 0);
 }
 
-/** Scores Σ over kernels of reduce(dL/dW, W): the shape of grad_norm and snip. */
-export async function kernelGradScore(
-  proxy: string,
-  what: string,
-  net: ProxyNetwork,
-  batch: ProxyBatch,
-  reduce: (grad: tf.Tensor, weight: tf.Tensor) => tf.Scalar,
-): Promise<number> {
+/**
+ * A proxy that is Σ over kernels of reduce(dL/dW, W): grad_norm and snip. Such proxies differ only
+ * in the reduction, so several of them can share one backward pass (kernelGradScores).
+ */
+export interface KernelGradProxy extends ZeroCostProxy {
+  /** What one kernel's term is, for the failure message that names a non-finite one. */
+  readonly what: string;
+  reduce(grad: tf.Tensor, weight: tf.Tensor): tf.Scalar;
+}
+
+export function isKernelGradProxy(proxy: ZeroCostProxy): proxy is KernelGradProxy {
+  return typeof (proxy as Partial<KernelGradProxy>).reduce === 'function';
+}
+
+export function kernelGradProxy(name: string, what: string, reduce: KernelGradProxy['reduce']): KernelGradProxy {
+  const proxy: KernelGradProxy = {
+    name,
+    what,
+    reduce,
+    async score(net, batch) {
+      const [result] = await kernelGradScores([proxy], net, batch);
+      if (result instanceof ProxyFailure) throw result;
+      return result;
+    },
+  };
+  return proxy;
+}
+
+/**
+ * Scores every proxy of `proxies` from one gradient of one network: each one's score, or the
+ * ProxyFailure that says why it has none. The same numbers as scoring them one by one (the same
+ * seeded network, the same gradient), for the cost of one.
+ */
+export async function kernelGradScores(proxies: KernelGradProxy[], net: ProxyNetwork, batch: ProxyBatch): Promise<(number | ProxyFailure)[]> {
   return withModel(net, true, async (model) => {
     const ks = kernels(model);
-    if (ks.length === 0) throw new ProxyFailure(proxy, 'the network has no conv or dense kernel');
+    if (ks.length === 0) return proxies.map((p) => new ProxyFailure(p.name, 'the network has no conv or dense kernel'));
     const { loss, grads } = kernelGrads(model, ks, batch);
-    const perKernel = tf.tidy(() => tf.stack(grads.map((g, i) => reduce(g, ks[i].variable))));
+    const perKernel = proxies.map((p) => tf.tidy(() => tf.stack(grads.map((g, i) => p.reduce(g, ks[i].variable)))));
+    const names = ks.map((k) => k.weight.name);
     try {
-      finite(proxy, 'the loss', (await loss.data())[0]);
-      return finite(
-        proxy,
-        'the score',
-        sum(
-          await readFinite(
-            proxy,
-            what,
-            ks.map((k) => k.weight.name),
-            perKernel,
-          ),
-        ),
-      );
+      const lossValue = (await loss.data())[0];
+      const results: (number | ProxyFailure)[] = [];
+      for (const [j, p] of proxies.entries()) {
+        try {
+          finite(p.name, 'the loss', lossValue);
+          results.push(finite(p.name, 'the score', sum(await readFinite(p.name, p.what, names, perKernel[j]))));
+        } catch (err) {
+          if (!(err instanceof ProxyFailure)) throw err;
+          results.push(err);
+        }
+      }
+      return results;
     } finally {
-      tf.dispose([loss, ...grads, perKernel]);
+      tf.dispose([loss, ...grads, ...perKernel]);
     }
   });
 }

@@ -2,10 +2,6 @@
 // mean cross-entropy of the batch and batch normalisation in training mode. Biases and batch
 // normalisation weights are left out, as the reference scores only `layer.weight`.
 import * as tf from '@tensorflow/tfjs-core';
-import { kernelGradScore } from './common.js';
-import type { ProxyBatch, ProxyNetwork, ZeroCostProxy } from './types.js';
+import { kernelGradProxy } from './common.js';
 
-export const gradNorm: ZeroCostProxy = {
-  name: 'grad_norm',
-  score: (net: ProxyNetwork, batch: ProxyBatch) => kernelGradScore('grad_norm', 'the gradient norm', net, batch, (g) => tf.norm(g) as tf.Scalar),
-};
+export const gradNorm = kernelGradProxy('grad_norm', 'the gradient norm', (g) => tf.norm(g) as tf.Scalar);

@@ -1,5 +1,6 @@
 // Scoring architectures with one proxy or a combination (`synflow+jacob_cov+params`), and where a
 // score stands among others: what a warm-up ranks its pool by and what a proxy rung screens with.
+import { isKernelGradProxy, kernelGradScores } from './common.js';
 import { type ProxyName, parseProxySpec } from './names.js';
 import { proxyByName } from './index.js';
 import { type ProxyBatch, ProxyFailure, type ProxyNetwork } from './types.js';
@@ -28,13 +29,21 @@ export class ProxyScorer {
   async score(net: ProxyNetwork): Promise<ScoredNetwork> {
     const scores: ProxyScores = {};
     const failures: string[] = [];
-    for (const name of this.names) {
+    const record = (name: string, result: number | ProxyFailure) => {
+      scores[name] = result instanceof ProxyFailure ? null : result;
+      if (result instanceof ProxyFailure) failures.push(result.message);
+    };
+    // snip and grad_norm take the same gradient: named together, they share one backward pass.
+    const proxies = this.names.map((name) => proxyByName(name));
+    const shared = proxies.filter(isKernelGradProxy);
+    if (shared.length > 1) (await kernelGradScores(shared, net, this.batch)).forEach((r, i) => record(shared[i].name, r));
+    for (const proxy of proxies) {
+      if (shared.length > 1 && isKernelGradProxy(proxy)) continue;
       try {
-        scores[name] = await proxyByName(name).score(net, this.batch);
+        record(proxy.name, await proxy.score(net, this.batch));
       } catch (err) {
         if (!(err instanceof ProxyFailure)) throw err;
-        scores[name] = null;
-        failures.push(err.message);
+        record(proxy.name, err);
       }
     }
     return { scores, failures };

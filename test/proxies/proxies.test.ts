@@ -6,7 +6,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareBackend } from '../../src/backend/index.js';
 import { countParams as childParams } from '../../src/evaluators/child/build.js';
-import { PROXY_NAMES, ProxyFailure, proxyByName, type ProxyNetwork } from '../../src/proxies/index.js';
+import { PROXY_NAMES, ProxyFailure, ProxyScorer, proxyByName, type ProxyNetwork } from '../../src/proxies/index.js';
 import { nb201ProxyNetwork } from '../../src/proxies/networks.js';
 import { synflowLog } from '../../src/proxies/synflow.js';
 import { disposeBatch, randomBatch, tinyChild } from './helpers.js';
@@ -93,5 +93,44 @@ describe('a network with NaN weights', () => {
   it('params and flops do not read the weights', async () => {
     expect(await proxyByName('params').score(nanChild, batch.current!)).toBe(await proxyByName('params').score(tinyChild(), batch.current!));
     expect(await proxyByName('flops').score(nanChild, batch.current!)).toBeGreaterThan(0);
+  });
+});
+
+describe('snip and grad_norm named together', () => {
+  const net = nb201ProxyNetwork('|nor_conv_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|avg_pool_3x3~0|none~1|nor_conv_3x3~2|', {
+    channels: 4,
+    cellsPerStage: 1,
+    seed: 5,
+  });
+
+  it('share one backward pass with exactly the scores each gives alone, and leak nothing', async () => {
+    const alone = { snip: await proxyByName('snip').score(net, batch.current!), grad_norm: await proxyByName('grad_norm').score(net, batch.current!) };
+    let builds = 0;
+    const counted: ProxyNetwork = { build: (o) => (builds++, net.build(o)) };
+    const before = tf.memory().numTensors;
+    const together = await new ProxyScorer('grad_norm+params+snip', batch.current!).score(counted);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(together.failures).toEqual([]);
+    expect(together.scores.snip).toBe(alone.snip);
+    expect(together.scores.grad_norm).toBe(alone.grad_norm);
+    // One network for the two gradient proxies, one for params.
+    expect(builds).toBe(2);
+  });
+
+  it('record a failure for each of them, by name, on NaN weights', async () => {
+    const nan: ProxyNetwork = {
+      build: (o) => {
+        const model = net.build(o);
+        for (const w of model.weights) tf.tidy(() => void w.write(tf.fill(w.shape as number[], Number.NaN)));
+        return model;
+      },
+    };
+    const before = tf.memory().numTensors;
+    const { scores, failures } = await new ProxyScorer('snip+grad_norm', batch.current!).score(nan);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(scores).toEqual({ snip: null, grad_norm: null });
+    expect(failures).toHaveLength(2);
+    expect(failures[0]).toMatch(/^snip: the loss is NaN/);
+    expect(failures[1]).toMatch(/^grad_norm: the loss is NaN/);
   });
 });
