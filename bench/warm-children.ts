@@ -7,15 +7,17 @@
 //
 //   npm run bench:warm-children [-- --seeds 1,2,3 --episodes 12 --epochs 2 --warmup 300
 //       --proxy synflow --strategy random --train-limit 1000 --val-limit N --channels 4,8,8,16,16
-//       --dataset cifar10|fashion-mnist|mnist --data-dir DIR --out DIR]
-import { spawnSync } from 'node:child_process';
+//       --dataset cifar10|fashion-mnist|mnist --data-dir DIR --out DIR --jobs N]
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { TrialRecord } from '../src/store/records.js';
 import { stat } from './figures.js';
 
+const run = promisify(execFile);
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -25,6 +27,8 @@ const seeds = arg('seeds', '1,2,3').split(',').map(Number);
 const episodes = Number(arg('episodes', '12'));
 const warmup = arg('warmup', '300');
 const proxy = arg('proxy', 'synflow');
+const jobs = Number(arg('jobs', '1'));
+if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`--jobs must be a whole number of at least 1, got ${arg('jobs', '')}`);
 const dataset = arg('dataset', 'cifar10');
 // CIFAR-10 is the shared subset unless told otherwise; the other data sets come from the search's
 // own lookup (Debian's dataset-fashion-mnist, the cache) unless --data-dir names a directory.
@@ -45,14 +49,16 @@ interface Outcome {
   proxySeconds: number;
 }
 
-function search(name: string, seed: number, extra: string[]): Outcome {
+async function search(name: string, seed: number, extra: string[]): Promise<Outcome> {
   const out = join(outDir, `${name}-${seed}`);
   rmSync(out, { recursive: true, force: true });
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'nascent.mjs'), ...common, '--seed', String(seed), ...extra, '--out', out], {
+  const r = await run(process.execPath, [join(ROOT, 'bin', 'nascent.mjs'), ...common, '--seed', String(seed), ...extra, '--out', out], {
     encoding: 'utf8',
+    maxBuffer: 1 << 28,
     env: { ...process.env, NASCENT_WASM_THREADS: '1' },
+  }).catch((err: { stderr?: string; message: string }) => {
+    throw new Error(`${name} seed ${seed} failed: ${(err.stderr ?? err.message).slice(-2000)}`);
   });
-  if (r.status !== 0) throw new Error(`${name} seed ${seed} failed: ${r.stderr.slice(-2000)}`);
   const warm = /warm-up: \d+ architectures scored by \S+ in ([\d.]+) s/.exec(r.stdout + r.stderr);
   const trials = readFileSync(join(out, 'trials.jsonl'), 'utf8')
     .trim()
@@ -67,16 +73,29 @@ function search(name: string, seed: number, extra: string[]): Outcome {
 }
 
 const runs = { standard: [] as Outcome[], warmed: [] as Outcome[] };
-for (const seed of seeds) {
-  runs.standard.push(search('standard', seed, ['--episodes', String(episodes)]));
-  runs.warmed.push(search('warmed', seed, ['--episodes', String(Math.ceil(episodes / 3)), '--warmup', warmup, '--proxy', proxy]));
-  const [a, b] = [runs.standard.at(-1)!, runs.warmed.at(-1)!];
+/** One seed: its standard search, then its warmed one (each a single-threaded process). */
+async function both(seed: number, i: number): Promise<void> {
+  const a = await search('standard', seed, ['--episodes', String(episodes)]);
+  const b = await search('warmed', seed, ['--episodes', String(Math.ceil(episodes / 3)), '--warmup', warmup, '--proxy', proxy]);
+  [runs.standard[i], runs.warmed[i]] = [a, b];
   console.error(
     `seed ${seed}: standard ${a.best.toFixed(4)} (${a.childEpochs} child-epochs), warmed ${b.best.toFixed(4)} (${b.childEpochs}, proxy ${b.proxySeconds.toFixed(0)} s)`,
   );
 }
+// --jobs N runs N seeds at once, one process each: the seconds then include the sharing of the cores.
+let next = 0;
+await Promise.all(
+  Array.from({ length: Math.min(jobs, seeds.length) }, async () => {
+    while (next < seeds.length) {
+      const i = next++;
+      await both(seeds[i], i);
+    }
+  }),
+);
 
-console.log(`\n${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? 'cpu'} x${availableParallelism()}, node ${process.version}, wasm, one thread`);
+console.log(
+  `\n${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? 'cpu'} x${availableParallelism()}, node ${process.version}, wasm, one thread per search, ${jobs} seed(s) at a time`,
+);
 console.log(`${common.slice(1).join(' ')}; seeds ${seeds.join(',')}\n`);
 console.log('| search | best validation accuracy | child-epochs | training s | proxy s |');
 console.log('|---|---|---|---|---|');
