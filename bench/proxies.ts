@@ -24,8 +24,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { prepareBackend } from '../src/backend/index.js';
 import { loadCifar10Train } from '../src/data/cifar10.js';
 import { NB201_COLUMNS } from '../src/data/nats-bench.js';
-import { isKernelGradProxy, kernelGradScores } from '../src/proxies/common.js';
 import { combinedScores, PROXY_NAMES, proxyByName, ProxyFailure, spearman, type ProxyBatch } from '../src/proxies/index.js';
+import { scoreEach } from '../src/proxies/scorer.js';
 import { nb201Network } from '../src/spaces/nas-bench-201/network.js';
 import { kendallTau } from '../src/util/kendall.js';
 import { Rng } from '../src/util/random.js';
@@ -125,30 +125,10 @@ for (const seed of seeds) {
     };
     const net = { build: (o: { batchNorm: boolean }) => nb201Network(arch, { seed, batchNorm: o.batchNorm }) };
     // snip and grad_norm share one backward pass, as in a search: each is charged half its time.
-    const shared = todo.filter(isKernelGradProxy);
-    if (shared.length > 1) {
-      const started = performance.now();
-      const results = await kernelGradScores(shared, net, batch);
-      const seconds = (performance.now() - started) / 1000 / shared.length;
-      results.forEach((r, i) =>
-        record(
-          r instanceof ProxyFailure
-            ? { arch, seed, proxy: shared[i].name, score: null, seconds, failed: r.reason }
-            : { arch, seed, proxy: shared[i].name, score: r, seconds },
-        ),
+    for await (const { proxy, result, seconds } of scoreEach(todo, net, batch))
+      record(
+        result instanceof ProxyFailure ? { arch, seed, proxy, score: null, seconds, failed: result.reason } : { arch, seed, proxy, score: result, seconds },
       );
-    }
-    for (const proxy of todo) {
-      if (shared.length > 1 && isKernelGradProxy(proxy)) continue;
-      const started = performance.now();
-      try {
-        const score = await proxy.score(net, batch);
-        record({ arch, seed, proxy: proxy.name, score, seconds: (performance.now() - started) / 1000 });
-      } catch (err) {
-        if (!(err instanceof ProxyFailure)) throw err;
-        record({ arch, seed, proxy: proxy.name, score: null, seconds: (performance.now() - started) / 1000, failed: err.reason });
-      }
-    }
     if (++n % 10 === 0) console.error(`seed ${seed}: ${n}/${cells} cells`);
   }
   tf.dispose([batch.images, batch.labels]);

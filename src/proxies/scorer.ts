@@ -3,7 +3,7 @@
 import { isKernelGradProxy, kernelGradScores } from './common.js';
 import { type ProxyName, parseProxySpec } from './names.js';
 import { proxyByName } from './index.js';
-import { type ProxyBatch, ProxyFailure, type ProxyNetwork } from './types.js';
+import { type ProxyBatch, ProxyFailure, type ProxyNetwork, type ZeroCostProxy } from './types.js';
 
 import type { ProxyScores } from './combine.js';
 
@@ -29,23 +29,45 @@ export class ProxyScorer {
   async score(net: ProxyNetwork): Promise<ScoredNetwork> {
     const scores: ProxyScores = {};
     const failures: string[] = [];
-    const record = (name: string, result: number | ProxyFailure) => {
-      scores[name] = result instanceof ProxyFailure ? null : result;
-      if (result instanceof ProxyFailure) failures.push(result.message);
-    };
-    // snip and grad_norm take the same gradient: named together, they share one backward pass.
     const proxies = this.names.map((name) => proxyByName(name));
-    const shared = proxies.filter(isKernelGradProxy);
-    if (shared.length > 1) (await kernelGradScores(shared, net, this.batch)).forEach((r, i) => record(shared[i].name, r));
-    for (const proxy of proxies) {
-      if (shared.length > 1 && isKernelGradProxy(proxy)) continue;
-      try {
-        record(proxy.name, await proxy.score(net, this.batch));
-      } catch (err) {
-        if (!(err instanceof ProxyFailure)) throw err;
-        record(proxy.name, err);
-      }
+    for await (const { proxy, result } of scoreEach(proxies, net, this.batch)) {
+      scores[proxy] = result instanceof ProxyFailure ? null : result;
+      if (result instanceof ProxyFailure) failures.push(result.message);
     }
     return { scores, failures };
+  }
+}
+
+export interface ProxyResult {
+  proxy: string;
+  /** The score, or the failure that says why the network has none. */
+  result: number | ProxyFailure;
+  /** Seconds it took; proxies that shared a backward pass are each charged an equal part of it. */
+  seconds: number;
+}
+
+/**
+ * Scores one network with each of `proxies`, yielding each result as it is known. snip and
+ * grad_norm take the same gradient, so named together they share one backward pass.
+ */
+export async function* scoreEach(proxies: ZeroCostProxy[], net: ProxyNetwork, batch: ProxyBatch): AsyncGenerator<ProxyResult> {
+  const shared = proxies.filter(isKernelGradProxy);
+  if (shared.length > 1) {
+    const started = performance.now();
+    const results = await kernelGradScores(shared, net, batch);
+    const seconds = (performance.now() - started) / 1000 / shared.length;
+    for (const [i, result] of results.entries()) yield { proxy: shared[i].name, result, seconds };
+  }
+  for (const proxy of proxies) {
+    if (shared.length > 1 && isKernelGradProxy(proxy)) continue;
+    const started = performance.now();
+    let result: number | ProxyFailure;
+    try {
+      result = await proxy.score(net, batch);
+    } catch (err) {
+      if (!(err instanceof ProxyFailure)) throw err;
+      result = err;
+    }
+    yield { proxy: proxy.name, result, seconds: (performance.now() - started) / 1000 };
   }
 }

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareBackend } from '../../src/backend/index.js';
 import { countParams as childParams } from '../../src/evaluators/child/build.js';
 import { PROXY_NAMES, ProxyFailure, ProxyScorer, proxyByName, type ProxyNetwork } from '../../src/proxies/index.js';
+import { scoreEach } from '../../src/proxies/scorer.js';
 import { nb201ProxyNetwork } from '../../src/proxies/networks.js';
 import { synflowLog } from '../../src/proxies/synflow.js';
 import { disposeBatch, randomBatch, tinyChild } from './helpers.js';
@@ -115,6 +116,15 @@ describe('snip and grad_norm named together', () => {
     expect(together.scores.grad_norm).toBe(alone.grad_norm);
     // One network for the two gradient proxies, one for params.
     expect(builds).toBe(2);
+  });
+
+  it('are yielded once each by scoreEach, charged equal halves of their pass, beside the others', async () => {
+    const seen = [];
+    for await (const r of scoreEach(['params', 'snip', 'grad_norm'].map(proxyByName), net, batch.current!)) seen.push(r);
+    expect(seen.map((r) => r.proxy)).toEqual(['snip', 'grad_norm', 'params']);
+    expect(seen[0].seconds).toBeGreaterThan(0);
+    expect(seen[1].seconds).toBe(seen[0].seconds);
+    expect(seen.every((r) => typeof r.result === 'number' && Number.isFinite(r.result))).toBe(true);
   });
 
   it('record a failure for each of them, by name, on NaN weights', async () => {
