@@ -15,6 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { TrialRecord } from '../src/store/records.js';
+import { pool } from '../src/util/pool.js';
 import { stat } from './figures.js';
 
 const run = promisify(execFile);
@@ -72,26 +73,18 @@ async function search(name: string, seed: number, extra: string[]): Promise<Outc
   };
 }
 
-const runs = { standard: [] as Outcome[], warmed: [] as Outcome[] };
 /** One seed: its standard search, then its warmed one (each a single-threaded process). */
-async function both(seed: number, i: number): Promise<void> {
+async function both(seed: number): Promise<[Outcome, Outcome]> {
   const a = await search('standard', seed, ['--episodes', String(episodes)]);
   const b = await search('warmed', seed, ['--episodes', String(Math.ceil(episodes / 3)), '--warmup', warmup, '--proxy', proxy]);
-  [runs.standard[i], runs.warmed[i]] = [a, b];
   console.error(
     `seed ${seed}: standard ${a.best.toFixed(4)} (${a.childEpochs} child-epochs), warmed ${b.best.toFixed(4)} (${b.childEpochs}, proxy ${b.proxySeconds.toFixed(0)} s)`,
   );
+  return [a, b];
 }
 // --jobs N runs N seeds at once, one process each: the seconds then include the sharing of the cores.
-let next = 0;
-await Promise.all(
-  Array.from({ length: Math.min(jobs, seeds.length) }, async () => {
-    while (next < seeds.length) {
-      const i = next++;
-      await both(seeds[i], i);
-    }
-  }),
-);
+const outcomes = await pool(seeds, jobs, both);
+const runs = { standard: outcomes.map(([a]) => a), warmed: outcomes.map(([, b]) => b) };
 
 console.log(
   `\n${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? 'cpu'} x${availableParallelism()}, node ${process.version}, wasm, one thread per search, ${jobs} seed(s) at a time`,

@@ -11,6 +11,7 @@ import { homedir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../store/atomic.js';
 import { Rng } from '../util/random.js';
+import { pool } from '../util/pool.js';
 import { checkLimit, concatSets, limitSet, subset } from './split.js';
 import type { ImageSet } from './types.js';
 
@@ -187,18 +188,6 @@ async function loadSharp(): Promise<SharpFunction> {
   } catch (err) {
     throw new Error(`folder data sets decode images with the sharp package, which did not load: ${(err as Error).message} (run npm install)`);
   }
-}
-
-/** Runs `work` on every item, `limit` at a time, in order of the items. */
-async function pool<T, R>(items: T[], limit: number, work: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      for (let i = next++; i < items.length; i = next++) out[i] = await work(items[i], i);
-    }),
-  );
-  return out;
 }
 
 /** Every image of the folder decoded to imageSize x imageSize (from the cache when nothing changed). */
